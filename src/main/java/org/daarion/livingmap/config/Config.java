@@ -1,0 +1,365 @@
+package org.daarion.livingmap.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The one immutable configuration, loaded from environment variables and command-line flags (a flag
+ * wins over its variable) and validated completely at start: a bad value throws {@link
+ * ConfigException} naming the setting, before anything starts.
+ */
+public final class Config {
+  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)?");
+
+  private final Map<Setting, String> raw;
+
+  public final int port;
+  public final String host;
+  public final Optional<DatabaseUrl> databaseUrl;
+  public final Optional<String> natsUrl;
+  public final NatsMode natsMode;
+  public final List<String> natsSubjects;
+  public final String natsStream;
+  public final boolean natsCreateStream;
+  public final String natsDurable;
+  public final Path dataDir;
+  public final Map<UpstreamSource, Optional<URI>> upstreamUrls;
+  public final Optional<String> upstreamToken;
+  public final Duration pollInterval;
+  public final Duration upstreamTimeout;
+  public final SimulatorMode simulatorMode;
+  public final int simPort;
+  public final long simSeed;
+  public final double simRate;
+  public final int simMicrodaos;
+  public final int simDaos;
+  public final int simNodes;
+  public final int simAgents;
+  public final int simChannels;
+  public final int historyBatch;
+  public final Duration historyLinger;
+  public final int historyQueue;
+  public final Duration retention;
+  public final Duration snapshotInterval;
+  public final int snapshotsKept;
+  public final int maxEventBytes;
+  public final Duration wsPingInterval;
+  public final int wsQueue;
+  public final int wsMaxConnections;
+  public final String logFormat;
+
+  private Config(Map<Setting, String> raw) {
+    this.raw = Map.copyOf(raw);
+    port = intIn(Settings.PORT, 0, 65535);
+    host = string(Settings.HOST);
+    databaseUrl =
+        optional(Settings.DATABASE_URL).map(v -> DatabaseUrl.parse(Settings.DATABASE_URL.env(), v));
+    natsUrl = optional(Settings.NATS_URL).map(v -> natsUrls(Settings.NATS_URL, v));
+    natsMode = choice(Settings.NATS_MODE, NatsMode.class);
+    natsSubjects = list(Settings.NATS_SUBJECTS);
+    natsStream = string(Settings.NATS_STREAM);
+    natsCreateStream = bool(Settings.NATS_CREATE_STREAM);
+    natsDurable = string(Settings.NATS_DURABLE);
+    dataDir = Path.of(string(Settings.DATA_DIR));
+    Map<UpstreamSource, Optional<URI>> urls = new HashMap<>();
+    for (UpstreamSource source : UpstreamSource.values()) {
+      urls.put(source, optional(source.setting()).map(v -> httpUrl(source.setting(), v)));
+    }
+    upstreamUrls = Map.copyOf(urls);
+    upstreamToken = optional(Settings.UPSTREAM_TOKEN);
+    pollInterval = positiveDuration(Settings.POLL_INTERVAL);
+    upstreamTimeout = positiveDuration(Settings.UPSTREAM_TIMEOUT);
+    simulatorMode = choice(Settings.SIMULATOR, SimulatorMode.class);
+    simPort = intIn(Settings.SIM_PORT, 0, 65535);
+    simSeed = longValue(Settings.SIM_SEED);
+    simRate = doubleIn(Settings.SIM_RATE, 0, 1_000_000);
+    simMicrodaos = intIn(Settings.SIM_MICRODAOS, 1, 100_000);
+    simDaos = intIn(Settings.SIM_DAOS, 1, 100_000);
+    simNodes = intIn(Settings.SIM_NODES, 1, 1_000_000);
+    simAgents = intIn(Settings.SIM_AGENTS, 0, 1_000_000);
+    simChannels = intIn(Settings.SIM_CHANNELS, 0, 1_000_000);
+    historyBatch = intIn(Settings.HISTORY_BATCH, 1, 100_000);
+    historyLinger = duration(Settings.HISTORY_LINGER);
+    historyQueue = intIn(Settings.HISTORY_QUEUE, 1, 100_000_000);
+    retention = positiveDuration(Settings.RETENTION);
+    snapshotInterval = positiveDuration(Settings.SNAPSHOT_INTERVAL);
+    snapshotsKept = intIn(Settings.SNAPSHOTS_KEPT, 1, 1_000_000);
+    maxEventBytes = intIn(Settings.MAX_EVENT_BYTES, 1, Integer.MAX_VALUE);
+    wsPingInterval = positiveDuration(Settings.WS_PING_INTERVAL);
+    wsQueue = intIn(Settings.WS_QUEUE, 1, 10_000_000);
+    wsMaxConnections = intIn(Settings.WS_MAX_CONNECTIONS, 1, 10_000_000);
+    logFormat = choiceString(Settings.LOG_FORMAT, "text", "json");
+  }
+
+  /** Loads from the process environment and command-line flags. */
+  public static Config load(Map<String, String> env, String[] args) {
+    Map<Setting, String> raw = new HashMap<>();
+    for (Setting s : Settings.ALL) {
+      String v = env.get(s.env());
+      if (v != null && !v.isBlank()) {
+        raw.put(s, v.trim());
+      }
+    }
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      String name = arg;
+      String value = null;
+      int eq = arg.indexOf('=');
+      if (eq > 0) {
+        name = arg.substring(0, eq);
+        value = arg.substring(eq + 1);
+      }
+      Setting setting = byFlag(name);
+      if (setting == null) {
+        throw new ConfigException("unknown option " + name + " (see --help)");
+      }
+      if (value == null) {
+        if (i + 1 >= args.length) {
+          throw new ConfigException(name + " needs a value");
+        }
+        value = args[++i];
+      }
+      raw.put(setting, value.trim());
+    }
+    return new Config(raw);
+  }
+
+  /** Config from environment-variable names only, for tests and embedding. */
+  public static Config of(Map<String, String> env) {
+    return load(env, new String[0]);
+  }
+
+  /** A copy with some settings replaced (keys are environment-variable names). */
+  public Config with(Map<String, String> overrides) {
+    Map<Setting, String> copy = new HashMap<>(raw);
+    overrides.forEach(
+        (k, v) -> {
+          Setting s = Settings.ALL.stream().filter(x -> x.env().equals(k)).findFirst().orElse(null);
+          if (s == null) {
+            throw new ConfigException("unknown setting " + k);
+          }
+          if (v == null) {
+            copy.remove(s);
+          } else {
+            copy.put(s, v);
+          }
+        });
+    return new Config(copy);
+  }
+
+  /** True when no upstream URL is configured, so upstreams come from the built-in simulator. */
+  public boolean upstreamsSimulated() {
+    return upstreamUrls.values().stream().allMatch(Optional::isEmpty);
+  }
+
+  /** Whether this process runs the built-in simulator. */
+  public boolean simulatorEnabled() {
+    return switch (simulatorMode) {
+      case ON -> true;
+      case OFF -> false;
+      case AUTO -> upstreamsSimulated() && natsUrl.isEmpty();
+    };
+  }
+
+  private static Setting byFlag(String flag) {
+    for (Setting s : Settings.ALL) {
+      if (s.flag().equals(flag)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  private String value(Setting s) {
+    String v = raw.get(s);
+    return v != null ? v : s.defaultValue();
+  }
+
+  private String string(Setting s) {
+    String v = value(s);
+    if (v == null || v.isBlank()) {
+      throw bad(s, v, "must not be empty");
+    }
+    return v;
+  }
+
+  private Optional<String> optional(Setting s) {
+    String v = value(s);
+    return v == null || v.isBlank() ? Optional.empty() : Optional.of(v);
+  }
+
+  private int intIn(Setting s, int min, int max) {
+    String v = value(s);
+    try {
+      int n = Integer.parseInt(v);
+      if (n < min || n > max) {
+        throw bad(s, v, "must be between " + min + " and " + max);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw bad(s, v, "must be a whole number");
+    }
+  }
+
+  private long longValue(Setting s) {
+    String v = value(s);
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw bad(s, v, "must be a whole number");
+    }
+  }
+
+  private double doubleIn(Setting s, double min, double max) {
+    String v = value(s);
+    try {
+      double d = Double.parseDouble(v);
+      if (!(d >= min && d <= max)) {
+        throw bad(s, v, "must be between " + min + " and " + max);
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      throw bad(s, v, "must be a number");
+    }
+  }
+
+  private boolean bool(Setting s) {
+    String v = value(s).toLowerCase(Locale.ROOT);
+    return switch (v) {
+      case "true", "1", "yes", "on" -> true;
+      case "false", "0", "no", "off" -> false;
+      default -> throw bad(s, v, "must be true or false");
+    };
+  }
+
+  private List<String> list(Setting s) {
+    List<String> out = new ArrayList<>();
+    for (String part : string(s).split(",")) {
+      if (!part.isBlank()) {
+        out.add(part.trim());
+      }
+    }
+    if (out.isEmpty()) {
+      throw bad(s, value(s), "must list at least one value");
+    }
+    return List.copyOf(out);
+  }
+
+  private <E extends Enum<E>> E choice(Setting s, Class<E> type) {
+    String v = value(s);
+    try {
+      return Enum.valueOf(type, v.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      String allowed =
+          String.join(
+              ", ",
+              Arrays.stream(type.getEnumConstants())
+                  .map(c -> c.name().toLowerCase(Locale.ROOT))
+                  .toList());
+      throw bad(s, v, "must be one of " + allowed);
+    }
+  }
+
+  private String choiceString(Setting s, String... allowed) {
+    String v = value(s).toLowerCase(Locale.ROOT);
+    if (!Arrays.asList(allowed).contains(v)) {
+      throw bad(s, v, "must be one of " + String.join(", ", allowed));
+    }
+    return v;
+  }
+
+  private Duration positiveDuration(Setting s) {
+    Duration d = duration(s);
+    if (d.isZero()) {
+      throw bad(s, value(s), "must be greater than zero");
+    }
+    return d;
+  }
+
+  private Duration duration(Setting s) {
+    return parseDuration(s, value(s));
+  }
+
+  /**
+   * Parses {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 30d}; a bare number is
+   * seconds.
+   */
+  static Duration parseDuration(Setting s, String v) {
+    Matcher m = DURATION.matcher(v == null ? "" : v.trim().toLowerCase(Locale.ROOT));
+    if (!m.matches()) {
+      throw bad(s, v, "must be a duration such as 250ms, 30s, 5m, 2h or 30d");
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "s" : m.group(2);
+    return switch (unit) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
+    };
+  }
+
+  private static URI httpUrl(Setting s, String v) {
+    try {
+      URI uri = new URI(v);
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+          || uri.getHost() == null) {
+        throw bad(s, v, "must be an http:// or https:// URL with a host");
+      }
+      return uri;
+    } catch (URISyntaxException e) {
+      throw bad(s, v, "is not a URL");
+    }
+  }
+
+  private static String natsUrls(Setting s, String v) {
+    for (String part : v.split(",")) {
+      try {
+        URI uri = new URI(part.trim());
+        String scheme = uri.getScheme();
+        if (scheme == null
+            || !(scheme.equals("nats")
+                || scheme.equals("tls")
+                || scheme.equals("ws")
+                || scheme.equals("wss"))
+            || uri.getHost() == null) {
+          throw bad(s, v, "must be nats://host:port (or tls://, ws://, wss://), comma-separated");
+        }
+      } catch (URISyntaxException e) {
+        throw bad(s, v, "is not a URL");
+      }
+    }
+    return v;
+  }
+
+  static ConfigException bad(Setting s, String value, String why) {
+    return new ConfigException(
+        "invalid setting " + s.env() + " (" + s.flag() + ") = '" + value + "': " + why);
+  }
+
+  /** Help text listing every setting. */
+  public static String help() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("Usage: living-map [serve|simulate|help] [--flag value ...]\n\n");
+    sb.append("Every flag can also be set by its environment variable.\n\n");
+    for (Setting s : Settings.ALL) {
+      sb.append(
+          String.format(
+              "  %-26s %-30s default: %s%n      %s%n",
+              s.flag(), s.env(), s.defaultValue() == null ? "(unset)" : s.defaultValue(), s.doc()));
+    }
+    return sb.toString();
+  }
+}

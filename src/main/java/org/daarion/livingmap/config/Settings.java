@@ -1,0 +1,250 @@
+package org.daarion.livingmap.config;
+
+import java.util.List;
+
+/**
+ * Every setting Living Map reads, with its default and the reason for it. The README's
+ * configuration table is printed from this list by {@code living-map --help}.
+ */
+public final class Settings {
+  private Settings() {}
+
+  public static final Setting PORT =
+      new Setting("PORT", "--port", "7017", "HTTP and WebSocket port (the original's).");
+  public static final Setting HOST =
+      new Setting("LIVING_MAP_HOST", "--host", "0.0.0.0", "Address to listen on.");
+  public static final Setting DATABASE_URL =
+      new Setting(
+          "DATABASE_URL",
+          "--database-url",
+          null,
+          "PostgreSQL URL, libpq (postgresql://user:pass@host:port/db) or jdbc: form. Unset: embedded PostgreSQL under the data directory.");
+  public static final Setting NATS_URL =
+      new Setting(
+          "NATS_URL",
+          "--nats-url",
+          null,
+          "NATS server URL(s), comma-separated. Unset: in-process bus.");
+  public static final Setting NATS_MODE =
+      new Setting(
+          "LIVING_MAP_NATS_MODE",
+          "--nats-mode",
+          "core",
+          "core (plain subscriptions, as the original) or jetstream (durable consumer, ack after commit).");
+  public static final Setting NATS_SUBJECTS =
+      new Setting(
+          "LIVING_MAP_NATS_SUBJECTS",
+          "--nats-subjects",
+          "city.event.>,dao.event.>,microdao.event.>,node.metrics.>,agent.event.>,usage.llm,usage.llm.>,usage.agent,usage.agent.>,messaging.message.created",
+          "Subjects to ingest, comma-separated (CONTRACT section 5).");
+  public static final Setting NATS_STREAM =
+      new Setting(
+          "LIVING_MAP_NATS_STREAM",
+          "--nats-stream",
+          "LIVING_MAP",
+          "JetStream stream that covers the subjects.");
+  public static final Setting NATS_CREATE_STREAM =
+      new Setting(
+          "LIVING_MAP_NATS_CREATE_STREAM",
+          "--nats-create-stream",
+          "true",
+          "Create the JetStream stream when it is absent.");
+  public static final Setting NATS_DURABLE =
+      new Setting(
+          "LIVING_MAP_NATS_DURABLE",
+          "--nats-durable",
+          "living-map",
+          "JetStream durable consumer name.");
+  public static final Setting DATA_DIR =
+      new Setting(
+          "LIVING_MAP_DATA_DIR",
+          "--data-dir",
+          "./data",
+          "Where the embedded PostgreSQL keeps its files.");
+  public static final Setting CITY_SERVICE_URL =
+      new Setting(
+          "CITY_SERVICE_URL",
+          "--city-service-url",
+          null,
+          "city-service base URL. Unset: the built-in simulator.");
+  public static final Setting SPACE_SERVICE_URL =
+      new Setting(
+          "SPACE_SERVICE_URL",
+          "--space-service-url",
+          null,
+          "space-service base URL. Unset: the built-in simulator.");
+  public static final Setting USAGE_ENGINE_URL =
+      new Setting(
+          "USAGE_ENGINE_URL",
+          "--usage-engine-url",
+          null,
+          "usage-engine base URL. Unset: the built-in simulator.");
+  public static final Setting AGENTS_SERVICE_URL =
+      new Setting(
+          "AGENTS_SERVICE_URL",
+          "--agents-service-url",
+          null,
+          "agents-service base URL. Unset: the built-in simulator.");
+  public static final Setting MICRODAO_SERVICE_URL =
+      new Setting(
+          "MICRODAO_SERVICE_URL",
+          "--microdao-service-url",
+          null,
+          "microdao-service base URL. Unset: the built-in simulator.");
+  public static final Setting DAO_SERVICE_URL =
+      new Setting(
+          "DAO_SERVICE_URL",
+          "--dao-service-url",
+          null,
+          "dao-service base URL. Unset: the built-in simulator.");
+  public static final Setting UPSTREAM_TOKEN =
+      new Setting(
+          "LIVING_MAP_UPSTREAM_TOKEN",
+          "--upstream-token",
+          null,
+          "Service token sent as Authorization: Bearer to upstreams (microdao-service and dao-service require one).");
+  public static final Setting POLL_INTERVAL =
+      new Setting(
+          "LIVING_MAP_POLL_INTERVAL",
+          "--poll-interval",
+          "30s",
+          "How often the six upstream sources are polled.");
+  public static final Setting UPSTREAM_TIMEOUT =
+      new Setting(
+          "LIVING_MAP_UPSTREAM_TIMEOUT",
+          "--upstream-timeout",
+          "5s",
+          "Timeout of one upstream request.");
+  public static final Setting SIMULATOR =
+      new Setting(
+          "LIVING_MAP_SIMULATOR",
+          "--simulator",
+          "auto",
+          "auto (run the built-in simulator when no upstream URL and no NATS URL is set), on, or off.");
+  public static final Setting SIM_PORT =
+      new Setting(
+          "LIVING_MAP_SIM_PORT",
+          "--sim-port",
+          "7018",
+          "Port of the simulator's upstream HTTP endpoints (0: any free port).");
+  public static final Setting SIM_SEED =
+      new Setting(
+          "LIVING_MAP_SIM_SEED", "--sim-seed", "42", "Random seed: same seed, same network.");
+  public static final Setting SIM_RATE =
+      new Setting("LIVING_MAP_SIM_RATE", "--sim-rate", "20", "Simulated events per second.");
+  public static final Setting SIM_MICRODAOS =
+      new Setting("LIVING_MAP_SIM_MICRODAOS", "--sim-microdaos", "12", "Simulated microDAOs.");
+  public static final Setting SIM_DAOS =
+      new Setting("LIVING_MAP_SIM_DAOS", "--sim-daos", "5", "Simulated DAO planets.");
+  public static final Setting SIM_NODES =
+      new Setting("LIVING_MAP_SIM_NODES", "--sim-nodes", "60", "Simulated nodes.");
+  public static final Setting SIM_AGENTS =
+      new Setting("LIVING_MAP_SIM_AGENTS", "--sim-agents", "200", "Simulated agents.");
+  public static final Setting SIM_CHANNELS =
+      new Setting(
+          "LIVING_MAP_SIM_CHANNELS", "--sim-channels", "24", "Simulated messaging channels.");
+  public static final Setting HISTORY_BATCH =
+      new Setting(
+          "LIVING_MAP_HISTORY_BATCH",
+          "--history-batch",
+          "1000",
+          "Largest number of events written in one statement.");
+  public static final Setting HISTORY_LINGER =
+      new Setting(
+          "LIVING_MAP_HISTORY_LINGER",
+          "--history-linger",
+          "50ms",
+          "How long the history writer waits to fill a batch before writing a partial one.");
+  public static final Setting HISTORY_QUEUE =
+      new Setting(
+          "LIVING_MAP_HISTORY_QUEUE",
+          "--history-queue",
+          "200000",
+          "Events held in memory while the database is slow or away.");
+  public static final Setting RETENTION =
+      new Setting("LIVING_MAP_RETENTION", "--retention", "30d", "How long history is kept.");
+  public static final Setting SNAPSHOT_INTERVAL =
+      new Setting(
+          "LIVING_MAP_SNAPSHOT_INTERVAL",
+          "--snapshot-interval",
+          "5m",
+          "How often the full state is stored for time travel.");
+  public static final Setting SNAPSHOTS_KEPT =
+      new Setting(
+          "LIVING_MAP_SNAPSHOTS_KEPT",
+          "--snapshots-kept",
+          "100",
+          "Stored snapshots kept by retention.");
+  public static final Setting MAX_EVENT_BYTES =
+      new Setting(
+          "LIVING_MAP_MAX_EVENT_BYTES",
+          "--max-event-bytes",
+          "1048576",
+          "Larger event payloads are rejected (kept, not applied).");
+  public static final Setting WS_PING_INTERVAL =
+      new Setting(
+          "LIVING_MAP_WS_PING_INTERVAL",
+          "--ws-ping-interval",
+          "30s",
+          "Keep-alive ping to WebSocket clients.");
+  public static final Setting WS_QUEUE =
+      new Setting(
+          "LIVING_MAP_WS_QUEUE",
+          "--ws-queue",
+          "4096",
+          "Frames queued for one WebSocket client before it counts as too slow and is resynchronised.");
+  public static final Setting WS_MAX_CONNECTIONS =
+      new Setting(
+          "LIVING_MAP_WS_MAX_CONNECTIONS",
+          "--ws-max-connections",
+          "10000",
+          "WebSocket connections accepted in total.");
+  public static final Setting LOG_FORMAT =
+      new Setting(
+          "LIVING_MAP_LOG_FORMAT",
+          "--log-format",
+          "text",
+          "text or json (one JSON object per line).");
+
+  public static final List<Setting> ALL =
+      List.of(
+          PORT,
+          HOST,
+          DATABASE_URL,
+          NATS_URL,
+          NATS_MODE,
+          NATS_SUBJECTS,
+          NATS_STREAM,
+          NATS_CREATE_STREAM,
+          NATS_DURABLE,
+          DATA_DIR,
+          CITY_SERVICE_URL,
+          SPACE_SERVICE_URL,
+          USAGE_ENGINE_URL,
+          AGENTS_SERVICE_URL,
+          MICRODAO_SERVICE_URL,
+          DAO_SERVICE_URL,
+          UPSTREAM_TOKEN,
+          POLL_INTERVAL,
+          UPSTREAM_TIMEOUT,
+          SIMULATOR,
+          SIM_PORT,
+          SIM_SEED,
+          SIM_RATE,
+          SIM_MICRODAOS,
+          SIM_DAOS,
+          SIM_NODES,
+          SIM_AGENTS,
+          SIM_CHANNELS,
+          HISTORY_BATCH,
+          HISTORY_LINGER,
+          HISTORY_QUEUE,
+          RETENTION,
+          SNAPSHOT_INTERVAL,
+          SNAPSHOTS_KEPT,
+          MAX_EVENT_BYTES,
+          WS_PING_INTERVAL,
+          WS_QUEUE,
+          WS_MAX_CONNECTIONS,
+          LOG_FORMAT);
+}

@@ -1,0 +1,73 @@
+package org.daarion.livingmap.event;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+
+/**
+ * One event on the map. Before the sequencer it has {@code seq == 0}; after, {@code seq} is its
+ * gap-free position within {@code epoch}. Immutable by convention: nobody mutates {@code payload}
+ * after the event is built.
+ *
+ * @param seq position within the epoch, from 1; 0 until sequenced
+ * @param epoch identifies one unbroken run of seq numbers; a different epoch means positions from
+ *     another run cannot be compared
+ * @param timestamp when Living Map received the event (history's {@code timestamp})
+ * @param eventType the NATS subject
+ * @param entityId canonical {@code type:id}, or null when the payload names no entity
+ * @param entityType the entity's type (see {@link EntityIds})
+ * @param sourceService the DAARION service the subject belongs to
+ * @param payload the flat JSON payload as published
+ * @param msgId the source's message id for deduplication (JetStream sequence or Nats-Msg-Id), or
+ *     null
+ * @param acker acknowledges the event to its source once stored
+ */
+public record Event(
+    long seq,
+    String epoch,
+    Instant timestamp,
+    String eventType,
+    String entityId,
+    String entityType,
+    String sourceService,
+    JsonObject payload,
+    String msgId,
+    Acker acker) {
+
+  public Event {
+    if (acker == null) {
+      acker = Acker.NONE;
+    }
+  }
+
+  /** A new, unsequenced event as a source delivers it. */
+  public static Event incoming(
+      String subject, JsonObject payload, Instant receivedAt, String msgId, Acker acker) {
+    EntityIds.Ref ref = EntityIds.of(subject, payload);
+    return new Event(
+        0,
+        null,
+        receivedAt,
+        subject,
+        ref.id(),
+        ref.type(),
+        SourceServices.forSubject(subject),
+        payload,
+        msgId,
+        acker);
+  }
+
+  /** This event at its position, with its entity id resolved against the live state. */
+  public Event sequenced(long seq, String epoch, String resolvedEntityId) {
+    return new Event(
+        seq,
+        epoch,
+        timestamp,
+        eventType,
+        resolvedEntityId,
+        entityType,
+        sourceService,
+        payload,
+        msgId,
+        acker);
+  }
+}

@@ -1,0 +1,70 @@
+package org.daarion.livingmap.event;
+
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The door every event comes in by, whatever the bus: validates on the caller's thread, sends bad
+ * events to the {@link RejectedSink} and good ones to the sequencer. Never throws on bad input.
+ */
+public final class EventIntake {
+  private static final Logger log = LoggerFactory.getLogger(EventIntake.class);
+
+  /** Where valid events go: the state owner. Blocks when its queue is full (backpressure). */
+  public interface Sequencer {
+    void submit(Event event) throws InterruptedException;
+  }
+
+  private final EventParser parser;
+  private final Sequencer sequencer;
+  private final RejectedSink rejected;
+  private final Clock clock;
+  private final AtomicLong accepted = new AtomicLong();
+  private final AtomicLong rejectedCount = new AtomicLong();
+
+  public EventIntake(EventParser parser, Sequencer sequencer, RejectedSink rejected, Clock clock) {
+    this.parser = parser;
+    this.sequencer = sequencer;
+    this.rejected = rejected;
+    this.clock = clock;
+  }
+
+  /**
+   * Takes one message from a bus. Returns false only when interrupted before the event could be
+   * handed on (the caller should not acknowledge it then).
+   */
+  public boolean accept(String subject, byte[] data, String msgId, Acker acker) {
+    EventParser.Result result = parser.parse(subject, data, msgId, acker, clock.instant());
+    if (!result.ok()) {
+      long n = rejectedCount.incrementAndGet();
+      if (n <= 10 || Long.bitCount(n) == 1) {
+        log.warn(
+            "rejected event on {} ({} bytes): {} [{} rejected so far]",
+            result.rejection().subject(),
+            result.rejection().size(),
+            result.rejection().reason(),
+            n);
+      }
+      rejected.reject(result.rejection());
+      return true;
+    }
+    try {
+      sequencer.submit(result.event());
+      accepted.incrementAndGet();
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  public long acceptedCount() {
+    return accepted.get();
+  }
+
+  public long rejectedCount() {
+    return rejectedCount.get();
+  }
+}

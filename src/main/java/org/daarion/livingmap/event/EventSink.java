@@ -1,0 +1,12 @@
+package org.daarion.livingmap.event;
+
+import java.util.List;
+
+/**
+ * Receives sequenced events after they have been applied to the live state, in {@code seq} order,
+ * on the state owner's thread. Implementations must return quickly: hand the batch to their own
+ * bounded queue and do the work elsewhere.
+ */
+public interface EventSink {
+  void onEvents(List<Event> batch);
+}
