@@ -1,0 +1,145 @@
+package org.daarion.livingmap.state;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Merges upstream polls into the live state (DESIGN: "upstream polls reconcile"). Polls decide
+ * which entities exist; every change a poll finds becomes an event ({@code
+ * living_map.entity.added}, {@code .updated}, {@code .removed}) so stream clients and history see
+ * it, whoever made it. Owned by the state owner's thread.
+ */
+final class Reconciler {
+  static final String ADDED = "living_map.entity.added";
+  static final String UPDATED = "living_map.entity.updated";
+  static final String REMOVED = "living_map.entity.removed";
+
+  /** Consecutive successful polls an entity must be missing from before it leaves the map. */
+  static final int MISSES_TO_REMOVE = 2;
+
+  /** Emits a derived event and returns the seq it was given. */
+  interface Emitter {
+    long emit(String subject, String entityId, String entityType, JsonObject payload);
+  }
+
+  private final Map<String, Integer> misses = new HashMap<>();
+
+  void apply(UpstreamPoll poll, LiveState s, Emitter emitter, Instant at) {
+    String source = poll.source();
+    Set<String> seen = new HashSet<>();
+    for (EntityPatch patch : poll.patches()) {
+      for (String alias : patch.aliases()) {
+        s.alias(alias, patch.id());
+      }
+    }
+    for (EntityPatch patch : poll.patches()) {
+      String id = s.resolve(patch.id());
+      boolean complete = poll.completeTypes().contains(patch.type());
+      Entity existing = s.get(id);
+      if (existing == null) {
+        if (!complete) {
+          continue;
+        }
+        seen.add(id);
+        JsonObject data = EntityTypes.blank(patch.type(), id).mergeIn(patch.fields().copy(), true);
+        data.put("id", id);
+        long seq =
+            emitter.emit(
+                ADDED,
+                id,
+                patch.type(),
+                new JsonObject()
+                    .put("entity_id", id)
+                    .put("entity_type", patch.type())
+                    .put("source", source)
+                    .put("entity", data));
+        s.put(new Entity(id, patch.type(), data, patch.extra().copy(), Set.of(source), seq, at));
+        continue;
+      }
+      if (complete) {
+        seen.add(id);
+        misses.remove(key(source, id));
+      }
+      JsonObject merged = existing.data().copy().mergeIn(patch.fields().copy(), true);
+      merged.put("id", id);
+      JsonObject extra = existing.extra().copy().mergeIn(patch.extra().copy(), true);
+      Set<String> sources = new HashSet<>(existing.sources());
+      if (complete) {
+        sources.add(source);
+      }
+      JsonObject changes = changes(existing.data(), merged);
+      Entity next = existing.withExtra(extra).withSources(sources);
+      if (!changes.isEmpty()) {
+        long seq =
+            emitter.emit(
+                UPDATED,
+                id,
+                existing.type(),
+                new JsonObject()
+                    .put("entity_id", id)
+                    .put("entity_type", existing.type())
+                    .put("source", source)
+                    .put("changes", changes));
+        next = next.withData(merged, seq, at);
+      }
+      s.put(next);
+    }
+    for (String type : poll.completeTypes()) {
+      for (Entity e : List.copyOf(s.entities())) {
+        if (!e.type().equals(type) || seen.contains(e.id())) {
+          continue;
+        }
+        if (!e.sources().isEmpty() && !e.sources().contains(source)) {
+          continue;
+        }
+        int n = misses.merge(key(source, e.id()), 1, Integer::sum);
+        if (n < MISSES_TO_REMOVE) {
+          continue;
+        }
+        misses.remove(key(source, e.id()));
+        Set<String> left = new HashSet<>(e.sources());
+        left.remove(source);
+        if (!left.isEmpty()) {
+          s.put(e.withSources(left));
+          continue;
+        }
+        s.remove(e.id());
+        emitter.emit(
+            REMOVED,
+            e.id(),
+            e.type(),
+            new JsonObject()
+                .put("entity_id", e.id())
+                .put("entity_type", e.type())
+                .put("source", source));
+      }
+    }
+  }
+
+  /** Top-level fields whose values differ, with their new values. */
+  static JsonObject changes(JsonObject before, JsonObject after) {
+    JsonObject out = new JsonObject();
+    for (String key : after.fieldNames()) {
+      Object a = after.getValue(key);
+      Object b = before.getValue(key);
+      if (a == null ? b != null : !a.equals(b)) {
+        out.put(key, a);
+      }
+    }
+    for (String key : before.fieldNames()) {
+      if (!after.containsKey(key)) {
+        out.putNull(key);
+      }
+    }
+    return out;
+  }
+
+  private static String key(String source, String id) {
+    return source + "|" + id;
+  }
+}

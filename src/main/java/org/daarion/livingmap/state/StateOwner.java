@@ -1,0 +1,257 @@
+package org.daarion.livingmap.state;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.daarion.livingmap.event.Event;
+import org.daarion.livingmap.event.EventIntake;
+import org.daarion.livingmap.event.EventSink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one writer of the live state and the sequencer (DESIGN: "one writer"). A single thread takes
+ * events and commands from a bounded queue, gives each event the next {@code seq} in the epoch,
+ * applies it with its reducer, and hands the sequenced events, in order, to the sinks (history,
+ * stream). Commands (poll merges, snapshot cuts, stream subscriptions) run between events on the
+ * same thread, after every earlier event has reached the sinks, so a command sees a state whose
+ * {@code seq} no sink is behind or ahead of.
+ *
+ * <p>Backpressure: {@link #submit} blocks while the queue is full; the queue is bounded by the
+ * constructor's capacity.
+ */
+public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(StateOwner.class);
+  private static final int DRAIN_MAX = 4096;
+
+  /** Work that runs on the owner's thread with full access to the state. */
+  @FunctionalInterface
+  public interface Command<T> {
+    T run(Access access);
+  }
+
+  /** What a command may do: read and change the state, emit derived events. */
+  public final class Access {
+    private Access() {}
+
+    public LiveState state() {
+      return state;
+    }
+
+    /** A consistent copy of the state at the current seq. */
+    public StateCut cut() {
+      return state.cut(clock.instant());
+    }
+
+    public void applyPoll(UpstreamPoll poll) {
+      reconciler.apply(poll, state, StateOwner.this::emitDerived, clock.instant());
+    }
+
+    /** Replaces the whole state with a restored one, keeping its epoch and seq. */
+    public void restore(StateCut cut) {
+      state.clear();
+      for (Entity e : cut.entities()) {
+        state.put(e);
+      }
+      cut.aliases().forEach(state::alias);
+      state.position(cut.epoch(), cut.seq());
+    }
+
+    /** Applies an event that already has its position (history replay at start). */
+    public void replay(Event e) {
+      String id = state.resolve(e.entityId());
+      Reducers.apply(e, id, e.seq(), state);
+      state.position(e.epoch(), e.seq());
+    }
+  }
+
+  private record Task<T>(Command<T> command, CompletableFuture<T> result) {}
+
+  private final LiveState state;
+  private final List<EventSink> sinks = new CopyOnWriteArrayList<>();
+  private final BlockingQueue<Object> queue;
+  private final Clock clock;
+  private final Reconciler reconciler = new Reconciler();
+  private final Access access = new Access();
+  private final List<Event> out = new ArrayList<>();
+  private final AtomicLong applied = new AtomicLong();
+  private final AtomicLong reducerErrors = new AtomicLong();
+  private final Thread thread;
+  private volatile boolean running;
+
+  public StateOwner(LiveState state, int queueCapacity, Clock clock) {
+    this.state = state;
+    this.queue = new ArrayBlockingQueue<>(queueCapacity);
+    this.clock = clock;
+    this.thread = new Thread(this::loop, "state-owner");
+    this.thread.setDaemon(true);
+  }
+
+  /** Adds a sink; call before {@link #start}. */
+  public void addSink(EventSink sink) {
+    sinks.add(sink);
+  }
+
+  public void start() {
+    running = true;
+    thread.start();
+  }
+
+  public LiveState state() {
+    return state;
+  }
+
+  @Override
+  public void submit(Event event) throws InterruptedException {
+    queue.put(event);
+  }
+
+  /** Runs {@code command} on the owner's thread; completes with its result or failure. */
+  public <T> CompletableFuture<T> call(Command<T> command) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    if (!queue.offer(new Task<>(command, result))) {
+      try {
+        queue.put(new Task<>(command, result));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        result.completeExceptionally(e);
+      }
+    }
+    return result;
+  }
+
+  /** Like {@link #call} with a plain function of the access. */
+  public <T> CompletableFuture<T> read(Function<Access, T> f) {
+    return call(f::apply);
+  }
+
+  public CompletableFuture<StateCut> cut() {
+    return call(Access::cut);
+  }
+
+  public CompletableFuture<Void> applyPoll(UpstreamPoll poll) {
+    return call(
+        a -> {
+          a.applyPoll(poll);
+          return null;
+        });
+  }
+
+  public long appliedCount() {
+    return applied.get();
+  }
+
+  public long reducerErrors() {
+    return reducerErrors.get();
+  }
+
+  public int queueDepth() {
+    return queue.size();
+  }
+
+  private void loop() {
+    List<Object> batch = new ArrayList<>(DRAIN_MAX);
+    while (running || !queue.isEmpty()) {
+      try {
+        Object first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        queue.drainTo(batch, DRAIN_MAX - 1);
+        for (Object item : batch) {
+          if (item instanceof Event e) {
+            applyEvent(e);
+          } else if (item instanceof Task<?> t) {
+            runTask(t);
+          }
+        }
+        batch.clear();
+        flush();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        log.error("state owner loop failed; continuing", e);
+        batch.clear();
+      }
+    }
+  }
+
+  private void applyEvent(Event e) {
+    long seq = state.nextSeq();
+    String id = state.resolve(e.entityId());
+    try {
+      Reducers.apply(e, id, seq, state);
+    } catch (RuntimeException ex) {
+      // The event is valid JSON of the right types; a reducer bug must not lose it.
+      reducerErrors.incrementAndGet();
+      log.error("reducer failed for {} (seq {}): {}", e.eventType(), seq, ex.toString());
+    }
+    out.add(e.sequenced(seq, state.epoch(), state.resolve(e.entityId())));
+    applied.incrementAndGet();
+  }
+
+  private long emitDerived(String subject, String entityId, String entityType, JsonObject payload) {
+    long seq = state.nextSeq();
+    out.add(
+        new Event(
+            seq,
+            state.epoch(),
+            clock.instant(),
+            subject,
+            entityId,
+            entityType,
+            "living-map-service",
+            payload,
+            null,
+            null));
+    return seq;
+  }
+
+  private <T> void runTask(Task<T> t) {
+    flush();
+    try {
+      T value = t.command().run(access);
+      flush();
+      t.result().complete(value);
+    } catch (RuntimeException ex) {
+      flush();
+      t.result().completeExceptionally(ex);
+    }
+  }
+
+  private void flush() {
+    if (out.isEmpty()) {
+      return;
+    }
+    List<Event> events = List.copyOf(out);
+    out.clear();
+    for (EventSink sink : sinks) {
+      try {
+        sink.onEvents(events);
+      } catch (RuntimeException ex) {
+        log.error("event sink {} failed", sink.getClass().getSimpleName(), ex);
+      }
+    }
+  }
+
+  /** Stops after applying what is queued and handing it to the sinks. */
+  @Override
+  public void close() {
+    running = false;
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
