@@ -2,6 +2,7 @@ package org.daarion.livingmap.event;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.Arrays;
@@ -97,7 +98,7 @@ public final class EventParser {
     }
     Object parsed;
     try {
-      parsed = Buffer.buffer(data).toJson();
+      parsed = Json.decodeValue(Buffer.buffer(data));
     } catch (DecodeException | IllegalStateException e) {
       return reject(receivedAt, subject, "not JSON: " + shortMessage(e), data, msgId, acker);
     }

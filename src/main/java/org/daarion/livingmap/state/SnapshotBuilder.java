@@ -153,6 +153,12 @@ public final class SnapshotBuilder {
                     .put("online_agents", online)
                     .put("total_llm_calls_24h", llmCalls));
     JsonObject m = meta.copy();
+    if (!m.containsKey("source_services")) {
+      m.put("source_services", new JsonArray());
+    }
+    if (!m.containsKey("version")) {
+      m.put("version", "unknown");
+    }
     m.put("generated_at", generatedAt)
         .put("seq", cut.seq())
         .put("epoch", cut.epoch())

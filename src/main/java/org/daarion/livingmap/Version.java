@@ -1,0 +1,11 @@
+package org.daarion.livingmap;
+
+/** The service version, from the jar manifest when packaged. */
+public final class Version {
+  private Version() {}
+
+  public static String get() {
+    String v = Version.class.getPackage().getImplementationVersion();
+    return v != null ? v : "0.1.0-dev";
+  }
+}

@@ -1,0 +1,84 @@
+package org.daarion.livingmap.api;
+
+import io.vertx.core.MultiMap;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/** Reads and validates query parameters; every failure is a {@link BadParameter} naming one. */
+final class Params {
+  private final MultiMap query;
+
+  Params(MultiMap query) {
+    this.query = query;
+  }
+
+  String string(String name) {
+    String v = query.get(name);
+    return v == null || v.isBlank() ? null : v.trim();
+  }
+
+  int intIn(String name, int dflt, int min, int max) {
+    String v = string(name);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n < min || n > max) {
+        throw new BadParameter(
+            name, name + " must be between " + min + " and " + max + ", got " + v);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new BadParameter(name, name + " must be a whole number, got '" + v + "'");
+    }
+  }
+
+  String oneOf(String name, Collection<String> allowed) {
+    String v = string(name);
+    if (v != null && !allowed.contains(v)) {
+      throw new BadParameter(
+          name, name + " must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
+    }
+    return v;
+  }
+
+  List<String> list(String name) {
+    String v = string(name);
+    List<String> out = new ArrayList<>();
+    if (v != null) {
+      for (String part : v.split(",")) {
+        if (!part.isBlank()) {
+          out.add(part.trim());
+        }
+      }
+    }
+    return out;
+  }
+
+  Instant instant(String name) {
+    String v = string(name);
+    return v == null ? null : parseInstant(name, v);
+  }
+
+  /** ISO-8601 with an offset, or without one (then UTC, as DAARION's naive timestamps mean). */
+  static Instant parseInstant(String name, String v) {
+    try {
+      return OffsetDateTime.parse(v).toInstant();
+    } catch (DateTimeParseException e) {
+      try {
+        return LocalDateTime.parse(v).toInstant(ZoneOffset.UTC);
+      } catch (DateTimeParseException e2) {
+        throw new BadParameter(
+            name,
+            name + " must be an ISO-8601 date-time such as 2025-11-28T10:00:00Z, got '" + v + "'");
+      }
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package org.daarion.livingmap.api;
+
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
+
+/** JSON responses and the error shape every route shares. */
+final class Responses {
+  private Responses() {}
+
+  /**
+   * Continues on the request's own event loop once {@code stage} completes, whichever thread
+   * completes it (the state owner, a database worker).
+   */
+  static <T> void whenDone(
+      RoutingContext ctx, CompletionStage<T> stage, BiConsumer<T, Throwable> then) {
+    Context context = Vertx.currentContext();
+    stage.whenComplete(
+        (value, err) -> {
+          if (context == null) {
+            then.accept(value, err);
+          } else {
+            context.runOnContext(v -> then.accept(value, err));
+          }
+        });
+  }
+
+  static void json(RoutingContext ctx, int status, JsonObject body) {
+    bytes(ctx, status, body.toBuffer());
+  }
+
+  static void bytes(RoutingContext ctx, int status, Buffer body) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json; charset=utf-8")
+        .end(body);
+  }
+
+  /** {@code {"error": code, "detail": message, "parameter"?: name, "time": ISO}}. */
+  static JsonObject error(String code, String detail) {
+    return new JsonObject()
+        .put("error", code)
+        .put("detail", detail)
+        .put("time", Instant.now().toString());
+  }
+
+  static void badParameter(RoutingContext ctx, BadParameter e) {
+    json(ctx, 400, error("bad_parameter", e.getMessage()).put("parameter", e.parameter()));
+  }
+
+  static void notFound(RoutingContext ctx, String detail) {
+    json(ctx, 404, error("not_found", detail));
+  }
+
+  static void unavailable(RoutingContext ctx, String detail) {
+    json(ctx, 503, error("unavailable", detail));
+  }
+}

@@ -1,0 +1,81 @@
+package org.daarion.livingmap.api;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import org.daarion.livingmap.state.Snapshot;
+import org.daarion.livingmap.state.SnapshotService;
+
+/**
+ * {@code GET /living-map/snapshot}: the live state, serialised once per state version and served
+ * with an ETag; with {@code ?at=ISO}, the state at that instant (time travel).
+ */
+public final class SnapshotRoutes implements RouteGroup {
+  /** Answers the state at a past instant; completes with null when nothing is stored before it. */
+  public interface TimeTravel {
+    CompletableFuture<JsonObject> at(Instant at);
+  }
+
+  private final SnapshotService snapshots;
+  private final TimeTravel timeTravel;
+
+  public SnapshotRoutes(SnapshotService snapshots, TimeTravel timeTravel) {
+    this.snapshots = snapshots;
+    this.timeTravel = timeTravel;
+  }
+
+  @Override
+  public void mount(Router router) {
+    router.get("/living-map/snapshot").handler(this::snapshot);
+  }
+
+  private void snapshot(RoutingContext ctx) {
+    Params p = new Params(ctx.queryParams());
+    Instant at = p.instant("at");
+    if (at != null) {
+      travel(ctx, at);
+      return;
+    }
+    Responses.whenDone(
+        ctx,
+        snapshots.current(),
+        (s, err) -> {
+          if (err != null) {
+            Responses.unavailable(ctx, "snapshot unavailable: " + err.getMessage());
+            return;
+          }
+          send(ctx, s);
+        });
+  }
+
+  private void send(RoutingContext ctx, Snapshot s) {
+    String etag = s.etag();
+    ctx.response().putHeader("ETag", etag).putHeader("Cache-Control", "no-cache");
+    if (etag.equals(ctx.request().getHeader("If-None-Match"))) {
+      ctx.response().setStatusCode(304).end();
+      return;
+    }
+    Responses.bytes(ctx, 200, s.bytes());
+  }
+
+  private void travel(RoutingContext ctx, Instant at) {
+    if (timeTravel == null) {
+      Responses.unavailable(ctx, "time travel needs the history store");
+      return;
+    }
+    Responses.whenDone(
+        ctx,
+        timeTravel.at(at),
+        (json, err) -> {
+          if (err != null) {
+            Responses.unavailable(ctx, "time travel failed: " + err.getMessage());
+          } else if (json == null) {
+            Responses.notFound(ctx, "no stored state at or before " + at);
+          } else {
+            Responses.json(ctx, 200, json);
+          }
+        });
+  }
+}
