@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
@@ -45,6 +46,8 @@ final class NatsConnector implements AutoCloseable {
   private final AtomicLong slowConsumerEvents = new AtomicLong();
   private final AtomicLong errors = new AtomicLong();
   private volatile boolean outageLogged;
+  // True between a connect and the next drop: jnats reports DISCONNECTED more than once per drop.
+  private final AtomicBoolean up = new AtomicBoolean();
   private volatile boolean closed;
   private volatile boolean everConnected;
   private Thread connectThread;
@@ -119,9 +122,8 @@ final class NatsConnector implements AutoCloseable {
       closeQuietly(conn);
       return;
     }
-    if (conn.getStatus() != Connection.Status.CONNECTED) {
-      return;
-    }
+    // It was connected when connectReconnectOnConnect returned, even if it has dropped since:
+    // subscriptions made now are sent again on the next reconnect.
     everConnected = true;
     try {
       onFirstConnect.run();
@@ -285,15 +287,17 @@ final class NatsConnector implements AutoCloseable {
     switch (event) {
       case CONNECTED -> {
         outageLogged = false;
+        up.set(true);
         log.info("{}: connected to NATS {}", name, conn.getConnectedUrl());
       }
       case RECONNECTED -> {
         outageLogged = false;
+        up.set(true);
         reconnects.incrementAndGet();
         log.info("{}: reconnected to NATS {}", name, conn.getConnectedUrl());
       }
       case DISCONNECTED -> {
-        if (!closed) {
+        if (up.compareAndSet(true, false) && !closed) {
           disconnects.incrementAndGet();
           log.warn("{}: disconnected from NATS; reconnecting in the background", name);
         }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.daarion.livingmap.config.Config;
@@ -47,6 +48,7 @@ final class IngestProbe implements EventIntake.Sequencer, RejectedSink {
   final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
   final ConcurrentLinkedQueue<Rejection> rejections = new ConcurrentLinkedQueue<>();
   private volatile Predicate<Arrival> ackWhen = a -> true;
+  private volatile CountDownLatch gate = new CountDownLatch(0);
   final EventIntake intake;
 
   IngestProbe(int maxEventBytes) {
@@ -59,14 +61,27 @@ final class IngestProbe implements EventIntake.Sequencer, RejectedSink {
     return this;
   }
 
+  /** Make {@link #submit} block until {@code g} opens, as a full sequencer queue would. */
+  IngestProbe blockOn(CountDownLatch g) {
+    gate = g;
+    return this;
+  }
+
   @Override
-  public void submit(Event event) {
+  public void submit(Event event) throws InterruptedException {
+    gate.await();
     events.add(event);
     arrive(new Arrival(event.eventType(), event.msgId(), event.payload(), false, event.acker()));
   }
 
   @Override
   public void reject(Rejection rejection) {
+    try {
+      gate.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
     rejections.add(rejection);
     arrive(
         new Arrival(

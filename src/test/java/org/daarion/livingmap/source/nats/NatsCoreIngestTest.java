@@ -9,6 +9,7 @@ import io.nats.client.impl.Headers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -148,5 +149,35 @@ class NatsCoreIngestTest {
     }
     assertThat(ingest.state().status()).isEqualTo(NatsStatus.CONNECTED);
     assertThat(ingest.state().lastError()).isNotNull();
+  }
+
+  @Test
+  void countsSlowConsumerDropsAndKeepsReceiving() throws Exception {
+    CountDownLatch gate = new CountDownLatch(1);
+    probe.blockOn(gate);
+    ingest =
+        new NatsIngest(
+            IngestProbe.config(server.url(), "core", Map.of()),
+            probe.intake,
+            IngestProbe.fastTuning().toBuilder().pendingLimits(50, 1024 * 1024).build());
+    ingest.start();
+    await().atMost(WAIT).until(ingest::isReady);
+
+    // The intake is stuck on the first message: the next 50 wait, the rest are dropped.
+    for (int n = 0; n < 500; n++) {
+      publish("agent.event.status", IngestProbe.numbered("flood", n), null);
+    }
+    raw.flush(WAIT);
+    await().atMost(WAIT).until(() -> ingest.slowConsumerDrops() > 0);
+    gate.countDown();
+
+    await()
+        .atMost(WAIT)
+        .until(() -> probe.withMarker("flood").size() + ingest.slowConsumerDrops() == 500);
+    assertThat(ingest.slowConsumerEvents()).isGreaterThanOrEqualTo(1);
+    assertThat(ingest.state().slowConsumerDrops()).isEqualTo(ingest.slowConsumerDrops());
+
+    publish("agent.event.status", IngestProbe.numbered("after-flood", 1), null);
+    await().atMost(WAIT).until(() -> probe.withMarker("after-flood").size() == 1);
   }
 }
