@@ -1,0 +1,445 @@
+package org.daarion.livingmap.source.nats;
+
+import io.nats.client.Connection;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PullSubscribeOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.DiscardPolicy;
+import io.nats.client.api.RetentionPolicy;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import io.nats.client.api.StreamInfo;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.daarion.livingmap.event.Acker;
+import org.daarion.livingmap.event.EventIntake;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * JetStream mode: one dedicated thread pulls batches from a durable pull consumer and hands each
+ * message to the intake; the message is acknowledged by the {@link Acker} the history writer calls
+ * after commit (at-least-once: a message not acknowledged within AckWait is delivered again, with
+ * the same msgId, and history deduplicates it).
+ *
+ * <p>The thread survives everything but {@link #stop()}: while disconnected it waits for the
+ * connection; any failure (server restart, stream or consumer deleted, API errors) drops the
+ * subscription, backs off, and sets stream, consumer and subscription up again. While idle it
+ * checks every {@code consumerCheckInterval} that the consumer still exists.
+ *
+ * <p>One consumer per service: with a single stream subject it filters on it, otherwise it takes
+ * the whole stream unfiltered (nats-server 2.9 allows one filter subject per consumer) and
+ * acknowledges at once, without ingesting, messages on stream subjects not configured here.
+ */
+final class JetStreamPuller {
+  private static final Logger log = LoggerFactory.getLogger(JetStreamPuller.class);
+  private static final int STREAM_NOT_FOUND = 10059;
+  private static final int CONSUMER_NOT_FOUND = 10014;
+
+  private final NatsConnector connector;
+  private final String stream;
+  private final String durable;
+  private final List<String> subjects;
+  private final boolean createStream;
+  private final EventIntake intake;
+  private final NatsTuning tuning;
+  private final IngestCounters counters;
+  private final CountDownLatch stopSignal = new CountDownLatch(1);
+  private volatile boolean running;
+  private Thread thread;
+  // Owned by the pull thread.
+  private JetStreamSubscription sub;
+  private volatile boolean bound;
+  private long lastConsumerCheck;
+  private int failures;
+  private boolean missingSubjectsLogged;
+
+  JetStreamPuller(
+      NatsConnector connector,
+      String stream,
+      String durable,
+      List<String> subjects,
+      boolean createStream,
+      EventIntake intake,
+      NatsTuning tuning,
+      IngestCounters counters) {
+    this.connector = connector;
+    this.stream = stream;
+    this.durable = durable;
+    this.subjects = subjects;
+    this.createStream = createStream;
+    this.intake = intake;
+    this.tuning = tuning;
+    this.counters = counters;
+  }
+
+  synchronized void start() {
+    if (thread != null) {
+      return;
+    }
+    running = true;
+    thread = new Thread(this::run, "nats-jetstream-pull-" + durable);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Stops pulling and waits for the thread; messages not handed on are left for redelivery. */
+  void stop() {
+    Thread t;
+    synchronized (this) {
+      running = false;
+      t = thread;
+    }
+    stopSignal.countDown();
+    if (t == null) {
+      return;
+    }
+    t.interrupt();
+    try {
+      t.join(tuning.fetchWait().toMillis() + 5_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (t.isAlive()) {
+      log.warn("JetStream pull thread did not stop in time");
+    }
+  }
+
+  /** True while a pull subscription is bound to the consumer. */
+  boolean isBound() {
+    return bound && running;
+  }
+
+  private void run() {
+    log.info(
+        "JetStream ingest: stream {}, durable consumer {}, subjects {}", stream, durable, subjects);
+    while (running) {
+      try {
+        if (!connector.awaitConnected(Duration.ofSeconds(1))) {
+          continue;
+        }
+        if (sub == null) {
+          setUp();
+        }
+        List<Message> batch = sub.fetch(tuning.fetchBatch(), tuning.fetchWait());
+        if (batch.isEmpty()) {
+          checkConsumerWhenDue();
+          continue;
+        }
+        failures = 0;
+        for (int i = 0; i < batch.size(); i++) {
+          if (!running || !handle(batch.get(i))) {
+            releaseUnhandled(batch.subList(i, batch.size()));
+            return;
+          }
+        }
+      } catch (InterruptedException e) {
+        if (!running) {
+          return;
+        }
+        // An interrupt not from stop(): keep going.
+      } catch (Throwable e) {
+        if (!running) {
+          return;
+        }
+        if (e instanceof Error) {
+          // Logged in full; the loop carries on with a clean subscription.
+          log.error("JetStream pull loop hit {}", e.toString(), e);
+        }
+        failed(e);
+      }
+    }
+  }
+
+  private void failed(Throwable e) {
+    failures++;
+    long n = counters.pullErrors.incrementAndGet();
+    connector.recordError("jetstream: " + e);
+    if (failures == 1 || n <= 10 || Long.bitCount(n) == 1) {
+      log.warn(
+          "JetStream pull on {}/{} failed ({} so far): {}; setting up again",
+          stream,
+          durable,
+          n,
+          e.toString());
+    }
+    dropSubscription();
+    Duration pause =
+        NatsConnector.backoff(failures, tuning.reconnectWaitMin(), tuning.reconnectWaitMax());
+    try {
+      stopSignal.await(pause.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException ie) {
+      // stop() interrupts; the loop re-checks running
+    }
+  }
+
+  /** Ensures stream and consumer, then binds a pull subscription. */
+  private void setUp() throws Exception {
+    Connection conn = connector.connection();
+    JetStreamManagement jsm = conn.jetStreamManagement();
+    ensureStream(jsm);
+    ConsumerConfiguration cc = ensureConsumer(jsm);
+    String filter = cc.getFilterSubject();
+    sub =
+        conn.jetStream()
+            .subscribe(
+                filter == null || filter.isEmpty() ? null : filter,
+                PullSubscribeOptions.bind(stream, durable));
+    lastConsumerCheck = System.nanoTime();
+    bound = true;
+    log.info("JetStream ingest bound to {}/{}", stream, durable);
+  }
+
+  private void ensureStream(JetStreamManagement jsm) throws Exception {
+    StreamInfo info;
+    try {
+      info = jsm.getStreamInfo(stream);
+    } catch (JetStreamApiException e) {
+      if (!isNotFound(e, STREAM_NOT_FOUND)) {
+        throw e;
+      }
+      if (!createStream) {
+        throw new IllegalStateException(
+            "JetStream stream "
+                + stream
+                + " does not exist and LIVING_MAP_NATS_CREATE_STREAM is false: create it to"
+                + " cover "
+                + subjects);
+      }
+      StreamConfiguration sc =
+          StreamConfiguration.builder()
+              .name(stream)
+              .subjects(subjects)
+              .storageType(StorageType.File)
+              .retentionPolicy(RetentionPolicy.Limits)
+              .discardPolicy(DiscardPolicy.Old)
+              .maxAge(tuning.streamMaxAge())
+              .duplicateWindow(Duration.ofMinutes(2))
+              .build();
+      try {
+        jsm.addStream(sc);
+        log.info("created JetStream stream {} for {}", stream, subjects);
+      } catch (JetStreamApiException ce) {
+        throw new IllegalStateException(
+            "cannot create JetStream stream "
+                + stream
+                + " for "
+                + subjects
+                + ": "
+                + ce.getMessage()
+                + " (another stream may already cover some of these subjects: configure"
+                + " LIVING_MAP_NATS_STREAM to use it)",
+            ce);
+      }
+      return;
+    }
+    List<String> have = info.getConfiguration().getSubjects();
+    List<String> missing = subjects.stream().filter(s -> !Subjects.coveredByAny(s, have)).toList();
+    if (!missing.isEmpty() && !missingSubjectsLogged) {
+      missingSubjectsLogged = true;
+      log.warn(
+          "JetStream stream {} covers {} but not {}: events on those subjects are NOT ingested."
+              + " Add them to the stream (e.g. nats stream edit {} --subjects ...) or point"
+              + " LIVING_MAP_NATS_STREAM at a stream that has them.",
+          stream,
+          have,
+          missing,
+          stream);
+    }
+  }
+
+  private ConsumerConfiguration ensureConsumer(JetStreamManagement jsm) throws Exception {
+    String filter = subjects.size() == 1 ? subjects.get(0) : null;
+    ConsumerConfiguration wanted =
+        ConsumerConfiguration.builder()
+            .durable(durable)
+            .ackPolicy(AckPolicy.Explicit)
+            .ackWait(tuning.ackWait())
+            .maxAckPending(tuning.maxAckPending())
+            .deliverPolicy(DeliverPolicy.All)
+            .filterSubject(filter)
+            .build();
+    ConsumerInfo existing;
+    try {
+      existing = jsm.getConsumerInfo(stream, durable);
+    } catch (JetStreamApiException e) {
+      if (!isNotFound(e, CONSUMER_NOT_FOUND)) {
+        throw e;
+      }
+      ConsumerInfo created = jsm.addOrUpdateConsumer(stream, wanted);
+      log.info("created JetStream durable consumer {} on {}", durable, stream);
+      return created.getConsumerConfiguration();
+    }
+    ConsumerConfiguration have = existing.getConsumerConfiguration();
+    boolean differs =
+        !Objects.equals(have.getAckWait(), tuning.ackWait())
+            || have.getMaxAckPending() != tuning.maxAckPending()
+            || !Objects.equals(emptyToNull(have.getFilterSubject()), filter);
+    if (differs) {
+      try {
+        return jsm.addOrUpdateConsumer(stream, wanted).getConsumerConfiguration();
+      } catch (JetStreamApiException e) {
+        log.warn(
+            "JetStream consumer {}/{} exists with other settings (ack wait {}, max ack pending {},"
+                + " filter {}) and cannot be updated ({}); using it as it is",
+            stream,
+            durable,
+            have.getAckWait(),
+            have.getMaxAckPending(),
+            have.getFilterSubject(),
+            e.getMessage());
+      }
+    }
+    return have;
+  }
+
+  private void checkConsumerWhenDue() throws Exception {
+    long now = System.nanoTime();
+    if (now - lastConsumerCheck < tuning.consumerCheckInterval().toNanos()) {
+      return;
+    }
+    lastConsumerCheck = now;
+    try {
+      connector.connection().jetStreamManagement().getConsumerInfo(stream, durable);
+    } catch (JetStreamApiException e) {
+      if (isNotFound(e, CONSUMER_NOT_FOUND) || isNotFound(e, STREAM_NOT_FOUND)) {
+        counters.consumerRecoveries.incrementAndGet();
+        log.warn("JetStream consumer {}/{} disappeared ({}); recreating it", stream, durable, e);
+        dropSubscription();
+        return;
+      }
+      throw e;
+    }
+  }
+
+  /** Hands one message to the intake; false when interrupted (stop). */
+  private boolean handle(Message m) {
+    counters.received.incrementAndGet();
+    if (!m.isJetStream()) {
+      return true;
+    }
+    String subject = m.getSubject();
+    if (!Subjects.matchesAny(subjects, subject)) {
+      // On the stream but not configured here (a stream shared with other subjects).
+      counters.skipped.incrementAndGet();
+      ackQuietly(m);
+      return true;
+    }
+    long seq;
+    try {
+      seq = m.metaData().streamSequence();
+      if (m.metaData().deliveredCount() > 1) {
+        counters.redelivered.incrementAndGet();
+      }
+    } catch (RuntimeException e) {
+      counters.handlerErrors.incrementAndGet();
+      log.warn("JetStream message on {} without metadata: {}", subject, e.toString());
+      return true;
+    }
+    OnceAcker acker = new OnceAcker(m, counters);
+    counters.handedOff();
+    try {
+      if (!intake.accept(subject, m.getData(), JetStreamMsgIds.of(stream, seq), acker)) {
+        acker.abandon();
+        return false;
+      }
+    } catch (RuntimeException e) {
+      // Not acknowledged: JetStream delivers it again after AckWait.
+      acker.abandon();
+      long n = counters.handlerErrors.incrementAndGet();
+      if (n <= 10 || Long.bitCount(n) == 1) {
+        log.error("JetStream message {}:{} failed in the intake [{} so far]", stream, seq, n, e);
+      }
+    }
+    return true;
+  }
+
+  /** Asks for immediate redelivery of messages fetched but not handed on. */
+  private static void releaseUnhandled(List<Message> rest) {
+    for (Message m : rest) {
+      try {
+        m.nak();
+      } catch (RuntimeException e) {
+        return; // connection gone: AckWait redelivers them
+      }
+    }
+  }
+
+  private void dropSubscription() {
+    JetStreamSubscription s = sub;
+    sub = null;
+    bound = false;
+    if (s != null) {
+      try {
+        if (s.isActive()) {
+          s.unsubscribe();
+        }
+      } catch (RuntimeException e) {
+        log.debug("unsubscribe failed: {}", e.toString());
+      }
+    }
+  }
+
+  private static void ackQuietly(Message m) {
+    try {
+      m.ack();
+    } catch (RuntimeException e) {
+      log.debug("ack failed: {}", e.toString());
+    }
+  }
+
+  private static boolean isNotFound(JetStreamApiException e, int apiCode) {
+    return e.getApiErrorCode() == apiCode || e.getErrorCode() == 404;
+  }
+
+  private static String emptyToNull(String s) {
+    return s == null || s.isEmpty() ? null : s;
+  }
+
+  /** Acknowledges once, from any thread; never throws. */
+  static final class OnceAcker implements Acker {
+    private final Message msg;
+    private final IngestCounters counters;
+    private final AtomicBoolean done = new AtomicBoolean();
+
+    OnceAcker(Message msg, IngestCounters counters) {
+      this.msg = msg;
+      this.counters = counters;
+    }
+
+    @Override
+    public void ack() {
+      if (!done.compareAndSet(false, true)) {
+        return;
+      }
+      try {
+        msg.ack();
+        counters.acked.incrementAndGet();
+      } catch (RuntimeException e) {
+        // Connection closed: the message is delivered again later and history dedupes it.
+        long n = counters.ackFailures.incrementAndGet();
+        if (n <= 10 || Long.bitCount(n) == 1) {
+          log.warn("JetStream ack failed ({} so far): {}", n, e.toString());
+        }
+      } finally {
+        counters.settled();
+      }
+    }
+
+    void abandon() {
+      if (done.compareAndSet(false, true)) {
+        counters.settled();
+      }
+    }
+  }
+}
