@@ -21,6 +21,7 @@ import org.daarion.livingmap.config.UpstreamSource;
 import org.daarion.livingmap.event.EventIntake;
 import org.daarion.livingmap.event.EventParser;
 import org.daarion.livingmap.source.bus.InProcessBus;
+import org.daarion.livingmap.source.nats.NatsIngest;
 import org.daarion.livingmap.state.LiveState;
 import org.daarion.livingmap.state.SnapshotService;
 import org.daarion.livingmap.state.StateOwner;
@@ -88,12 +89,18 @@ public final class Application implements AutoCloseable {
             clock);
     bus = new InProcessBus(intake);
     owner.start();
+    List<HealthCheck> checks = new ArrayList<>();
+    if (config.natsUrl.isPresent()) {
+      NatsIngest nats = new NatsIngest(config, intake);
+      closeables.add(nats);
+      nats.start();
+      checks.add(natsCheck(nats));
+    }
 
     ExecutorService snapshotWorkers = Executors.newFixedThreadPool(2, daemon("snapshot-build"));
     closeables.add(snapshotWorkers::shutdownNow);
     snapshots = new SnapshotService(owner, snapshotWorkers, this::meta);
 
-    List<HealthCheck> checks = new ArrayList<>();
     checks.add(
         new HealthCheck() {
           @Override
@@ -116,6 +123,29 @@ public final class Application implements AutoCloseable {
     groups.add(new SnapshotRoutes(snapshots, null));
     groups.add(new EntityRoutes(state, null));
     api = new ApiServer(vertx, config.host, config.port, Version.get(), groups);
+  }
+
+  private static HealthCheck natsCheck(NatsIngest nats) {
+    return new HealthCheck() {
+      @Override
+      public String name() {
+        return "nats";
+      }
+
+      @Override
+      public JsonObject check() {
+        NatsIngest.State s = nats.state();
+        return new JsonObject()
+            .put("status", s.ready() ? "ok" : "degraded")
+            .put("connection", s.status().wireName())
+            .put("mode", s.mode().name().toLowerCase(java.util.Locale.ROOT))
+            .put("received", s.received())
+            .put("acked", s.acked())
+            .put("slow_consumer_drops", s.slowConsumerDrops())
+            .put("reconnects", s.reconnects())
+            .put("last_error", s.lastError());
+      }
+    };
   }
 
   private JsonObject meta() {

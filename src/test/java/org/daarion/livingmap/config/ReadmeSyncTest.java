@@ -27,7 +27,10 @@ class ReadmeSyncTest {
     for (Setting s : Settings.ALL) {
       System.out.printf(
           "| `%s` | `%s` | %s | %s |%n",
-          s.env(), s.flag(), s.defaultValue() == null ? "unset" : "`" + s.defaultValue() + "`", s.doc());
+          s.env(),
+          s.flag(),
+          s.defaultValue() == null ? "unset" : "`" + s.defaultValue() + "`",
+          s.doc());
     }
   }
 }
