@@ -512,7 +512,6 @@ final class Dynamics {
     m.put("dao_id", d.id);
     m.put("slug", d.slug);
     m.put("token_symbol", token);
-    m.put("delta", Long.toString(delta));
     m.put("new_balance", next.toPlainString());
     m.put("actor_id", d.ownerUserId);
     m.put("ts", Names.isoOffset(now));
