@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.source.bus.BusPublisher;
@@ -90,7 +91,33 @@ public final class Simulator {
                   return (Void) null;
                 })
             .compose(v -> http.stop());
-    return ownsVertx ? stopped.eventually(() -> vertx.close()) : stopped;
+    if (!ownsVertx) {
+      return stopped;
+    }
+    // Close our own Vert.x from a plain thread: a future bound to one of its contexts could not
+    // complete once that context is gone.
+    CompletableFuture<Void> closed = new CompletableFuture<>();
+    stopped.onComplete(
+        ar -> {
+          Thread t =
+              new Thread(
+                  () -> {
+                    try {
+                      vertx
+                          .close()
+                          .toCompletionStage()
+                          .toCompletableFuture()
+                          .get(30, TimeUnit.SECONDS);
+                      closed.complete(null);
+                    } catch (Exception e) {
+                      closed.completeExceptionally(e);
+                    }
+                  },
+                  "living-map-simulator-close");
+          t.setDaemon(true);
+          t.start();
+        });
+    return Future.fromCompletionStage(closed);
   }
 
   /** The HTTP port, or -1 before {@link #start()} completed. */
