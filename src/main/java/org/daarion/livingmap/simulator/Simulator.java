@@ -130,6 +130,15 @@ public final class Simulator {
     return "http://127.0.0.1:" + httpPort();
   }
 
+  /**
+   * The Bearer token adapters should send to the simulated microdao-service and dao-service: the
+   * configured {@code LIVING_MAP_UPSTREAM_TOKEN}, or {@code "simulator"} when none is set (then any
+   * non-empty token is accepted, but one must be sent).
+   */
+  public String serviceToken() {
+    return config.upstreamToken.orElse("simulator");
+  }
+
   public SimulatedNetwork network() {
     return network;
   }

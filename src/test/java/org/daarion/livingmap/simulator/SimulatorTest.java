@@ -48,6 +48,15 @@ class SimulatorTest {
       assertThat(sim.network().microdaoIds()).hasSize(12).contains("microdao:daarion");
       assertThat(sim.network().daoSlugs()).hasSize(5).contains("daarion-governance");
       assertThat(sim.network().nodeIds()).hasSize(60);
+      assertThat(sim.serviceToken()).isEqualTo("simulator");
+      HttpResponse<String> microdaos =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/microdao"))
+                      .header("Authorization", "Bearer " + sim.serviceToken())
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(microdaos.statusCode()).isEqualTo(200);
       sim.faults().set("agents-service", Fault.error(503));
       assertThat(get(port, "/agents").statusCode()).isEqualTo(503);
       assertThat(
