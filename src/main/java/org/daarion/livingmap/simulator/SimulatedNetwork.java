@@ -1,0 +1,673 @@
+package org.daarion.livingmap.simulator;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.daarion.livingmap.config.Config;
+import org.daarion.livingmap.simulator.SimEntities.Agent;
+import org.daarion.livingmap.simulator.SimEntities.Channel;
+import org.daarion.livingmap.simulator.SimEntities.CityEvent;
+import org.daarion.livingmap.simulator.SimEntities.Dao;
+import org.daarion.livingmap.simulator.SimEntities.Member;
+import org.daarion.livingmap.simulator.SimEntities.Microdao;
+import org.daarion.livingmap.simulator.SimEntities.ModelUsage;
+import org.daarion.livingmap.simulator.SimEntities.Node;
+import org.daarion.livingmap.simulator.SimEntities.Proposal;
+import org.daarion.livingmap.simulator.SimEntities.SpaceEvent;
+import org.daarion.livingmap.simulator.SimEntities.ToolUsage;
+
+/**
+ * The DAARION network in miniature: microDAOs, DAO planets, nodes, agents and channels, with the
+ * counters the upstream services report (members, treasuries, proposals, node metrics, 24 h usage).
+ *
+ * <p><b>Determinism.</b> The same seed and sizes give the same network: every random choice comes
+ * from one {@link SplittableRandom} seeded with the seed, and every collection iterates in creation
+ * order. Creation times are fixed offsets from {@link Names#BASE_TIME}; only entities added at run
+ * time and "now"-fields of responses read the {@link Clock}.
+ *
+ * <p><b>Threads.</b> Mutable and thread-safe: one lock guards the whole model. The event generator
+ * mutates it on its own thread while the HTTP server reads it on Vert.x event loops; each holds the
+ * lock only for the few microseconds it takes to change or render the model, never while doing IO.
+ * The public mutators below (for reconciliation tests) may be called from any thread.
+ */
+public final class SimulatedNetwork {
+  static final int RECENT_EVENTS = 50;
+
+  private final ReentrantLock lock = new ReentrantLock();
+  final Clock clock;
+  final long seed;
+
+  // Guarded by lock.
+  final List<Microdao> microdaos = new ArrayList<>();
+  final List<Dao> daos = new ArrayList<>();
+  final List<Node> nodes = new ArrayList<>();
+  final List<Agent> agents = new ArrayList<>();
+  final List<Channel> channels = new ArrayList<>();
+  final Map<String, ModelUsage> modelUsage = new LinkedHashMap<>();
+  final Map<String, ToolUsage> toolUsage = new LinkedHashMap<>();
+  final Deque<SpaceEvent> spaceEvents = new ArrayDeque<>();
+  final Deque<CityEvent> cityEvents = new ArrayDeque<>();
+  long llmPromptTokens;
+  long llmCompletionTokens;
+  long llmLatencyTotal;
+  long llmFailed;
+  long messagesSent;
+  double eventsPerSecond;
+  long nextUser = 100;
+  long nextMember = 1;
+  long nextProposal = 1;
+  long nextVote = 1;
+  long nextMessage = 1;
+  long nextAgent = 1;
+  long nextChannel = 1;
+  long nextMicrodao = 1;
+  long nextCityEvent = 1135;
+  long totalProposalsCreated;
+
+  private SimulatedNetwork(long seed, Clock clock) {
+    this.seed = seed;
+    this.clock = Objects.requireNonNull(clock);
+  }
+
+  /** A network with the sizes and seed of {@code config}, timestamps from the system clock. */
+  public static SimulatedNetwork generate(Config config) {
+    return generate(config, Clock.systemUTC());
+  }
+
+  public static SimulatedNetwork generate(Config config, Clock clock) {
+    return generate(
+        config.simSeed,
+        config.simMicrodaos,
+        config.simDaos,
+        config.simNodes,
+        config.simAgents,
+        config.simChannels,
+        clock);
+  }
+
+  /**
+   * A network of the given sizes. {@code microdaos}, {@code daos} and {@code nodes} must be at
+   * least 1; agents and channels may be 0.
+   */
+  public static SimulatedNetwork generate(
+      long seed, int microdaos, int daos, int nodes, int agents, int channels, Clock clock) {
+    if (microdaos < 1 || daos < 1 || nodes < 1 || agents < 0 || channels < 0) {
+      throw new IllegalArgumentException(
+          "need at least one microDAO, one DAO and one node, and no negative sizes");
+    }
+    SimulatedNetwork net = new SimulatedNetwork(seed, clock);
+    new Generator(net, new SplittableRandom(seed)).run(microdaos, daos, nodes, agents, channels);
+    return net;
+  }
+
+  /** Runs {@code body} holding the model's lock. */
+  <T> T locked(Supplier<T> body) {
+    lock.lock();
+    try {
+      return body.get();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void locked(Runnable body) {
+    lock.lock();
+    try {
+      body.run();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  Instant now() {
+    return clock.instant();
+  }
+
+  // ---- queries (snapshots of ids, in model order) ----
+
+  /** External ids ({@code agent:sofia}) of all agents, active or not. */
+  public List<String> agentIds() {
+    return locked(() -> agents.stream().map(Agent::externalId).toList());
+  }
+
+  /** {@code node:gpu-07} ids of all nodes. */
+  public List<String> nodeIds() {
+    return locked(() -> nodes.stream().map(Node::id).toList());
+  }
+
+  /** External ids ({@code microdao:daarion}) of all microDAOs. */
+  public List<String> microdaoIds() {
+    return locked(() -> microdaos.stream().map(Microdao::externalId).toList());
+  }
+
+  /** Slugs of all DAOs. */
+  public List<String> daoSlugs() {
+    return locked(() -> daos.stream().map(d -> d.slug).toList());
+  }
+
+  /** Status of an agent (online, idle, busy, offline), or null if there is no such agent. */
+  public String agentStatus(String id) {
+    return locked(
+        () -> {
+          Agent a = findAgent(id);
+          return a == null ? null : a.status;
+        });
+  }
+
+  /** The event rate the city snapshot reports as {@code natsTps}; set by the event source. */
+  void eventsPerSecond(double rate) {
+    locked(() -> eventsPerSecond = rate);
+  }
+
+  // ---- mutators for tests and the control API ----
+
+  /** Removes an agent by UUID or external id ({@code agent:sofia}); false if there is none. */
+  public boolean removeAgent(String id) {
+    return locked(
+        () -> {
+          Agent a = findAgent(id);
+          return a != null && agents.remove(a);
+        });
+  }
+
+  /** Marks an agent active or retired (retired agents leave {@code GET /agents}). */
+  public boolean setAgentActive(String id, boolean active) {
+    return locked(
+        () -> {
+          Agent a = findAgent(id);
+          if (a == null) {
+            return false;
+          }
+          a.active = active;
+          if (!active) {
+            a.status = "offline";
+          }
+          return true;
+        });
+  }
+
+  /**
+   * Adds an agent and returns its external id.
+   *
+   * @param name the short name ({@code agent:<name>}), unique
+   * @param kind assistant, analyst, guardian, orchestrator, …
+   * @param microdao the owning microDAO's slug, UUID or external id
+   */
+  public String addAgent(String name, String kind, String microdao) {
+    return locked(
+        () -> {
+          if (findAgent("agent:" + name) != null) {
+            throw new IllegalArgumentException("agent " + name + " exists");
+          }
+          Microdao m = requireMicrodao(microdao);
+          long n = nextAgent++;
+          Agent a =
+              new Agent(
+                  Names.agentUuid(n),
+                  name,
+                  capitalize(name),
+                  kind,
+                  "Simulated " + kind,
+                  m,
+                  Names.blueprintUuid(n),
+                  Names.MODELS.get(0)[0],
+                  Names.toolsOf(kind),
+                  now(),
+                  "online");
+          a.node = nodes.isEmpty() ? null : nodes.get((int) (n % nodes.size()));
+          a.lastAction = "Joined " + m.name;
+          agents.add(a);
+          return a.externalId();
+        });
+  }
+
+  /** Removes a node ({@code node:gpu-07} or {@code gpu-07}); false if there is none. */
+  public boolean removeNode(String id) {
+    return locked(
+        () -> {
+          Node n = findNode(id);
+          if (n == null) {
+            return false;
+          }
+          for (Agent a : agents) {
+            if (a.node == n) {
+              a.node = null;
+            }
+          }
+          return nodes.remove(n);
+        });
+  }
+
+  /** Takes a node offline (it stops publishing metrics) or brings it back. */
+  public boolean setNodeOnline(String id, boolean online) {
+    return locked(
+        () -> {
+          Node n = findNode(id);
+          if (n == null) {
+            return false;
+          }
+          n.online = online;
+          return true;
+        });
+  }
+
+  /**
+   * Adds a node and returns its id {@code node:<name>}.
+   *
+   * @param microdao the owning microDAO's slug, UUID or external id
+   * @param daoSlug the DAO planet it orbits
+   */
+  public String addNode(String name, boolean gpu, String microdao, String daoSlug) {
+    return locked(
+        () -> {
+          if (findNode(name) != null) {
+            throw new IllegalArgumentException("node " + name + " exists");
+          }
+          Microdao m = requireMicrodao(microdao);
+          Dao d = findDao(daoSlug);
+          if (d == null) {
+            throw new IllegalArgumentException("no DAO " + daoSlug);
+          }
+          Node n =
+              new Node(
+                  name,
+                  capitalize(name),
+                  gpu,
+                  m.slug,
+                  "10.7.0." + (nodes.size() + 1),
+                  "production",
+                  gpu ? Names.GPUS.get(0)[0] : null,
+                  gpu ? Double.parseDouble(Names.GPUS.get(0)[1]) : 0.0,
+                  64.0);
+          n.planet = d;
+          n.baseLoad = 0.4;
+          n.cpu = 0.4;
+          n.gpu = gpu ? 0.4 : 0.0;
+          n.ram = 0.4;
+          n.disk = 0.3;
+          n.temperature = 55.0;
+          n.latency = 10.0;
+          n.lastSeen = now();
+          nodes.add(n);
+          return n.id();
+        });
+  }
+
+  /** Removes a microDAO (slug, UUID or external id) and its channels; false if there is none. */
+  public boolean removeMicrodao(String id) {
+    return locked(
+        () -> {
+          Microdao m = findMicrodao(id);
+          if (m == null) {
+            return false;
+          }
+          channels.removeIf(c -> c.microdao == m);
+          return microdaos.remove(m);
+        });
+  }
+
+  /** Removes a DAO (slug, UUID or {@code dao:<slug>}) and its planet; false if there is none. */
+  public boolean removeDao(String id) {
+    return locked(
+        () -> {
+          Dao d = findDao(id);
+          if (d == null) {
+            return false;
+          }
+          for (Node n : nodes) {
+            if (n.planet == d) {
+              n.planet = null;
+            }
+          }
+          return daos.remove(d);
+        });
+  }
+
+  // ---- lookups, lock held ----
+
+  Agent findAgent(String id) {
+    for (Agent a : agents) {
+      if (a.id.equals(id) || a.externalId().equals(id) || a.name.equals(id)) {
+        return a;
+      }
+    }
+    return null;
+  }
+
+  Node findNode(String id) {
+    for (Node n : nodes) {
+      if (n.id().equals(id) || n.name.equals(id)) {
+        return n;
+      }
+    }
+    return null;
+  }
+
+  Microdao findMicrodao(String id) {
+    for (Microdao m : microdaos) {
+      if (m.slug.equals(id) || m.id.equals(id) || m.externalId().equals(id)) {
+        return m;
+      }
+    }
+    return null;
+  }
+
+  Dao findDao(String id) {
+    for (Dao d : daos) {
+      if (d.slug.equals(id) || d.id.equals(id) || d.externalId().equals(id)) {
+        return d;
+      }
+    }
+    return null;
+  }
+
+  private Microdao requireMicrodao(String id) {
+    Microdao m = findMicrodao(id);
+    if (m == null) {
+      throw new IllegalArgumentException("no microDAO " + id);
+    }
+    return m;
+  }
+
+  void addSpaceEvent(SpaceEvent e) {
+    spaceEvents.addFirst(e);
+    while (spaceEvents.size() > RECENT_EVENTS) {
+      spaceEvents.removeLast();
+    }
+  }
+
+  void addCityEvent(CityEvent e) {
+    cityEvents.addFirst(e);
+    while (cityEvents.size() > RECENT_EVENTS) {
+      cityEvents.removeLast();
+    }
+  }
+
+  static String capitalize(String s) {
+    return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+  }
+
+  static BigDecimal money(long units) {
+    return BigDecimal.valueOf(units).setScale(8, RoundingMode.UNNECESSARY);
+  }
+
+  /** Builds the initial network; all randomness from one seeded generator, in a fixed order. */
+  private static final class Generator {
+    private final SimulatedNetwork net;
+    private final SplittableRandom rng;
+
+    Generator(SimulatedNetwork net, SplittableRandom rng) {
+      this.net = net;
+      this.rng = rng;
+    }
+
+    private Instant createdAt(long minutes) {
+      return Names.BASE_TIME
+          .plusSeconds(minutes * 60 + rng.nextInt(60))
+          .plusNanos(rng.nextInt(1_000_000) * 1000L);
+    }
+
+    void run(int microdaoCount, int daoCount, int nodeCount, int agentCount, int channelCount) {
+      String owner = Names.userUuid(1);
+      for (int i = 0; i < microdaoCount; i++) {
+        String[] f =
+            i < Names.MICRODAOS.size()
+                ? Names.MICRODAOS.get(i)
+                : new String[] {
+                  "microdao-" + (i + 1),
+                  "MicroDAO " + (i + 1),
+                  "Community microDAO number " + (i + 1),
+                  "Outskirts",
+                  "steward-" + (i + 1),
+                  "Steward " + (i + 1)
+                };
+        long n = net.nextMicrodao++;
+        Microdao m =
+            new Microdao(Names.microdaoUuid(n), f[0], f[1], f[2], f[3], owner, createdAt(i));
+        m.members.add(new Member(Names.memberUuid(net.nextMember++), owner, "owner"));
+        if (i == 0) {
+          m.members.add(
+              new Member(Names.memberUuid(net.nextMember++), Names.userUuid(93), "member"));
+        }
+        int extra = 1 + rng.nextInt(24);
+        for (int k = 0; k < extra; k++) {
+          m.members.add(
+              new Member(
+                  Names.memberUuid(net.nextMember++), Names.userUuid(net.nextUser++), "member"));
+        }
+        m.treasury.put("DAARION", money(i == 0 ? 1_000_000 : 10_000 + rng.nextInt(900_000)));
+        m.activity = round2(0.3 + rng.nextDouble() * 0.6);
+        net.microdaos.add(m);
+      }
+
+      for (int j = 0; j < daoCount; j++) {
+        String[] f =
+            j < Names.DAOS.size()
+                ? Names.DAOS.get(j)
+                : new String[] {
+                  "dao-" + (j + 1), "DAO Planet " + (j + 1), "Governance planet " + (j + 1)
+                };
+        Microdao m = net.microdaos.get(j % net.microdaos.size());
+        Dao d =
+            new Dao(
+                Names.daoUuid(j + 1),
+                f[0],
+                f[1],
+                f[2],
+                m,
+                owner,
+                createdAt(30 + j),
+                round1(-400 + rng.nextDouble() * 800),
+                round1(-200 + rng.nextDouble() * 400),
+                round1(-600 + rng.nextDouble() * 1200));
+        d.members = 2 + rng.nextInt(120);
+        d.treasury.put("DAARION", money(j == 0 ? 1_000_000 : 50_000 + rng.nextInt(2_000_000)));
+        d.treasury.put("USDT", money(j == 0 ? 25_000 : rng.nextInt(100_000)));
+        d.activity = round2(0.2 + rng.nextDouble() * 0.7);
+        int closed = 1 + rng.nextInt(3);
+        for (int k = 0; k < closed; k++) {
+          Proposal p = newProposal(d, "closed");
+          p.yes = 3 + rng.nextInt(20);
+          p.no = rng.nextInt(12);
+          p.abstain = rng.nextInt(4);
+          p.finalStatus = p.yes > p.no ? "passed" : "rejected";
+        }
+        if (rng.nextInt(3) > 0) {
+          Proposal p = newProposal(d, "active");
+          p.yes = rng.nextInt(5);
+          p.no = rng.nextInt(3);
+          p.votesNeeded = p.votes() + 3 + rng.nextInt(6);
+          net.addSpaceEvent(
+              new SimEntities.SpaceEvent(
+                  "dao.vote.opened",
+                  d.externalId(),
+                  null,
+                  Names.BASE_TIME.getEpochSecond() + 3600 + j,
+                  "info",
+                  Names.ordered("proposal_id", p.id, "title", p.title)));
+        }
+        net.daos.add(d);
+      }
+
+      int gpuNo = 0;
+      int cpuNo = 0;
+      for (int i = 0; i < nodeCount; i++) {
+        boolean gpu = rng.nextDouble() < 0.45;
+        String name =
+            gpu
+                ? String.format(Locale.ROOT, "gpu-%02d", ++gpuNo)
+                : String.format(Locale.ROOT, "cpu-%02d", ++cpuNo);
+        String label =
+            Names.NODE_ADJECTIVES.get(rng.nextInt(Names.NODE_ADJECTIVES.size()))
+                + " "
+                + Names.NODE_NOUNS.get(rng.nextInt(Names.NODE_NOUNS.size()));
+        String[] gpuModel = gpu ? Names.GPUS.get(rng.nextInt(Names.GPUS.size())) : null;
+        Microdao m = net.microdaos.get(rng.nextInt(net.microdaos.size()));
+        Node n =
+            new Node(
+                name,
+                label,
+                gpu,
+                m.slug,
+                "10." + (7 + i / 65_000) + "." + (i / 250 % 250) + "." + (i % 250 + 1),
+                rng.nextInt(10) < 8 ? "production" : "development",
+                gpuModel == null ? null : gpuModel[0],
+                gpuModel == null ? 0.0 : Double.parseDouble(gpuModel[1]),
+                new double[] {32, 64, 128, 256}[rng.nextInt(4)]);
+        n.planet = net.daos.get(rng.nextInt(net.daos.size()));
+        n.baseLoad = 0.2 + rng.nextDouble() * 0.5;
+        n.cpu = round2(n.baseLoad * (0.7 + rng.nextDouble() * 0.4));
+        n.gpu = gpu ? round2(n.baseLoad * (0.8 + rng.nextDouble() * 0.4)) : 0.0;
+        n.ram = round2(0.2 + rng.nextDouble() * 0.6);
+        n.disk = round2(0.1 + rng.nextDouble() * 0.7);
+        n.netIn = round1(50 + rng.nextDouble() * 900);
+        n.netOut = round1(50 + rng.nextDouble() * 700);
+        n.temperature = round1(35 + 45 * Math.max(n.cpu, n.gpu));
+        n.latency = round1(4 + rng.nextDouble() * 20);
+        n.packetLoss = round2(rng.nextDouble() * 0.02);
+        n.lastSeen = Names.BASE_TIME;
+        net.nodes.add(n);
+      }
+
+      List<Object[]> specs = new ArrayList<>();
+      Microdao core = net.microdaos.get(0);
+      specs.add(new Object[] {"sofia", "Sofia", "assistant", "gpt-4.1-mini", core});
+      specs.add(new Object[] {"alex", "Alex", "analyst", "deepseek-r1", core});
+      specs.add(new Object[] {"guardian", "Guardian", "guardian", "gpt-4.1-mini", core});
+      for (int i = 0; i < net.microdaos.size(); i++) {
+        String[] f =
+            i < Names.MICRODAOS.size()
+                ? Names.MICRODAOS.get(i)
+                : new String[] {null, null, null, null, "steward-" + (i + 1), "Steward " + (i + 1)};
+        specs.add(new Object[] {f[4], f[5], "orchestrator", "gpt-4.1-mini", net.microdaos.get(i)});
+      }
+      int fixed = specs.size();
+      for (int k = 0; specs.size() < agentCount; k++) {
+        String base = Names.AGENT_NAMES.get(k % Names.AGENT_NAMES.size());
+        int round = k / Names.AGENT_NAMES.size();
+        String name = round == 0 ? base : base + "-" + (round + 1);
+        String kind = Names.KINDS.get(rng.nextInt(Names.KINDS.size()))[0];
+        if (kind.equals("orchestrator")) {
+          kind = "assistant";
+        }
+        String model = Names.MODELS.get(rng.nextInt(Names.MODELS.size()))[0];
+        specs.add(
+            new Object[] {
+              name,
+              capitalize(name),
+              kind,
+              model,
+              net.microdaos.get(rng.nextInt(net.microdaos.size()))
+            });
+      }
+      for (int i = 0; i < Math.min(agentCount, specs.size()); i++) {
+        Object[] s = specs.get(i);
+        String kind = (String) s[2];
+        long n = net.nextAgent++;
+        double r = rng.nextDouble();
+        String status = r < 0.5 ? "online" : r < 0.8 ? "idle" : r < 0.9 ? "busy" : "offline";
+        Agent a =
+            new Agent(
+                Names.agentUuid(n),
+                (String) s[0],
+                (String) s[1],
+                kind,
+                description(kind),
+                (Microdao) s[4],
+                Names.blueprintUuid(n),
+                (String) s[3],
+                Names.toolsOf(kind),
+                Names.BASE_TIME.plusSeconds(5 + i).plusNanos(rng.nextInt(1_000_000) * 1000L),
+                status);
+        if (i >= fixed && rng.nextInt(20) == 0) {
+          a.active = false;
+          a.status = "offline";
+        }
+        a.node = net.nodes.get(rng.nextInt(net.nodes.size()));
+        a.lastAction = "Idle since start";
+        net.agents.add(a);
+      }
+
+      for (int c = 0; c < channelCount; c++) {
+        Microdao m = net.microdaos.get(c % net.microdaos.size());
+        int round = c / net.microdaos.size();
+        String name =
+            Names.CHANNEL_NAMES.get(round % Names.CHANNEL_NAMES.size())
+                + (round >= Names.CHANNEL_NAMES.size()
+                    ? "-" + (round / Names.CHANNEL_NAMES.size() + 1)
+                    : "");
+        net.channels.add(new Channel(Names.channelUuid(net.nextChannel++), name, m));
+      }
+
+      Node hot = net.nodes.get(0);
+      net.addSpaceEvent(
+          new SimEntities.SpaceEvent(
+              "node.alert.overload",
+              null,
+              hot.id(),
+              Names.BASE_TIME.getEpochSecond() + 7200,
+              "warn",
+              Names.ordered("gpu_load", Math.max(hot.gpu, hot.cpu))));
+      net.addCityEvent(
+          new CityEvent(
+              "evt-" + net.nextCityEvent++,
+              "dao",
+              "New proposal in " + net.daos.get(0).name,
+              Names.isoSeconds(Names.BASE_TIME.plusSeconds(3600)),
+              "info"));
+    }
+
+    private Proposal newProposal(Dao d, String status) {
+      long n = net.nextProposal++;
+      String title = Names.PROPOSAL_TITLES.get(rng.nextInt(Names.PROPOSAL_TITLES.size()));
+      Proposal p =
+          new Proposal(
+              Names.proposalUuid(n),
+              "proposal-" + n + "-" + slugOf(title),
+              title,
+              Names.userUuid(1),
+              status);
+      d.proposals.add(p);
+      net.totalProposalsCreated++;
+      return p;
+    }
+
+    private static String description(String kind) {
+      for (String[] k : Names.KINDS) {
+        if (k[0].equals(kind)) {
+          return k[1];
+        }
+      }
+      return "Simulated agent";
+    }
+  }
+
+  /**
+   * {@code "Budget Allocation 2025"} → {@code "budget-allocation-2025"}; non-ASCII only → "motion".
+   */
+  static String slugOf(String title) {
+    String s =
+        title.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-+|-+$)", "");
+    return s.isEmpty() ? "motion" : s;
+  }
+
+  static double round2(double v) {
+    return Names.round(v, 2);
+  }
+
+  static double round1(double v) {
+    return Names.round(v, 1);
+  }
+}
