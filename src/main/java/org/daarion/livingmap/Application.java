@@ -20,6 +20,7 @@ import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.config.UpstreamSource;
 import org.daarion.livingmap.event.EventIntake;
 import org.daarion.livingmap.event.EventParser;
+import org.daarion.livingmap.simulator.Simulator;
 import org.daarion.livingmap.source.bus.InProcessBus;
 import org.daarion.livingmap.source.nats.NatsIngest;
 import org.daarion.livingmap.state.LiveState;
@@ -43,6 +44,7 @@ public final class Application implements AutoCloseable {
   private InProcessBus bus;
   private SnapshotService snapshots;
   private ApiServer api;
+  private Simulator simulator;
   private int port;
 
   private Application(Config config) {
@@ -60,7 +62,8 @@ public final class Application implements AutoCloseable {
               return app;
             },
             false)
-        .compose(a -> a.api.start())
+        .compose(a -> a.startSimulator())
+        .compose(v -> app.api.start())
         .map(
             p -> {
               app.port = p;
@@ -72,6 +75,24 @@ public final class Application implements AutoCloseable {
               return app;
             })
         .onFailure(err -> app.close());
+  }
+
+  /**
+   * Starts the built-in simulator when configured (the embedded default), feeding the in-process
+   * bus; completes when its upstream endpoints listen.
+   */
+  private Future<Void> startSimulator() {
+    if (!config.simulatorEnabled()) {
+      return Future.succeededFuture();
+    }
+    simulator = Simulator.create(config, vertx, bus);
+    return simulator
+        .start()
+        .map(
+            simPort -> {
+              log.info("simulator serving DAARION upstreams at {}", simulator.baseUrl());
+              return null;
+            });
   }
 
   /** Builds the components; runs on a worker thread (it may block on the database). */
@@ -156,6 +177,11 @@ public final class Application implements AutoCloseable {
     return new JsonObject().put("source_services", services).put("version", Version.get());
   }
 
+  /** The built-in simulator, or null when it does not run. */
+  public Simulator simulator() {
+    return simulator;
+  }
+
   public int port() {
     return port;
   }
@@ -193,6 +219,9 @@ public final class Application implements AutoCloseable {
   public void close() {
     if (api != null) {
       api.stop().await();
+    }
+    if (simulator != null) {
+      simulator.stop().await();
     }
     for (int i = closeables.size() - 1; i >= 0; i--) {
       try {

@@ -49,7 +49,14 @@ public final class Main {
           System.exit(1);
         }
       }
-      case "simulate" -> SimulateCommand.run(config);
+      case "simulate" -> {
+        try {
+          SimulateCommand.run(config);
+        } catch (ConfigException e) {
+          System.err.println("living-map: " + e.getMessage());
+          System.exit(2);
+        }
+      }
       default -> {
         System.err.println("living-map: unknown command '" + command + "' (serve, simulate, help)");
         System.exit(2);

@@ -227,7 +227,9 @@ final class Reducers {
       return;
     }
     if (dao == null) {
-      dao = existingOrNew(s, "dao", id, at);
+      // A DAO not yet known (its UUID not yet seen in a poll) is not invented from a side event;
+      // the event stays in history and the next poll brings the DAO.
+      return;
     }
     JsonObject d = dao.data().copy();
     JsonObject x = dao.extra().copy();
@@ -303,7 +305,10 @@ final class Reducers {
       s.remove(id);
       return;
     }
-    Entity m = existingOrNew(s, "microdao", id, at);
+    Entity m = s.get(id);
+    if (m == null) {
+      return;
+    }
     JsonObject d = m.data().copy();
     JsonObject x = m.extra().copy();
     switch (kind) {

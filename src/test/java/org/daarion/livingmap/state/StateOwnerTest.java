@@ -149,6 +149,14 @@ class StateOwnerTest {
   }
 
   @Test
+  void sideEventsForUnknownDaosAndMicrodaosInventNothing() throws Exception {
+    submit("dao.event.vote_cast", Fixtures.event("dao.event.vote_cast"));
+    submit("microdao.event.member_added", Fixtures.event("microdao.event.member_added"));
+    await().until(() -> seen.size() == 2);
+    assertThat(owner.state().size()).isZero();
+  }
+
+  @Test
   void pollsReconcileWithOneEventPerChange() {
     UpstreamPoll first =
         new UpstreamPoll(
