@@ -2,6 +2,8 @@ package org.daarion.livingmap.history;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -106,6 +108,23 @@ class DatabaseMigrationTest {
       // New columns are there and empty on the old rows.
       assertThat(strings(c, "SELECT count(*)::text FROM living_map_history WHERE seq IS NULL"))
           .containsExactly("3");
+
+      // /history reads every row the original wrote, including its string-encoded payloads.
+      JsonObject page = new HistoryStore(db).query(HistoryQuery.all()).get();
+      assertThat(page.getLong("total")).isEqualTo(3);
+      JsonArray items = page.getJsonArray("items");
+      assertThat(items.getJsonObject(0).getString("event_type")).isEqualTo("city.event.note");
+      assertThat(items.getJsonObject(0).getValue("payload")).isEqualTo("just text");
+      assertThat(items.getJsonObject(1).getJsonObject("payload"))
+          .isEqualTo(new JsonObject().put("node_id", "node-1").put("cpu", 0.5));
+      assertThat(items.getJsonObject(1).getString("timestamp")).isEqualTo("2025-01-01T00:01:00Z");
+      assertThat(items.getJsonObject(1).getValue("seq")).isNull();
+      assertThat(items.getJsonObject(2).getJsonObject("payload").getString("message"))
+          .isEqualTo("Living Map service initialized");
+      assertThat(items.getJsonObject(2).getString("id"))
+          .isEqualTo("00000000-0000-4000-8000-000000000010");
+      // The original's cleanup function still works over the taken-over tables (rows are old).
+      assertThat(strings(c, "SELECT cleanup_living_map_history()::text")).containsExactly("3");
     }
   }
 }
