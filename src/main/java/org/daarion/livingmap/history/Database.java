@@ -107,7 +107,7 @@ public final class Database implements AutoCloseable {
   public static Database start(Config config) {
     if (config.databaseUrl.isPresent()) {
       DatabaseUrl url = config.databaseUrl.get();
-      return open(pool(url.jdbcUrl(), url.user(), url.password()), null, url.toString());
+      return open(pool(url.jdbcUrl(), url.user(), url.password()), null, redact(url.toString()));
     }
     return startEmbedded(config.dataDir);
   }
@@ -206,7 +206,7 @@ public final class Database implements AutoCloseable {
       return new HikariDataSource(hc);
     } catch (RuntimeException e) {
       throw new DatabaseException(
-          "cannot connect to PostgreSQL at " + jdbcUrl + ": " + rootMessage(e), e);
+          "cannot connect to PostgreSQL at " + redact(jdbcUrl) + ": " + rootMessage(e), e);
     }
   }
 
@@ -366,6 +366,11 @@ public final class Database implements AutoCloseable {
   /** Records an error seen by a user of the pool (the writer), so health reflects it at once. */
   void reportError(Throwable e) {
     health.set(new Health(false, rootMessage(e), Instant.now(), Instant.now(), 0));
+  }
+
+  /** A JDBC URL without its password parameter, for messages. */
+  static String redact(String jdbcUrl) {
+    return jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1***");
   }
 
   static String rootMessage(Throwable e) {
