@@ -104,6 +104,9 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
       long unstorableRows,
       long retries) {}
 
+  /** Put in the queue by close() to wake a writer that is lingering for a batch to fill. */
+  private static final Object WAKE = new Object();
+
   private final DataSource dataSource;
   private final Database database;
   private final int batchSize;
@@ -195,8 +198,8 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
     try {
       while (true) {
         Object first = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          if (closing) {
+        if (first == null || first == WAKE) {
+          if (closing && queue.isEmpty()) {
             return;
           }
           continue;
@@ -210,7 +213,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
             break;
           }
           Object next = queue.poll(wait, TimeUnit.NANOSECONDS);
-          if (next == null) {
+          if (next == null || next == WAKE) {
             break;
           }
           items.add(next);
@@ -241,8 +244,8 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
     for (Object o : items) {
       if (o instanceof Event e) {
         events.add(e);
-      } else {
-        rejections.add((Rejection) o);
+      } else if (o instanceof Rejection r) {
+        rejections.add(r);
       }
     }
     long backoff = MIN_BACKOFF_MS;
@@ -524,6 +527,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
     }
     closed = true;
     closing = true;
+    queue.offer(WAKE); // a full queue needs no waking: the writer is not lingering then
     try {
       thread.join(timeout.toMillis());
       if (thread.isAlive()) {
