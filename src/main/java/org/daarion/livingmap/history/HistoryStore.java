@@ -1,0 +1,558 @@
+package org.daarion.livingmap.history;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import javax.sql.DataSource;
+import org.daarion.livingmap.event.Acker;
+import org.daarion.livingmap.event.Event;
+
+/**
+ * Reads history for the API. Every method runs its blocking JDBC on the database's worker pool and
+ * returns a future; JSON results are ready to send (snake_case, ISO-8601 UTC timestamps).
+ *
+ * <p><b>Cost bounds.</b> Every statement runs under a 10 s {@code statement_timeout}. {@code total}
+ * is exact when the page shows that it is (first page, no more rows), else it is counted up to
+ * {@link #TOTAL_CAP} rows within a 500 ms budget; past the cap or the budget, the planner's row
+ * estimate is reported instead, with {@code "total_is_estimate": true}.
+ *
+ * <p><b>Order.</b> Newest first by {@code (timestamp, seq)}; with a {@code before_seq} or {@code
+ * after_seq} cursor, by {@code seq} descending within the cursor's epoch.
+ *
+ * <p><b>Payloads.</b> Any row the original service could have written is readable: an object, a
+ * JSONB string holding JSON text (parsed and returned as that JSON), a JSONB string holding other
+ * text (returned as the string), or NULL.
+ */
+public final class HistoryStore {
+  /** Rows counted exactly at most, for {@code total}. */
+  public static final int TOTAL_CAP = 10_000;
+
+  static final String STATEMENT_TIMEOUT = "10s";
+  static final String COUNT_TIMEOUT = "500ms";
+
+  private static final String COLUMNS =
+      "id, timestamp, event_type, payload::text, source_service, entity_id, entity_type, seq,"
+          + " epoch, msg_id";
+
+  /** The newest sequenced position in history. */
+  public record Position(String epoch, long seq, Instant timestamp) {}
+
+  private final DataSource dataSource;
+  private final Executor executor;
+
+  public HistoryStore(Database database) {
+    this(database.dataSource(), database.executor());
+  }
+
+  HistoryStore(DataSource dataSource, Executor executor) {
+    this.dataSource = dataSource;
+    this.executor = executor;
+  }
+
+  /** {@code GET /living-map/history}: {@code {items, total, has_more, total_is_estimate, ...}}. */
+  public CompletableFuture<JsonObject> query(HistoryQuery q) {
+    return async(() -> queryBlocking(q));
+  }
+
+  JsonObject queryBlocking(HistoryQuery q) throws SQLException {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        setTimeout(c, STATEMENT_TIMEOUT);
+        Where where = where(c, q);
+        boolean cursor = q.beforeSeq() != null || q.afterSeq() != null;
+        String order = cursor ? " ORDER BY seq DESC" : " ORDER BY timestamp DESC, seq DESC";
+        List<Object> args = new ArrayList<>(where.args);
+        args.add(q.limit() + 1);
+        args.add(q.offset());
+        JsonArray items = new JsonArray();
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT "
+                    + COLUMNS
+                    + " FROM living_map_history"
+                    + where.sql
+                    + order
+                    + " LIMIT ? OFFSET ?")) {
+          bind(ps, args);
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              items.add(item(rs));
+            }
+          }
+        }
+        boolean hasMore = items.size() > q.limit();
+        if (hasMore) {
+          items.remove(items.size() - 1);
+        }
+        c.commit();
+        long total;
+        boolean estimate = false;
+        if (!hasMore && (q.offset() == 0 || !items.isEmpty())) {
+          total = (long) q.offset() + items.size();
+        } else {
+          long[] counted = countBounded(c, where);
+          total = counted[0];
+          estimate = counted[1] == 1;
+          if (estimate) {
+            total = Math.max(total, (long) q.offset() + items.size() + (hasMore ? 1 : 0));
+          }
+        }
+        return new JsonObject()
+            .put("items", items)
+            .put("total", total)
+            .put("has_more", hasMore)
+            .put("total_is_estimate", estimate)
+            .put("limit", q.limit())
+            .put("offset", q.offset());
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    }
+  }
+
+  /** {total, 1 if estimated}. */
+  private long[] countBounded(Connection c, Where where) throws SQLException {
+    try {
+      setTimeout(c, COUNT_TIMEOUT);
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT count(*) FROM (SELECT 1 FROM living_map_history"
+                  + where.sql
+                  + " LIMIT "
+                  + (TOTAL_CAP + 1)
+                  + ") t")) {
+        bind(ps, where.args);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          long n = rs.getLong(1);
+          c.commit();
+          if (n <= TOTAL_CAP) {
+            return new long[] {n, 0};
+          }
+        }
+      }
+    } catch (SQLException e) {
+      c.rollback();
+      if (!"57014".equals(e.getSQLState())) { // not query_canceled by the timeout
+        throw e;
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement("EXPLAIN (FORMAT JSON) SELECT 1 FROM living_map_history" + where.sql)) {
+      bind(ps, where.args);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        JsonArray plan = new JsonArray(rs.getString(1));
+        long rows = plan.getJsonObject(0).getJsonObject("Plan").getLong("Plan Rows");
+        c.commit();
+        return new long[] {Math.max(rows, TOTAL_CAP + 1L), 1};
+      }
+    }
+  }
+
+  private record Where(String sql, List<Object> args) {}
+
+  private Where where(Connection c, HistoryQuery q) throws SQLException {
+    List<String> conds = new ArrayList<>();
+    List<Object> args = new ArrayList<>();
+    if (q.since() != null) {
+      conds.add("timestamp >= ?");
+      args.add(Timestamp.from(q.since()));
+    }
+    if (q.until() != null) {
+      conds.add("timestamp <= ?");
+      args.add(Timestamp.from(q.until()));
+    }
+    EventTypePattern p = q.eventTypePattern();
+    if (p != null) {
+      conds.add(p.wildcard() ? "event_type ~ ?" : "event_type = ?");
+      args.add(p.wildcard() ? p.regex() : p.text());
+    }
+    if (q.entityId() != null) {
+      conds.add("entity_id = ?");
+      args.add(q.entityId());
+    }
+    if (q.entityType() != null) {
+      conds.add("entity_type = ?");
+      args.add(q.entityType());
+    }
+    if (q.sourceService() != null) {
+      conds.add("source_service = ?");
+      args.add(q.sourceService());
+    }
+    if (q.beforeSeq() != null || q.afterSeq() != null) {
+      String epoch = q.epoch();
+      if (epoch == null) {
+        epoch = lastPosition(c).map(Position::epoch).orElse(null);
+      }
+      conds.add("epoch = ?");
+      args.add(epoch == null ? "" : epoch);
+      if (q.beforeSeq() != null) {
+        conds.add("seq < ?");
+        args.add(q.beforeSeq());
+      }
+      if (q.afterSeq() != null) {
+        conds.add("seq > ?");
+        args.add(q.afterSeq());
+      }
+    }
+    return new Where(conds.isEmpty() ? "" : " WHERE " + String.join(" AND ", conds), args);
+  }
+
+  /**
+   * {@code GET /living-map/history/stats}: event counts per time bucket and event type. Buckets are
+   * aligned to multiples of the bucket size since the Unix epoch and cover [since, until); empty
+   * buckets are listed with count 0.
+   */
+  public CompletableFuture<JsonObject> stats(HistoryQuery.Stats s) {
+    return async(() -> statsBlocking(s));
+  }
+
+  private JsonObject statsBlocking(HistoryQuery.Stats s) throws SQLException {
+    long size = s.bucket().getSeconds();
+    long first = Math.floorDiv(s.since().getEpochSecond(), size);
+    long last = Math.floorDiv(s.until().getEpochSecond(), size);
+    Map<Long, Map<String, Long>> counts = new TreeMap<>();
+    Map<String, Long> byType = new TreeMap<>();
+    long total = 0;
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      setTimeout(c, STATEMENT_TIMEOUT);
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT floor(extract(epoch FROM timestamp) / ?)::bigint AS b, event_type, count(*)"
+                  + " FROM living_map_history WHERE timestamp >= ? AND timestamp < ?"
+                  + " GROUP BY 1, 2 ORDER BY 1, 2")) {
+        ps.setLong(1, size);
+        ps.setTimestamp(2, Timestamp.from(s.since()));
+        ps.setTimestamp(3, Timestamp.from(s.until()));
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            long b = rs.getLong(1);
+            String type = rs.getString(2);
+            long n = rs.getLong(3);
+            counts.computeIfAbsent(b, k -> new TreeMap<>()).merge(type, n, Long::sum);
+            byType.merge(type, n, Long::sum);
+            total += n;
+          }
+        }
+      }
+      c.commit();
+    }
+    JsonArray buckets = new JsonArray();
+    for (long b = first; b <= last; b++) {
+      Map<String, Long> m = counts.getOrDefault(b, Map.of());
+      JsonObject types = new JsonObject();
+      long n = 0;
+      for (Map.Entry<String, Long> e : m.entrySet()) {
+        types.put(e.getKey(), e.getValue());
+        n += e.getValue();
+      }
+      if (b == last && Instant.ofEpochSecond(b * size).equals(s.until())) {
+        break; // until is exclusive
+      }
+      buckets.add(
+          new JsonObject()
+              .put("start", Instant.ofEpochSecond(b * size).toString())
+              .put("count", n)
+              .put("by_type", types));
+    }
+    JsonObject totals = new JsonObject();
+    byType.forEach(totals::put);
+    return new JsonObject()
+        .put("since", s.since().toString())
+        .put("until", s.until().toString())
+        .put("bucket_seconds", size)
+        .put("total", total)
+        .put("by_type", totals)
+        .put("buckets", buckets);
+  }
+
+  /** The newest {@code limit} events of one entity, newest first, as history items. */
+  public CompletableFuture<JsonArray> recentForEntity(String entityId, int limit) {
+    return query(
+            new HistoryQuery(null, null, null, entityId, null, null, limit, 0, null, null, null))
+        .thenApply(j -> j.getJsonArray("items"));
+  }
+
+  /**
+   * Rejected events, newest first: {@code {items:[{id, received_at, subject, reason, size_bytes,
+   * msg_id, raw, raw_encoding (utf8|base64), raw_truncated}], total}}.
+   */
+  public CompletableFuture<JsonObject> rejected(int limit, int offset) {
+    if (limit < 1 || limit > HistoryQuery.MAX_LIMIT) {
+      throw new BadParameterException("limit", "must be between 1 and " + HistoryQuery.MAX_LIMIT);
+    }
+    if (offset < 0) {
+      throw new BadParameterException("offset", "must be >= 0");
+    }
+    return async(
+        () -> {
+          JsonArray items = new JsonArray();
+          long total;
+          try (Connection c = dataSource.getConnection()) {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "SELECT id, received_at, subject, reason, raw, size_bytes, msg_id"
+                        + " FROM living_map_rejected_events ORDER BY id DESC LIMIT ? OFFSET ?")) {
+              ps.setInt(1, limit);
+              ps.setInt(2, offset);
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  byte[] raw = rs.getBytes(5);
+                  String text = raw == null ? null : utf8OrNull(raw);
+                  items.add(
+                      new JsonObject()
+                          .put("id", rs.getLong(1))
+                          .put("received_at", instant(rs, 2).toString())
+                          .put("subject", rs.getString(3))
+                          .put("reason", rs.getString(4))
+                          .put("size_bytes", rs.getInt(6))
+                          .put("msg_id", rs.getString(7))
+                          .put(
+                              "raw",
+                              raw == null
+                                  ? null
+                                  : text != null ? text : Base64.getEncoder().encodeToString(raw))
+                          .put("raw_encoding", text != null || raw == null ? "utf8" : "base64")
+                          .put("raw_truncated", raw != null && rs.getInt(6) > raw.length));
+                }
+              }
+            }
+            total = count(c, "SELECT count(*) FROM living_map_rejected_events");
+          }
+          return new JsonObject().put("items", items).put("total", total);
+        });
+  }
+
+  /** How many rejected events are kept. */
+  public CompletableFuture<Long> rejectedCount() {
+    return async(
+        () -> {
+          try (Connection c = dataSource.getConnection()) {
+            return count(c, "SELECT count(*) FROM living_map_rejected_events");
+          }
+        });
+  }
+
+  /**
+   * The newest (epoch, seq) in history: the epoch of the newest sequenced row and the highest seq
+   * within it. Empty when history holds no sequenced event. The sequencer continues from here after
+   * a restart.
+   */
+  public CompletableFuture<Optional<Position>> lastPosition() {
+    return async(
+        () -> {
+          try (Connection c = dataSource.getConnection()) {
+            return lastPosition(c);
+          }
+        });
+  }
+
+  static Optional<Position> lastPosition(Connection c) throws SQLException {
+    String epoch;
+    try (Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT epoch FROM living_map_history WHERE seq IS NOT NULL"
+                    + " ORDER BY timestamp DESC, seq DESC LIMIT 1")) {
+      if (!rs.next()) {
+        return Optional.empty();
+      }
+      epoch = rs.getString(1);
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT seq, timestamp FROM living_map_history WHERE epoch = ?"
+                + " ORDER BY seq DESC LIMIT 1")) {
+      ps.setString(1, epoch);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return Optional.of(new Position(epoch, rs.getLong(1), instant(rs, 2)));
+      }
+    }
+  }
+
+  /**
+   * Events of {@code epoch} with seq greater than {@code afterSeq}, in seq order, at most {@code
+   * limit}: the WebSocket resume path when memory no longer holds them. Their ackers do nothing.
+   */
+  public CompletableFuture<List<Event>> eventsAfter(String epoch, long afterSeq, int limit) {
+    return async(() -> eventsAfterBlocking(epoch, afterSeq, null, limit));
+  }
+
+  /** As {@link #eventsAfter}, only events at or before {@code until} when it is not null. */
+  List<Event> eventsAfterBlocking(String epoch, long afterSeq, Instant until, int limit)
+      throws SQLException {
+    List<Event> out = new ArrayList<>();
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false); // lets the driver stream with a fetch size
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "SELECT "
+                  + COLUMNS
+                  + " FROM living_map_history WHERE epoch = ? AND seq > ?"
+                  + (until != null ? " AND timestamp <= ?" : "")
+                  + " ORDER BY seq LIMIT ?")) {
+        ps.setFetchSize(5000);
+        int i = 1;
+        ps.setString(i++, epoch);
+        ps.setLong(i++, afterSeq);
+        if (until != null) {
+          ps.setTimestamp(i++, Timestamp.from(until));
+        }
+        ps.setInt(i, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(event(rs));
+          }
+        }
+      }
+      c.commit();
+    }
+    return out;
+  }
+
+  // ---- row mapping
+
+  static JsonObject item(ResultSet rs) throws SQLException {
+    long seq = rs.getLong(8);
+    boolean hasSeq = !rs.wasNull();
+    return new JsonObject()
+        .put("id", rs.getString(1))
+        .put("timestamp", instant(rs, 2).toString())
+        .put("event_type", rs.getString(3))
+        .put("payload", payload(rs.getString(4)))
+        .put("source_service", rs.getString(5))
+        .put("entity_id", rs.getString(6))
+        .put("entity_type", rs.getString(7))
+        .put("seq", hasSeq ? seq : null)
+        .put("epoch", rs.getString(9));
+  }
+
+  static Event event(ResultSet rs) throws SQLException {
+    Object p = payload(rs.getString(4));
+    JsonObject payload =
+        p instanceof JsonObject o ? o : new JsonObject().put("value", p); // legacy shapes
+    return new Event(
+        rs.getLong(8),
+        rs.getString(9),
+        instant(rs, 2),
+        rs.getString(3),
+        rs.getString(6),
+        rs.getString(7),
+        rs.getString(5),
+        payload,
+        rs.getString(10),
+        Acker.NONE);
+  }
+
+  /**
+   * Decodes a stored payload (the text of a jsonb value): JSON as is, except a JSON string that
+   * itself holds a JSON object or array (how the original service stored every payload), which is
+   * decoded one level further.
+   */
+  static Object payload(String text) {
+    if (text == null) {
+      return null;
+    }
+    Object v = Json.decodeValue(text);
+    if (v instanceof String s) {
+      String t = s.trim();
+      if (t.startsWith("{") || t.startsWith("[")) {
+        try {
+          return Json.decodeValue(t);
+        } catch (DecodeException notJson) {
+          return s;
+        }
+      }
+    }
+    return v;
+  }
+
+  static Instant instant(ResultSet rs, int column) throws SQLException {
+    OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+    return t == null ? null : t.toInstant();
+  }
+
+  private static String utf8OrNull(byte[] raw) {
+    try {
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(raw))
+          .toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+  }
+
+  static long count(Connection c, String sql) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  static void setTimeout(Connection c, String timeout) throws SQLException {
+    try (Statement st = c.createStatement()) {
+      st.execute("SET LOCAL statement_timeout = '" + timeout + "'");
+    }
+  }
+
+  private static void bind(PreparedStatement ps, List<Object> args) throws SQLException {
+    for (int i = 0; i < args.size(); i++) {
+      ps.setObject(i + 1, args.get(i));
+    }
+  }
+
+  /** A blocking step that may throw SQLException. */
+  @FunctionalInterface
+  interface Blocking<T> {
+    T run() throws Exception;
+  }
+
+  <T> CompletableFuture<T> async(Blocking<T> work) {
+    return async(executor, work);
+  }
+
+  static <T> CompletableFuture<T> async(Executor executor, Blocking<T> work) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return work.run();
+          } catch (RuntimeException e) {
+            throw e;
+          } catch (Exception e) {
+            throw new CompletionException(e);
+          }
+        },
+        executor);
+  }
+}

@@ -1,0 +1,543 @@
+package org.daarion.livingmap.history;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.daarion.livingmap.config.Config;
+import org.daarion.livingmap.event.Acker;
+import org.daarion.livingmap.event.Event;
+import org.daarion.livingmap.event.EventSink;
+import org.daarion.livingmap.event.RejectedSink;
+import org.daarion.livingmap.event.Rejection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes events and rejected events to PostgreSQL in batches, from one dedicated thread.
+ *
+ * <p><b>Contract.</b>
+ *
+ * <ul>
+ *   <li><b>Batching.</b> Items wait in a bounded queue ({@code LIVING_MAP_HISTORY_QUEUE}). The
+ *       writer takes up to {@code LIVING_MAP_HISTORY_BATCH} of them, waiting at most {@code
+ *       LIVING_MAP_HISTORY_LINGER} for a batch to fill, and writes all events of the batch with one
+ *       {@code INSERT ... SELECT FROM unnest(...)} statement and its rejections in the same
+ *       transaction.
+ *   <li><b>Idempotent.</b> {@code ON CONFLICT DO NOTHING} on the source message id (a redelivery
+ *       never makes a second row) and on {@code (epoch, seq)} (a retried batch whose commit was in
+ *       fact done writes nothing twice).
+ *   <li><b>Acknowledgement.</b> Each item's {@link Acker} is called once, on this writer's thread,
+ *       after the transaction that stored it has committed, duplicates included. An item that was
+ *       never committed is never acknowledged.
+ *   <li><b>Backpressure.</b> {@link #onEvents} and {@link #reject} <b>block</b> the calling thread
+ *       while the queue is full. That is deliberate: events are never dropped, and a state owner
+ *       that outruns PostgreSQL for longer than the queue absorbs is slowed to its pace.
+ *   <li><b>Outages.</b> On a database error the batch is kept and retried with backoff (100 ms
+ *       doubling to 2 s) forever; {@link #status()} says {@code DEGRADED} with the last error until
+ *       a batch commits again. A row PostgreSQL refuses for its content (SQLSTATE class 22, 23 or
+ *       54, e.g. a {@code \u0000} in a payload) is stored as a rejected event with the reason
+ *       instead, so one bad row never stops the writer.
+ *   <li><b>Shutdown.</b> {@link #close()} writes and acknowledges everything queued, then stops.
+ * </ul>
+ */
+public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HistoryWriter.class);
+
+  static final long MIN_BACKOFF_MS = 100;
+  static final long MAX_BACKOFF_MS = 2_000;
+  static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+  static final String INSERT_UNNEST =
+      "INSERT INTO living_map_history"
+          + " (id, seq, epoch, timestamp, event_type, payload, source_service, entity_id,"
+          + " entity_type, msg_id)"
+          + " SELECT u.id::uuid, u.seq, u.epoch, u.ts::timestamptz, u.event_type, u.payload::jsonb,"
+          + " u.source_service, u.entity_id, u.entity_type, u.msg_id"
+          + " FROM unnest(?::text[], ?::int8[], ?::text[], ?::text[], ?::text[], ?::text[],"
+          + " ?::text[], ?::text[], ?::text[], ?::text[])"
+          + " AS u(id, seq, epoch, ts, event_type, payload, source_service, entity_id,"
+          + " entity_type, msg_id)"
+          + " ON CONFLICT DO NOTHING";
+
+  static final String INSERT_ONE =
+      "INSERT INTO living_map_history"
+          + " (id, seq, epoch, timestamp, event_type, payload, source_service, entity_id,"
+          + " entity_type, msg_id)"
+          + " VALUES (?::uuid, ?, ?, ?::timestamptz, ?, ?::jsonb, ?, ?, ?, ?)"
+          + " ON CONFLICT DO NOTHING";
+
+  static final String INSERT_REJECTED =
+      "INSERT INTO living_map_rejected_events"
+          + " (received_at, subject, reason, raw, size_bytes, msg_id)"
+          + " VALUES (?::timestamptz, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+
+  /** OK after the last batch committed; DEGRADED while a batch is being retried. */
+  public enum State {
+    OK,
+    DEGRADED
+  }
+
+  /** A consistent-enough view of the writer for health and metrics. */
+  public record Status(
+      State state,
+      String lastError,
+      Instant lastErrorAt,
+      int queueDepth,
+      int queueCapacity,
+      int lastBatchSize,
+      long lastBatchLatencyMs,
+      long batchesWritten,
+      long rowsWritten,
+      long duplicatesSkipped,
+      long rejectedWritten,
+      long unstorableRows,
+      long retries) {}
+
+  /** Put in the queue by close() to wake a writer that is lingering for a batch to fill. */
+  private static final Object WAKE = new Object();
+
+  private final DataSource dataSource;
+  private final Database database;
+  private final int batchSize;
+  private final long lingerNanos;
+  private final BlockingQueue<Object> queue;
+  private final int capacity;
+  private final Thread thread;
+
+  private volatile boolean closing;
+  private volatile boolean closed;
+  private volatile State state = State.OK;
+  private volatile String lastError;
+  private volatile Instant lastErrorAt;
+  private volatile int lastBatchSize;
+  private volatile long lastBatchLatencyMs;
+  private final AtomicLong batches = new AtomicLong();
+  private final AtomicLong rows = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
+  private final AtomicLong rejected = new AtomicLong();
+  private final AtomicLong unstorable = new AtomicLong();
+  private final AtomicLong retries = new AtomicLong();
+  private final AtomicLong refusedAfterClose = new AtomicLong();
+
+  /** A writer with the configured batch size, linger and queue capacity, started. */
+  public HistoryWriter(Database database, Config config) {
+    this(
+        database.dataSource(),
+        database,
+        config.historyBatch,
+        config.historyLinger,
+        config.historyQueue);
+  }
+
+  HistoryWriter(
+      DataSource dataSource, Database database, int batchSize, Duration linger, int capacity) {
+    if (batchSize < 1 || capacity < 1) {
+      throw new IllegalArgumentException("batch size and queue capacity must be positive");
+    }
+    this.dataSource = dataSource;
+    this.database = database;
+    this.batchSize = batchSize;
+    this.lingerNanos = linger.toNanos();
+    this.capacity = capacity;
+    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.thread = new Thread(this::run, "living-map-history-writer");
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  /**
+   * Queues the events in order. Blocks while the queue is full (see the class Javadoc). If the
+   * calling thread is interrupted, the events not yet queued are neither written nor acknowledged.
+   */
+  @Override
+  public void onEvents(List<Event> batch) {
+    for (Event e : batch) {
+      if (!enqueue(e)) {
+        return;
+      }
+    }
+  }
+
+  /** Queues a rejected event; blocks while the queue is full. */
+  @Override
+  public void reject(Rejection rejection) {
+    enqueue(rejection);
+  }
+
+  private boolean enqueue(Object item) {
+    if (closing) {
+      long n = refusedAfterClose.incrementAndGet();
+      if (n == 1 || Long.bitCount(n) == 1) {
+        log.warn("history writer is closed; {} items refused (not acknowledged)", n);
+      }
+      return false;
+    }
+    try {
+      queue.put(item);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      log.warn("interrupted while the history queue was full; events not queued");
+      return false;
+    }
+  }
+
+  private void run() {
+    List<Object> items = new ArrayList<>(batchSize);
+    try {
+      while (true) {
+        Object first = queue.poll(100, TimeUnit.MILLISECONDS);
+        if (first == null || first == WAKE) {
+          if (closing && queue.isEmpty()) {
+            return;
+          }
+          continue;
+        }
+        items.add(first);
+        queue.drainTo(items, batchSize - items.size());
+        long deadline = System.nanoTime() + lingerNanos;
+        while (items.size() < batchSize && !closing) {
+          long wait = deadline - System.nanoTime();
+          if (wait <= 0) {
+            break;
+          }
+          Object next = queue.poll(wait, TimeUnit.NANOSECONDS);
+          if (next == null || next == WAKE) {
+            break;
+          }
+          items.add(next);
+          queue.drainTo(items, batchSize - items.size());
+        }
+        writeUntilCommitted(items);
+        items.clear();
+      }
+    } catch (InterruptedException e) {
+      int lost = items.size() + queue.size();
+      if (lost > 0) {
+        log.error(
+            "history writer stopped before writing {} queued items; they were not acknowledged",
+            lost);
+      }
+    } catch (RuntimeException | Error e) {
+      log.error("history writer thread died", e);
+      state = State.DEGRADED;
+      lastError = "writer thread died: " + e;
+      lastErrorAt = Instant.now();
+      throw e;
+    }
+  }
+
+  private void writeUntilCommitted(List<Object> items) throws InterruptedException {
+    List<Event> events = new ArrayList<>(items.size());
+    List<Rejection> rejections = new ArrayList<>();
+    for (Object o : items) {
+      if (o instanceof Event e) {
+        events.add(e);
+      } else if (o instanceof Rejection r) {
+        rejections.add(r);
+      }
+    }
+    long backoff = MIN_BACKOFF_MS;
+    while (true) {
+      long t0 = System.nanoTime();
+      try {
+        int inserted = writeBatch(events, rejections);
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        succeeded(events.size(), rejections.size(), inserted, ms);
+        ackAll(events, rejections);
+        return;
+      } catch (SQLException e) {
+        if (isDataError(e)) {
+          // Some row's content is refused: store row by row, the refused ones as rejected.
+          try {
+            writeRowByRow(events, rejections);
+            succeeded(events.size(), rejections.size(), -1, (System.nanoTime() - t0) / 1_000_000);
+            ackAll(events, rejections);
+            return;
+          } catch (SQLException again) {
+            failed(again);
+          }
+        } else {
+          failed(e);
+        }
+      } catch (RuntimeException e) {
+        failed(e);
+      }
+      retries.incrementAndGet();
+      Thread.sleep(backoff);
+      backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+    }
+  }
+
+  private int writeBatch(List<Event> events, List<Rejection> rejections) throws SQLException {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        int inserted = events.isEmpty() ? 0 : insertEvents(c, events);
+        if (!rejections.isEmpty()) {
+          insertRejections(c, rejections);
+        }
+        c.commit();
+        return inserted;
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly(c);
+        throw e;
+      }
+    }
+  }
+
+  static int insertEvents(Connection c, List<Event> events) throws SQLException {
+    int n = events.size();
+    String[] id = new String[n];
+    long[] seq = new long[n];
+    String[] epoch = new String[n];
+    String[] ts = new String[n];
+    String[] type = new String[n];
+    String[] payload = new String[n];
+    String[] source = new String[n];
+    String[] entityId = new String[n];
+    String[] entityType = new String[n];
+    String[] msgId = new String[n];
+    for (int i = 0; i < n; i++) {
+      Event e = events.get(i);
+      id[i] = Uuid7.next(e.timestamp()).toString();
+      seq[i] = e.seq();
+      epoch[i] = text(e.epoch());
+      ts[i] = e.timestamp().toString();
+      type[i] = text(e.eventType());
+      payload[i] = e.payload() == null ? "{}" : e.payload().encode();
+      source[i] = text(e.sourceService());
+      entityId[i] = text(e.entityId());
+      entityType[i] = text(e.entityType());
+      msgId[i] = text(e.msgId());
+    }
+    try (PreparedStatement ps = c.prepareStatement(INSERT_UNNEST)) {
+      ps.setObject(1, id);
+      ps.setObject(2, seq);
+      ps.setObject(3, epoch);
+      ps.setObject(4, ts);
+      ps.setObject(5, type);
+      ps.setObject(6, payload);
+      ps.setObject(7, source);
+      ps.setObject(8, entityId);
+      ps.setObject(9, entityType);
+      ps.setObject(10, msgId);
+      return ps.executeUpdate();
+    }
+  }
+
+  private static void insertRejections(Connection c, List<Rejection> rejections)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(INSERT_REJECTED)) {
+      for (Rejection r : rejections) {
+        byte[] raw = r.raw() == null ? new byte[0] : r.raw();
+        if (raw.length > Rejection.MAX_RAW_BYTES) {
+          raw = Arrays.copyOf(raw, Rejection.MAX_RAW_BYTES);
+        }
+        ps.setString(1, (r.receivedAt() == null ? Instant.now() : r.receivedAt()).toString());
+        ps.setString(2, text(r.subject()));
+        ps.setString(3, r.reason() == null ? "unknown" : text(r.reason()));
+        ps.setBytes(4, raw);
+        ps.setInt(5, Math.max(r.size(), raw.length));
+        ps.setString(6, text(r.msgId()));
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  /** The slow path after a data error: one transaction per row, refused rows kept as rejected. */
+  private void writeRowByRow(List<Event> events, List<Rejection> rejections) throws SQLException {
+    List<Rejection> all = new ArrayList<>(rejections);
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(true);
+      for (Event e : events) {
+        try {
+          insertEvents(c, List.of(e));
+        } catch (SQLException ex) {
+          if (!isDataError(ex)) {
+            throw ex;
+          }
+          unstorable.incrementAndGet();
+          log.warn(
+              "event {} seq {} cannot be stored in history ({}); keeping it as rejected",
+              e.eventType(),
+              e.seq(),
+              ex.getMessage());
+          byte[] raw =
+              (e.payload() == null ? "" : e.payload().encode()).getBytes(StandardCharsets.UTF_8);
+          all.add(
+              new Rejection(
+                  e.timestamp(),
+                  e.eventType(),
+                  "not storable in history: " + ex.getMessage(),
+                  raw.length > Rejection.MAX_RAW_BYTES
+                      ? Arrays.copyOf(raw, Rejection.MAX_RAW_BYTES)
+                      : raw,
+                  raw.length,
+                  e.msgId(),
+                  Acker.NONE));
+        }
+      }
+      if (!all.isEmpty()) {
+        c.setAutoCommit(false);
+        try {
+          insertRejections(c, all);
+          c.commit();
+        } catch (SQLException | RuntimeException ex) {
+          rollbackQuietly(c);
+          throw ex;
+        }
+      }
+    }
+  }
+
+  /** PostgreSQL refuses the data itself, so retrying the same rows cannot succeed. */
+  static boolean isDataError(SQLException e) {
+    String s = e.getSQLState();
+    if (s == null || s.length() < 2) {
+      return false;
+    }
+    String cls = s.substring(0, 2);
+    return cls.equals("22") || cls.equals("23") || cls.equals("54");
+  }
+
+  /** PostgreSQL text cannot hold NUL; everything else passes unchanged. */
+  private static String text(String s) {
+    return s == null || s.indexOf('\0') < 0 ? s : s.replace('\0', '\uFFFD');
+  }
+
+  private static void rollbackQuietly(Connection c) {
+    try {
+      c.rollback();
+    } catch (SQLException ignored) {
+      // the connection is broken; the pool will discard it
+    }
+  }
+
+  private void succeeded(int events, int rejections, int inserted, long ms) {
+    if (state != State.OK) {
+      log.info("history writes succeed again");
+    }
+    state = State.OK;
+    batches.incrementAndGet();
+    if (inserted >= 0) {
+      rows.addAndGet(inserted);
+      duplicates.addAndGet(events - inserted);
+    } else {
+      rows.addAndGet(events); // row-by-row path: conflicts are not counted apart
+    }
+    rejected.addAndGet(rejections);
+    lastBatchSize = events + rejections;
+    lastBatchLatencyMs = ms;
+  }
+
+  private void failed(Exception e) {
+    String msg = Database.rootMessage(e);
+    if (state == State.OK) {
+      log.warn("history write failed, retrying with backoff: {}", msg);
+    }
+    state = State.DEGRADED;
+    lastError = msg;
+    lastErrorAt = Instant.now();
+    if (database != null) {
+      database.reportError(e);
+    }
+  }
+
+  private static void ackAll(List<Event> events, List<Rejection> rejections) {
+    for (Event e : events) {
+      ack(e.acker());
+    }
+    for (Rejection r : rejections) {
+      ack(r.acker());
+    }
+  }
+
+  private static void ack(Acker acker) {
+    try {
+      acker.ack();
+    } catch (RuntimeException e) {
+      log.warn("acknowledgement failed: {}", e.toString());
+    }
+  }
+
+  /** State, counters and gauges; never blocks. */
+  public Status status() {
+    return new Status(
+        state,
+        lastError,
+        lastErrorAt,
+        queue.size(),
+        capacity,
+        lastBatchSize,
+        lastBatchLatencyMs,
+        batches.get(),
+        rows.get(),
+        duplicates.get(),
+        rejected.get(),
+        unstorable.get(),
+        retries.get());
+  }
+
+  public int queueDepth() {
+    return queue.size();
+  }
+
+  public long batchesWritten() {
+    return batches.get();
+  }
+
+  public long rowsWritten() {
+    return rows.get();
+  }
+
+  public long lastBatchLatencyMs() {
+    return lastBatchLatencyMs;
+  }
+
+  public long rejectedWritten() {
+    return rejected.get();
+  }
+
+  /**
+   * Writes and acknowledges everything queued, then stops; waits at most 30 s (a database that is
+   * down longer leaves the rest unwritten and unacknowledged, so a durable source redelivers it).
+   */
+  @Override
+  public void close() {
+    close(DEFAULT_CLOSE_TIMEOUT);
+  }
+
+  /** {@link #close()} with a chosen wait. */
+  public void close(Duration timeout) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    closing = true;
+    queue.offer(WAKE); // a full queue needs no waking: the writer is not lingering then
+    try {
+      thread.join(timeout.toMillis());
+      if (thread.isAlive()) {
+        log.error("history writer did not flush within {}; stopping it", timeout);
+        thread.interrupt();
+        thread.join(5_000);
+      }
+    } catch (InterruptedException e) {
+      thread.interrupt();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

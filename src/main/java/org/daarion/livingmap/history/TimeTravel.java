@@ -1,0 +1,108 @@
+package org.daarion.livingmap.history;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.daarion.livingmap.event.Event;
+
+/**
+ * The state at a past instant: the nearest stored snapshot at or before it, plus the history events
+ * after that snapshot's seq (same epoch) with a timestamp at or before the instant, applied in seq
+ * order by a {@link StateReplayer}. Runs on the database's worker pool.
+ */
+public final class TimeTravel {
+  /** More events than this between a snapshot and the instant is refused rather than replayed. */
+  public static final int MAX_REPLAY_EVENTS = 1_000_000;
+
+  /**
+   * The answer to {@link #stateAt}. When {@code found} is false, {@code reason} says why (no stored
+   * snapshot that early, or too much to replay) and the API answers 404 with it.
+   */
+  public record Result(
+      boolean found,
+      JsonObject state,
+      Instant at,
+      StoredSnapshot base,
+      int eventsReplayed,
+      String reason) {
+    static Result notFound(Instant at, String reason) {
+      return new Result(false, null, at, null, 0, reason);
+    }
+  }
+
+  /** What the state loads at start: the newest stored snapshot and every event after it. */
+  public record Restore(StoredSnapshot snapshot, List<Event> events) {}
+
+  private final SnapshotStore snapshots;
+  private final HistoryStore history;
+  private final StateReplayer replayer;
+  private final Executor executor;
+
+  public TimeTravel(
+      Database database, SnapshotStore snapshots, HistoryStore history, StateReplayer replayer) {
+    this(snapshots, history, replayer, database.executor());
+  }
+
+  TimeTravel(
+      SnapshotStore snapshots, HistoryStore history, StateReplayer replayer, Executor executor) {
+    this.snapshots = snapshots;
+    this.history = history;
+    this.replayer = replayer;
+    this.executor = executor;
+  }
+
+  /** The state at {@code at} (see the class Javadoc). */
+  public CompletableFuture<Result> stateAt(Instant at) {
+    return HistoryStore.async(
+        executor,
+        () -> {
+          Optional<StoredSnapshot> base = snapshots.atOrBefore(at);
+          if (base.isEmpty()) {
+            return Result.notFound(at, "no stored snapshot at or before " + at);
+          }
+          StoredSnapshot s = base.get();
+          if (s.seq() == null || s.epoch() == null) {
+            // A snapshot without a position (written by the original service): as it is.
+            return new Result(true, replayer.replay(s.snapshot(), List.of(), at), at, s, 0, null);
+          }
+          List<Event> events =
+              history.eventsAfterBlocking(s.epoch(), s.seq(), at, MAX_REPLAY_EVENTS + 1);
+          if (events.size() > MAX_REPLAY_EVENTS) {
+            return Result.notFound(
+                at,
+                "more than "
+                    + MAX_REPLAY_EVENTS
+                    + " events between the nearest stored snapshot ("
+                    + s.generatedAt()
+                    + ") and "
+                    + at);
+          }
+          JsonObject state = replayer.replay(s.snapshot(), events, at);
+          return new Result(true, state, at, s, events.size(), null);
+        });
+  }
+
+  /**
+   * The newest stored snapshot and the events after it (its epoch, seq order), for the live state
+   * to load at start before the upstream polls finish. Empty when nothing is stored.
+   */
+  public CompletableFuture<Optional<Restore>> restoreOnStart() {
+    return HistoryStore.async(
+        executor,
+        () -> {
+          Optional<StoredSnapshot> latest = snapshots.atOrBefore(null);
+          if (latest.isEmpty()) {
+            return Optional.empty();
+          }
+          StoredSnapshot s = latest.get();
+          List<Event> events =
+              s.seq() == null || s.epoch() == null
+                  ? List.of()
+                  : history.eventsAfterBlocking(s.epoch(), s.seq(), null, MAX_REPLAY_EVENTS);
+          return Optional.of(new Restore(s, events));
+        });
+  }
+}

@@ -1,0 +1,200 @@
+package org.daarion.livingmap.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import org.daarion.livingmap.event.Event;
+import org.daarion.livingmap.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class HistorySnapshotTest {
+  static final Instant T0 = Instant.parse("2026-04-01T00:00:00Z");
+  static Database db;
+  static SnapshotStore snapshots;
+  static HistoryStore history;
+
+  @BeforeAll
+  static void start() {
+    db = Database.start(TestDatabase.create().config());
+    snapshots = new SnapshotStore(db);
+    history = new HistoryStore(db);
+  }
+
+  @AfterAll
+  static void stop() {
+    db.close();
+  }
+
+  @BeforeEach
+  void empty() throws Exception {
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement()) {
+      st.execute("TRUNCATE living_map_history, living_map_snapshots");
+    }
+  }
+
+  static JsonObject state(int nodes) {
+    JsonArray items = new JsonArray();
+    for (int i = 0; i < nodes; i++) {
+      items.add(new JsonObject().put("id", "node:" + i).put("cpu", 0.5).put("name", "node " + i));
+    }
+    return new JsonObject()
+        .put("layers", new JsonObject().put("nodes", new JsonObject().put("items", items)));
+  }
+
+  @Test
+  void plainSnapshotRoundTrip() throws Exception {
+    JsonObject small = state(3);
+    StoredSnapshot saved = snapshots.save(new SnapshotData(42, "e1", T0, "0.1.0", small)).get();
+    assertThat(saved.compressed()).isFalse();
+    assertThat(saved.seq()).isEqualTo(42);
+    assertThat(saved.sizeBytes()).isEqualTo(small.toBuffer().length());
+    StoredSnapshot back = snapshots.latest().get().orElseThrow();
+    assertThat(back.snapshot()).isEqualTo(small);
+    assertThat(back.epoch()).isEqualTo("e1");
+    assertThat(back.version()).isEqualTo("0.1.0");
+    assertThat(back.generatedAt()).isEqualTo(T0);
+  }
+
+  @Test
+  void largeSnapshotIsStoredCompressedAndReadBack() throws Exception {
+    JsonObject big = state(10_000); // ~500 KiB of JSON
+    int size = big.toBuffer().length();
+    assertThat(size).isGreaterThan(SnapshotStore.COMPRESS_ABOVE_BYTES);
+    StoredSnapshot saved = snapshots.save(new SnapshotData(7, "e1", T0, "0.1.0", big)).get();
+    assertThat(saved.compressed()).isTrue();
+    assertThat(saved.sizeBytes()).isEqualTo(size);
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT compressed, pg_column_size(snapshot_data), snapshot_data ? 'gzip_base64'"
+                    + " FROM living_map_snapshots")) {
+      rs.next();
+      assertThat(rs.getBoolean(1)).isTrue();
+      assertThat(rs.getInt(2)).isLessThan(size / 2);
+      assertThat(rs.getBoolean(3)).isTrue();
+    }
+    assertThat(snapshots.latest().get().orElseThrow().snapshot()).isEqualTo(big);
+  }
+
+  @Test
+  void latestAtOrBeforeAndList() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      snapshots
+          .save(
+              new SnapshotData(
+                  i * 10L, "e1", T0.plus(Duration.ofMinutes(5L * i)), "v", state(i + 1)))
+          .get();
+    }
+    assertThat(snapshots.latestAtOrBefore(T0.minusSeconds(1)).get()).isEmpty();
+    assertThat(snapshots.latestAtOrBefore(T0).get().orElseThrow().seq()).isEqualTo(0);
+    assertThat(snapshots.latestAtOrBefore(T0.plus(Duration.ofMinutes(7))).get().orElseThrow().seq())
+        .isEqualTo(10);
+    assertThat(snapshots.latestAtOrBefore(T0.plus(Duration.ofHours(1))).get().orElseThrow().seq())
+        .isEqualTo(20);
+    JsonArray items = snapshots.list(2).get().getJsonArray("items");
+    assertThat(items).hasSize(2);
+    assertThat(items.getJsonObject(0).getLong("seq")).isEqualTo(20);
+    assertThat(items.getJsonObject(0).fieldNames())
+        .contains("id", "generated_at", "seq", "epoch", "size_bytes", "compressed")
+        .doesNotContain("snapshot_data");
+  }
+
+  /** A trivial replayer: counts applied events per entity and records the last seq. */
+  static final StateReplayer COUNTING =
+      (snapshot, events, at) -> {
+        JsonObject s = snapshot.copy();
+        JsonObject counts = s.getJsonObject("counts", new JsonObject());
+        for (Event e : events) {
+          counts.put(e.entityId(), counts.getInteger(e.entityId(), 0) + 1);
+          s.put("last_seq", e.seq());
+        }
+        return s.put("counts", counts).put("generated_at", at.toString());
+      };
+
+  static void events(long from, long to) throws Exception {
+    List<Event> list = new ArrayList<>();
+    for (long s = from; s <= to; s++) {
+      list.add(
+          new Event(
+              s,
+              "e1",
+              T0.plusSeconds(s),
+              "node.metrics.n1",
+              "node:n1",
+              "node",
+              "node-registry",
+              new JsonObject().put("cpu", s / 100.0),
+              null,
+              null));
+    }
+    try (Connection c = db.dataSource().getConnection()) {
+      HistoryWriter.insertEvents(c, list);
+    }
+  }
+
+  @Test
+  void timeTravelReplaysEventsUpToTheInstant() throws Exception {
+    // Snapshot at seq 10 (T0+10s); events 1..40 at T0+seq seconds.
+    events(1, 40);
+    snapshots
+        .save(
+            new SnapshotData(10, "e1", T0.plusSeconds(10), "v", new JsonObject().put("base", true)))
+        .get();
+    TimeTravel tt = new TimeTravel(db, snapshots, history, COUNTING);
+
+    TimeTravel.Result r = tt.stateAt(T0.plusSeconds(25)).get();
+    assertThat(r.found()).isTrue();
+    assertThat(r.eventsReplayed()).isEqualTo(15); // seqs 11..25
+    assertThat(r.state().getLong("last_seq")).isEqualTo(25);
+    assertThat(r.state().getJsonObject("counts").getInteger("node:n1")).isEqualTo(15);
+    assertThat(r.state().getBoolean("base")).isTrue();
+    assertThat(r.base().seq()).isEqualTo(10);
+
+    TimeTravel.Result none = tt.stateAt(T0.plusSeconds(5)).get();
+    assertThat(none.found()).isFalse();
+    assertThat(none.reason()).contains("no stored snapshot");
+
+    Optional<TimeTravel.Restore> restore = tt.restoreOnStart().get();
+    assertThat(restore).isPresent();
+    assertThat(restore.get().snapshot().seq()).isEqualTo(10);
+    assertThat(restore.get().events())
+        .extracting(Event::seq)
+        .startsWith(11L, 12L)
+        .endsWith(40L)
+        .hasSize(30);
+  }
+
+  @Test
+  void schedulerStoresPeriodicallyAndOnClose() throws Exception {
+    AtomicLong seq = new AtomicLong();
+    SnapshotSource source =
+        () ->
+            CompletableFuture.completedFuture(
+                new SnapshotData(seq.incrementAndGet(), "e1", Instant.now(), "v", state(1)));
+    SnapshotScheduler scheduler = new SnapshotScheduler(snapshots, source, Duration.ofMillis(100));
+    scheduler.start();
+    await().atMost(Duration.ofSeconds(20)).until(() -> scheduler.saved() >= 2);
+    long before = scheduler.saved();
+    scheduler.close();
+    assertThat(scheduler.saved()).isGreaterThan(before);
+    StoredSnapshot latest = snapshots.latest().get().orElseThrow();
+    assertThat(latest.seq()).isEqualTo(seq.get());
+  }
+}
