@@ -7,24 +7,41 @@ import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import org.daarion.livingmap.api.ApiServer;
 import org.daarion.livingmap.api.EntityRoutes;
 import org.daarion.livingmap.api.HealthCheck;
 import org.daarion.livingmap.api.HealthRoutes;
+import org.daarion.livingmap.api.HistoryRoutes;
 import org.daarion.livingmap.api.RouteGroup;
 import org.daarion.livingmap.api.SnapshotRoutes;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.config.UpstreamSource;
+import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventIntake;
 import org.daarion.livingmap.event.EventParser;
+import org.daarion.livingmap.history.Database;
+import org.daarion.livingmap.history.HistoryStore;
+import org.daarion.livingmap.history.HistoryWriter;
+import org.daarion.livingmap.history.RetentionJob;
+import org.daarion.livingmap.history.SnapshotData;
+import org.daarion.livingmap.history.SnapshotScheduler;
+import org.daarion.livingmap.history.SnapshotStore;
+import org.daarion.livingmap.history.TimeTravel;
 import org.daarion.livingmap.simulator.Simulator;
 import org.daarion.livingmap.source.bus.InProcessBus;
 import org.daarion.livingmap.source.nats.NatsIngest;
 import org.daarion.livingmap.state.LiveState;
+import org.daarion.livingmap.state.SnapshotBuilder;
 import org.daarion.livingmap.state.SnapshotService;
+import org.daarion.livingmap.state.StateCodec;
+import org.daarion.livingmap.state.StateCut;
 import org.daarion.livingmap.state.StateOwner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,17 +49,29 @@ import org.slf4j.LoggerFactory;
 /**
  * The composition root: builds every component with its constructor, in the order data flows,
  * starts them, and stops them in reverse. Tests start the whole service through {@link #start}.
+ *
+ * <p>Start: database (migrated) → history store → the newest position in history → live state
+ * restored from the newest stored snapshot plus the history after it → history writer → state owner
+ * → snapshot scheduler and retention → sources (NATS, simulator) → HTTP. Stop: the reverse, so the
+ * last events reach PostgreSQL and a final snapshot is stored.
  */
 public final class Application implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Application.class);
+  private static final int STATE_QUEUE = 65_536;
 
   private final Config config;
   private final Vertx vertx;
+  private final Clock clock = Clock.systemUTC();
+
+  /** Closed in reverse order of addition. */
   private final List<AutoCloseable> closeables = new ArrayList<>();
+
   private StateOwner owner;
   private EventIntake intake;
   private InProcessBus bus;
   private SnapshotService snapshots;
+  private HistoryStore history;
+  private SnapshotScheduler snapshotScheduler;
   private ApiServer api;
   private Simulator simulator;
   private int port;
@@ -77,6 +106,131 @@ public final class Application implements AutoCloseable {
         .onFailure(err -> app.close());
   }
 
+  /** Builds and starts the components; runs on a worker thread (it blocks on the database). */
+  private void build() {
+    Database db = Database.start(config);
+    closeables.add(db);
+    log.info("history in {}", db.description());
+    history = new HistoryStore(db);
+    SnapshotStore snapshotStore = new SnapshotStore(db);
+    TimeTravel timeTravel = new TimeTravel(db, snapshotStore, history, this::replay);
+
+    Optional<HistoryStore.Position> last = history.lastPosition().join();
+    String epoch = last.map(HistoryStore.Position::epoch).orElseGet(Application::newEpoch);
+    long seq = last.map(HistoryStore.Position::seq).orElse(0L);
+    LiveState state = new LiveState(epoch, seq);
+
+    RetentionJob retention = new RetentionJob(db, config);
+    closeables.add(retention);
+    HistoryWriter writer = new HistoryWriter(db, config);
+    closeables.add(writer);
+
+    owner = new StateOwner(state, STATE_QUEUE, clock);
+    owner.addSink(writer);
+    closeables.add(owner);
+    owner.start();
+    restore(timeTravel, epoch, seq);
+
+    ExecutorService snapshotWorkers = Executors.newFixedThreadPool(2, daemon("snapshot-build"));
+    closeables.add(snapshotWorkers::shutdownNow);
+    snapshots = new SnapshotService(owner, snapshotWorkers, this::meta);
+    snapshotScheduler =
+        new SnapshotScheduler(
+            snapshotStore,
+            () ->
+                owner
+                    .cut()
+                    .thenApplyAsync(
+                        cut ->
+                            new SnapshotData(
+                                cut.seq(),
+                                cut.epoch(),
+                                cut.at(),
+                                Version.get(),
+                                storedSnapshot(cut)),
+                        snapshotWorkers),
+            config);
+    closeables.add(snapshotScheduler);
+    retention.start();
+    snapshotScheduler.start();
+
+    intake = new EventIntake(new EventParser(config.maxEventBytes), owner, writer, clock);
+    bus = new InProcessBus(intake);
+
+    List<HealthCheck> checks = new ArrayList<>();
+    checks.add(databaseCheck(db));
+    checks.add(writerCheck(writer));
+    checks.add(stateCheck(state));
+    if (config.natsUrl.isPresent()) {
+      NatsIngest nats = new NatsIngest(config, intake);
+      closeables.add(nats);
+      nats.start();
+      checks.add(natsCheck(nats));
+    }
+
+    List<RouteGroup> groups = new ArrayList<>();
+    groups.add(new HealthRoutes(Version.get(), checks, clock));
+    groups.add(
+        new SnapshotRoutes(
+            snapshots, at -> timeTravel.stateAt(at).thenApply(r -> r.found() ? r.state() : null)));
+    groups.add(
+        new EntityRoutes(
+            state,
+            (entity, detail) ->
+                history
+                    .recentForEntity(entity.id(), 20)
+                    .handle(
+                        (events, err) ->
+                            err == null
+                                ? detail.put("recent_events", events)
+                                : detail
+                                    .put("recent_events", new JsonArray())
+                                    .put("recent_events_error", err.getMessage()))));
+    groups.add(new HistoryRoutes(history, snapshotStore, clock));
+    api = new ApiServer(vertx, config.host, config.port, Version.get(), groups);
+  }
+
+  /**
+   * Loads the newest stored snapshot and the history after it into the state, then continues
+   * numbering after the newest event in history.
+   */
+  private void restore(TimeTravel timeTravel, String epoch, long seq) {
+    Optional<TimeTravel.Restore> restore = timeTravel.restoreOnStart().join();
+    owner
+        .call(
+            a -> {
+              restore.ifPresent(
+                  r -> {
+                    JsonObject stored = r.snapshot().snapshot().getJsonObject("state");
+                    if (stored != null) {
+                      a.restore(StateCodec.load(stored));
+                      r.events().forEach(a::replay);
+                      log.info(
+                          "state restored from snapshot at seq {} plus {} events",
+                          r.snapshot().seq(),
+                          r.events().size());
+                    }
+                  });
+              a.continueAt(epoch, seq);
+              return null;
+            })
+        .join();
+  }
+
+  /** A stored snapshot: the API snapshot plus the full state it was built from. */
+  private JsonObject storedSnapshot(StateCut cut) {
+    return SnapshotBuilder.build(cut, meta()).put("state", StateCodec.dump(cut));
+  }
+
+  /** Time travel's replay: stored state + events → the API snapshot at {@code at}. */
+  private JsonObject replay(JsonObject stored, List<Event> events, java.time.Instant at) {
+    JsonObject state = stored.getJsonObject("state");
+    if (state == null) {
+      throw new IllegalStateException("stored snapshot has no state to replay from");
+    }
+    return StateCodec.replay(state, events, at, meta().put("time_travel", true));
+  }
+
   /**
    * Starts the built-in simulator when configured (the embedded default), feeding the in-process
    * bus; completes when its upstream endpoints listen.
@@ -95,86 +249,104 @@ public final class Application implements AutoCloseable {
             });
   }
 
-  /** Builds the components; runs on a worker thread (it may block on the database). */
-  private void build() {
-    Clock clock = Clock.systemUTC();
-    String epoch = UUID.randomUUID().toString().substring(0, 8);
-    LiveState state = new LiveState(epoch, 0);
-    owner = new StateOwner(state, 65_536, clock);
-    closeables.add(owner);
-    intake =
-        new EventIntake(
-            new EventParser(config.maxEventBytes),
-            owner,
-            r -> log.debug("rejected {}: {}", r.subject(), r.reason()),
-            clock);
-    bus = new InProcessBus(intake);
-    owner.start();
-    List<HealthCheck> checks = new ArrayList<>();
-    if (config.natsUrl.isPresent()) {
-      NatsIngest nats = new NatsIngest(config, intake);
-      closeables.add(nats);
-      nats.start();
-      checks.add(natsCheck(nats));
-    }
-
-    ExecutorService snapshotWorkers = Executors.newFixedThreadPool(2, daemon("snapshot-build"));
-    closeables.add(snapshotWorkers::shutdownNow);
-    snapshots = new SnapshotService(owner, snapshotWorkers, this::meta);
-
-    checks.add(
-        new HealthCheck() {
-          @Override
-          public String name() {
-            return "state";
-          }
-
-          @Override
-          public JsonObject check() {
-            return new JsonObject()
-                .put("status", "ok")
-                .put("seq", state.seq())
-                .put("epoch", state.epoch())
-                .put("entities", state.size())
-                .put("queue", owner.queueDepth());
-          }
-        });
-    List<RouteGroup> groups = new ArrayList<>();
-    groups.add(new HealthRoutes(Version.get(), checks, clock));
-    groups.add(new SnapshotRoutes(snapshots, null));
-    groups.add(new EntityRoutes(state, null));
-    api = new ApiServer(vertx, config.host, config.port, Version.get(), groups);
-  }
-
-  private static HealthCheck natsCheck(NatsIngest nats) {
-    return new HealthCheck() {
-      @Override
-      public String name() {
-        return "nats";
-      }
-
-      @Override
-      public JsonObject check() {
-        NatsIngest.State s = nats.state();
-        return new JsonObject()
-            .put("status", s.ready() ? "ok" : "degraded")
-            .put("connection", s.status().wireName())
-            .put("mode", s.mode().name().toLowerCase(java.util.Locale.ROOT))
-            .put("received", s.received())
-            .put("acked", s.acked())
-            .put("slow_consumer_drops", s.slowConsumerDrops())
-            .put("reconnects", s.reconnects())
-            .put("last_error", s.lastError());
-      }
-    };
-  }
-
   private JsonObject meta() {
     JsonArray services = new JsonArray();
     for (UpstreamSource s : UpstreamSource.values()) {
       services.add(s.serviceName());
     }
     return new JsonObject().put("source_services", services).put("version", Version.get());
+  }
+
+  private static String newEpoch() {
+    return UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  private static HealthCheck databaseCheck(Database db) {
+    return check(
+        "database",
+        true,
+        () -> {
+          Database.Health h = db.health();
+          return new JsonObject()
+              .put("status", h.up() ? "ok" : "down")
+              .put("embedded", db.embedded())
+              .put("latency_ms", h.latencyMs())
+              .put("last_error", h.lastError());
+        });
+  }
+
+  private static HealthCheck writerCheck(HistoryWriter writer) {
+    return check(
+        "history_writer",
+        false,
+        () -> {
+          HistoryWriter.Status s = writer.status();
+          return new JsonObject()
+              .put("status", s.state() == HistoryWriter.State.OK ? "ok" : "degraded")
+              .put("queue", s.queueDepth())
+              .put("queue_capacity", s.queueCapacity())
+              .put("rows_written", s.rowsWritten())
+              .put("last_batch_size", s.lastBatchSize())
+              .put("last_batch_latency_ms", s.lastBatchLatencyMs())
+              .put("last_error", s.lastError());
+        });
+  }
+
+  private HealthCheck stateCheck(LiveState state) {
+    return check(
+        "state",
+        false,
+        () ->
+            new JsonObject()
+                .put("status", "ok")
+                .put("seq", state.seq())
+                .put("epoch", state.epoch())
+                .put("entities", state.size())
+                .put("queue", owner.queueDepth())
+                .put("reducer_errors", owner.reducerErrors()));
+  }
+
+  private static HealthCheck natsCheck(NatsIngest nats) {
+    return check(
+        "nats",
+        false,
+        () -> {
+          NatsIngest.State s = nats.state();
+          return new JsonObject()
+              .put("status", s.ready() ? "ok" : "degraded")
+              .put("connection", s.status().wireName())
+              .put("mode", s.mode().name().toLowerCase(Locale.ROOT))
+              .put("received", s.received())
+              .put("acked", s.acked())
+              .put("slow_consumer_drops", s.slowConsumerDrops())
+              .put("reconnects", s.reconnects())
+              .put("last_error", s.lastError());
+        });
+  }
+
+  private static HealthCheck check(
+      String name, boolean critical, java.util.function.Supplier<JsonObject> body) {
+    return new HealthCheck() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public JsonObject check() {
+        return body.get();
+      }
+
+      @Override
+      public boolean critical() {
+        return critical;
+      }
+    };
+  }
+
+  /** Stores a snapshot now (admin operation and tests). */
+  public CompletableFuture<?> storeSnapshotNow() {
+    return snapshotScheduler.saveNow();
   }
 
   /** The built-in simulator, or null when it does not run. */
@@ -202,11 +374,19 @@ public final class Application implements AutoCloseable {
     return bus;
   }
 
+  public HistoryStore history() {
+    return history;
+  }
+
+  public SnapshotService snapshots() {
+    return snapshots;
+  }
+
   public Config config() {
     return config;
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  private static ThreadFactory daemon(String name) {
     return r -> {
       Thread t = new Thread(r, name);
       t.setDaemon(true);
@@ -214,7 +394,7 @@ public final class Application implements AutoCloseable {
     };
   }
 
-  /** Stops everything in reverse order of start, flushing history first. */
+  /** Stops everything in reverse order of start: the last events reach history first. */
   @Override
   public void close() {
     if (api != null) {
@@ -230,6 +410,7 @@ public final class Application implements AutoCloseable {
         log.warn("error while stopping: {}", e.toString());
       }
     }
+    closeables.clear();
     vertx.close().await();
   }
 }

@@ -65,6 +65,11 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       state.position(cut.epoch(), cut.seq());
     }
 
+    /** Continues numbering after {@code seq} in {@code epoch} (the newest position in history). */
+    public void continueAt(String epoch, long seq) {
+      state.position(epoch, seq);
+    }
+
     /** Applies an event that already has its position (history replay at start). */
     public void replay(Event e) {
       String id = state.resolve(e.entityId());

@@ -15,6 +15,7 @@ import org.daarion.livingmap.state.EntityPatch;
 import org.daarion.livingmap.state.UpstreamPoll;
 import org.daarion.livingmap.testing.Fixtures;
 import org.daarion.livingmap.testing.Http;
+import org.daarion.livingmap.testing.TestApps;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
