@@ -56,6 +56,22 @@ public record Event(
         acker);
   }
 
+  /**
+   * The JetStream stream sequence this event was delivered at, from a message id of the form {@code
+   * js:<stream>:<seq>}; 0 when it did not come from JetStream.
+   */
+  public long streamSequence() {
+    if (msgId == null || !msgId.startsWith("js:")) {
+      return 0;
+    }
+    int colon = msgId.lastIndexOf(':');
+    try {
+      return Long.parseLong(msgId.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
   /** This event at its position, with its entity id resolved against the live state. */
   public Event sequenced(long seq, String epoch, String resolvedEntityId) {
     return new Event(

@@ -9,4 +9,11 @@ import java.util.List;
  */
 public interface EventSink {
   void onEvents(List<Event> batch);
+
+  /**
+   * Events the state owner did not apply because their source delivered them again after they were
+   * applied (a JetStream redelivery). They have no position. A sink that acknowledges to sources
+   * must still acknowledge them, after whatever it received before them is safe.
+   */
+  default void onDuplicates(List<Event> duplicates) {}
 }

@@ -169,6 +169,15 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
     }
   }
 
+  /**
+   * A redelivered event is written like any other: the unique message id makes it no second row,
+   * and it is acknowledged after the batch holding it commits, which is after its first delivery.
+   */
+  @Override
+  public void onDuplicates(List<Event> duplicates) {
+    onEvents(duplicates);
+  }
+
   /** Queues a rejected event; blocks while the queue is full. */
   @Override
   public void reject(Rejection rejection) {

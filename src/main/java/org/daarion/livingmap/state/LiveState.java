@@ -16,12 +16,18 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class LiveState {
   private final ConcurrentHashMap<String, Entity> entities = new ConcurrentHashMap<>();
 
-  /** Upstream UUIDs, slugs and other raw keys to canonical ids. */
+  /**
+   * Upstream UUIDs, slugs and other raw keys to canonical ids, typed: the key {@code dao:<uuid>}
+   * names {@code dao:<slug>}, so a slug shared by a DAO and a microDAO never crosses types.
+   */
   private final ConcurrentHashMap<String, String> aliases = new ConcurrentHashMap<>();
 
   private volatile String epoch;
   private volatile long seq;
   private volatile long version;
+
+  /** The newest JetStream stream sequence applied (0: none), to recognise redeliveries. */
+  private volatile long streamSeq;
 
   public LiveState(String epoch, long seq) {
     this.epoch = epoch;
@@ -40,6 +46,14 @@ public final class LiveState {
   /** Bumped on every change; a snapshot cut at one version is valid until the next. */
   public long version() {
     return version;
+  }
+
+  public long streamSeq() {
+    return streamSeq;
+  }
+
+  void streamSeq(long value) {
+    this.streamSeq = value;
   }
 
   long nextSeq() {
@@ -85,10 +99,23 @@ public final class LiveState {
     version++;
   }
 
+  /** Restores aliases exactly as a {@link StateCut} holds them (already typed). */
+  void restoreAliases(Map<String, String> typed) {
+    aliases.putAll(typed);
+  }
+
   /** Records that {@code key} (an upstream UUID, slug, ...) means the entity {@code id}. */
   void alias(String key, String id) {
-    if (key != null && !key.isBlank() && !key.equals(id)) {
-      aliases.put(key, id);
+    if (key == null || key.isBlank() || id == null) {
+      return;
+    }
+    int colon = id.indexOf(':');
+    String typed =
+        colon > 0 && !key.startsWith(id.substring(0, colon + 1))
+            ? id.substring(0, colon + 1) + key
+            : key;
+    if (!typed.equals(id)) {
+      aliases.put(typed, id);
     }
   }
 
@@ -100,18 +127,8 @@ public final class LiveState {
     if (ref == null || entities.containsKey(ref)) {
       return ref;
     }
-    String byWhole = aliases.get(ref);
-    if (byWhole != null) {
-      return byWhole;
-    }
-    int colon = ref.indexOf(':');
-    if (colon > 0) {
-      String byRaw = aliases.get(ref.substring(colon + 1));
-      if (byRaw != null && byRaw.startsWith(ref.substring(0, colon + 1))) {
-        return byRaw;
-      }
-    }
-    return ref;
+    String alias = aliases.get(ref);
+    return alias != null ? alias : ref;
   }
 
   Map<String, String> aliases() {
@@ -121,6 +138,6 @@ public final class LiveState {
   /** A consistent copy of the whole state. Call on the owner's thread only. */
   StateCut cut(java.time.Instant at) {
     List<Entity> all = new ArrayList<>(entities.values());
-    return new StateCut(epoch, seq, version, at, all, Map.copyOf(aliases));
+    return new StateCut(epoch, seq, version, at, all, Map.copyOf(aliases), streamSeq);
   }
 }

@@ -41,7 +41,8 @@ public final class StateCodec {
         .put("seq", cut.seq())
         .put("at", cut.at().toString())
         .put("entities", entities)
-        .put("aliases", new JsonObject(new HashMap<>(cut.aliases())));
+        .put("aliases", new JsonObject(new HashMap<>(cut.aliases())))
+        .put("stream_seq", cut.streamSeq());
   }
 
   public static StateCut load(JsonObject dump) {
@@ -75,7 +76,8 @@ public final class StateCodec {
         0,
         Instant.parse(dump.getString("at", Instant.EPOCH.toString())),
         entities,
-        Map.copyOf(aliases));
+        Map.copyOf(aliases),
+        dump.getLong("stream_seq", 0L));
   }
 
   /**
@@ -92,7 +94,7 @@ public final class StateCodec {
     for (Entity e : base.entities()) {
       s.put(e);
     }
-    base.aliases().forEach(s::alias);
+    s.restoreAliases(base.aliases());
     for (org.daarion.livingmap.event.Event e : events) {
       if (e.seq() <= s.seq() && e.epoch() != null && e.epoch().equals(s.epoch())) {
         continue;

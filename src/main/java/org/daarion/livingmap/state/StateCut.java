@@ -14,20 +14,16 @@ public record StateCut(
     long version,
     Instant at,
     List<Entity> entities,
-    Map<String, String> aliases) {
+    Map<String, String> aliases,
+    long streamSeq) {
 
   /** Canonical id for a reference held in a field (an upstream UUID becomes {@code type:slug}). */
   public String resolve(String type, String ref) {
     if (ref == null) {
       return null;
     }
-    String whole = aliases.get(ref);
-    if (whole != null) {
-      return whole;
-    }
     String prefixed = ref.startsWith(type + ":") ? ref : type + ":" + ref;
-    String raw = prefixed.substring(type.length() + 1);
-    String viaRaw = aliases.get(raw);
-    return viaRaw != null ? viaRaw : prefixed;
+    String alias = aliases.get(prefixed);
+    return alias != null ? alias : prefixed;
   }
 }

@@ -61,8 +61,9 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       for (Entity e : cut.entities()) {
         state.put(e);
       }
-      cut.aliases().forEach(state::alias);
+      state.restoreAliases(cut.aliases());
       state.position(cut.epoch(), cut.seq());
+      state.streamSeq(cut.streamSeq());
     }
 
     /** Continues numbering after {@code seq} in {@code epoch} (the newest position in history). */
@@ -75,6 +76,9 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       String id = state.resolve(e.entityId());
       Reducers.apply(e, id, e.seq(), state);
       state.position(e.epoch(), e.seq());
+      if (e.streamSequence() > state.streamSeq()) {
+        state.streamSeq(e.streamSequence());
+      }
     }
   }
 
@@ -87,6 +91,16 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   private final Reconciler reconciler = new Reconciler();
   private final Access access = new Access();
   private final List<Event> out = new ArrayList<>();
+  private final List<Event> duplicates = new ArrayList<>();
+  private final AtomicLong duplicateCount = new AtomicLong();
+
+  /**
+   * A stream sequence this far below the newest one applied is not a redelivery but a stream that
+   * was recreated and numbers from 1 again. JetStream redelivers at most MaxAckPending messages
+   * back, far fewer than this.
+   */
+  static final long STREAM_RESET_DISTANCE = 1_000_000;
+
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong reducerErrors = new AtomicLong();
   private final Thread thread;
@@ -154,6 +168,11 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     return applied.get();
   }
 
+  /** Redelivered events recognised and not applied again. */
+  public long duplicateCount() {
+    return duplicateCount.get();
+  }
+
   public long reducerErrors() {
     return reducerErrors.get();
   }
@@ -192,6 +211,22 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   }
 
   private void applyEvent(Event e) {
+    long streamSeq = e.streamSequence();
+    if (streamSeq > 0) {
+      long newest = state.streamSeq();
+      if (streamSeq <= newest && newest - streamSeq < STREAM_RESET_DISTANCE) {
+        duplicates.add(e);
+        duplicateCount.incrementAndGet();
+        return;
+      }
+      if (streamSeq <= newest) {
+        log.warn(
+            "JetStream sequence went back from {} to {}: the stream was recreated",
+            newest,
+            streamSeq);
+      }
+      state.streamSeq(streamSeq);
+    }
     long seq = state.nextSeq();
     String id = state.resolve(e.entityId());
     try {
@@ -235,6 +270,17 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   }
 
   private void flush() {
+    if (!duplicates.isEmpty()) {
+      List<Event> dups = List.copyOf(duplicates);
+      duplicates.clear();
+      for (EventSink sink : sinks) {
+        try {
+          sink.onDuplicates(dups);
+        } catch (RuntimeException ex) {
+          log.error("event sink {} failed on duplicates", sink.getClass().getSimpleName(), ex);
+        }
+      }
+    }
     if (out.isEmpty()) {
       return;
     }

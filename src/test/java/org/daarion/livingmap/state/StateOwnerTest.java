@@ -308,6 +308,31 @@ class StateOwnerTest {
   }
 
   @Test
+  void jetStreamRedeliveriesAreNotAppliedTwiceButStillReachHistorySinks() throws Exception {
+    List<Event> dups = new CopyOnWriteArrayList<>();
+    owner.addSink(
+        new org.daarion.livingmap.event.EventSink() {
+          @Override
+          public void onEvents(List<Event> batch) {}
+
+          @Override
+          public void onDuplicates(List<Event> d) {
+            dups.addAll(d);
+          }
+        });
+    JsonObject llm = Fixtures.event("usage.llm");
+    owner.submit(Event.incoming("usage.llm", llm, Instant.now(), "js:S:1", null));
+    owner.submit(Event.incoming("usage.llm", llm, Instant.now(), "js:S:2", null));
+    owner.submit(Event.incoming("usage.llm", llm, Instant.now(), "js:S:1", null));
+    await().until(() -> dups.size() == 1);
+    assertThat(seen).hasSize(2);
+    JsonObject agent = item(snapshot(), "agents", "agent:sofia");
+    assertThat(agent.getJsonObject("usage").getLong("llm_calls_24h")).isEqualTo(2);
+    assertThat(owner.duplicateCount()).isEqualTo(1);
+    assertThat(StateCodec.load(StateCodec.dump(owner.cut().join())).streamSeq()).isEqualTo(2);
+  }
+
+  @Test
   void aReducerFailureDoesNotStopTheOwner() throws Exception {
     submit(
         "dao.event.treasury_updated",
