@@ -87,6 +87,12 @@ final class CityAdapter extends Adapter {
               if (s != null && s.isPresent()) {
                 try {
                   JsonObject body = Fields.object(s.get());
+                  if (Fields.obj(body, "microdao") == null
+                      && Fields.arr(body, "nodes") == null
+                      && Fields.arr(body, "agents") == null) {
+                    throw UpstreamException.badPayload(
+                        SNAPSHOT, "expected microdao, nodes or agents");
+                  }
                   Set<String> listedMicrodaos =
                       microdaosComplete ? new HashSet<>(microdaoList.ids()) : null;
                   Set<String> listedNodes = nodesComplete ? new HashSet<>(nodeList.ids()) : null;

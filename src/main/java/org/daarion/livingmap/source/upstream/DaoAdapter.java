@@ -77,7 +77,7 @@ final class DaoAdapter extends Adapter {
                   ar -> {
                     if (ar.succeeded()) {
                       try {
-                        overview(dao, Fields.object(ar.result()));
+                        overview(dao, Fields.object(ar.result()), path);
                       } catch (UpstreamException e) {
                         failed.add(e.getMessage());
                       }
@@ -131,7 +131,12 @@ final class DaoAdapter extends Adapter {
   }
 
   /** Adds a {@code DaoOverview} to the DAO's patch. */
-  static void overview(PatchSet.Patch p, JsonObject o) {
+  static void overview(PatchSet.Patch p, JsonObject o, String path) {
+    if (!o.containsKey("active_proposals_count")
+        && !o.containsKey("treasury_items")
+        && !o.containsKey("members_count")) {
+      throw UpstreamException.badPayload(path, "expected a DAO overview");
+    }
     Long active = Fields.integer(o, "active_proposals_count");
     if (active != null) {
       p.field("active_proposals", active);
