@@ -26,6 +26,9 @@ class AdapterFixturesTest {
   @BeforeAll
   static void vertx() {
     vertx = Vertx.vertx();
+    try (FakeUpstream warm = new FakeUpstream(vertx)) {
+      PollerHarness.warmUp(vertx, warm);
+    }
   }
 
   @AfterAll

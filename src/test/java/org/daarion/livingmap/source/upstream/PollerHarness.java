@@ -17,11 +17,14 @@ import org.daarion.livingmap.state.UpstreamPoll;
 
 /** A poller pointed at a {@link FakeUpstream}, recording every poll it delivers, per source. */
 final class PollerHarness implements AutoCloseable {
-  /** Short everything, so fault tests stay fast: 300 ms timeout, 2 tries, breaker open 250 ms. */
+  /**
+   * Short everything, so fault tests stay fast: 400 ms timeout, 2 tries; the circuit opens on the
+   * second failure after a success (2 of 3 failed >= 60 %) and stays open 250 ms.
+   */
   static SourcePolicy fastPolicy() {
-    return SourcePolicy.defaults(Duration.ofMillis(300))
+    return SourcePolicy.defaults(Duration.ofMillis(400))
         .withRetries(2, Duration.ofMillis(20))
-        .withBreaker(4, 2, 50f, Duration.ofMillis(250))
+        .withBreaker(4, 2, 60f, Duration.ofMillis(250))
         .withSpecRetryEvery(3);
   }
 
@@ -55,6 +58,22 @@ final class PollerHarness implements AutoCloseable {
     }
     tune.accept(b);
     poller = b.build();
+  }
+
+  /**
+   * One poll of everything with generous timeouts, so class loading and JIT of the first requests
+   * do not count against the short timeouts of the tests.
+   */
+  static void warmUp(Vertx vertx, FakeUpstream fake) {
+    try (PollerHarness h =
+        new PollerHarness(
+            vertx,
+            fake,
+            Optional.of("secret"),
+            b -> b.defaultPolicy(SourcePolicy.defaults(Duration.ofSeconds(10))))) {
+      h.pollNow();
+    }
+    fake.resetRequests();
   }
 
   static <T> T await(Future<T> f) {
