@@ -265,6 +265,24 @@ class AdapterFixturesTest {
   }
 
   @Test
+  void daoOverviewsRunAtMostFourAtOnce() {
+    JsonArray daos = new JsonArray();
+    String overview = FakeUpstream.fixture("dao-service__dao_slug.json");
+    for (int i = 0; i < 10; i++) {
+      daos.add(new JsonObject().put("slug", "d" + i).put("id", "uuid-" + i).put("name", "D" + i));
+      fake.route("/dao/d" + i, overview);
+    }
+    fake.route("/dao", daos.encode());
+    fake.fault("/dao/", FakeUpstream.Fault.DELAY);
+    h.pollNow();
+    assertThat(fake.maxConcurrentDelayed()).isEqualTo(4);
+    UpstreamPoll d = h.last(UpstreamSource.DAO);
+    assertThat(d.patches()).hasSize(10);
+    assertThat(d.patches()).allMatch(p -> p.fields().getLong("active_proposals") == 1L);
+    assertThat(h.status(UpstreamSource.DAO).state()).isEqualTo(SourceStatus.State.OK);
+  }
+
+  @Test
   void usageUpdatesAgentsWithoutDecidingWhichExist() {
     h.pollNow();
     UpstreamPoll u = h.last(UpstreamSource.USAGE);

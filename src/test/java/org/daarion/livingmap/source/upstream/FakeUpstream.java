@@ -31,7 +31,9 @@ final class FakeUpstream implements AutoCloseable {
     GARBAGE,
     WRONG_SHAPE,
     CLOSE,
-    FLAPPING
+    FLAPPING,
+    /** Answers normally after 100 ms (for measuring how many requests run at once). */
+    DELAY
   }
 
   /** One request as received. */
@@ -55,6 +57,8 @@ final class FakeUpstream implements AutoCloseable {
   private final Map<String, AtomicInteger> flaps = new ConcurrentHashMap<>();
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   private final List<HttpServerRequest> held = new CopyOnWriteArrayList<>();
+  private final AtomicInteger delayed = new AtomicInteger();
+  private final AtomicInteger maxDelayed = new AtomicInteger();
 
   FakeUpstream(Vertx vertx) {
     this.vertx = vertx;
@@ -211,6 +215,16 @@ final class FakeUpstream implements AutoCloseable {
           req.connection().close();
           return;
         }
+        case DELAY -> {
+          maxDelayed.accumulateAndGet(delayed.incrementAndGet(), Math::max);
+          vertx.setTimer(
+              100,
+              t -> {
+                delayed.decrementAndGet();
+                answer(req, uri, path);
+              });
+          return;
+        }
         case FLAPPING -> {
           if (flaps.computeIfAbsent(uri, k -> new AtomicInteger()).getAndIncrement() % 2 == 0) {
             json(req, 500, "{\"detail\":\"flap\"}");
@@ -219,6 +233,15 @@ final class FakeUpstream implements AutoCloseable {
         }
       }
     }
+    answer(req, uri, path);
+  }
+
+  /** The most requests under a {@link Fault#DELAY} fault that were open at once. */
+  int maxConcurrentDelayed() {
+    return maxDelayed.get();
+  }
+
+  private void answer(HttpServerRequest req, String uri, String path) {
     String token = match(tokens, path);
     if (token != null && !("Bearer " + token).equals(req.getHeader("Authorization"))) {
       json(req, 401, fixture("microdao-service__unauthorized.json"));
