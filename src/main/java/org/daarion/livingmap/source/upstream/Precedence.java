@@ -33,9 +33,16 @@ final class Precedence {
   /** Per source: entity key (id, raw id, alias) to the fields it set. */
   private final Map<String, Map<String, Set<String>>> claims = new HashMap<>();
 
-  /** Records what {@code poll} claims and returns it without fields owned by higher sources. */
-  UpstreamPoll filter(UpstreamPoll poll) {
+  /**
+   * Records what {@code poll} claims and returns it without fields owned by higher sources. The
+   * claims of a {@code partial} poll add to the source's earlier claims instead of replacing them:
+   * a field the source could not fetch this time (a failed DAO overview) still belongs to it.
+   */
+  UpstreamPoll filter(UpstreamPoll poll, boolean partial) {
     Map<String, Set<String>> mine = new HashMap<>();
+    if (partial) {
+      claims.getOrDefault(poll.source(), Map.of()).forEach((k, v) -> mine.put(k, new HashSet<>(v)));
+    }
     for (EntityPatch p : poll.patches()) {
       Set<String> keys = new HashSet<>(p.fields().fieldNames());
       for (String k : keys(p)) {

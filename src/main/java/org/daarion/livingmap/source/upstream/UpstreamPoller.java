@@ -321,7 +321,7 @@ public final class UpstreamPoller {
   }
 
   private void deliver(Source s, Fetched f) {
-    UpstreamPoll poll = precedence.filter(f.poll());
+    UpstreamPoll poll = precedence.filter(f.poll(), !f.problems().isEmpty());
     try {
       consumer.accept(poll);
     } catch (RuntimeException e) {
