@@ -4,16 +4,20 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import org.daarion.livingmap.api.AdminRoutes;
 import org.daarion.livingmap.api.ApiServer;
 import org.daarion.livingmap.api.EntityRoutes;
 import org.daarion.livingmap.api.HealthCheck;
@@ -21,6 +25,7 @@ import org.daarion.livingmap.api.HealthRoutes;
 import org.daarion.livingmap.api.HistoryRoutes;
 import org.daarion.livingmap.api.RouteGroup;
 import org.daarion.livingmap.api.SnapshotRoutes;
+import org.daarion.livingmap.api.SourceRoutes;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.config.UpstreamSource;
 import org.daarion.livingmap.event.Event;
@@ -37,7 +42,11 @@ import org.daarion.livingmap.history.TimeTravel;
 import org.daarion.livingmap.simulator.Simulator;
 import org.daarion.livingmap.source.bus.InProcessBus;
 import org.daarion.livingmap.source.nats.NatsIngest;
+import org.daarion.livingmap.source.upstream.SourcePolicy;
+import org.daarion.livingmap.source.upstream.UpstreamPoller;
+import org.daarion.livingmap.state.Entity;
 import org.daarion.livingmap.state.LiveState;
+import org.daarion.livingmap.state.Relations;
 import org.daarion.livingmap.state.SnapshotBuilder;
 import org.daarion.livingmap.state.SnapshotService;
 import org.daarion.livingmap.state.StateCodec;
@@ -74,6 +83,12 @@ public final class Application implements AutoCloseable {
   private SnapshotScheduler snapshotScheduler;
   private ApiServer api;
   private Simulator simulator;
+  private UpstreamPoller poller;
+  private ExecutorService snapshotWorkers;
+  private LiveState state;
+  private SnapshotStore snapshotStore;
+  private TimeTravel timeTravel;
+  private final List<HealthCheck> checks = new ArrayList<>();
   private int port;
 
   private Application(Config config) {
@@ -92,6 +107,12 @@ public final class Application implements AutoCloseable {
             },
             false)
         .compose(a -> a.startSimulator())
+        .map(
+            v -> {
+              app.startPoller();
+              app.buildApi();
+              return null;
+            })
         .compose(v -> app.api.start())
         .map(
             p -> {
@@ -112,13 +133,13 @@ public final class Application implements AutoCloseable {
     closeables.add(db);
     log.info("history in {}", db.description());
     history = new HistoryStore(db);
-    SnapshotStore snapshotStore = new SnapshotStore(db);
-    TimeTravel timeTravel = new TimeTravel(db, snapshotStore, history, this::replay);
+    snapshotStore = new SnapshotStore(db);
+    timeTravel = new TimeTravel(db, snapshotStore, history, this::replay);
 
     Optional<HistoryStore.Position> last = history.lastPosition().join();
     String epoch = last.map(HistoryStore.Position::epoch).orElseGet(Application::newEpoch);
     long seq = last.map(HistoryStore.Position::seq).orElse(0L);
-    LiveState state = new LiveState(epoch, seq);
+    state = new LiveState(epoch, seq);
 
     RetentionJob retention = new RetentionJob(db, config);
     closeables.add(retention);
@@ -131,7 +152,7 @@ public final class Application implements AutoCloseable {
     owner.start();
     restore(timeTravel, epoch, seq);
 
-    ExecutorService snapshotWorkers = Executors.newFixedThreadPool(2, daemon("snapshot-build"));
+    snapshotWorkers = Executors.newFixedThreadPool(2, daemon("snapshot-build"));
     closeables.add(snapshotWorkers::shutdownNow);
     snapshots = new SnapshotService(owner, snapshotWorkers, this::meta);
     snapshotScheduler =
@@ -157,7 +178,6 @@ public final class Application implements AutoCloseable {
     intake = new EventIntake(new EventParser(config.maxEventBytes), owner, writer, clock);
     bus = new InProcessBus(intake);
 
-    List<HealthCheck> checks = new ArrayList<>();
     checks.add(databaseCheck(db));
     checks.add(writerCheck(writer));
     checks.add(stateCheck(state));
@@ -167,26 +187,62 @@ public final class Application implements AutoCloseable {
       nats.start();
       checks.add(natsCheck(nats));
     }
+  }
 
+  /**
+   * Polls the six upstream sources: the configured URLs, and the built-in simulator for the ones
+   * left unset when it runs. Sources with neither are not polled.
+   */
+  private void startPoller() {
+    Map<UpstreamSource, URI> urls = new EnumMap<>(UpstreamSource.class);
+    for (UpstreamSource s : UpstreamSource.values()) {
+      Optional<URI> configured = config.upstreamUrls.get(s);
+      if (configured.isPresent()) {
+        urls.put(s, configured.get());
+      } else if (simulator != null) {
+        urls.put(s, URI.create(simulator.baseUrl()));
+      }
+    }
+    if (urls.isEmpty()) {
+      log.warn("no upstream source configured and no simulator: the map is fed by events only");
+    }
+    Optional<String> token =
+        config.upstreamToken.or(() -> Optional.ofNullable(simulator).map(Simulator::serviceToken));
+    poller =
+        UpstreamPoller.builder(vertx)
+            .urls(urls)
+            .token(token)
+            .interval(config.pollInterval)
+            .defaultPolicy(SourcePolicy.defaults(config.upstreamTimeout))
+            .consumer(
+                poll ->
+                    owner
+                        .applyPoll(poll)
+                        .exceptionally(
+                            err -> {
+                              log.warn(
+                                  "poll of {} not applied: {}", poll.source(), err.getMessage());
+                              return null;
+                            }))
+            .build();
+    checks.add(sourcesCheck(poller));
+    poller.start();
+  }
+
+  private void buildApi() {
     List<RouteGroup> groups = new ArrayList<>();
     groups.add(new HealthRoutes(Version.get(), checks, clock));
     groups.add(
         new SnapshotRoutes(
             snapshots, at -> timeTravel.stateAt(at).thenApply(r -> r.found() ? r.state() : null)));
-    groups.add(
-        new EntityRoutes(
-            state,
-            (entity, detail) ->
-                history
-                    .recentForEntity(entity.id(), 20)
-                    .handle(
-                        (events, err) ->
-                            err == null
-                                ? detail.put("recent_events", events)
-                                : detail
-                                    .put("recent_events", new JsonArray())
-                                    .put("recent_events_error", err.getMessage()))));
+    groups.add(new EntityRoutes(state, this::enrich));
     groups.add(new HistoryRoutes(history, snapshotStore, clock));
+    groups.add(new SourceRoutes(poller, owner));
+    groups.add(
+        new AdminRoutes(
+            () -> poller.pollNow().toCompletionStage().toCompletableFuture(),
+            () -> snapshotScheduler.saveNow(),
+            intake));
     api = new ApiServer(vertx, config.host, config.port, Version.get(), groups);
   }
 
@@ -215,6 +271,51 @@ public final class Application implements AutoCloseable {
               return null;
             })
         .join();
+  }
+
+  /**
+   * Entity detail beyond the live fields: relations (from a cut), the last 20 events (history), and
+   * the owning service's own record (cached briefly). No part can fail the request: a part that
+   * fails says so inside the JSON.
+   */
+  private CompletableFuture<JsonObject> enrich(Entity entity, JsonObject detail) {
+    CompletableFuture<Object> relations =
+        owner
+            .cut()
+            .thenApplyAsync(
+                cut -> (Object) Relations.relationsOf(cut, entity.id()), snapshotWorkers);
+    CompletableFuture<Object> events =
+        history.recentForEntity(entity.id(), 20).thenApply(list -> (Object) list);
+    CompletableFuture<Object> upstream =
+        poller == null
+            ? CompletableFuture.completedFuture(null)
+            : poller
+                .upstreamDetail(entity)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .thenApply(j -> j);
+    return CompletableFuture.allOf(
+            relations.exceptionally(e -> null),
+            events.exceptionally(e -> null),
+            upstream.exceptionally(e -> null))
+        .thenApply(
+            v -> {
+              part(detail, "relations", relations, new JsonArray());
+              part(detail, "recent_events", events, new JsonArray());
+              part(detail, "upstream", upstream, null);
+              return detail;
+            });
+  }
+
+  /** Puts a part's value, or its empty value and an {@code <part>_error} when it failed. */
+  private static void part(
+      JsonObject detail, String name, CompletableFuture<Object> f, Object empty) {
+    try {
+      detail.put(name, f.join());
+    } catch (RuntimeException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      detail.put(name, empty).put(name + "_error", String.valueOf(cause.getMessage()));
+    }
   }
 
   /** A stored snapshot: the API snapshot plus the full state it was built from. */
@@ -251,10 +352,25 @@ public final class Application implements AutoCloseable {
 
   private JsonObject meta() {
     JsonArray services = new JsonArray();
-    for (UpstreamSource s : UpstreamSource.values()) {
-      services.add(s.serviceName());
+    JsonObject sources = new JsonObject();
+    if (poller != null) {
+      poller.sourceServices().forEach(services::add);
+      sources = poller.sourcesJson();
     }
-    return new JsonObject().put("source_services", services).put("version", Version.get());
+    return new JsonObject()
+        .put("source_services", services)
+        .put("version", Version.get())
+        .put("sources", sources);
+  }
+
+  private static HealthCheck sourcesCheck(UpstreamPoller poller) {
+    return check(
+        "sources",
+        false,
+        () ->
+            new JsonObject()
+                .put("status", poller.anyStale() ? "degraded" : "ok")
+                .put("sources", poller.sourcesJson()));
   }
 
   private static String newEpoch() {
@@ -399,6 +515,9 @@ public final class Application implements AutoCloseable {
   public void close() {
     if (api != null) {
       api.stop().await();
+    }
+    if (poller != null) {
+      poller.stop().await();
     }
     if (simulator != null) {
       simulator.stop().await();

@@ -36,6 +36,18 @@ public final class EventIntake {
    * handed on (the caller should not acknowledge it then).
    */
   public boolean accept(String subject, byte[] data, String msgId, Acker acker) {
+    return take(subject, data, msgId, acker) != Outcome.INTERRUPTED;
+  }
+
+  /** What became of one message. */
+  public enum Outcome {
+    ACCEPTED,
+    REJECTED,
+    INTERRUPTED
+  }
+
+  /** Like {@link #accept}, saying whether the event was accepted or rejected. */
+  public Outcome take(String subject, byte[] data, String msgId, Acker acker) {
     EventParser.Result result = parser.parse(subject, data, msgId, acker, clock.instant());
     if (!result.ok()) {
       long n = rejectedCount.incrementAndGet();
@@ -48,15 +60,15 @@ public final class EventIntake {
             n);
       }
       rejected.reject(result.rejection());
-      return true;
+      return Outcome.REJECTED;
     }
     try {
       sequencer.submit(result.event());
       accepted.incrementAndGet();
-      return true;
+      return Outcome.ACCEPTED;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return false;
+      return Outcome.INTERRUPTED;
     }
   }
 

@@ -128,7 +128,19 @@ public final class LiveState {
       return ref;
     }
     String alias = aliases.get(ref);
-    return alias != null ? alias : ref;
+    if (alias != null) {
+      return alias;
+    }
+    if (ref.indexOf(':') < 0) {
+      // A bare upstream key (a UUID from a URL): whichever type knows it.
+      for (String type : EntityTypes.TYPES) {
+        String typed = aliases.get(type + ":" + ref);
+        if (typed != null) {
+          return typed;
+        }
+      }
+    }
+    return ref;
   }
 
   Map<String, String> aliases() {

@@ -143,6 +143,14 @@ public final class Relations {
     if (viaAlias != null && byId.containsKey(viaAlias)) {
       return viaAlias;
     }
+    if (id.indexOf(':') < 0) {
+      for (String type : EntityTypes.TYPES) {
+        String typed = cut.aliases().get(type + ":" + id);
+        if (typed != null && byId.containsKey(typed)) {
+          return typed;
+        }
+      }
+    }
     int colon = id.indexOf(':');
     if (colon > 0) {
       String resolved = cut.resolve(id.substring(0, colon), id);

@@ -39,7 +39,20 @@ public final class SnapshotService {
       if (inflight != null) {
         return inflight;
       }
-      CompletableFuture<Snapshot> f = owner.cut().thenApplyAsync(cut -> build(cut, m), executor);
+      Snapshot stale = c;
+      // When the owner is too busy to take a cut, the last snapshot (with its own seq) is the
+      // honest answer: readers keep being served while ingest is saturated.
+      CompletableFuture<Snapshot> f =
+          owner
+              .cut()
+              .thenApplyAsync(cut -> build(cut, m), executor)
+              .exceptionally(
+                  err -> {
+                    if (stale == null) {
+                      throw new java.util.concurrent.CompletionException(err);
+                    }
+                    return stale;
+                  });
       inflight = f;
       f.whenComplete(
           (s, err) -> {

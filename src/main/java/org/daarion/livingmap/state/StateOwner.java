@@ -133,16 +133,17 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     queue.put(event);
   }
 
-  /** Runs {@code command} on the owner's thread; completes with its result or failure. */
+  /**
+   * Runs {@code command} on the owner's thread; completes with its result or failure. Never blocks,
+   * so it may be called from an event loop: when the queue is full the future fails at once with
+   * {@link java.util.concurrent.RejectedExecutionException} and the caller decides (serve a cached
+   * snapshot, answer 503, take the next poll).
+   */
   public <T> CompletableFuture<T> call(Command<T> command) {
     CompletableFuture<T> result = new CompletableFuture<>();
     if (!queue.offer(new Task<>(command, result))) {
-      try {
-        queue.put(new Task<>(command, result));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        result.completeExceptionally(e);
-      }
+      result.completeExceptionally(
+          new java.util.concurrent.RejectedExecutionException("the state owner's queue is full"));
     }
     return result;
   }

@@ -61,7 +61,12 @@ class RelationsTest {
         10,
         Instant.EPOCH,
         all,
-        Map.of(DAARION_UUID, "microdao:daarion", "daarion-city", "microdao:daarion"));
+        Map.of(
+            "microdao:" + DAARION_UUID,
+            "microdao:daarion",
+            "microdao:daarion-city",
+            "microdao:daarion"),
+        0);
   }
 
   @Test

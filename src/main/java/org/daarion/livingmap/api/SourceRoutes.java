@@ -1,0 +1,59 @@
+package org.daarion.livingmap.api;
+
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.daarion.livingmap.source.upstream.UpstreamPoller;
+import org.daarion.livingmap.state.EntityTypes;
+import org.daarion.livingmap.state.Relations;
+import org.daarion.livingmap.state.StateOwner;
+
+/**
+ * {@code GET /living-map/sources} (each upstream source's state) and {@code GET /living-map/graph}
+ * (entities and their relations as nodes and edges, depth-limited).
+ */
+public final class SourceRoutes implements RouteGroup {
+  /** Deeper graphs than this are refused: depth 6 already spans the whole DAARION model. */
+  static final int MAX_DEPTH = 6;
+
+  private final UpstreamPoller poller;
+  private final StateOwner owner;
+
+  public SourceRoutes(UpstreamPoller poller, StateOwner owner) {
+    this.poller = poller;
+    this.owner = owner;
+  }
+
+  @Override
+  public void mount(Router router) {
+    router.get("/living-map/sources").handler(this::sources);
+    router.get("/living-map/graph").handler(this::graph);
+  }
+
+  private void sources(RoutingContext ctx) {
+    Responses.json(
+        ctx, 200, poller == null ? new io.vertx.core.json.JsonObject() : poller.sourcesJsonNow());
+  }
+
+  private void graph(RoutingContext ctx) {
+    Params p = new Params(ctx.queryParams());
+    String root = p.string("root");
+    int depth = p.intIn("depth", Relations.DEFAULT_DEPTH, 0, MAX_DEPTH);
+    String layer = p.oneOf("layer", EntityTypes.LAYERS);
+    String type = p.oneOf("type", EntityTypes.TYPES);
+    if (root != null && owner.state().get(owner.state().resolve(root)) == null) {
+      Responses.notFound(ctx, "no entity with id '" + root + "'");
+      return;
+    }
+    Responses.whenDone(
+        ctx,
+        owner.cut(),
+        (cut, err) -> {
+          if (err != null) {
+            Responses.unavailable(ctx, "state busy: " + err.getMessage());
+            return;
+          }
+          Responses.json(
+              ctx, 200, Relations.graph(cut, root, root == null ? null : depth, layer, type));
+        });
+  }
+}
