@@ -27,10 +27,10 @@ export function sizesFor(n) {
   return { microdaos, planets, nodes, agents };
 }
 
-export function generateSnapshot(n = 60, seed = 7) {
+export function generateSnapshot(n = 60, seed = 7, overrides = {}) {
   const r = rng(seed);
   const pick = (a) => a[Math.floor(r() * a.length)];
-  const { microdaos, planets, nodes, agents } = sizesFor(n);
+  const { microdaos, planets, nodes, agents } = { ...sizesFor(n), ...overrides };
   const now = new Date().toISOString();
   const mds = [];
   for (let i = 0; i < microdaos; i++) {

@@ -21,7 +21,9 @@ const HISTORY_MIN = Number(process.env.MOCK_HISTORY_MIN ?? 30);
 const EPOCH = 'mock-' + Date.now().toString(36);
 const r = rng(11);
 
-const state = generateSnapshot(N, 7);
+const overrides = {};
+for (const k of ['microdaos', 'planets', 'nodes', 'agents']) if (process.env['MOCK_' + k.toUpperCase()]) overrides[k] = Number(process.env['MOCK_' + k.toUpperCase()]);
+const state = generateSnapshot(N, 7, overrides);
 state.epoch = EPOCH;
 state.meta.epoch = EPOCH;
 let seq = 0;

@@ -57,7 +57,9 @@ export function App() {
   const searchBox = useRef<HTMLInputElement>(null);
 
   const shown = time ? past : live.snapshot;
-  const index = useMemo(() => indexEntities(shown), [shown]);
+  // the id index is only needed for a selection or a search: not rebuilt per update otherwise
+  const needIndex = !!selected || !!query;
+  const index = useMemo(() => (needIndex ? indexEntities(shown) : new Map()), [shown, needIndex]);
 
   // ---- URL ------------------------------------------------------------------------------
   const hashTimer = useRef<ReturnType<typeof setTimeout>>();

@@ -19,6 +19,16 @@ export function eventSummary(e: LivingMapEvent): string {
 
 const GROUPS = Object.keys(EVENT_COLORS);
 
+/** A stable key, so that the list does not rebuild its rows on every update. */
+const keys = new WeakMap<LivingMapEvent, string>();
+let nextKey = 0;
+function eventKey(e: LivingMapEvent): string {
+  if (e.seq !== undefined) return 's' + e.seq;
+  let k = keys.get(e);
+  if (!k) keys.set(e, (k = 'k' + nextKey++));
+  return k;
+}
+
 interface Props {
   events: LivingMapEvent[];
   rate: number;
@@ -54,8 +64,8 @@ export function EventFeed({ events, rate, onSelect, hidden, setHidden }: Props) 
         ))}
       </div>
       <ul data-testid="event-feed">
-        {shown.map((e, i) => (
-          <li key={(e.seq ?? e.timestamp) + ':' + i} className="ev">
+        {shown.map((e) => (
+          <li key={eventKey(e)} className="ev">
             <span className="ev-bar" style={{ background: eventColor(e.event_type) }} />
             <div>
               <div className="ev-line">

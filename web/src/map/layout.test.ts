@@ -153,13 +153,23 @@ describe('layoutLayer', () => {
       meta: {},
     };
     const a = layoutLayer('nodes', s);
+    const sizeBefore = a.byId.get('node:n00001')!.size;
+    const second = a.items[1];
     const n1 = { ...s.layers.nodes.items[0], metrics: { cpu: 1, gpu: 0, ram: 0 } };
     const s2 = { ...s, layers: { ...s.layers, nodes: { ...s.layers.nodes, items: [n1, s.layers.nodes.items[1]] } } };
     const b = layoutLayer('nodes', s2, a);
     expect(b.slots).toBe(a.slots);
     expect(b.byId.get(n1.id)!.ref).toBe(n1);
-    expect(b.byId.get(n1.id)!.size).toBeGreaterThan(a.byId.get(n1.id)!.size);
-    expect(b.items[1]).toBe(a.items[1]);
+    expect(b.byId.get(n1.id)!.size).toBeGreaterThan(sizeBefore);
+    expect(b.items[1]).toBe(second);
+    expect(b.changed!.map((c) => c.item.id)).toEqual([n1.id]);
+    // the same arrays again: nothing to do
+    expect(layoutLayer('nodes', s2, b).changed).toEqual([]);
+    // a new node: a new layout, old positions kept
+    const s3 = { ...s2, layers: { ...s2.layers, nodes: { ...s2.layers.nodes, items: [...s2.layers.nodes.items, node(0)] } } };
+    const c = layoutLayer('nodes', s3, b);
+    expect(c).not.toBe(b);
+    expect(c.byId.get(n1.id)!.x).toBe(b.byId.get(n1.id)!.x);
   });
 
   it('lays out 10,000 entities quickly', () => {

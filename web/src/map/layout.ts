@@ -48,6 +48,12 @@ export interface Layout {
   cell: number;
   /** ids of the entities in snapshot order, to detect membership changes cheaply */
   signature: string[];
+  /** the entity arrays this layout was last refreshed from (identity check: nothing changed) */
+  sources?: readonly unknown[][];
+  /** items whose entity changed in the last refresh, with the entity they had before */
+  changed?: { item: LayoutItem; prev: Record<string, unknown> }[];
+  /** bumped on every in-place refresh */
+  version?: number;
 }
 
 /** Column/row of a slot on the square spiral: 0 → (0,0), 1 → (1,0), 2 → (1,1), ... */
@@ -293,38 +299,53 @@ export function layoutSpace(planets: Planet[], nodes: SpaceNode[], prev?: Layout
 
 // ---- all layers ---------------------------------------------------------------------------
 
-function sameSignature(a: string[], b: string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function signatureOf(layer: LayerName, s: Snapshot): string[] {
+/** The arrays a layer draws from. */
+function sourcesOf(layer: LayerName, s: Snapshot): unknown[][] {
   const L = s.layers;
   switch (layer) {
     case 'city':
-      return (L.city?.items ?? []).map((m) => m.id);
+      return [L.city?.items ?? []];
     case 'nodes':
-      return (L.nodes?.items ?? []).map((n) => n.id);
+      return [L.nodes?.items ?? []];
     case 'agents':
-      return (L.agents?.items ?? []).map((a) => a.id + '@' + (a.microdao_id ?? ''));
+      return [L.agents?.items ?? [], L.city?.items ?? []];
     case 'space':
-      return (L.space?.planets ?? []).map((p) => p.id + '[' + (p.orbits ?? []).join(',') + ']').concat((L.space?.nodes ?? []).map((n) => n.id));
+      return [L.space?.planets ?? [], L.space?.nodes ?? []];
   }
 }
 
-/** The entities a layer draws, in layout order. */
-function entitiesOf(layer: LayerName, s: Snapshot): Record<string, unknown>[] {
+/** Same membership as the layout's signature, checked without allocating. */
+function sameMembers(layer: LayerName, s: Snapshot, sig: string[]): boolean {
   const L = s.layers;
+  let i = 0;
+  const eq = (v: string) => sig[i++] === v;
   switch (layer) {
-    case 'city':
-      return (L.city?.items ?? []) as never;
-    case 'nodes':
-      return (L.nodes?.items ?? []) as never;
-    case 'agents':
-      return (L.agents?.items ?? []) as never;
-    case 'space':
-      return [...(L.space?.planets ?? []), ...(L.space?.nodes ?? [])] as never;
+    case 'city': {
+      const a = L.city?.items ?? [];
+      if (a.length !== sig.length) return false;
+      for (const e of a) if (!eq(e.id)) return false;
+      return true;
+    }
+    case 'nodes': {
+      const a = L.nodes?.items ?? [];
+      if (a.length !== sig.length) return false;
+      for (const e of a) if (!eq(e.id)) return false;
+      return true;
+    }
+    case 'agents': {
+      const a = L.agents?.items ?? [];
+      if (a.length !== sig.length) return false;
+      for (const e of a) if (!eq(e.id + '@' + (e.microdao_id ?? ''))) return false;
+      return true;
+    }
+    case 'space': {
+      const p = L.space?.planets ?? [];
+      const n = L.space?.nodes ?? [];
+      if (p.length + n.length !== sig.length) return false;
+      for (const e of p) if (!eq(e.id + '[' + (e.orbits ?? []).join(',') + ']')) return false;
+      for (const e of n) if (!eq(e.id)) return false;
+      return true;
+    }
   }
 }
 
@@ -345,35 +366,51 @@ function resize(it: LayoutItem): number {
 
 /**
  * Layout of a layer for a snapshot. When the layer's membership is unchanged since `prev`,
- * positions are reused and only the entity references and sizes are refreshed (cheap), so
- * a stream of metric events does not redo the layout.
+ * `prev` itself is refreshed in place (entity references and sizes; `changed` lists what
+ * moved) and returned, so a stream of metric events costs one pass and no allocation per
+ * entity. When the layer's arrays are the very same objects, nothing is done at all.
  */
 export function layoutLayer(layer: LayerName, s: Snapshot, prev?: Layout): Layout {
   const usable = prev && prev.layer === layer ? prev : undefined;
+  const sources = sourcesOf(layer, s);
   if (usable) {
-    const sig = signatureOf(layer, s);
-    if (sameSignature(sig, usable.signature)) {
-      const ents = new Map<string, Record<string, unknown>>();
-      for (const e of entitiesOf(layer, s)) if (!ents.has(String(e.id))) ents.set(String(e.id), e);
-      const items = usable.items.map((it) => {
-        const ref = ents.get(it.id) ?? it.ref;
-        if (ref === it.ref) return it;
-        const next = { ...it, ref };
-        next.size = resize(next);
-        return next;
-      });
-      return finish(layer, items, usable.decorations, usable.slots, usable.groupSlots, usable.cell, usable.signature);
+    if (usable.sources && usable.sources.length === sources.length && usable.sources.every((a, i) => a === sources[i])) {
+      usable.changed = [];
+      return usable;
+    }
+    if (sameMembers(layer, s, usable.signature)) {
+      const changed: Layout['changed'] = [];
+      const byId = usable.byId;
+      const refresh = (e: Record<string, unknown>) => {
+        const it = byId.get(String(e.id));
+        if (!it || it.ref === e) return;
+        changed.push({ item: it, prev: it.ref });
+        it.ref = e;
+        it.size = resize(it);
+      };
+      for (const src of sources.slice(0, layer === 'agents' ? 1 : sources.length)) for (const e of src) refresh(e as Record<string, unknown>);
+      usable.changed = changed;
+      usable.sources = sources;
+      usable.version = (usable.version ?? 0) + 1;
+      return usable;
     }
   }
   const L = s.layers;
+  let out: Layout;
   switch (layer) {
     case 'city':
-      return layoutCity(L.city?.items ?? [], usable);
+      out = layoutCity(L.city?.items ?? [], usable);
+      break;
     case 'nodes':
-      return layoutNodes(L.nodes?.items ?? [], usable);
+      out = layoutNodes(L.nodes?.items ?? [], usable);
+      break;
     case 'agents':
-      return layoutAgents(L.agents?.items ?? [], L.city?.items ?? [], usable);
+      out = layoutAgents(L.agents?.items ?? [], L.city?.items ?? [], usable);
+      break;
     case 'space':
-      return layoutSpace(L.space?.planets ?? [], L.space?.nodes ?? [], usable);
+      out = layoutSpace(L.space?.planets ?? [], L.space?.nodes ?? [], usable);
+      break;
   }
+  out.sources = sources;
+  return out;
 }

@@ -23,7 +23,8 @@ interface Pulse {
   color: string;
 }
 
-const PULSE_MS = 1600;
+const PULSE_MS = 1400;
+const MAX_PULSES = 80;
 const TRANSITION_MS = 700;
 const MIN_ZOOM = 0.002;
 const MAX_ZOOM = 40;
@@ -82,15 +83,20 @@ export class MapRenderer {
 
   setLayout(layout: Layout | null): void {
     const old = this.layout;
-    if (old && layout && old.layer === layout.layer) {
-      const now = performance.now();
+    const now = performance.now();
+    const track = (id: string, prevRef: Record<string, unknown>) => {
+      const tr = this.transitions.get(id);
+      this.transitions.set(id, { from: tr ? this.blend(tr, prevRef, now) : prevRef, start: now });
+    };
+    if (old && layout && old === layout) {
+      // refreshed in place: the layout says what changed
+      for (const c of layout.changed ?? []) if (c.item.kind === 'node' || c.item.kind === 'snode') track(c.item.id, c.prev);
+      if (!layout.changed?.length) return;
+    } else if (old && layout && old.layer === layout.layer) {
       for (const it of layout.items) {
         if (it.kind !== 'node' && it.kind !== 'snode') continue;
         const prev = old.byId.get(it.id);
-        if (prev && prev.ref !== it.ref) {
-          const tr = this.transitions.get(it.id);
-          this.transitions.set(it.id, { from: tr ? this.blend(tr, prev.ref, now) : prev.ref, start: now });
-        }
+        if (prev && prev.ref !== it.ref) track(it.id, prev.ref);
       }
     } else {
       this.transitions.clear();
@@ -109,7 +115,15 @@ export class MapRenderer {
 
   pulse(id: string, color: string): void {
     if (!this.layout?.byId.has(id)) return;
+    this.pulses.delete(id); // re-insert: the map keeps insertion order, oldest first
     this.pulses.set(id, { start: performance.now(), color });
+    // a wall of rings helps nobody and costs raster time: keep the most recent ones
+    if (this.pulses.size > MAX_PULSES) {
+      for (const k of this.pulses.keys()) {
+        this.pulses.delete(k);
+        if (this.pulses.size <= MAX_PULSES) break;
+      }
+    }
     this.requestDraw();
   }
 
@@ -373,7 +387,10 @@ export class MapRenderer {
         continue;
       }
       const p = path(it.kind === 'district' ? color + '|d' : color);
-      if (it.kind === 'district' || it.kind === 'node') {
+      if (ss < 5) {
+        // level of detail: small shapes as squares (an anti-aliased arc costs far more to raster)
+        p.rect(sx - ss / 2, sy - ss / 2, ss, ss);
+      } else if (it.kind === 'district' || it.kind === 'node') {
         const r = Math.min(ss * 0.12, 10);
         if (ss > 10 && p.roundRect) p.roundRect(sx - ss / 2, sy - ss / 2, ss, ss, r);
         else p.rect(sx - ss / 2, sy - ss / 2, ss, ss);
@@ -509,26 +526,36 @@ export class MapRenderer {
     if (!this.pulses.size) return false;
     const ctx = this.ctx;
     const z = this.view.zoom;
-    let drawnAny = 0;
+    // batched by colour and by one of four fading steps: a handful of strokes per frame
+    const batches = new Map<string, Path2D>();
+    let n = 0;
     for (const [id, p] of this.pulses) {
       const t = (now - p.start) / PULSE_MS;
       if (t >= 1) {
         this.pulses.delete(id);
         continue;
       }
+      if (n >= 600) continue;
       const it = L.byId.get(id);
       if (!it || !this.visible(it.x, it.y, it.size)) continue;
-      if (++drawnAny > 400) break;
+      n++;
       const [sx, sy] = this.worldToScreen(it.x, it.y);
       const base = Math.max(4, (it.size * z) / 2);
-      ctx.beginPath();
-      ctx.arc(sx, sy, base + 3 + easeOut(t) * 26, 0, Math.PI * 2);
-      ctx.strokeStyle = p.color;
-      ctx.globalAlpha = (1 - t) * 0.9;
-      ctx.lineWidth = 2.5;
-      ctx.stroke();
-      ctx.globalAlpha = 1;
+      const r = base + 3 + easeOut(t) * 26;
+      const key = p.color + '|' + Math.min(3, Math.floor(t * 4));
+      let path = batches.get(key);
+      if (!path) batches.set(key, (path = new Path2D()));
+      path.moveTo(sx + r, sy);
+      path.arc(sx, sy, r, 0, Math.PI * 2);
     }
+    ctx.lineWidth = 2.5;
+    for (const [key, path] of batches) {
+      const [color, step] = key.split('|');
+      ctx.strokeStyle = color;
+      ctx.globalAlpha = (1 - (Number(step) + 0.5) / 4) * 0.9;
+      ctx.stroke(path);
+    }
+    ctx.globalAlpha = 1;
     return this.pulses.size > 0;
   }
 
