@@ -369,6 +369,8 @@ export class MapRenderer {
       return p;
     };
     const detailed: LayoutItem[] = [];
+    // tiny items: integer pixel rects per colour, drawn with fillRect (no path, no anti-aliasing)
+    const dots = new Map<string, number[]>();
     let drawn = 0;
     // world-space viewport for cheap culling
     const [vx0, vy0] = this.screenToWorld(0, 0);
@@ -381,16 +383,16 @@ export class MapRenderer {
       const sy = (it.y - this.view.y) * z + this.h / 2;
       const ss = it.size * z;
       const color = this.fillOf(it, now);
-      if (ss < 2.5) {
-        // level of detail: a dot
-        path(color).rect(sx - 1, sy - 1, 2, 2);
+      if (ss < 5) {
+        // level of detail: a pixel-aligned square
+        let d = dots.get(color);
+        if (!d) dots.set(color, (d = []));
+        const w = Math.max(2, Math.round(ss));
+        d.push(Math.round(sx - w / 2), Math.round(sy - w / 2), w);
         continue;
       }
       const p = path(it.kind === 'district' ? color + '|d' : color);
-      if (ss < 5) {
-        // level of detail: small shapes as squares (an anti-aliased arc costs far more to raster)
-        p.rect(sx - ss / 2, sy - ss / 2, ss, ss);
-      } else if (it.kind === 'district' || it.kind === 'node') {
+      if (it.kind === 'district' || it.kind === 'node') {
         const r = Math.min(ss * 0.12, 10);
         if (ss > 10 && p.roundRect) p.roundRect(sx - ss / 2, sy - ss / 2, ss, ss, r);
         else p.rect(sx - ss / 2, sy - ss / 2, ss, ss);
@@ -401,6 +403,10 @@ export class MapRenderer {
       if (ss >= 18 || it.id === this.selected || it.id === this.hover) detailed.push(it);
     }
     this.stats.drawnItems = drawn;
+    for (const [color, d] of dots) {
+      ctx.fillStyle = color;
+      for (let i = 0; i < d.length; i += 3) ctx.fillRect(d[i], d[i + 1], d[i + 2], d[i + 2]);
+    }
     for (const [key, p] of fills) {
       if (key.endsWith('|d')) {
         // districts: translucent body with a bright outline
@@ -559,19 +565,34 @@ export class MapRenderer {
     return this.pulses.size > 0;
   }
 
-  private label(text: string, x: number, y: number, size: number, color: string, weight = 500, maxWidth?: number): void {
+  private fitCache = new Map<string, string>();
+
+  /** Text centred at (x, y); cut with an ellipsis to maxWidth (cached); a dark halo unless on a dark face. */
+  private label(text: string, x: number, y: number, size: number, color: string, weight = 500, maxWidth?: number, halo = !maxWidth): void {
     const ctx = this.ctx;
-    ctx.font = `${weight} ${Math.round(size)}px Inter, system-ui, sans-serif`;
+    const font = `${weight} ${Math.round(size)}px Inter, system-ui, sans-serif`;
+    ctx.font = font;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
     let t = text;
-    if (maxWidth && ctx.measureText(t).width > maxWidth) {
-      while (t.length > 2 && ctx.measureText(t + '…').width > maxWidth) t = t.slice(0, -1);
-      t += '…';
+    if (maxWidth) {
+      const key = font + '|' + Math.round(maxWidth) + '|' + text;
+      const hit = this.fitCache.get(key);
+      if (hit !== undefined) t = hit;
+      else {
+        if (ctx.measureText(t).width > maxWidth) {
+          while (t.length > 2 && ctx.measureText(t + '…').width > maxWidth) t = t.slice(0, -1);
+          t += '…';
+        }
+        if (this.fitCache.size > 5000) this.fitCache.clear();
+        this.fitCache.set(key, t);
+      }
     }
-    ctx.lineWidth = 3;
-    ctx.strokeStyle = 'rgba(7,11,22,0.8)';
-    ctx.strokeText(t, x, y);
+    if (halo) {
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = 'rgba(7,11,22,0.8)';
+      ctx.strokeText(t, x, y);
+    }
     ctx.fillStyle = color;
     ctx.fillText(t, x, y);
   }
