@@ -189,6 +189,11 @@ const server = http.createServer((req, res) => {
     }
     case '/living-map/history': {
       let items = history.slice().reverse();
+      const since = q.get('since') ? Date.parse(q.get('since')) : null;
+      const until = q.get('until') ? Date.parse(q.get('until')) : null;
+      if (since !== null && Number.isNaN(since)) return send(res, 400, { error: 'bad since' });
+      if (since !== null) items = items.filter((h) => Date.parse(h.timestamp) >= since);
+      if (until !== null) items = items.filter((h) => Date.parse(h.timestamp) < until);
       if (q.get('entity_id')) items = items.filter((h) => h.entity_id === q.get('entity_id'));
       if (q.get('event_type')) items = items.filter((h) => h.event_type === q.get('event_type'));
       const limit = Math.min(1000, Number(q.get('limit') ?? 200));

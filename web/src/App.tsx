@@ -146,15 +146,22 @@ export function App() {
     let t = Date.parse(time);
     let stopped = false;
     const loadSegment = async (from: number) => {
-      const seg = { base: null as Snapshot | null, events: [] as LivingMapEvent[] };
-      const len = Math.max(10_000, speed * 10_000);
-      const [snap, hist] = await Promise.all([
-        client.fetchSnapshot(new Date(from).toISOString()),
-        client.fetchHistory({ since: new Date(from).toISOString(), until: new Date(from + len).toISOString(), limit: 1000 }).catch(() => ({ items: [] as LivingMapEvent[] })),
-      ]);
-      seg.base = snap;
-      seg.events = hist.items.slice().sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp) || (a.seq ?? 0) - (b.seq ?? 0));
-      return { base: snap, snap, baseT: from, events: seg.events, applied: 0, end: from + len, loading: false };
+      // a stored snapshot at the segment's start, then the history events in it (oldest first);
+      // the window shrinks until the history fits in one page
+      let len = Math.max(10_000, speed * 10_000);
+      const snapP = client.fetchSnapshot(new Date(from).toISOString());
+      let items: LivingMapEvent[] = [];
+      for (let tries = 0; tries < 4; tries++) {
+        const h = await client
+          .fetchHistory({ since: new Date(from).toISOString(), until: new Date(from + len).toISOString(), limit: 1000 })
+          .catch(() => ({ items: [] as LivingMapEvent[], has_more: false }));
+        items = h.items;
+        if (!h.has_more || len <= 2000) break;
+        len = Math.max(2000, len / 4);
+      }
+      const snap = await snapP;
+      const events = items.slice().sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp) || (a.seq ?? 0) - (b.seq ?? 0));
+      return { base: snap, snap, baseT: from, events, applied: 0, end: from + len, loading: false };
     };
     const step = async () => {
       if (stopped) return;
