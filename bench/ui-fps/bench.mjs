@@ -39,6 +39,7 @@ try {
       perLayer: { city: s.layers.city.items.length, planets: s.layers.space.planets.length, nodes: s.layers.nodes.items.length, agents: s.layers.agents.items.length },
     };
   });
+  await page.waitForTimeout(2000); // warm-up: let the page settle before measuring
   console.log(`entities: ${first.entities} ${JSON.stringify(first.perLayer)}, events: ${RATE}/s`);
   console.log(`time to first draw (nodes layer, from navigation start): ${first.firstDrawMs.toFixed(0)} ms (wall ${Date.now() - t0} ms incl. launch)`);
 

@@ -128,7 +128,7 @@ export function Details({ entity, selectedId, snapshot, client, liveEvents, live
       {[...rels, ...extra].map((r) => (
         <section key={r.label}>
           <h3>
-            {r.label} <span className="muted">{r.ids.length}</span>
+            {r.label} {r.ids.length > 1 && <span className="muted">{r.ids.length}</span>}
           </h3>
           <div className="links">
             {r.ids.slice(0, 24).map((id) => (

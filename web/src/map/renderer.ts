@@ -383,8 +383,9 @@ export class MapRenderer {
       const sy = (it.y - this.view.y) * z + this.h / 2;
       const ss = it.size * z;
       const color = this.fillOf(it, now);
-      if (ss < 5) {
-        // level of detail: a pixel-aligned square
+      const square = it.kind === 'node' || it.kind === 'district';
+      if (ss < 5 || (square && ss < 12 && it.id !== this.selected && it.id !== this.hover)) {
+        // level of detail: a pixel-aligned square (fillRect rasters far faster than a path)
         let d = dots.get(color);
         if (!d) dots.set(color, (d = []));
         const w = Math.max(2, Math.round(ss));
