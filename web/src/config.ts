@@ -1,7 +1,8 @@
 /**
  * Where the API is. Resolution order: `?api=` in the page URL, `window.LIVING_MAP_CONFIG`
  * (set by a `<script>` before the app), the build-time `VITE_LIVING_MAP_URL`, else the page's
- * own origin. The API lives at `<base>/living-map/*`, the stream at `ws(s)://<base>/living-map/stream`.
+ * own origin. The API prefix is `/living-map`, or the page's own path up to `…/living-map`
+ * when the UI is served under a gateway prefix such as `/api/living-map/`. The API lives at `<base>/living-map/*`, the stream at `ws(s)://<base>/living-map/stream`.
  */
 export interface AppConfig {
   baseUrl: string;
@@ -21,7 +22,8 @@ export function loadConfig(): AppConfig {
   const env = (import.meta as { env?: Record<string, string | undefined> }).env ?? {};
   return {
     baseUrl: q.get('api') ?? fromWindow.baseUrl ?? env.VITE_LIVING_MAP_URL ?? location.origin,
-    apiPrefix: fromWindow.apiPrefix ?? '/living-map',
+    // served under a gateway prefix (e.g. /api/living-map/): the API is beside the page
+    apiPrefix: fromWindow.apiPrefix ?? location.pathname.match(/^(.*\/living-map)(\/|$)/)?.[1] ?? '/living-map',
     streamUrl: q.get('stream') ?? fromWindow.streamUrl ?? env.VITE_LIVING_MAP_STREAM_URL ?? undefined,
   };
 }

@@ -137,11 +137,15 @@ export class MapRenderer {
   /** View that shows the whole layout. */
   fitView(): View {
     const b = this.layout?.bounds ?? { minX: -100, minY: -100, maxX: 100, maxY: 100 };
-    const pad = 48;
+    // keep clear of the overlays: legend bottom-left, zoom buttons bottom-right
+    const padX = 56;
+    const padTop = 44;
+    const padBottom = 120;
     const bw = Math.max(1, b.maxX - b.minX);
     const bh = Math.max(1, b.maxY - b.minY);
-    const zoom = Math.min((this.w - pad * 2) / bw, (this.h - pad * 2) / bh, 4);
-    return { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2, zoom: Math.max(MIN_ZOOM, zoom) };
+    const zoom = Math.max(MIN_ZOOM, Math.min((this.w - padX * 2) / bw, (this.h - padTop - padBottom) / bh, 4));
+    const screenCy = padTop + (this.h - padTop - padBottom) / 2;
+    return { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2 + (this.h / 2 - screenCy) / zoom, zoom };
   }
 
   fit(animate = true): void {
