@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// UI benchmark: time to first draw and frames per second while panning, in headless Chromium,
+// against the mock server with a large network and a steady event rate.
+//
+//   node bench/ui-fps/bench.mjs            (needs target/classes/webroot built and web/node_modules)
+//   BENCH_ENTITIES=10000 BENCH_RATE=200 BENCH_PAN_MS=4000 node bench/ui-fps/bench.mjs
+//   BENCH_NODES=10000 BENCH_AGENTS=10000   (force layer sizes: a heavier case)
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const web = path.resolve(here, '../../web/e2e');
+const { launch, startMock } = await import(path.join(web, 'browser.mjs'));
+
+const N = process.env.BENCH_ENTITIES ?? '10000';
+const RATE = process.env.BENCH_RATE ?? '200';
+const PAN_MS = Number(process.env.BENCH_PAN_MS ?? 4000);
+const env = { MOCK_ENTITIES: N, MOCK_RATE: RATE, MOCK_HISTORY_MIN: '2' };
+if (process.env.BENCH_NODES) env.MOCK_NODES = process.env.BENCH_NODES;
+if (process.env.BENCH_AGENTS) env.MOCK_AGENTS = process.env.BENCH_AGENTS;
+
+const mock = await startMock(env);
+const { context, close } = await launch();
+const results = [];
+try {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const t0 = Date.now();
+  await page.goto(mock.url + '/#layer=nodes');
+  await page.waitForFunction(() => window.__livingMap?.renderer?.stats.firstDrawAt > 0, undefined, { timeout: 60000, polling: 20 });
+  const first = await page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const s = window.__livingMap.client.getState().snapshot;
+    return {
+      firstDrawMs: window.__livingMap.renderer.stats.firstDrawAt,
+      domContentLoadedMs: nav?.domContentLoadedEventEnd ?? null,
+      entities: s.layers.city.items.length + s.layers.space.planets.length + s.layers.nodes.items.length + s.layers.agents.items.length,
+      perLayer: { city: s.layers.city.items.length, planets: s.layers.space.planets.length, nodes: s.layers.nodes.items.length, agents: s.layers.agents.items.length },
+    };
+  });
+  await page.waitForTimeout(2000); // warm-up: let the page settle before measuring
+  console.log(`entities: ${first.entities} ${JSON.stringify(first.perLayer)}, events: ${RATE}/s`);
+  console.log(`time to first draw (nodes layer, from navigation start): ${first.firstDrawMs.toFixed(0)} ms (wall ${Date.now() - t0} ms incl. launch)`);
+
+  for (const layer of ['nodes', 'agents', 'space', 'city']) {
+    await page.click(`[data-layer=${layer}]`);
+    await page.waitForFunction((l) => window.__livingMap.renderer.layout?.layer === l, layer);
+    for (const mode of ['fit', 'zoomed']) {
+      await page.evaluate((mode) => {
+        const r = window.__livingMap.renderer;
+        const v = r.fitView();
+        r.setView(mode === 'fit' ? v : { ...v, zoom: v.zoom * 6 });
+      }, mode);
+      await page.waitForTimeout(300);
+      // count animation frames and renderer draws while the mouse drags the map back and forth
+      await page.evaluate(() => {
+        const w = window;
+        w.__bench = { raf: 0, stop: false, draws0: w.__livingMap.renderer.stats.frames, drawMs: [], t0: performance.now() };
+        const r = w.__livingMap.renderer;
+        const orig = r.draw.bind(r);
+        w.__benchOrigDraw = orig;
+        r.draw = () => {
+          const a = performance.now();
+          orig();
+          w.__bench.drawMs.push(performance.now() - a);
+        };
+        const loop = () => {
+          if (w.__bench.stop) return;
+          w.__bench.raf++;
+          requestAnimationFrame(loop);
+        };
+        requestAnimationFrame(loop);
+      });
+      const box = await page.locator('[data-testid=map-canvas]').boundingBox();
+      const cx = box.x + box.width / 2;
+      const cy = box.y + box.height / 2;
+      await page.mouse.move(cx, cy);
+      await page.mouse.down();
+      const start = Date.now();
+      let i = 0;
+      while (Date.now() - start < PAN_MS) {
+        const a = (i++ / 30) * Math.PI;
+        await page.mouse.move(cx + Math.cos(a) * 200, cy + Math.sin(a) * 120);
+      }
+      await page.mouse.up();
+      const m = await page.evaluate(() => {
+        const w = window;
+        const b = w.__bench;
+        b.stop = true;
+        const secs = (performance.now() - b.t0) / 1000;
+        const r = w.__livingMap.renderer;
+        r.draw = w.__benchOrigDraw;
+        const d = b.drawMs.slice().sort((x, y) => x - y);
+        return {
+          fps: b.raf / secs,
+          drawsPerSec: d.length / secs,
+          drawAvg: d.reduce((s, x) => s + x, 0) / Math.max(1, d.length),
+          drawP95: d[Math.floor(d.length * 0.95)] ?? 0,
+          visible: r.stats.drawnItems,
+          items: r.layout.items.length,
+        };
+      });
+      results.push({ layer, mode, ...m });
+      console.log(
+        `${layer.padEnd(6)} ${mode.padEnd(6)} items ${String(m.items).padStart(5)} visible ${String(m.visible).padStart(5)}  fps ${m.fps.toFixed(1).padStart(5)}  draws/s ${m.drawsPerSec.toFixed(1).padStart(5)}  draw avg ${m.drawAvg.toFixed(2)} ms p95 ${m.drawP95.toFixed(2)} ms`,
+      );
+    }
+  }
+  const minFps = Math.min(...results.map((r) => r.fps));
+  console.log(`\nfirst draw ${first.firstDrawMs.toFixed(0)} ms (target < 1500); min fps while panning ${minFps.toFixed(1)} (target >= 30)`);
+  if (errors.length) console.log('page errors:', errors);
+} finally {
+  await close();
+  mock.stop();
+}

@@ -1,0 +1,44 @@
+// Launch Debian's Chromium through playwright-core (no browser download).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
+
+export async function launch() {
+  if (!CHROMIUM) throw new Error('Chromium not found at /usr/bin/chromium: apt-get install -y chromium (or set CHROMIUM_PATH)');
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lm-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1600, height: 900 },
+    deviceScaleFactor: 1,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  const close = async () => {
+    await context.close().catch(() => {});
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  };
+  return { context, close };
+}
+
+/** Start the mock server on a free port; resolves to {url, stop}. */
+export async function startMock(env = {}) {
+  const { spawn } = await import('node:child_process');
+  const net = await import('node:net');
+  const port = await new Promise((res) => {
+    const s = net.createServer();
+    s.listen(0, () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
+  const here = path.dirname(new URL(import.meta.url).pathname);
+  const child = spawn(process.execPath, [path.join(here, 'mock-server.mjs')], { env: { ...process.env, PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((res, rej) => {
+    child.stdout.on('data', (d) => String(d).includes('mock living-map on') && res());
+    child.on('exit', (c) => rej(new Error('mock server exited ' + c)));
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM'), child };
+}

@@ -1,0 +1,243 @@
+#!/usr/bin/env node
+// A tiny stand-in for the Living Map service: serves the built web UI plus a fake snapshot,
+// history, time travel and a WebSocket stream in the contract's shape (seq/epoch, resume,
+// basic filters), emitting MOCK_RATE events per second. For UI development, e2e and the bench.
+//
+//   PORT=7080 MOCK_ENTITIES=60 MOCK_RATE=1 node e2e/mock-server.mjs
+//   WEBROOT=../target/classes/webroot (default)
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
+import { generateSnapshot, mutate, randomEvent, recompute, rng } from './mock-data.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const PORT = Number(process.env.PORT ?? 7080);
+const WEBROOT = path.resolve(process.env.WEBROOT ?? path.join(here, '../../target/classes/webroot'));
+const N = Number(process.env.MOCK_ENTITIES ?? 60);
+const RATE = Number(process.env.MOCK_RATE ?? 1);
+const HISTORY_MIN = Number(process.env.MOCK_HISTORY_MIN ?? 30);
+const EPOCH = 'mock-' + Date.now().toString(36);
+const r = rng(11);
+
+const overrides = {};
+for (const k of ['microdaos', 'planets', 'nodes', 'agents']) if (process.env['MOCK_' + k.toUpperCase()]) overrides[k] = Number(process.env['MOCK_' + k.toUpperCase()]);
+const state = generateSnapshot(N, 7, overrides);
+state.epoch = EPOCH;
+state.meta.epoch = EPOCH;
+let seq = 0;
+const ring = []; // recent event frames {seq, text}
+const RING_MAX = 10000;
+const history = []; // {id,timestamp,event_type,payload,source_service,entity_id,entity_type,seq}
+const HISTORY_MAX = 20000;
+const stored = []; // {id, generated_at, seq, epoch, size_bytes, json}
+const buckets = new Map(); // minute ISO -> count
+
+function stamp(s, at) {
+  s.generated_at = at;
+  s.seq = seq;
+  s.epoch = EPOCH;
+  s.meta = { ...s.meta, generated_at: at, seq, epoch: EPOCH };
+}
+function storeSnapshot(at) {
+  stamp(state, at);
+  const json = JSON.stringify(state);
+  stored.push({ id: 'snap-' + stored.length, generated_at: at, seq, epoch: EPOCH, size_bytes: json.length, json });
+  if (stored.length > 200) stored.shift();
+}
+function record(ev, ts) {
+  seq++;
+  const e = { ...ev, timestamp: ts, seq, epoch: EPOCH };
+  mutate(state, e);
+  const minute = ts.slice(0, 16) + ':00Z';
+  buckets.set(minute, (buckets.get(minute) ?? 0) + 1);
+  history.push({ id: 'h' + seq, timestamp: ts, event_type: e.event_type, payload: e.payload, source_service: 'mock', entity_id: e.entity_id, entity_type: e.entity_type, seq });
+  if (history.length > HISTORY_MAX) history.shift();
+  return e;
+}
+
+// A past: HISTORY_MIN minutes of events, one stored snapshot a minute.
+{
+  const now = Date.now();
+  const perMin = Math.min(600, Math.max(20, RATE * 60));
+  for (let m = HISTORY_MIN; m > 0; m--) {
+    storeSnapshot(new Date(now - m * 60000).toISOString());
+    for (let i = 0; i < perMin; i++) record(randomEvent(state, r), new Date(now - m * 60000 + (i * 60000) / perMin).toISOString());
+  }
+  recompute(state);
+  storeSnapshot(new Date(now).toISOString());
+}
+
+const clients = new Set();
+function matchSubject(pattern, subject) {
+  const p = pattern.split('.'), s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return s.length > i;
+    if (i >= s.length || (p[i] !== '*' && p[i] !== s[i])) return false;
+  }
+  return p.length === s.length;
+}
+const LAYER_OF = { microdao: 'city', dao: 'space', node: 'nodes', agent: 'agents' };
+function passes(c, e) {
+  const f = c.filters;
+  if (f.types && !f.types.includes(e.entity_type)) return false;
+  if (f.layers && !f.layers.includes(LAYER_OF[e.entity_type])) return false;
+  if (f.entities && !f.entities.includes(e.entity_id)) return false;
+  if (f.events && !f.events.some((p) => matchSubject(p, e.event_type))) return false;
+  return true;
+}
+function publish(ev) {
+  const e = record(ev, new Date().toISOString());
+  const text = JSON.stringify({ kind: 'event', ...e });
+  ring.push({ seq: e.seq, text, e });
+  if (ring.length > RING_MAX) ring.shift();
+  for (const c of clients) if (passes(c, e) && c.ws.readyState === 1) c.ws.send(text);
+  return e;
+}
+function snapshotFrame(reason) {
+  stamp(state, new Date().toISOString());
+  return JSON.stringify({ kind: 'snapshot', data: state, seq, epoch: EPOCH, ...(reason ? { reason } : {}) });
+}
+
+let carry = 0;
+setInterval(() => {
+  carry += RATE / 10;
+  while (carry >= 1) {
+    carry -= 1;
+    publish(randomEvent(state, r));
+  }
+}, 100).unref?.();
+setInterval(() => storeSnapshot(new Date().toISOString()), 60000);
+setInterval(() => {
+  const t = JSON.stringify({ kind: 'ping', timestamp: new Date().toISOString() });
+  for (const c of clients) if (c.ws.readyState === 1) c.ws.send(t);
+}, 15000);
+
+// ---- HTTP -----------------------------------------------------------------------------------
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.ico': 'image/x-icon', '.woff2': 'font/woff2' };
+function send(res, status, body, type = 'application/json') {
+  res.writeHead(status, { 'Content-Type': type, 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' });
+  res.end(typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body));
+}
+function serveStatic(res, rel) {
+  const file = path.join(WEBROOT, rel);
+  if (!file.startsWith(WEBROOT) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) return false;
+  send(res, 200, fs.readFileSync(file), TYPES[path.extname(file)] ?? 'application/octet-stream');
+  return true;
+}
+function entityById(id) {
+  const L = state.layers;
+  const lists = [['microdao', 'city', L.city.items], ['dao', 'space', L.space.planets], ['node', 'nodes', L.nodes.items], ['agent', 'agents', L.agents.items]];
+  for (const [type, layer, arr] of lists) {
+    const e = arr.find((x) => x.id === id);
+    if (e) return { type, layer, e };
+  }
+  return null;
+}
+function snapshotAt(at) {
+  const t = Date.parse(at);
+  let best = null;
+  for (const s of stored) if (Date.parse(s.generated_at) <= t) best = s;
+  return best;
+}
+
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  const p = url.pathname.replace(/\/+$/, '') || '/';
+  const q = url.searchParams;
+  if (req.method === 'OPTIONS') return send(res, 204, '');
+  const wantsHtml = (req.headers.accept ?? '').includes('text/html');
+  if ((p === '/' || p === '/living-map') && (wantsHtml || p === '/')) return serveStatic(res, 'index.html') || send(res, 404, { error: 'webroot not built: ' + WEBROOT });
+  if (req.method === 'POST' && (p === '/living-map/events' || p === '/mock/emit')) {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      try {
+        const ev = JSON.parse(body);
+        const id = ev.entity_id ?? ev.payload?.node_id ?? ev.payload?.agent_id;
+        const type = ev.entity_type ?? String(id ?? '').split(':')[0];
+        send(res, 202, publish({ event_type: ev.event_type, payload: ev.payload ?? {}, entity_id: id, entity_type: type }));
+      } catch (e) {
+        send(res, 400, { error: String(e) });
+      }
+    });
+    return;
+  }
+  if (p === '/mock/kick') {
+    for (const c of clients) c.ws.terminate();
+    return send(res, 200, { kicked: true });
+  }
+  switch (p) {
+    case '/living-map/health':
+      return send(res, 200, { status: 'ok', service: 'living-map-service', version: 'mock', time: new Date().toISOString() });
+    case '/living-map/snapshot': {
+      if (q.get('at')) {
+        const s = snapshotAt(q.get('at'));
+        if (!s) return send(res, 404, { error: 'no snapshot stored before ' + q.get('at') });
+        return send(res, 200, s.json);
+      }
+      stamp(state, new Date().toISOString());
+      return send(res, 200, JSON.stringify(state));
+    }
+    case '/living-map/snapshots':
+      return send(res, 200, { items: stored.map(({ json, ...s }) => s).reverse() });
+    case '/living-map/history/stats': {
+      const since = Date.parse(q.get('since') ?? 0) || 0, until = Date.parse(q.get('until') ?? '') || Date.now();
+      const items = [...buckets].filter(([k]) => Date.parse(k) >= since - 60000 && Date.parse(k) <= until).map(([start, count]) => ({ start, count }));
+      return send(res, 200, { bucket: q.get('bucket') ?? '1m', items, total: items.reduce((a, b) => a + b.count, 0) });
+    }
+    case '/living-map/history': {
+      let items = history.slice().reverse();
+      const since = q.get('since') ? Date.parse(q.get('since')) : null;
+      const until = q.get('until') ? Date.parse(q.get('until')) : null;
+      if (since !== null && Number.isNaN(since)) return send(res, 400, { error: 'bad since' });
+      if (since !== null) items = items.filter((h) => Date.parse(h.timestamp) >= since);
+      if (until !== null) items = items.filter((h) => Date.parse(h.timestamp) < until);
+      if (q.get('entity_id')) items = items.filter((h) => h.entity_id === q.get('entity_id'));
+      if (q.get('event_type')) items = items.filter((h) => h.event_type === q.get('event_type'));
+      const limit = Math.min(1000, Number(q.get('limit') ?? 200));
+      return send(res, 200, { items: items.slice(0, limit), total: items.length, has_more: items.length > limit });
+    }
+    case '/living-map/entities': {
+      const out = [];
+      for (const [type, layer, arr] of [['microdao', 'city', state.layers.city.items], ['dao', 'space', state.layers.space.planets], ['node', 'nodes', state.layers.nodes.items], ['agent', 'agents', state.layers.agents.items]])
+        for (const e of arr) out.push({ id: e.id, type, label: e.name, status: e.status, layer });
+      return send(res, 200, { items: out.slice(0, Number(q.get('limit') ?? 100)) });
+    }
+  }
+  if (p.startsWith('/living-map/entities/')) {
+    const id = decodeURIComponent(p.slice('/living-map/entities/'.length));
+    const f = entityById(id);
+    if (!f) return send(res, 404, { error: 'unknown entity ' + id });
+    const recent = history.filter((h) => h.entity_id === id).slice(-10).reverse();
+    return send(res, 200, { id, type: f.type, layer: f.layer, data: f.e, recent_events: recent });
+  }
+  const rel = p.startsWith('/living-map/') ? p.slice('/living-map'.length) : p;
+  if (serveStatic(res, rel)) return;
+  send(res, 404, { error: 'not found: ' + p });
+});
+
+const wss = new WebSocketServer({ noServer: true });
+server.on('upgrade', (req, sock, head) => {
+  const url = new URL(req.url, 'http://x');
+  if (url.pathname.replace(/\/+$/, '') !== '/living-map/stream') return sock.destroy();
+  wss.handleUpgrade(req, sock, head, (ws) => {
+    const split = (k) => (url.searchParams.get(k) ? url.searchParams.get(k).split(',').filter(Boolean) : undefined);
+    const c = { ws, filters: { layers: split('layers'), types: split('types'), entities: split('entities'), events: split('events') } };
+    const since = url.searchParams.get('since_seq');
+    const ep = url.searchParams.get('epoch');
+    if (since !== null) {
+      const s = Number(since);
+      const oldest = ring.length ? ring[0].seq : seq + 1;
+      if (ep === EPOCH && s >= oldest - 1 && s <= seq) {
+        for (const f of ring) if (f.seq > s && passes(c, f.e)) ws.send(f.text);
+      } else ws.send(snapshotFrame('resync'));
+    } else ws.send(snapshotFrame());
+    clients.add(c);
+    ws.on('close', () => clients.delete(c));
+    ws.on('error', () => clients.delete(c));
+  });
+});
+
+server.listen(PORT, () => console.log(`mock living-map on http://localhost:${server.address().port} (entities=${N}, rate=${RATE}/s, webroot=${WEBROOT})`));

@@ -1,0 +1,487 @@
+/**
+ * LivingMapClient: snapshot over HTTP, live stream over WebSocket, events applied to the
+ * snapshot immutably, reconnect with exponential backoff and resume from the last `seq`.
+ *
+ * Positions. The server stamps every snapshot and event with `seq` (gap-free within an
+ * `epoch`). The client remembers the last position it applied. On reconnect it asks for
+ * `?since_seq=<seq>&epoch=<epoch>`; the server then either replays the missed events (no
+ * snapshot) or sends `{"kind":"snapshot","reason":"resync"}`. An event whose seq is not
+ * the next one (a gap), or whose epoch differs, makes the client resume again at once; if
+ * the gap persists it drops the position and takes a fresh snapshot. Duplicates (seq at or
+ * below the last applied) are ignored. With filters the server's seq is global and jumps
+ * legitimately, so gap detection is off unless `detectGapsWithFilters` is set.
+ */
+import { applyEvents, snapshotPosition } from './apply.js';
+import type {
+  ConnectionStatus,
+  EntityDetail,
+  HistoryBucket,
+  LivingMapEvent,
+  Snapshot,
+  StoredSnapshotInfo,
+  StreamFilters,
+  StreamFrame,
+} from './types.js';
+
+/** The part of the WebSocket API the client uses (the browser's, `ws`, or a fake in tests). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code?: number; reason?: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+export type WebSocketFactory = (url: string) => WebSocketLike;
+
+export interface LivingMapClientOptions {
+  /** Base URL of the service, e.g. `https://map.daarion.city` or `/api` (default: the page's origin). The API lives under `${baseUrl}${apiPrefix}`. */
+  baseUrl?: string;
+  /** Path prefix of the API (default `/living-map`). */
+  apiPrefix?: string;
+  /** Full stream URL, for gateways that route it elsewhere (e.g. `wss://host/ws/living-map/`). */
+  streamUrl?: string;
+  filters?: StreamFilters;
+  /** How many recent events to keep in `state.events` (default 200). */
+  maxEvents?: number;
+  /** Backoff: first delay, cap, factor (defaults 500 ms, 15 s, 2) with ±20 % jitter. */
+  reconnect?: { initialDelayMs?: number; maxDelayMs?: number; factor?: number; jitter?: number };
+  /** Reconnect when no frame (not even a ping) arrived for this long (default 60 s; 0 = off). */
+  idleTimeoutMs?: number;
+  /** Events are applied in batches every `batchMs` (default 16 ms; 0 = next tick). */
+  batchMs?: number;
+  detectGapsWithFilters?: boolean;
+  fetch?: typeof fetch;
+  webSocketFactory?: WebSocketFactory;
+  /** Extra headers for HTTP requests (e.g. Authorization). */
+  headers?: Record<string, string>;
+}
+
+export interface LivingMapState {
+  snapshot: Snapshot | null;
+  connectionStatus: ConnectionStatus;
+  error: Error | null;
+  /** Recent events, newest first. */
+  events: LivingMapEvent[];
+  seq?: number;
+  epoch?: string;
+  /** Reconnect attempts since the last successful frame. */
+  attempt: number;
+  /** Counters useful for a status display and for tests. */
+  stats: { framesReceived: number; eventsApplied: number; resyncs: number; gaps: number; duplicates: number; reconnects: number };
+}
+
+type Listener = (state: LivingMapState) => void;
+type EventListener = (events: LivingMapEvent[], state: LivingMapState) => void;
+
+function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + path;
+}
+
+function defaultOrigin(): string {
+  const loc = (globalThis as { location?: Location }).location;
+  return loc ? loc.origin : 'http://localhost:7017';
+}
+
+export class LivingMapClient {
+  readonly options: Required<Pick<LivingMapClientOptions, 'apiPrefix' | 'maxEvents' | 'batchMs' | 'idleTimeoutMs'>> &
+    LivingMapClientOptions;
+  private state: LivingMapState = {
+    snapshot: null,
+    connectionStatus: 'idle',
+    error: null,
+    events: [],
+    attempt: 0,
+    stats: { framesReceived: 0, eventsApplied: 0, resyncs: 0, gaps: 0, duplicates: 0, reconnects: 0 },
+  };
+  private listeners = new Set<Listener>();
+  private eventListeners = new Set<EventListener>();
+  private ws: WebSocketLike | null = null;
+  private stopped = true;
+  private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private pending: LivingMapEvent[] = [];
+  private lastSeq: number | undefined;
+  private epoch: string | undefined;
+  private gapStreak = 0;
+  private forceFresh = false;
+
+  constructor(options: LivingMapClientOptions = {}) {
+    this.options = { apiPrefix: '/living-map', maxEvents: 200, batchMs: 16, idleTimeoutMs: 60_000, ...options };
+  }
+
+  // ---- URLs ---------------------------------------------------------------------------
+
+  apiUrl(path: string): string {
+    const base = this.options.baseUrl ?? defaultOrigin();
+    return joinUrl(base, this.options.apiPrefix + path);
+  }
+
+  streamUrl(resume?: { since_seq: number; epoch?: string }): string {
+    let url = this.options.streamUrl;
+    if (!url) {
+      const http = this.apiUrl('/stream');
+      const abs = /^https?:/i.test(http) ? http : joinUrl(defaultOrigin(), http.startsWith('/') ? http : '/' + http);
+      url = abs.replace(/^http/i, 'ws');
+    }
+    const q = new URLSearchParams();
+    const f = this.options.filters ?? {};
+    for (const k of ['layers', 'types', 'entities', 'events'] as const) {
+      const v = f[k];
+      if (v && v.length) q.set(k, v.join(','));
+    }
+    if (resume) {
+      q.set('since_seq', String(resume.since_seq));
+      if (resume.epoch) q.set('epoch', resume.epoch);
+    }
+    const qs = q.toString();
+    return qs ? url + (url.includes('?') ? '&' : '?') + qs : url;
+  }
+
+  // ---- state --------------------------------------------------------------------------
+
+  getState(): LivingMapState {
+    return this.state;
+  }
+
+  /** Called with the new state after every change. Returns an unsubscribe function. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Called with each applied batch of events (oldest first), after the snapshot moved. */
+  onEvents(listener: EventListener): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  private set(patch: Partial<LivingMapState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const l of this.listeners) l(this.state);
+  }
+
+  private bump(k: keyof LivingMapState['stats'], n = 1): void {
+    this.state = { ...this.state, stats: { ...this.state.stats, [k]: this.state.stats[k] + n } };
+  }
+
+  // ---- HTTP ---------------------------------------------------------------------------
+
+  private async getJson<T>(path: string): Promise<T> {
+    const f = this.options.fetch ?? globalThis.fetch.bind(globalThis);
+    const res = await f(this.apiUrl(path), { headers: { Accept: 'application/json', ...(this.options.headers ?? {}) } });
+    if (!res.ok) {
+      let msg = `${res.status} ${res.statusText}`;
+      try {
+        const body = (await res.json()) as { error?: string; message?: string };
+        msg += `: ${body.error ?? body.message ?? ''}`;
+      } catch {
+        /* not JSON */
+      }
+      const err = new Error(`GET ${path} failed: ${msg}`) as Error & { status?: number };
+      err.status = res.status;
+      throw err;
+    }
+    return (await res.json()) as T;
+  }
+
+  /** `GET /snapshot` (or `?at=ISO` for the past). Does not change the client's state. */
+  fetchSnapshot(at?: string | Date): Promise<Snapshot> {
+    const q = at ? `?at=${encodeURIComponent(typeof at === 'string' ? at : at.toISOString())}` : '';
+    return this.getJson<Snapshot>(`/snapshot${q}`);
+  }
+
+  fetchEntity(id: string): Promise<EntityDetail> {
+    return this.getJson<EntityDetail>(`/entities/${encodeURIComponent(id)}`);
+  }
+
+  async fetchHistory(params: Record<string, string | number | undefined> = {}): Promise<{ items: LivingMapEvent[]; total?: number; has_more?: boolean }> {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+    return this.getJson(`/history${q.toString() ? '?' + q : ''}`);
+  }
+
+  async fetchStoredSnapshots(): Promise<StoredSnapshotInfo[]> {
+    const r = await this.getJson<{ items?: StoredSnapshotInfo[] } | StoredSnapshotInfo[]>('/snapshots');
+    return Array.isArray(r) ? r : r.items ?? [];
+  }
+
+  /** `GET /history/stats` normalised to `[{start, count}]`, tolerant of the exact field names. */
+  async fetchHistoryStats(since: string, until: string, bucket = '1m'): Promise<HistoryBucket[]> {
+    const q = new URLSearchParams({ since, until, bucket });
+    const r = await this.getJson<Record<string, unknown> | unknown[]>(`/history/stats?${q}`);
+    const arr = (Array.isArray(r) ? r : ((r.buckets ?? r.items ?? r.data ?? r.series ?? []) as unknown[])) as Record<string, unknown>[];
+    return arr
+      .map((b) => ({
+        start: String(b.start ?? b.t ?? b.time ?? b.bucket ?? b.timestamp ?? b.from ?? ''),
+        count: Number(b.count ?? b.total ?? b.events ?? b.n ?? 0),
+      }))
+      .filter((b) => b.start);
+  }
+
+  /** Fetch the current snapshot over HTTP and adopt it (unless the stream is already further on). */
+  async refetch(): Promise<Snapshot> {
+    try {
+      const s = await this.fetchSnapshot();
+      const pos = snapshotPosition(s);
+      const newer =
+        this.lastSeq === undefined || pos.seq === undefined || pos.epoch !== this.epoch || pos.seq >= this.lastSeq;
+      if (newer) this.adoptSnapshot(s, pos);
+      return s;
+    } catch (e) {
+      this.set({ error: e as Error });
+      throw e;
+    }
+  }
+
+  // ---- stream -------------------------------------------------------------------------
+
+  /** Connect the stream (the server sends the snapshot first). Idempotent. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.connect();
+  }
+
+  /** Close the stream and stop reconnecting. The snapshot is kept. */
+  stop(): void {
+    this.stopped = true;
+    this.clearTimers();
+    this.flush();
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) {
+      ws.onclose = ws.onmessage = ws.onerror = ws.onopen = null;
+      try {
+        ws.close(1000, 'client stop');
+      } catch {
+        /* already closed */
+      }
+    }
+    this.set({ connectionStatus: 'disconnected' });
+  }
+
+  /** Change filters; reconnects with a fresh snapshot (filtered snapshots differ). */
+  setFilters(filters: StreamFilters | undefined): void {
+    this.options.filters = filters;
+    this.forceFresh = true;
+    if (!this.stopped) this.reconnectNow();
+  }
+
+  private clearTimers(): void {
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.reconnectTimer = this.idleTimer = this.flushTimer = null;
+  }
+
+  private factory(): WebSocketFactory {
+    if (this.options.webSocketFactory) return this.options.webSocketFactory;
+    const WS = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
+    if (!WS) throw new Error('No WebSocket implementation: pass webSocketFactory');
+    return (url) => new WS(url);
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const resume =
+      !this.forceFresh && this.lastSeq !== undefined && this.state.snapshot
+        ? { since_seq: this.lastSeq, epoch: this.epoch }
+        : undefined;
+    this.forceFresh = false;
+    const url = this.streamUrl(resume);
+    this.set({ connectionStatus: this.state.attempt > 0 || this.state.snapshot ? 'reconnecting' : 'connecting' });
+    let ws: WebSocketLike;
+    try {
+      ws = this.factory()(url);
+    } catch (e) {
+      this.set({ error: e as Error });
+      this.scheduleReconnect();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      if (this.ws !== ws) return;
+      this.set({ connectionStatus: 'connected', error: null });
+      this.armIdle();
+    };
+    ws.onmessage = (m) => {
+      if (this.ws !== ws) return;
+      this.onFrame(m.data);
+    };
+    ws.onerror = () => {
+      if (this.ws !== ws) return;
+      this.set({ error: new Error('WebSocket error') });
+    };
+    ws.onclose = (ev) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.flush();
+      if (ev && ev.code && ev.code !== 1000 && ev.code !== 1001 && ev.reason) {
+        this.set({ error: new Error(`stream closed ${ev.code}: ${ev.reason}`) });
+      }
+      this.scheduleReconnect();
+    };
+  }
+
+  private armIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const ms = this.options.idleTimeoutMs;
+    if (!ms) return;
+    this.idleTimer = setTimeout(() => {
+      this.set({ error: new Error(`no frame for ${ms} ms`) });
+      this.reconnectNow();
+    }, ms);
+  }
+
+  /** Drop the current socket and connect again at once (resuming when possible). */
+  private reconnectNow(): void {
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) {
+      ws.onclose = ws.onmessage = ws.onerror = ws.onopen = null;
+      try {
+        ws.close(4000, 'client reconnect');
+      } catch {
+        /* ignore */
+      }
+    }
+    this.flush();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.bump('reconnects');
+    this.connect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    const r = this.options.reconnect ?? {};
+    const initial = r.initialDelayMs ?? 500;
+    const max = r.maxDelayMs ?? 15_000;
+    const factor = r.factor ?? 2;
+    const jitter = r.jitter ?? 0.2;
+    const attempt = this.state.attempt;
+    const base = Math.min(max, initial * Math.pow(factor, attempt));
+    const delay = Math.max(0, Math.round(base * (1 + (Math.random() * 2 - 1) * jitter)));
+    this.bump('reconnects');
+    this.set({ connectionStatus: 'reconnecting', attempt: attempt + 1 });
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connect();
+    }, delay);
+  }
+
+  /** Feed a raw frame (string or parsed object). Public for tests and custom transports. */
+  onFrame(raw: unknown): void {
+    let frame: StreamFrame;
+    try {
+      frame = (typeof raw === 'string' ? JSON.parse(raw) : raw) as StreamFrame;
+    } catch {
+      return;
+    }
+    if (!frame || typeof frame !== 'object') return;
+    this.armIdle();
+    this.bump('framesReceived');
+    if (this.state.attempt !== 0 || this.state.connectionStatus !== 'connected') {
+      this.set({ attempt: 0, connectionStatus: 'connected' });
+    }
+    switch (frame.kind) {
+      case 'snapshot': {
+        const f = frame as { data: Snapshot; seq?: number; epoch?: string; reason?: string };
+        this.flush();
+        this.pending = [];
+        if (f.reason === 'resync') this.bump('resyncs');
+        const pos = snapshotPosition(f.data);
+        this.adoptSnapshot(f.data, { seq: f.seq ?? pos.seq, epoch: f.epoch ?? pos.epoch });
+        break;
+      }
+      case 'event':
+        this.onEventFrame(frame as unknown as LivingMapEvent & { kind: string });
+        break;
+      case 'error':
+        this.set({ error: new Error(String((frame as { error?: unknown }).error ?? 'stream error')) });
+        break;
+      default:
+        break; // ping and unknown kinds
+    }
+  }
+
+  private adoptSnapshot(s: Snapshot, pos: { seq?: number; epoch?: string }): void {
+    this.lastSeq = pos.seq;
+    this.epoch = pos.epoch ?? this.epoch;
+    this.gapStreak = 0;
+    const snap = pos.seq !== undefined && s.seq === undefined ? { ...s, seq: pos.seq, epoch: pos.epoch } : s;
+    this.set({ snapshot: snap, seq: this.lastSeq, epoch: this.epoch, error: null });
+  }
+
+  private onEventFrame(f: LivingMapEvent & { kind?: string }): void {
+    const { kind: _k, ...ev } = f;
+    const seq = typeof ev.seq === 'number' ? ev.seq : undefined;
+    if (seq !== undefined && this.lastSeq !== undefined) {
+      if (ev.epoch && this.epoch && ev.epoch !== this.epoch) {
+        this.onGap('epoch changed');
+        return;
+      }
+      if (seq <= this.lastSeq) {
+        this.bump('duplicates');
+        return;
+      }
+      const filtered = this.hasFilters() && !this.options.detectGapsWithFilters;
+      if (seq > this.lastSeq + 1 && !filtered) {
+        this.onGap(`expected seq ${this.lastSeq + 1}, got ${seq}`);
+        return;
+      }
+    }
+    if (seq !== undefined) this.lastSeq = seq;
+    if (ev.epoch) this.epoch = ev.epoch;
+    this.gapStreak = 0;
+    this.pending.push(ev as LivingMapEvent);
+    this.scheduleFlush();
+  }
+
+  private hasFilters(): boolean {
+    const f = this.options.filters;
+    return !!f && Object.values(f).some((v) => Array.isArray(v) && v.length > 0);
+  }
+
+  private onGap(why: string): void {
+    this.bump('gaps');
+    this.flush();
+    this.gapStreak++;
+    // First try to resume from the last applied position; if that gaps again, start fresh.
+    if (this.gapStreak > 1) {
+      this.forceFresh = true;
+      this.lastSeq = undefined;
+    }
+    this.set({ error: new Error(`stream gap: ${why}; resyncing`) });
+    if (!this.stopped) this.reconnectNow();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      this.flush();
+    }, this.options.batchMs);
+  }
+
+  /** Apply pending events now. */
+  flush(): void {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    if (!this.pending.length) return;
+    const batch = this.pending;
+    this.pending = [];
+    const snapshot = this.state.snapshot ? applyEvents(this.state.snapshot, batch) : null;
+    const max = this.options.maxEvents;
+    const events = batch.slice(-max).reverse().concat(this.state.events).slice(0, max);
+    this.bump('eventsApplied', batch.length);
+    this.set({ snapshot, events, seq: this.lastSeq, epoch: this.epoch });
+    for (const l of this.eventListeners) l(batch, this.state);
+  }
+}

@@ -1,0 +1,210 @@
+/** Snapshot and stream types of the Living Map service (CONTRACT §2 and §3, plus extensions). */
+
+export type LayerName = 'city' | 'space' | 'nodes' | 'agents';
+export const LAYERS: readonly LayerName[] = ['city', 'space', 'nodes', 'agents'];
+
+export interface MicroDao {
+  id: string;
+  slug?: string;
+  name: string;
+  status: 'active' | 'inactive' | 'warning' | string;
+  agents: number;
+  nodes: number;
+  members: number;
+  description?: string | null;
+  [extra: string]: unknown;
+}
+
+export interface CityLayer {
+  microdaos_total: number;
+  active_users: number;
+  active_agents: number;
+  health: 'green' | 'yellow' | 'red' | string;
+  items: MicroDao[];
+  [extra: string]: unknown;
+}
+
+export interface Planet {
+  id: string;
+  name: string;
+  type: 'dao' | 'platform' | 'other' | string;
+  status: string;
+  orbits: string[];
+  treasury_value: number;
+  active_proposals: number;
+  [extra: string]: unknown;
+}
+
+export interface SpaceNode {
+  id: string;
+  name: string;
+  status: 'online' | 'offline' | 'warning' | string;
+  cpu: number;
+  gpu: number;
+  memory: number;
+  alerts: unknown[];
+  [extra: string]: unknown;
+}
+
+export interface SpaceLayer {
+  planets: Planet[];
+  nodes: SpaceNode[];
+  [extra: string]: unknown;
+}
+
+export interface NodeMetrics {
+  cpu: number;
+  gpu: number;
+  ram: number;
+  disk?: number;
+  net_in?: number;
+  net_out?: number;
+  temperature?: number;
+  [extra: string]: unknown;
+}
+
+export interface NodeItem {
+  id: string;
+  name: string;
+  microdao_id?: string | null;
+  status: 'online' | 'offline' | 'warning' | string;
+  metrics: NodeMetrics;
+  alerts: unknown[];
+  uptime_seconds?: number;
+  last_seen?: string | null;
+  [extra: string]: unknown;
+}
+
+export interface NodesLayer {
+  items: NodeItem[];
+  total_cpu: number;
+  total_gpu: number;
+  total_ram: number;
+  [extra: string]: unknown;
+}
+
+export interface AgentUsage {
+  llm_calls_24h: number;
+  tokens_24h: number;
+  messages_24h: number;
+  avg_response_time_ms: number;
+  [extra: string]: unknown;
+}
+
+export interface AgentItem {
+  id: string;
+  name: string;
+  kind?: string;
+  microdao_id?: string | null;
+  status: 'online' | 'offline' | 'idle' | 'busy' | string;
+  usage: AgentUsage;
+  model?: string | null;
+  last_active?: string | null;
+  [extra: string]: unknown;
+}
+
+export interface AgentsLayer {
+  items: AgentItem[];
+  total_agents: number;
+  online_agents: number;
+  total_llm_calls_24h: number;
+  [extra: string]: unknown;
+}
+
+export interface SnapshotMeta {
+  source_services?: string[];
+  generated_at?: string;
+  version?: string;
+  seq?: number;
+  epoch?: string;
+  [extra: string]: unknown;
+}
+
+export interface Snapshot {
+  generated_at: string;
+  seq?: number;
+  epoch?: string;
+  layers: {
+    city: CityLayer;
+    space: SpaceLayer;
+    nodes: NodesLayer;
+    agents: AgentsLayer;
+  };
+  meta: SnapshotMeta;
+  [extra: string]: unknown;
+}
+
+/** One event as the stream delivers it (a `kind:"event"` frame without `kind`) or as history lists it. */
+export interface LivingMapEvent {
+  event_type: string;
+  timestamp: string;
+  payload: Record<string, unknown>;
+  seq?: number;
+  epoch?: string;
+  entity_id?: string | null;
+  entity_type?: string | null;
+  source_service?: string;
+  id?: string;
+  [extra: string]: unknown;
+}
+
+export interface SnapshotFrame {
+  kind: 'snapshot';
+  data: Snapshot;
+  seq?: number;
+  epoch?: string;
+  reason?: string;
+}
+export interface EventFrame extends LivingMapEvent {
+  kind: 'event';
+}
+export interface PingFrame {
+  kind: 'ping';
+  timestamp?: string;
+  [extra: string]: unknown;
+}
+export interface ErrorFrame {
+  kind: 'error';
+  error: string;
+  code?: number | string;
+  timestamp?: string;
+  [extra: string]: unknown;
+}
+export type StreamFrame = SnapshotFrame | EventFrame | PingFrame | ErrorFrame | { kind: string; [k: string]: unknown };
+
+/** Per-connection stream filters (issue 4); sent as comma-separated query parameters. */
+export interface StreamFilters {
+  layers?: LayerName[] | string[];
+  types?: string[];
+  entities?: string[];
+  /** NATS-style subject patterns, e.g. `node.metrics.>` */
+  events?: string[];
+}
+
+/** Detail of one entity, `GET /living-map/entities/{id}`. */
+export interface EntityDetail {
+  id: string;
+  type: string;
+  layer: string;
+  data: Record<string, unknown>;
+  relations?: unknown;
+  recent_events?: LivingMapEvent[];
+  upstream?: unknown;
+  [extra: string]: unknown;
+}
+
+export interface StoredSnapshotInfo {
+  id: string;
+  generated_at: string;
+  seq?: number;
+  epoch?: string;
+  size_bytes?: number;
+}
+
+export interface HistoryBucket {
+  /** start of the bucket, ISO */
+  start: string;
+  count: number;
+}
+
+export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected' | 'error';

@@ -1,0 +1,388 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { applyEvents, LivingMapClient, type LayerName, type LivingMapEvent, type Snapshot } from '@daarion/living-map-client';
+import { useLivingMapFull } from '@daarion/living-map-client/react';
+import { loadConfig } from './config';
+import { formatHash, parseHash } from './urlState';
+import { indexEntities, search as searchEntities } from './entities';
+import { MapView, type MapHandle } from './MapView';
+import type { View } from './map/renderer';
+import { fmt } from './map/renderer';
+import { eventColor } from './map/colors';
+import { Details } from './Details';
+import { EventFeed } from './EventFeed';
+import { Timeline } from './Timeline';
+import { Legend } from './Legend';
+
+const LAYERS: { id: LayerName; label: string }[] = [
+  { id: 'city', label: 'City' },
+  { id: 'space', label: 'Space' },
+  { id: 'nodes', label: 'Nodes' },
+  { id: 'agents', label: 'Agents' },
+];
+
+const STATUS_TEXT: Record<string, string> = {
+  idle: 'Idle',
+  connecting: 'Connecting…',
+  connected: 'Live',
+  reconnecting: 'Reconnecting…',
+  disconnected: 'Offline',
+  error: 'Error',
+};
+
+declare global {
+  interface Window {
+    __livingMap?: Record<string, unknown>;
+  }
+}
+
+export function App() {
+  const initial = useMemo(() => parseHash(location.hash), []);
+  const config = useMemo(loadConfig, []);
+  const client = useMemo(() => new LivingMapClient({ ...config, batchMs: 100, maxEvents: 300 }), [config]);
+  const live = useLivingMapFull({ client });
+
+  const [layer, setLayer] = useState<LayerName>(initial.layer);
+  const [selected, setSelected] = useState<string | null>(initial.selected);
+  const [time, setTime] = useState<string | null>(initial.time);
+  const [past, setPast] = useState<Snapshot | null>(null);
+  const [pastLoading, setPastLoading] = useState(false);
+  const [pastError, setPastError] = useState<string | null>(null);
+  const [playing, setPlaying] = useState(false);
+  const [speed, setSpeed] = useState(15);
+  const [query, setQuery] = useState('');
+  const [hiddenTypes, setHiddenTypes] = useState<Set<string>>(new Set());
+  const [rate, setRate] = useState(0);
+  const view = useRef<View | null>(initial.view);
+  const map = useRef<MapHandle>(null);
+  const searchBox = useRef<HTMLInputElement>(null);
+
+  const shown = time ? past : live.snapshot;
+  // the id index is only needed for a selection or a search: not rebuilt per update otherwise
+  const needIndex = !!selected || !!query;
+  const index = useMemo(() => (needIndex ? indexEntities(shown) : new Map()), [shown, needIndex]);
+
+  // ---- URL ------------------------------------------------------------------------------
+  const hashTimer = useRef<ReturnType<typeof setTimeout>>();
+  const writeHash = useCallback(() => {
+    clearTimeout(hashTimer.current);
+    hashTimer.current = setTimeout(() => {
+      const h = formatHash({ layer, selected, view: view.current, time });
+      if (h !== location.hash) history.replaceState(null, '', h);
+    }, 250);
+  }, [layer, selected, time]);
+  useEffect(writeHash, [writeHash]);
+  useEffect(() => {
+    const onHash = () => {
+      const s = parseHash(location.hash);
+      setLayer(s.layer);
+      setSelected(s.selected);
+      setTime(s.time);
+      if (s.view) map.current?.renderer?.setView(s.view, false);
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  const onViewChange = useCallback(
+    (v: View) => {
+      view.current = v;
+      writeHash();
+    },
+    [writeHash],
+  );
+
+  // ---- live events: pulse what changed, measure the rate ---------------------------------
+  const timeRef = useRef(time);
+  timeRef.current = time;
+  useEffect(() => {
+    let count = 0;
+    const off = client.onEvents((batch: LivingMapEvent[]) => {
+      count += batch.length;
+      if (timeRef.current) return;
+      for (const e of batch) if (e.entity_id) map.current?.pulse(String(e.entity_id), eventColor(e.event_type));
+    });
+    let last = performance.now();
+    const id = setInterval(() => {
+      const now = performance.now();
+      const inst = count / Math.max(0.001, (now - last) / 1000);
+      count = 0;
+      last = now;
+      setRate((r) => (Number.isFinite(r) ? r * 0.5 + inst * 0.5 : inst));
+    }, 2000);
+    return () => {
+      off();
+      clearInterval(id);
+    };
+  }, [client]);
+
+  // ---- time travel -----------------------------------------------------------------------
+  const play = useRef<{ base: Snapshot; snap: Snapshot; baseT: number; events: LivingMapEvent[]; applied: number; end: number; loading: boolean } | null>(null);
+  useEffect(() => {
+    if (!time) {
+      setPast(null);
+      setPastError(null);
+      play.current = null;
+      return;
+    }
+    if (playing) return; // the player drives `past`
+    let cancelled = false;
+    setPastLoading(true);
+    client
+      .fetchSnapshot(time)
+      .then((s) => {
+        if (cancelled) return;
+        setPast(s);
+        setPastError(null);
+      })
+      .catch((e) => !cancelled && setPastError(String(e.message ?? e)))
+      .finally(() => !cancelled && setPastLoading(false));
+    return () => {
+      cancelled = true;
+    };
+  }, [client, time, playing]);
+
+  // playback: a stored snapshot at the start of each segment plus the history events in it
+  useEffect(() => {
+    if (!playing || !time) return;
+    let t = Date.parse(time);
+    let stopped = false;
+    const loadSegment = async (from: number) => {
+      // a stored snapshot at the segment's start, then the history events in it (oldest first);
+      // the window shrinks until the history fits in one page
+      let len = Math.max(10_000, speed * 10_000);
+      const snapP = client.fetchSnapshot(new Date(from).toISOString());
+      let items: LivingMapEvent[] = [];
+      for (let tries = 0; tries < 4; tries++) {
+        const h = await client
+          .fetchHistory({ since: new Date(from).toISOString(), until: new Date(from + len).toISOString(), limit: 1000 })
+          .catch(() => ({ items: [] as LivingMapEvent[], has_more: false }));
+        items = h.items;
+        if (!h.has_more || len <= 2000) break;
+        len = Math.max(2000, len / 4);
+      }
+      const snap = await snapP;
+      const events = items.slice().sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp) || (a.seq ?? 0) - (b.seq ?? 0));
+      return { base: snap, snap, baseT: from, events, applied: 0, end: from + len, loading: false };
+    };
+    const step = async () => {
+      if (stopped) return;
+      t += 250 * speed;
+      if (t >= Date.now() - 1000) {
+        setPlaying(false);
+        setTime(null);
+        return;
+      }
+      let p = play.current;
+      if (!p || t >= p.end || t < p.baseT) {
+        if (p?.loading) return;
+        if (p) p.loading = true;
+        try {
+          p = play.current = await loadSegment(t);
+        } catch (e) {
+          setPastError(String((e as Error).message ?? e));
+          setPlaying(false);
+          return;
+        }
+        if (stopped) return;
+      }
+      let i = p.applied;
+      while (i < p.events.length && Date.parse(p.events[i].timestamp) <= t) i++;
+      const fresh = p.applied === 0 && p.snap === p.base;
+      const snap = i > p.applied ? applyEvents(p.snap, p.events.slice(p.applied, i)) : fresh ? p.base : null;
+      if (snap) p.snap = snap;
+      p.applied = i;
+      timeRef.current = new Date(t).toISOString();
+      setTime(timeRef.current);
+      if (snap) {
+        setPast(snap);
+        for (const e of p.events.slice(Math.max(0, i - 40), i)) if (e.entity_id) map.current?.pulse(String(e.entity_id), eventColor(e.event_type));
+      }
+    };
+    const id = setInterval(step, 250);
+    return () => {
+      stopped = true;
+      clearInterval(id);
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [playing, speed, client]);
+
+  // ---- selection, search, keys -------------------------------------------------------------
+  const select = useCallback(
+    (id: string | null) => {
+      setSelected(id);
+      if (!id) return;
+      const e = indexEntities(time ? past : client.getState().snapshot).get(id);
+      if (e && !e.layers.includes(layer)) setLayer(e.layers[0]);
+      // centre after the layer's layout exists
+      requestAnimationFrame(() => requestAnimationFrame(() => map.current?.centreOn(id)));
+    },
+    [client, layer, past, time],
+  );
+  const onMapSelect = useCallback((id: string | null) => setSelected(id), []);
+
+  const results = useMemo(() => searchEntities(index, query), [index, query]);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) {
+        if (e.key === 'Escape') t.blur();
+        return;
+      }
+      const n = Number(e.key);
+      if (n >= 1 && n <= 4) setLayer(LAYERS[n - 1].id);
+      else if (e.key === 'f' || e.key === '0') map.current?.fit();
+      else if (e.key === '/') {
+        e.preventDefault();
+        searchBox.current?.focus();
+      } else if (e.key === 'Escape') setSelected(null);
+      else if (e.key === '+' || e.key === '=') map.current?.zoom(1.25);
+      else if (e.key === '-') map.current?.zoom(0.8);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  // hooks for the e2e test and the benchmark
+  useEffect(() => {
+    window.__livingMap = {
+      client,
+      get renderer() {
+        return map.current?.renderer;
+      },
+      state: () => ({ layer, selected, time, seq: client.getState().seq, status: client.getState().connectionStatus, hasPast: !!past }),
+      screenPos: (id: string) => {
+        const r = map.current?.renderer;
+        const it = r?.layout?.byId.get(id);
+        if (!r || !it) return null;
+        const [x, y] = r.worldToScreen(it.x, it.y);
+        const rect = r.canvas.getBoundingClientRect();
+        return { x: x + rect.left, y: y + rect.top, size: it.size * r.view.zoom };
+      },
+    };
+  }, [client, layer, selected, time, past]);
+
+  const status = live.connectionStatus;
+  const sel = selected ? index.get(selected) ?? null : null;
+  const names = useCallback((id: string) => index.get(id)?.name ?? id, [index]);
+  const S = shown?.layers;
+  const nodesOnline = S ? S.nodes.items.filter((n) => n.status !== 'offline').length : 0;
+
+  return (
+    <div className="app">
+      <header className="top">
+        <div className="brand">
+          <span className="logo" />
+          <span>
+            DAARION <b>Living Map</b>
+          </span>
+        </div>
+        <nav className="layers" aria-label="Layers">
+          {LAYERS.map((l, i) => (
+            <button key={l.id} className={layer === l.id ? 'on' : ''} onClick={() => setLayer(l.id)} data-layer={l.id} title={`${l.label} (key ${i + 1})`}>
+              <kbd>{i + 1}</kbd> {l.label}
+            </button>
+          ))}
+        </nav>
+        <div className="search">
+          <input
+            ref={searchBox}
+            placeholder="Search  ( / )"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && results[0]) {
+                select(results[0].id);
+                setQuery('');
+                (e.target as HTMLInputElement).blur();
+              }
+            }}
+            aria-label="Search entities"
+            data-testid="search"
+          />
+          {query && (
+            <ul className="results">
+              {results.map((r) => (
+                <li key={r.id}>
+                  <button onMouseDown={(e) => (e.preventDefault(), select(r.id), setQuery(''))}>
+                    <span className={`dot st-${r.status}`} /> {r.name} <span className="muted">{r.id}</span>
+                  </button>
+                </li>
+              ))}
+              {results.length === 0 && <li className="muted">No match</li>}
+            </ul>
+          )}
+        </div>
+        <div className={`badge conn-${time ? 'past' : status}`} data-testid="connection" title={live.error?.message ?? ''}>
+          <span className="pulse-dot" />
+          {time ? 'Time travel' : STATUS_TEXT[status] ?? status}
+        </div>
+      </header>
+
+      <main>
+        <MapView ref={map} layer={layer} snapshot={shown} selected={selected} initialView={initial.view} onSelect={onMapSelect} onViewChange={onViewChange} />
+        {!shown && (
+          <div className="overlay-msg">
+            {live.error ? (
+              <>
+                <b>Cannot reach the Living Map service.</b>
+                <span>{live.error.message}</span>
+                <button onClick={() => live.refetch().catch(() => undefined)}>Retry</button>
+              </>
+            ) : time && pastError ? (
+              <>
+                <b>No stored state at that time.</b>
+                <span>{pastError}</span>
+              </>
+            ) : (
+              <span>Loading the map…</span>
+            )}
+          </div>
+        )}
+        {time && <div className="past-banner">Viewing {new Date(time).toLocaleString()} {pastError && `— ${pastError}`}</div>}
+        <Legend layer={layer} />
+        <div className="zoom-ctl">
+          <button onClick={() => map.current?.zoom(1.3)} aria-label="Zoom in">
+            +
+          </button>
+          <button onClick={() => map.current?.zoom(1 / 1.3)} aria-label="Zoom out">
+            −
+          </button>
+          <button onClick={() => map.current?.fit()} aria-label="Fit to screen" title="Fit (F)">
+            ⤢
+          </button>
+        </div>
+        {selected && <Details entity={sel} selectedId={selected} snapshot={shown} client={client} liveEvents={live.events} live={!time} names={names} onSelect={select} />}
+      </main>
+
+      <EventFeed events={live.events} rate={rate} onSelect={select} hidden={hiddenTypes} setHidden={setHiddenTypes} />
+
+      <Timeline client={client} time={time} playing={playing} speed={speed} loading={pastLoading} onTime={(t) => (setPlaying(false), setTime(t))} onPlaying={setPlaying} onSpeed={setSpeed} />
+
+      <footer className="stats" data-testid="stats">
+        {S ? (
+          <>
+            <Stat k="microDAOs" v={fmt(S.city.microdaos_total ?? S.city.items.length)} />
+            <Stat k="active users" v={fmt(S.city.active_users)} />
+            <Stat k="DAO planets" v={fmt(S.space.planets.length)} />
+            <Stat k="nodes online" v={`${fmt(nodesOnline)} / ${fmt(S.nodes.items.length)}`} />
+            <Stat k="agents online" v={`${fmt(S.agents.online_agents)} / ${fmt(S.agents.total_agents ?? S.agents.items.length)}`} />
+            <Stat k="LLM calls 24h" v={fmt(S.agents.total_llm_calls_24h)} />
+            <Stat k="events/s" v={rate.toFixed(1)} />
+            <Stat k="seq" v={String(shown?.seq ?? shown?.meta?.seq ?? '–')} />
+            <Stat k="updated" v={shown?.generated_at ? new Date(shown.generated_at).toLocaleTimeString() : '–'} />
+          </>
+        ) : (
+          <span className="muted">No data yet</span>
+        )}
+      </footer>
+    </div>
+  );
+}
+
+function Stat({ k, v }: { k: string; v: string }) {
+  return (
+    <div className="stat">
+      <span className="v">{v}</span>
+      <span className="k">{k}</span>
+    </div>
+  );
+}

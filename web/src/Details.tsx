@@ -1,0 +1,171 @@
+import { useEffect, useState } from 'react';
+import type { EntityDetail, LivingMapClient, LivingMapEvent, Snapshot } from '@daarion/living-map-client';
+import { relationsOf, type EntityRef } from './entities';
+import { fmt } from './map/renderer';
+import { eventColor } from './map/colors';
+import { eventSummary } from './EventFeed';
+
+const pct = (v: unknown) => (typeof v === 'number' ? `${Math.round(v * 100)}%` : '–');
+const when = (v: unknown) => (typeof v === 'string' && v ? new Date(v).toLocaleString() : '–');
+
+function fieldsOf(e: EntityRef): [string, React.ReactNode][] {
+  const r = e.ref as Record<string, any>;
+  switch (e.type) {
+    case 'microdao':
+      return [['Status', r.status], ['Members', fmt(r.members)], ['Agents', r.agents], ['Nodes', r.nodes], ['Slug', r.slug ?? '–'], ['Description', r.description ?? '–']];
+    case 'dao':
+      return [['Type', r.type], ['Status', r.status], ['Active proposals', r.active_proposals], ['Treasury', fmt(Number(r.treasury_value))], ['Nodes on orbit', r.orbits?.length ?? 0]];
+    case 'node': {
+      const m = r.metrics ?? { cpu: r.cpu, gpu: r.gpu, ram: r.memory };
+      return [
+        ['Status', r.status],
+        ['CPU', pct(m.cpu)],
+        ['GPU', pct(m.gpu)],
+        ['RAM', pct(m.ram)],
+        ['Disk', pct(m.disk)],
+        ['Temperature', m.temperature != null ? `${m.temperature} °C` : '–'],
+        ['Network in / out', m.net_in != null ? `${fmt(m.net_in)} / ${fmt(m.net_out)} Mbit/s` : '–'],
+        ['Uptime', r.uptime_seconds != null ? `${(r.uptime_seconds / 86400).toFixed(1)} days` : '–'],
+        ['Last seen', when(r.last_seen)],
+        ['Alerts', Array.isArray(r.alerts) && r.alerts.length ? r.alerts.map(String).join('; ') : 'none'],
+      ];
+    }
+    case 'agent':
+      return [
+        ['Status', r.status],
+        ['Kind', r.kind ?? '–'],
+        ['Model', r.model ?? '–'],
+        ['LLM calls 24h', fmt(r.usage?.llm_calls_24h)],
+        ['Tokens 24h', fmt(r.usage?.tokens_24h)],
+        ['Messages 24h', fmt(r.usage?.messages_24h)],
+        ['Avg response', r.usage?.avg_response_time_ms != null ? `${Math.round(r.usage.avg_response_time_ms)} ms` : '–'],
+        ['Last active', when(r.last_active)],
+      ];
+  }
+}
+
+/** Relations from the server: tolerate `{label: [ids]}`, `[{type,id}]` or `[ids]`. */
+function serverRelations(rel: unknown): { label: string; ids: string[] }[] {
+  if (!rel) return [];
+  if (Array.isArray(rel)) {
+    const groups = new Map<string, string[]>();
+    for (const x of rel) {
+      const id = typeof x === 'string' ? x : String((x as any)?.id ?? (x as any)?.target ?? '');
+      const label = typeof x === 'string' ? 'Related' : String((x as any)?.relation ?? (x as any)?.type ?? 'Related');
+      if (!id) continue;
+      groups.set(label, [...(groups.get(label) ?? []), id]);
+    }
+    return [...groups].map(([label, ids]) => ({ label, ids }));
+  }
+  if (typeof rel === 'object') {
+    return Object.entries(rel as Record<string, unknown>)
+      .map(([label, v]) => ({ label, ids: (Array.isArray(v) ? v : v ? [v] : []).map((x) => (typeof x === 'string' ? x : String((x as any)?.id ?? ''))).filter(Boolean) }))
+      .filter((r) => r.ids.length);
+  }
+  return [];
+}
+
+interface Props {
+  entity: EntityRef | null;
+  selectedId: string;
+  snapshot: Snapshot | null;
+  client: LivingMapClient;
+  liveEvents: LivingMapEvent[];
+  live: boolean;
+  names: (id: string) => string;
+  onSelect(id: string | null): void;
+}
+
+export function Details({ entity, selectedId, snapshot, client, liveEvents, live, names, onSelect }: Props) {
+  const [detail, setDetail] = useState<EntityDetail | null>(null);
+  const [err, setErr] = useState<string | null>(null);
+  useEffect(() => {
+    let cancelled = false;
+    setDetail(null);
+    setErr(null);
+    client
+      .fetchEntity(selectedId)
+      .then((d) => !cancelled && setDetail(d))
+      .catch((e) => !cancelled && setErr(String(e.message ?? e)));
+    return () => {
+      cancelled = true;
+    };
+  }, [client, selectedId]);
+
+  const rels = entity ? relationsOf(snapshot, entity) : [];
+  const extra = serverRelations(detail?.relations).filter((r) => !rels.some((x) => x.label === r.label));
+  const own = liveEvents.filter((e) => e.entity_id === selectedId).slice(0, 10);
+  const recent = own.length ? own : (detail?.recent_events ?? []).slice(0, 10);
+  const title = entity?.name ?? (detail?.data?.name as string) ?? selectedId;
+
+  return (
+    <aside className="details" data-testid="details" aria-label="Entity details">
+      <header>
+        <div>
+          <div className="d-type">{entity?.type ?? detail?.type ?? 'entity'}</div>
+          <h2>
+            <span className={`dot st-${entity?.status ?? ''}`} /> {title}
+          </h2>
+          <div className="d-id">{selectedId}</div>
+        </div>
+        <button className="icon" onClick={() => onSelect(null)} aria-label="Close details" title="Close (Esc)">
+          ×
+        </button>
+      </header>
+      {!entity && <p className="muted">Not on the map at this time.</p>}
+      {entity && (
+        <table className="fields">
+          <tbody>
+            {fieldsOf(entity).map(([k, v]) => (
+              <tr key={k}>
+                <th>{k}</th>
+                <td>{v as React.ReactNode}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {[...rels, ...extra].map((r) => (
+        <section key={r.label}>
+          <h3>
+            {r.label} {r.ids.length > 1 && <span className="muted">{r.ids.length}</span>}
+          </h3>
+          <div className="links">
+            {r.ids.slice(0, 24).map((id) => (
+              <a key={id} href={`#sel=${encodeURIComponent(id)}`} onClick={(e) => (e.preventDefault(), onSelect(id))}>
+                {names(id)}
+              </a>
+            ))}
+            {r.ids.length > 24 && <span className="muted">+{r.ids.length - 24} more</span>}
+          </div>
+        </section>
+      ))}
+      <section>
+        <h3>Recent events</h3>
+        {recent.length === 0 && <p className="muted">{live ? 'None yet.' : 'None in this view.'}</p>}
+        <ul className="d-events">
+          {recent.map((e, i) => (
+            <li key={(e.seq ?? '') + ':' + i}>
+              <span className="ev-time">{new Date(e.timestamp).toLocaleTimeString()}</span>
+              <span className="ev-type" style={{ color: eventColor(e.event_type) }}>
+                {e.event_type}
+              </span>
+              <span className="ev-sum">{eventSummary(e)}</span>
+            </li>
+          ))}
+        </ul>
+      </section>
+      {detail?.upstream != null && (
+        <details>
+          <summary>Upstream</summary>
+          <pre>{JSON.stringify(detail.upstream, null, 2)}</pre>
+        </details>
+      )}
+      <details>
+        <summary>Raw JSON</summary>
+        <pre>{JSON.stringify(detail ?? entity?.ref ?? null, null, 2)}</pre>
+      </details>
+      {err && !entity && <p className="muted">{err}</p>}
+    </aside>
+  );
+}

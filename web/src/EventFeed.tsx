@@ -1,0 +1,94 @@
+import { useMemo, useState } from 'react';
+import type { LivingMapEvent } from '@daarion/living-map-client';
+import { eventColor, EVENT_COLORS } from './map/colors';
+
+const pct = (v: unknown) => (typeof v === 'number' ? `${Math.round(v * 100)}%` : '?');
+
+export function eventSummary(e: LivingMapEvent): string {
+  const p = (e.payload ?? {}) as Record<string, any>;
+  const t = e.event_type;
+  if (t.startsWith('node.metrics')) return `cpu ${pct(p.cpu)} · gpu ${pct(p.gpu)}${p.temperature != null ? ` · ${p.temperature}°C` : ''}`;
+  if (t.startsWith('agent.event')) return p.status ? `→ ${p.status}` : '';
+  if (t.startsWith('usage.llm')) return `${p.total_tokens ?? '?'} tokens · ${p.model ?? ''}`;
+  if (t.startsWith('usage.agent')) return `${p.trigger ?? ''} ${p.duration_ms != null ? p.duration_ms + ' ms' : ''}`;
+  if (t.startsWith('dao.event')) return p.title ?? p.final_status ?? (p.new_balance ? `treasury ${p.new_balance}` : p.vote_value ?? '');
+  if (t.startsWith('microdao.event')) return p.role ?? p.token_symbol ?? '';
+  if (t.startsWith('city.event')) return p.label ?? p.type ?? '';
+  return '';
+}
+
+const GROUPS = Object.keys(EVENT_COLORS);
+
+/** A stable key, so that the list does not rebuild its rows on every update. */
+const keys = new WeakMap<LivingMapEvent, string>();
+let nextKey = 0;
+function eventKey(e: LivingMapEvent): string {
+  if (e.seq !== undefined) return 's' + e.seq;
+  let k = keys.get(e);
+  if (!k) keys.set(e, (k = 'k' + nextKey++));
+  return k;
+}
+
+interface Props {
+  events: LivingMapEvent[];
+  rate: number;
+  onSelect(id: string): void;
+  hidden: Set<string>;
+  setHidden(s: Set<string>): void;
+}
+
+export function EventFeed({ events, rate, onSelect, hidden, setHidden }: Props) {
+  const [paused, setPaused] = useState(false);
+  const [frozen, setFrozen] = useState<LivingMapEvent[]>([]);
+  const shown = useMemo(() => (paused ? frozen : events).filter((e) => !hidden.has(e.event_type.split('.')[0])).slice(0, 80), [events, frozen, paused, hidden]);
+  const toggle = (g: string) => {
+    const s = new Set(hidden);
+    if (s.has(g)) s.delete(g);
+    else s.add(g);
+    setHidden(s);
+  };
+  return (
+    <aside className="feed" aria-label="Live events">
+      <header>
+        <h2>Live events</h2>
+        <span className="muted">{rate.toFixed(1)}/s</span>
+        <button className="small" onClick={() => (setFrozen(events), setPaused(!paused))} title="Pause the list (the map stays live)">
+          {paused ? '▶' : '❚❚'}
+        </button>
+      </header>
+      <div className="chips" role="group" aria-label="Event type filters">
+        {GROUPS.map((g) => (
+          <button key={g} className={'chip' + (hidden.has(g) ? ' off' : '')} style={{ ['--c' as any]: EVENT_COLORS[g] }} onClick={() => toggle(g)} aria-pressed={!hidden.has(g)}>
+            {g.replace('living_map', 'map')}
+          </button>
+        ))}
+      </div>
+      <ul data-testid="event-feed">
+        {shown.map((e) => (
+          <li key={eventKey(e)} className="ev">
+            <span className="ev-bar" style={{ background: eventColor(e.event_type) }} />
+            <div>
+              <div className="ev-line">
+                <span className="ev-type" style={{ color: eventColor(e.event_type) }}>
+                  {e.event_type}
+                </span>
+                <span className="ev-time">{new Date(e.timestamp).toLocaleTimeString()}</span>
+              </div>
+              <div className="ev-line">
+                {e.entity_id ? (
+                  <a href="#" onClick={(ev) => (ev.preventDefault(), onSelect(String(e.entity_id)))}>
+                    {String(e.entity_id)}
+                  </a>
+                ) : (
+                  <span />
+                )}
+                <span className="ev-sum">{eventSummary(e)}</span>
+              </div>
+            </div>
+          </li>
+        ))}
+        {shown.length === 0 && <li className="muted">Waiting for events…</li>}
+      </ul>
+    </aside>
+  );
+}

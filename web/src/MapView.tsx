@@ -1,0 +1,172 @@
+import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
+import type { LayerName, Snapshot } from '@daarion/living-map-client';
+import { layoutLayer, type Layout, type LayoutItem } from './map/layout';
+import { MapRenderer, type View } from './map/renderer';
+import { Tooltip } from './Tooltip';
+
+export interface MapHandle {
+  renderer: MapRenderer | null;
+  fit(): void;
+  centreOn(id: string): boolean;
+  pulse(id: string, color: string): void;
+  zoom(factor: number): void;
+}
+
+interface Props {
+  layer: LayerName;
+  snapshot: Snapshot | null;
+  selected: string | null;
+  initialView: View | null;
+  onSelect(id: string | null): void;
+  onViewChange(v: View): void;
+}
+
+export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, snapshot, selected, initialView, onSelect, onViewChange }, ref) {
+  const wrap = useRef<HTMLDivElement>(null);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const renderer = useRef<MapRenderer | null>(null);
+  const layouts = useRef(new Map<LayerName, Layout>());
+  const views = useRef(new Map<LayerName, View>());
+  const pendingView = useRef<View | null>(initialView);
+  const needsFit = useRef(!initialView);
+  const [hover, setHover] = useState<{ item: LayoutItem; x: number; y: number } | null>(null);
+  const cb = useRef({ onSelect, onViewChange });
+  cb.current = { onSelect, onViewChange };
+
+  useImperativeHandle(ref, () => ({
+    get renderer() {
+      return renderer.current;
+    },
+    fit: () => renderer.current?.fit(true),
+    centreOn: (id) => renderer.current?.centreOn(id) ?? false,
+    pulse: (id, color) => renderer.current?.pulse(id, color),
+    zoom: (f) => {
+      const r = renderer.current;
+      if (r) r.zoomAt(r.width / 2, r.height / 2, f);
+    },
+  }));
+
+  // renderer life cycle, size, input
+  useEffect(() => {
+    const c = canvas.current!;
+    const r = new MapRenderer(c);
+    renderer.current = r;
+    r.onViewChange = (v) => cb.current.onViewChange(v);
+    const ro = new ResizeObserver(() => {
+      const b = wrap.current!.getBoundingClientRect();
+      r.resize(b.width, b.height);
+    });
+    ro.observe(wrap.current!);
+    const b = wrap.current!.getBoundingClientRect();
+    r.resize(b.width, b.height);
+
+    let drag: { x: number; y: number; moved: boolean; id: number } | null = null;
+    const pos = (e: MouseEvent) => {
+      const rect = c.getBoundingClientRect();
+      return [e.clientX - rect.left, e.clientY - rect.top] as const;
+    };
+    const onDown = (e: PointerEvent) => {
+      if (e.button !== 0) return;
+      drag = { x: e.clientX, y: e.clientY, moved: false, id: e.pointerId };
+      c.setPointerCapture(e.pointerId);
+    };
+    const onMove = (e: PointerEvent) => {
+      if (drag) {
+        const dx = e.clientX - drag.x;
+        const dy = e.clientY - drag.y;
+        if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
+        drag.moved = true;
+        drag.x = e.clientX;
+        drag.y = e.clientY;
+        r.panBy(dx, dy);
+        c.style.cursor = 'grabbing';
+        setHover(null);
+        return;
+      }
+      const [x, y] = pos(e);
+      const it = r.hitTest(x, y);
+      const id = it?.id ?? null;
+      if (r.hover !== id) {
+        r.hover = id;
+        r.highlightGroup = it?.group ?? null;
+        r.requestDraw();
+      }
+      c.style.cursor = it ? 'pointer' : 'grab';
+      setHover(it ? { item: it, x, y } : null);
+    };
+    const onUp = (e: PointerEvent) => {
+      if (!drag) return;
+      const wasDrag = drag.moved;
+      drag = null;
+      c.releasePointerCapture(e.pointerId);
+      c.style.cursor = 'grab';
+      if (!wasDrag) {
+        const [x, y] = pos(e);
+        const it = r.hitTest(x, y);
+        cb.current.onSelect(it ? it.id : null);
+      }
+    };
+    const onWheel = (e: WheelEvent) => {
+      e.preventDefault();
+      const [x, y] = pos(e);
+      const dy = e.deltaMode === 1 ? e.deltaY * 16 : e.deltaY;
+      r.zoomAt(x, y, Math.exp(-dy * 0.0015));
+    };
+    const onLeave = () => {
+      r.hover = null;
+      r.highlightGroup = null;
+      r.requestDraw();
+      setHover(null);
+    };
+    c.addEventListener('pointerdown', onDown);
+    c.addEventListener('pointermove', onMove);
+    c.addEventListener('pointerup', onUp);
+    c.addEventListener('wheel', onWheel, { passive: false });
+    c.addEventListener('pointerleave', onLeave);
+    return () => {
+      ro.disconnect();
+      r.destroy();
+      renderer.current = null;
+      c.removeEventListener('pointerdown', onDown);
+      c.removeEventListener('pointermove', onMove);
+      c.removeEventListener('pointerup', onUp);
+      c.removeEventListener('wheel', onWheel);
+      c.removeEventListener('pointerleave', onLeave);
+    };
+  }, []);
+
+  // layer switch: remember the view of the layer we leave
+  const shownLayer = useRef<LayerName | null>(null);
+  useEffect(() => {
+    const r = renderer.current;
+    if (!r || !snapshot) return;
+    const switched = shownLayer.current !== layer;
+    if (switched && shownLayer.current) views.current.set(shownLayer.current, r.view);
+    // a stable layout: positions of the previous layout of this layer are kept
+    const l = layoutLayer(layer, snapshot, layouts.current.get(layer));
+    layouts.current.set(layer, l);
+    r.setLayout(l);
+    if (switched) {
+      shownLayer.current = layer;
+      const v = pendingView.current ?? views.current.get(layer);
+      pendingView.current = null;
+      if (v && !needsFit.current) r.setView(v);
+      else r.setView(r.fitView());
+      needsFit.current = false;
+    }
+  }, [layer, snapshot]);
+
+  useEffect(() => {
+    const r = renderer.current;
+    if (!r) return;
+    r.selected = selected;
+    r.requestDraw();
+  }, [selected]);
+
+  return (
+    <div className="map" ref={wrap}>
+      <canvas ref={canvas} data-testid="map-canvas" style={{ cursor: 'grab' }} />
+      {hover && <Tooltip item={hover.item} x={hover.x} y={hover.y} />}
+    </div>
+  );
+});

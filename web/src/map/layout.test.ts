@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import type { AgentItem, MicroDao, NodeItem, Planet, SpaceNode, Snapshot } from '@daarion/living-map-client';
+import { agentSize, assignSlots, CITY_CELL, districtSize, layoutAgents, layoutCity, layoutLayer, layoutNodes, layoutSpace, NODE_CELL, spiral, type Layout, type LayoutItem } from './layout';
+
+const md = (i: number, members = 10): MicroDao => ({ id: `microdao:m${String(i).padStart(4, '0')}`, name: `M${i}`, status: 'active', agents: 0, nodes: 0, members });
+const node = (i: number, cpu = 0.5): NodeItem => ({ id: `node:n${String(i).padStart(5, '0')}`, name: `n${i}`, microdao_id: null, status: 'online', metrics: { cpu, gpu: 0.2, ram: 0.3 }, alerts: [] });
+const agent = (i: number, g: number | null, tokens = 1000): AgentItem => ({ id: `agent:a${String(i).padStart(5, '0')}`, name: `a${i}`, microdao_id: g === null ? null : `microdao:m${String(g).padStart(4, '0')}`, status: 'online', usage: { llm_calls_24h: 1, tokens_24h: tokens, messages_24h: 0, avg_response_time_ms: 0 } });
+const snode = (i: number): SpaceNode => ({ id: `node:n${String(i).padStart(5, '0')}`, name: `n${i}`, status: 'online', cpu: 0.1, gpu: 0.1, memory: 0.1, alerts: [] });
+const planet = (i: number, orbits: string[], treasury = 1000): Planet => ({ id: `dao:p${i}`, name: `P${i}`, type: 'dao', status: 'active', orbits, treasury_value: treasury, active_proposals: 0 });
+
+const pos = (l: Layout) => new Map(l.items.map((it) => [it.id, [it.x, it.y]]));
+
+function overlaps(items: LayoutItem[]): [string, string] | null {
+  // squares for tiles, circles for the rest; O(n log n) via a sort on x
+  const s = items.slice().sort((a, b) => a.x - b.x);
+  for (let i = 0; i < s.length; i++) {
+    for (let j = i + 1; j < s.length && s[j].x - s[i].x < (s[i].size + s[j].size) / 2; j++) {
+      const a = s[i], b = s[j];
+      const round = a.kind === 'agent' || a.kind === 'snode' || a.kind === 'planet';
+      const d = (a.size + b.size) / 2;
+      if (round) {
+        if (Math.hypot(a.x - b.x, a.y - b.y) < d - 1e-6) return [a.id, b.id];
+      } else if (Math.abs(a.x - b.x) < d - 1e-6 && Math.abs(a.y - b.y) < d - 1e-6) return [a.id, b.id];
+    }
+  }
+  return null;
+}
+
+describe('spiral and slots', () => {
+  it('spiral slots are distinct cells filling rings', () => {
+    const seen = new Set<string>();
+    for (let k = 0; k < 2000; k++) {
+      const [c, r] = spiral(k);
+      const key = c + ',' + r;
+      expect(seen.has(key)).toBe(false);
+      seen.add(key);
+      const ring = Math.max(Math.abs(c), Math.abs(r));
+      expect(k).toBeLessThan((2 * ring + 1) ** 2);
+    }
+    expect(spiral(0)).toEqual([0, 0]);
+  });
+
+  it('assignSlots keeps previous slots and fills the lowest free ones', () => {
+    const a = assignSlots(['c', 'a', 'b']);
+    expect([...a]).toEqual([['a', 0], ['b', 1], ['c', 2]]);
+    const b = assignSlots(['a', 'c', 'd', '0'], a); // b removed, d and 0 added
+    expect(b.get('a')).toBe(0);
+    expect(b.get('c')).toBe(2);
+    expect(b.get('0')).toBe(1); // takes the freed slot
+    expect(b.get('d')).toBe(3);
+  });
+});
+
+describe('city layout', () => {
+  it('is deterministic and independent of input order', () => {
+    const items = Array.from({ length: 30 }, (_, i) => md(i, i * 37));
+    const a = layoutCity(items);
+    const b = layoutCity(items.slice().reverse());
+    expect(pos(a)).toEqual(pos(b));
+  });
+
+  it('sizes districts by members, inside their cell, without overlap', () => {
+    const items = Array.from({ length: 50 }, (_, i) => md(i, Math.round(10 ** (i / 10))));
+    const l = layoutCity(items);
+    expect(districtSize(10)).toBeLessThan(districtSize(1000));
+    for (const it of l.items) expect(it.size).toBeLessThanOrEqual(CITY_CELL - 10);
+    expect(overlaps(l.items)).toBeNull();
+    expect(l.byId.get('microdao:m0049')!.size).toBeGreaterThan(l.byId.get('microdao:m0001')!.size);
+  });
+
+  it('keeps positions when microDAOs are added or removed', () => {
+    const items = Array.from({ length: 20 }, (_, i) => md(i * 2));
+    const a = layoutCity(items);
+    const more = [...items, md(1), md(999), md(3)].filter((m) => m.id !== 'microdao:m0010');
+    const b = layoutCity(more, a);
+    for (const m of more) if (a.byId.has(m.id)) expect(b.byId.get(m.id)!.x).toBe(a.byId.get(m.id)!.x);
+    expect(overlaps(b.items)).toBeNull();
+  });
+});
+
+describe('nodes layout', () => {
+  it('grid tiles sized by load, never overlapping, stable on additions', () => {
+    const items = Array.from({ length: 500 }, (_, i) => node(i, (i % 11) / 10));
+    const a = layoutNodes(items);
+    expect(overlaps(a.items)).toBeNull();
+    for (const it of a.items) expect(it.size).toBeLessThan(NODE_CELL);
+    expect(a.byId.get('node:n00010')!.size).toBeGreaterThan(a.byId.get('node:n00000')!.size);
+    const b = layoutNodes([node(100000), ...items, node(5000)], a);
+    for (const n of items) expect([b.byId.get(n.id)!.x, b.byId.get(n.id)!.y]).toEqual([a.byId.get(n.id)!.x, a.byId.get(n.id)!.y]);
+  });
+});
+
+describe('agents layout', () => {
+  it('clusters agents around their microDAO, no overlap, sized by tokens', () => {
+    const items: AgentItem[] = [];
+    for (let i = 0; i < 600; i++) items.push(agent(i, i % 7 === 0 ? null : i % 5, 10 ** (i % 7)));
+    const mds = Array.from({ length: 5 }, (_, i) => md(i));
+    const l = layoutAgents(items, mds);
+    expect(overlaps(l.items)).toBeNull();
+    // every agent is inside its cluster's circle, and clusters do not overlap
+    const clusters = new Map(l.decorations.map((d) => [d.id, d]));
+    for (const it of l.items) {
+      const c = clusters.get(it.group!)!;
+      expect(Math.hypot(it.x - c.x, it.y - c.y) + it.size / 2).toBeLessThanOrEqual(c.r);
+    }
+    const ds = [...clusters.values()];
+    for (let i = 0; i < ds.length; i++) for (let j = i + 1; j < ds.length; j++) expect(Math.hypot(ds[i].x - ds[j].x, ds[i].y - ds[j].y)).toBeGreaterThan(ds[i].r + ds[j].r);
+    expect(agentSize(agent(0, 0, 1e6))).toBeGreaterThan(agentSize(agent(0, 0, 10)));
+    expect(clusters.get('microdao:m0001')!.label).toBe('M1');
+  });
+
+  it('tolerates a missing microdao_id and keeps positions when agents join', () => {
+    const items = Array.from({ length: 50 }, (_, i) => agent(i, i % 3));
+    const a = layoutAgents(items, []);
+    const b = layoutAgents([...items, agent(1000, 1), agent(1001, null)], [], a);
+    for (const x of items) expect(b.byId.get(x.id)!.x).toBe(a.byId.get(x.id)!.x);
+    expect(b.byId.get('agent:a01001')!.group).toBe('~unassigned');
+  });
+});
+
+describe('space layout', () => {
+  it('puts nodes on orbits of their planet, without overlap, stable when a node joins', () => {
+    const nodes = Array.from({ length: 120 }, (_, i) => snode(i));
+    const planets = [planet(0, nodes.slice(0, 60).map((n) => n.id)), planet(1, nodes.slice(60, 70).map((n) => n.id)), planet(2, [])];
+    const l = layoutSpace(planets, nodes);
+    expect(overlaps(l.items)).toBeNull();
+    const p0 = l.byId.get('dao:p0')!;
+    for (const n of nodes.slice(0, 60)) {
+      const it = l.byId.get(n.id)!;
+      expect(it.group).toBe('dao:p0');
+      expect(Math.hypot(it.x - p0.x, it.y - p0.y)).toBeGreaterThan(p0.size / 2);
+    }
+    // nodes on no orbit are grouped apart
+    expect(l.byId.get(nodes[100].id)!.group).toBe('~free-nodes');
+    // a node joins planet 1: nobody else moves
+    const planets2 = [planets[0], { ...planets[1], orbits: [...planets[1].orbits, nodes[100].id] }, planets[2]];
+    const m = layoutSpace(planets2, nodes, l);
+    for (const n of nodes.slice(0, 70)) expect(m.byId.get(n.id)!.x).toBe(l.byId.get(n.id)!.x);
+    expect(m.byId.get(nodes[100].id)!.group).toBe('dao:p1');
+  });
+});
+
+describe('layoutLayer', () => {
+  it('reuses positions when membership is unchanged and refreshes refs and sizes', () => {
+    const s: Snapshot = {
+      generated_at: '',
+      layers: {
+        city: { microdaos_total: 0, active_users: 0, active_agents: 0, health: 'green', items: [] },
+        space: { planets: [], nodes: [] },
+        nodes: { items: [node(1, 0), node(2, 0)], total_cpu: 0, total_gpu: 0, total_ram: 0 },
+        agents: { items: [], total_agents: 0, online_agents: 0, total_llm_calls_24h: 0 },
+      },
+      meta: {},
+    };
+    const a = layoutLayer('nodes', s);
+    const sizeBefore = a.byId.get('node:n00001')!.size;
+    const second = a.items[1];
+    const n1 = { ...s.layers.nodes.items[0], metrics: { cpu: 1, gpu: 0, ram: 0 } };
+    const s2 = { ...s, layers: { ...s.layers, nodes: { ...s.layers.nodes, items: [n1, s.layers.nodes.items[1]] } } };
+    const b = layoutLayer('nodes', s2, a);
+    expect(b.slots).toBe(a.slots);
+    expect(b.byId.get(n1.id)!.ref).toBe(n1);
+    expect(b.byId.get(n1.id)!.size).toBeGreaterThan(sizeBefore);
+    expect(b.items[1]).toBe(second);
+    expect(b.changed!.map((c) => c.item.id)).toEqual([n1.id]);
+    // the same arrays again: nothing to do
+    expect(layoutLayer('nodes', s2, b).changed).toEqual([]);
+    // a new node: a new layout, old positions kept
+    const s3 = { ...s2, layers: { ...s2.layers, nodes: { ...s2.layers.nodes, items: [...s2.layers.nodes.items, node(0)] } } };
+    const c = layoutLayer('nodes', s3, b);
+    expect(c).not.toBe(b);
+    expect(c.byId.get(n1.id)!.x).toBe(b.byId.get(n1.id)!.x);
+  });
+
+  it('lays out 10,000 entities quickly', () => {
+    const items = Array.from({ length: 10000 }, (_, i) => node(i));
+    const t = performance.now();
+    const l = layoutNodes(items);
+    expect(l.items).toHaveLength(10000);
+    expect(performance.now() - t).toBeLessThan(500);
+  });
+});

@@ -1,0 +1,416 @@
+/**
+ * Deterministic, stable layouts for the four layers.
+ *
+ * Positions come from slots on a square spiral (slot 0 at the origin, ring k holds 8k
+ * slots), so a slot's position does not depend on how many entities there are: adding an
+ * entity never moves another one. Slots are given in id order on a fresh layout and kept
+ * from the previous layout on updates (a new entity takes the lowest free slot), so the
+ * same data always gives the same picture and live changes never reshuffle it. Each slot is
+ * a fixed cell and every entity is drawn inside its cell, so nothing overlaps.
+ */
+import type { AgentItem, LayerName, MicroDao, NodeItem, Planet, Snapshot, SpaceNode } from '@daarion/living-map-client';
+
+export type ItemKind = 'district' | 'planet' | 'snode' | 'node' | 'agent';
+
+export interface LayoutItem {
+  id: string;
+  kind: ItemKind;
+  /** centre, world units */
+  x: number;
+  y: number;
+  /** drawn extent: side of a square (district, node) or diameter (planet, snode, agent) */
+  size: number;
+  /** the entity from the snapshot */
+  ref: Record<string, unknown>;
+  /** cluster / planet this item belongs to */
+  group?: string;
+}
+
+export interface Decoration {
+  kind: 'orbit' | 'cluster';
+  id: string;
+  x: number;
+  y: number;
+  r: number;
+  label?: string;
+}
+
+export interface Layout {
+  layer: LayerName;
+  items: LayoutItem[];
+  byId: Map<string, LayoutItem>;
+  decorations: Decoration[];
+  bounds: { minX: number; minY: number; maxX: number; maxY: number };
+  /** slot of each top-level id, and of each member inside a group (for stability) */
+  slots: Map<string, number>;
+  groupSlots: Map<string, Map<string, number>>;
+  /** cell size of the top-level grid */
+  cell: number;
+  /** ids of the entities in snapshot order, to detect membership changes cheaply */
+  signature: string[];
+  /** the entity arrays this layout was last refreshed from (identity check: nothing changed) */
+  sources?: readonly unknown[][];
+  /** items whose entity changed in the last refresh, with the entity they had before */
+  changed?: { item: LayoutItem; prev: Record<string, unknown> }[];
+  /** bumped on every in-place refresh */
+  version?: number;
+}
+
+/** Column/row of a slot on the square spiral: 0 → (0,0), 1 → (1,0), 2 → (1,1), ... */
+export function spiral(k: number): [number, number] {
+  if (k === 0) return [0, 0];
+  const r = Math.ceil((Math.sqrt(k + 1) - 1) / 2); // ring
+  const side = 2 * r;
+  const first = (2 * r - 1) * (2 * r - 1); // first slot index of ring r
+  const t = k - first; // 0 .. 8r-1
+  if (t < side) return [r, -r + 1 + t];
+  if (t < 2 * side) return [r - 1 - (t - side), r];
+  if (t < 3 * side) return [-r, r - 1 - (t - 2 * side)];
+  return [-r + 1 + (t - 3 * side), -r];
+}
+
+/** Keep previous slots; new ids (in id order) take the lowest free slots. */
+export function assignSlots(ids: readonly string[], prev?: Map<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  const used = new Set<number>();
+  const fresh: string[] = [];
+  for (const id of ids) {
+    const s = prev?.get(id);
+    if (s !== undefined && !used.has(s)) {
+      out.set(id, s);
+      used.add(s);
+    } else fresh.push(id);
+  }
+  fresh.sort();
+  let next = 0;
+  for (const id of fresh) {
+    while (used.has(next)) next++;
+    out.set(id, next);
+    used.add(next);
+  }
+  return out;
+}
+
+const num = (v: unknown, d = 0) => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' && v !== '' && Number.isFinite(+v) ? +v : d);
+const clamp = (v: number, a: number, b: number) => Math.max(a, Math.min(b, v));
+/** Cell sizes grow in powers of two so that a layout rescales rarely. */
+const tier = (v: number, min: number) => Math.max(min, Math.pow(2, Math.ceil(Math.log2(Math.max(1, v)))));
+
+export const CITY_CELL = 200;
+export const NODE_CELL = 100;
+export const AGENT_SPACING = 18;
+
+export function districtSize(members: number): number {
+  return Math.round(56 + 124 * clamp(Math.log10(1 + Math.max(0, members)) / 4, 0, 1)); // 56..180 < cell
+}
+export function nodeTileSize(n: NodeItem): number {
+  const m = n.metrics ?? ({} as NodeItem['metrics']);
+  const load = Math.max(num(m.cpu), num(m.gpu));
+  return Math.round(64 + 24 * clamp(load, 0, 1)); // 64..88 < cell
+}
+export function agentSize(a: AgentItem): number {
+  const tokens = num(a.usage?.tokens_24h);
+  return Math.round(clamp(6 + 1.6 * Math.log10(1 + tokens), 6, 15)); // < spacing
+}
+export function planetSize(p: Planet): number {
+  return Math.round(44 + 36 * clamp(Math.log10(1 + num(p.treasury_value)) / 8, 0, 1));
+}
+
+/** Sunflower (Vogel) position of slot k with spacing c: even density, any count. */
+export function sunflower(k: number, c: number): [number, number] {
+  const r = c * Math.sqrt(k + 0.5);
+  const a = k * 2.399963229728653;
+  return [r * Math.cos(a), r * Math.sin(a)];
+}
+
+function boundsOf(items: LayoutItem[], decos: Decoration[]): Layout['bounds'] {
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const it of items) {
+    const h = it.size / 2;
+    if (it.x - h < minX) minX = it.x - h;
+    if (it.y - h < minY) minY = it.y - h;
+    if (it.x + h > maxX) maxX = it.x + h;
+    if (it.y + h > maxY) maxY = it.y + h;
+  }
+  for (const d of decos) {
+    if (d.x - d.r < minX) minX = d.x - d.r;
+    if (d.y - d.r < minY) minY = d.y - d.r;
+    if (d.x + d.r > maxX) maxX = d.x + d.r;
+    if (d.y + d.r > maxY) maxY = d.y + d.r;
+  }
+  if (!Number.isFinite(minX)) return { minX: -100, minY: -100, maxX: 100, maxY: 100 };
+  return { minX, minY, maxX, maxY };
+}
+
+function finish(layer: LayerName, items: LayoutItem[], decorations: Decoration[], slots: Map<string, number>, groupSlots: Map<string, Map<string, number>>, cell: number, signature: string[]): Layout {
+  const byId = new Map<string, LayoutItem>();
+  for (const it of items) if (!byId.has(it.id)) byId.set(it.id, it);
+  return { layer, items, byId, decorations, bounds: boundsOf(items, decorations), slots, groupSlots, cell, signature };
+}
+
+// ---- city ---------------------------------------------------------------------------------
+
+export function layoutCity(items: MicroDao[], prev?: Layout): Layout {
+  const ids = items.map((m) => m.id);
+  const slots = assignSlots(ids, prev?.slots);
+  const out: LayoutItem[] = items.map((m) => {
+    const [c, r] = spiral(slots.get(m.id)!);
+    return { id: m.id, kind: 'district', x: c * CITY_CELL, y: r * CITY_CELL, size: districtSize(num(m.members)), ref: m as never };
+  });
+  return finish('city', out, [], slots, new Map(), CITY_CELL, ids);
+}
+
+// ---- nodes --------------------------------------------------------------------------------
+
+export function layoutNodes(items: NodeItem[], prev?: Layout): Layout {
+  const ids = items.map((n) => n.id);
+  const slots = assignSlots(ids, prev?.slots);
+  const out: LayoutItem[] = items.map((n) => {
+    const [c, r] = spiral(slots.get(n.id)!);
+    return { id: n.id, kind: 'node', x: c * NODE_CELL, y: r * NODE_CELL, size: nodeTileSize(n), ref: n as never };
+  });
+  return finish('nodes', out, [], slots, new Map(), NODE_CELL, ids);
+}
+
+// ---- agents -------------------------------------------------------------------------------
+
+export const NO_MICRODAO = '~unassigned';
+
+export function clusterRadius(count: number): number {
+  return AGENT_SPACING * Math.sqrt(Math.max(1, count) + 0.5) + AGENT_SPACING;
+}
+
+export function layoutAgents(items: AgentItem[], microdaos: MicroDao[], prev?: Layout): Layout {
+  const groups = new Map<string, AgentItem[]>();
+  for (const a of items) {
+    const g = a.microdao_id ? String(a.microdao_id) : NO_MICRODAO;
+    let arr = groups.get(g);
+    if (!arr) groups.set(g, (arr = []));
+    arr.push(a);
+  }
+  const keys = [...groups.keys()];
+  const slots = assignSlots(keys, prev?.slots);
+  let maxCount = 1;
+  for (const arr of groups.values()) maxCount = Math.max(maxCount, arr.length);
+  const cell = tier(2 * clusterRadius(maxCount) + 80, 256);
+  const names = new Map(microdaos.map((m) => [m.id, m.name]));
+  const groupSlots = new Map<string, Map<string, number>>();
+  const out: LayoutItem[] = [];
+  const decos: Decoration[] = [];
+  for (const [g, arr] of groups) {
+    const [c, r] = spiral(slots.get(g)!);
+    const cx = c * cell;
+    const cy = r * cell;
+    const inner = assignSlots(arr.map((a) => a.id), prev?.groupSlots.get(g));
+    groupSlots.set(g, inner);
+    let maxSlot = 0;
+    for (const a of arr) {
+      const k = inner.get(a.id)!;
+      if (k > maxSlot) maxSlot = k;
+      const [dx, dy] = sunflower(k, AGENT_SPACING);
+      out.push({ id: a.id, kind: 'agent', x: cx + dx, y: cy + dy, size: agentSize(a), ref: a as never, group: g });
+    }
+    const label = g === NO_MICRODAO ? 'no microDAO' : names.get(g) ?? g.replace(/^microdao:/, '');
+    decos.push({ kind: 'cluster', id: g, x: cx, y: cy, r: clusterRadius(maxSlot + 1), label });
+  }
+  return finish('agents', out, decos, slots, groupSlots, cell, items.map((a) => a.id + '@' + (a.microdao_id ?? '')));
+}
+
+// ---- space --------------------------------------------------------------------------------
+
+export const ORBIT_GAP = 30;
+export const ORBIT_SLOT = 28;
+export const FREE_NODES = '~free-nodes';
+
+/** Radius of orbit ring j around a planet of diameter d, and how many nodes it holds. */
+export function ring(j: number, planetDiameter: number): { radius: number; capacity: number } {
+  const radius = planetDiameter / 2 + ORBIT_GAP + j * ORBIT_SLOT;
+  return { radius, capacity: Math.max(6, Math.floor((2 * Math.PI * radius) / ORBIT_SLOT)) };
+}
+
+function orbitPosition(slot: number, d: number): { x: number; y: number; ring: number; radius: number } {
+  let j = 0;
+  let s = slot;
+  for (;;) {
+    const { radius, capacity } = ring(j, d);
+    if (s < capacity) {
+      const a = (s / capacity) * Math.PI * 2 + j * 0.37 - Math.PI / 2;
+      return { x: Math.cos(a) * radius, y: Math.sin(a) * radius, ring: j, radius };
+    }
+    s -= capacity;
+    j++;
+  }
+}
+
+export function systemRadius(count: number, d: number): number {
+  if (count === 0) return d / 2 + 20;
+  return orbitPosition(count - 1, d).radius + ORBIT_SLOT / 2 + 8;
+}
+
+export function layoutSpace(planets: Planet[], nodes: SpaceNode[], prev?: Layout): Layout {
+  const nodeById = new Map(nodes.map((n) => [n.id, n]));
+  const placed = new Set<string>();
+  const systems: { id: string; planet?: Planet; members: SpaceNode[] }[] = [];
+  for (const p of planets) {
+    const members: SpaceNode[] = [];
+    for (const nid of p.orbits ?? []) {
+      const n = nodeById.get(nid);
+      if (n && !placed.has(nid)) {
+        placed.add(nid);
+        members.push(n);
+      }
+    }
+    systems.push({ id: p.id, planet: p, members });
+  }
+  const free = nodes.filter((n) => !placed.has(n.id));
+  if (free.length) systems.push({ id: FREE_NODES, members: free });
+
+  const keys = systems.map((s) => s.id);
+  const slots = assignSlots(keys, prev?.slots);
+  let maxR = 60;
+  for (const s of systems) {
+    const d = s.planet ? 80 : 24; // size the cell for the largest planet
+    maxR = Math.max(maxR, systemRadius(s.members.length, d));
+  }
+  const cell = tier(2 * maxR + 60, 320);
+  const out: LayoutItem[] = [];
+  const decos: Decoration[] = [];
+  const groupSlots = new Map<string, Map<string, number>>();
+  for (const s of systems) {
+    const [c, r] = spiral(slots.get(s.id)!);
+    const cx = c * cell;
+    const cy = r * cell;
+    const d = s.planet ? 80 : 24; // orbits are spaced for the largest planet, so they never move
+    if (s.planet) out.push({ id: s.id, kind: 'planet', x: cx, y: cy, size: planetSize(s.planet), ref: s.planet as never });
+    const inner = assignSlots(s.members.map((n) => n.id), prev?.groupSlots.get(s.id));
+    groupSlots.set(s.id, inner);
+    let rings = 0;
+    for (const n of s.members) {
+      const pos = orbitPosition(inner.get(n.id)!, d);
+      rings = Math.max(rings, pos.ring + 1);
+      out.push({ id: n.id, kind: 'snode', x: cx + pos.x, y: cy + pos.y, size: 16, ref: n as never, group: s.id });
+    }
+    for (let j = 0; j < rings; j++) decos.push({ kind: 'orbit', id: s.id, x: cx, y: cy, r: ring(j, d).radius });
+    if (!s.planet) decos.push({ kind: 'cluster', id: s.id, x: cx, y: cy, r: systemRadius(s.members.length, d), label: 'nodes without a DAO' });
+  }
+  const sig = planets.map((p) => p.id + '[' + (p.orbits ?? []).join(',') + ']').concat(nodes.map((n) => n.id));
+  return finish('space', out, decos, slots, groupSlots, cell, sig);
+}
+
+// ---- all layers ---------------------------------------------------------------------------
+
+/** The arrays a layer draws from. */
+function sourcesOf(layer: LayerName, s: Snapshot): unknown[][] {
+  const L = s.layers;
+  switch (layer) {
+    case 'city':
+      return [L.city?.items ?? []];
+    case 'nodes':
+      return [L.nodes?.items ?? []];
+    case 'agents':
+      return [L.agents?.items ?? [], L.city?.items ?? []];
+    case 'space':
+      return [L.space?.planets ?? [], L.space?.nodes ?? []];
+  }
+}
+
+/** Same membership as the layout's signature, checked without allocating. */
+function sameMembers(layer: LayerName, s: Snapshot, sig: string[]): boolean {
+  const L = s.layers;
+  let i = 0;
+  const eq = (v: string) => sig[i++] === v;
+  switch (layer) {
+    case 'city': {
+      const a = L.city?.items ?? [];
+      if (a.length !== sig.length) return false;
+      for (const e of a) if (!eq(e.id)) return false;
+      return true;
+    }
+    case 'nodes': {
+      const a = L.nodes?.items ?? [];
+      if (a.length !== sig.length) return false;
+      for (const e of a) if (!eq(e.id)) return false;
+      return true;
+    }
+    case 'agents': {
+      const a = L.agents?.items ?? [];
+      if (a.length !== sig.length) return false;
+      for (const e of a) if (!eq(e.id + '@' + (e.microdao_id ?? ''))) return false;
+      return true;
+    }
+    case 'space': {
+      const p = L.space?.planets ?? [];
+      const n = L.space?.nodes ?? [];
+      if (p.length + n.length !== sig.length) return false;
+      for (const e of p) if (!eq(e.id + '[' + (e.orbits ?? []).join(',') + ']')) return false;
+      for (const e of n) if (!eq(e.id)) return false;
+      return true;
+    }
+  }
+}
+
+function resize(it: LayoutItem): number {
+  switch (it.kind) {
+    case 'district':
+      return districtSize(num((it.ref as MicroDao).members));
+    case 'node':
+      return nodeTileSize(it.ref as never);
+    case 'agent':
+      return agentSize(it.ref as never);
+    case 'planet':
+      return planetSize(it.ref as never);
+    default:
+      return it.size;
+  }
+}
+
+/**
+ * Layout of a layer for a snapshot. When the layer's membership is unchanged since `prev`,
+ * `prev` itself is refreshed in place (entity references and sizes; `changed` lists what
+ * moved) and returned, so a stream of metric events costs one pass and no allocation per
+ * entity. When the layer's arrays are the very same objects, nothing is done at all.
+ */
+export function layoutLayer(layer: LayerName, s: Snapshot, prev?: Layout): Layout {
+  const usable = prev && prev.layer === layer ? prev : undefined;
+  const sources = sourcesOf(layer, s);
+  if (usable) {
+    if (usable.sources && usable.sources.length === sources.length && usable.sources.every((a, i) => a === sources[i])) {
+      usable.changed = [];
+      return usable;
+    }
+    if (sameMembers(layer, s, usable.signature)) {
+      const changed: Layout['changed'] = [];
+      const byId = usable.byId;
+      const refresh = (e: Record<string, unknown>) => {
+        const it = byId.get(String(e.id));
+        if (!it || it.ref === e) return;
+        changed.push({ item: it, prev: it.ref });
+        it.ref = e;
+        it.size = resize(it);
+      };
+      for (const src of sources.slice(0, layer === 'agents' ? 1 : sources.length)) for (const e of src) refresh(e as Record<string, unknown>);
+      usable.changed = changed;
+      usable.sources = sources;
+      usable.version = (usable.version ?? 0) + 1;
+      return usable;
+    }
+  }
+  const L = s.layers;
+  let out: Layout;
+  switch (layer) {
+    case 'city':
+      out = layoutCity(L.city?.items ?? [], usable);
+      break;
+    case 'nodes':
+      out = layoutNodes(L.nodes?.items ?? [], usable);
+      break;
+    case 'agents':
+      out = layoutAgents(L.agents?.items ?? [], L.city?.items ?? [], usable);
+      break;
+    case 'space':
+      out = layoutSpace(L.space?.planets ?? [], L.space?.nodes ?? [], usable);
+      break;
+  }
+  out.sources = sources;
+  return out;
+}

@@ -1,0 +1,626 @@
+/**
+ * Canvas 2D renderer of one layout. Draws only when something changed (requestAnimationFrame
+ * on demand), culls what is off screen, batches shapes of one colour into one Path2D fill,
+ * and drops detail (labels, bars, outlines) when entities are small on screen.
+ */
+import type { Layout, LayoutItem } from './layout';
+import * as C from './colors';
+
+export interface View {
+  /** world point at the centre of the canvas */
+  x: number;
+  y: number;
+  /** screen pixels per world unit */
+  zoom: number;
+}
+
+interface Transition {
+  from: Record<string, unknown>;
+  start: number;
+}
+interface Pulse {
+  start: number;
+  color: string;
+}
+
+const PULSE_MS = 1400;
+const MAX_PULSES = 80;
+const TRANSITION_MS = 700;
+const MIN_ZOOM = 0.002;
+const MAX_ZOOM = 40;
+
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+const metric = (ref: Record<string, unknown>, k: 'cpu' | 'gpu' | 'ram') => {
+  const m = ref.metrics as Record<string, unknown> | undefined;
+  if (m) return num(m[k]);
+  return num(ref[k === 'ram' ? 'memory' : k]);
+};
+const easeOut = (t: number) => 1 - Math.pow(1 - t, 3);
+
+export class MapRenderer {
+  readonly canvas: HTMLCanvasElement;
+  private ctx: CanvasRenderingContext2D;
+  layout: Layout | null = null;
+  view: View = { x: 0, y: 0, zoom: 1 };
+  selected: string | null = null;
+  hover: string | null = null;
+  highlightGroup: string | null = null;
+  private dpr = 1;
+  private w = 0;
+  private h = 0;
+  private raf = 0;
+  private pulses = new Map<string, Pulse>();
+  private transitions = new Map<string, Transition>();
+  private flight: { from: View; to: View; start: number; ms: number } | null = null;
+  /** frames drawn, time of the last draw, for the status bar and the benchmark */
+  stats = { frames: 0, lastDrawMs: 0, drawnItems: 0, firstDrawAt: 0 };
+  onViewChange: ((v: View) => void) | null = null;
+  onFirstDraw: (() => void) | null = null;
+
+  constructor(canvas: HTMLCanvasElement) {
+    this.canvas = canvas;
+    const ctx = canvas.getContext('2d', { alpha: false });
+    if (!ctx) throw new Error('canvas 2d not available');
+    this.ctx = ctx;
+  }
+
+  resize(width: number, height: number): void {
+    this.dpr = Math.min(2, window.devicePixelRatio || 1);
+    this.w = Math.max(1, Math.floor(width));
+    this.h = Math.max(1, Math.floor(height));
+    this.canvas.width = Math.floor(this.w * this.dpr);
+    this.canvas.height = Math.floor(this.h * this.dpr);
+    this.canvas.style.width = this.w + 'px';
+    this.canvas.style.height = this.h + 'px';
+    this.requestDraw();
+  }
+  get width() {
+    return this.w;
+  }
+  get height() {
+    return this.h;
+  }
+
+  setLayout(layout: Layout | null): void {
+    const old = this.layout;
+    const now = performance.now();
+    const track = (id: string, prevRef: Record<string, unknown>) => {
+      const tr = this.transitions.get(id);
+      this.transitions.set(id, { from: tr ? this.blend(tr, prevRef, now) : prevRef, start: now });
+    };
+    if (old && layout && old === layout) {
+      // refreshed in place: the layout says what changed
+      for (const c of layout.changed ?? []) if (c.item.kind === 'node' || c.item.kind === 'snode') track(c.item.id, c.prev);
+      if (!layout.changed?.length) return;
+    } else if (old && layout && old.layer === layout.layer) {
+      for (const it of layout.items) {
+        if (it.kind !== 'node' && it.kind !== 'snode') continue;
+        const prev = old.byId.get(it.id);
+        if (prev && prev.ref !== it.ref) track(it.id, prev.ref);
+      }
+    } else {
+      this.transitions.clear();
+      this.pulses.clear();
+    }
+    this.layout = layout;
+    this.requestDraw();
+  }
+
+  /** a frozen copy of the interpolated metrics, so a transition can start mid-way */
+  private blend(tr: Transition, to: Record<string, unknown>, now: number): Record<string, unknown> {
+    const t = easeOut(Math.min(1, (now - tr.start) / TRANSITION_MS));
+    const f = (k: 'cpu' | 'gpu' | 'ram') => metric(tr.from, k) + (metric(to, k) - metric(tr.from, k)) * t;
+    return { metrics: { cpu: f('cpu'), gpu: f('gpu'), ram: f('ram') }, status: to.status };
+  }
+
+  pulse(id: string, color: string): void {
+    if (!this.layout?.byId.has(id)) return;
+    this.pulses.delete(id); // re-insert: the map keeps insertion order, oldest first
+    this.pulses.set(id, { start: performance.now(), color });
+    // a wall of rings helps nobody and costs raster time: keep the most recent ones
+    if (this.pulses.size > MAX_PULSES) {
+      for (const k of this.pulses.keys()) {
+        this.pulses.delete(k);
+        if (this.pulses.size <= MAX_PULSES) break;
+      }
+    }
+    this.requestDraw();
+  }
+
+  setView(v: View, notify = true): void {
+    this.view = { x: v.x, y: v.y, zoom: Math.max(MIN_ZOOM, Math.min(MAX_ZOOM, v.zoom)) };
+    this.flight = null;
+    if (notify) this.onViewChange?.(this.view);
+    this.requestDraw();
+  }
+
+  /** View that shows the whole layout. */
+  fitView(): View {
+    const b = this.layout?.bounds ?? { minX: -100, minY: -100, maxX: 100, maxY: 100 };
+    // keep clear of the overlays: legend bottom-left, zoom buttons bottom-right
+    const padX = 56;
+    const padTop = 44;
+    const padBottom = 120;
+    const bw = Math.max(1, b.maxX - b.minX);
+    const bh = Math.max(1, b.maxY - b.minY);
+    const zoom = Math.max(MIN_ZOOM, Math.min((this.w - padX * 2) / bw, (this.h - padTop - padBottom) / bh, 4));
+    const screenCy = padTop + (this.h - padTop - padBottom) / 2;
+    return { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2 + (this.h / 2 - screenCy) / zoom, zoom };
+  }
+
+  fit(animate = true): void {
+    const v = this.fitView();
+    if (animate) this.flyTo(v);
+    else this.setView(v);
+  }
+
+  flyTo(to: View, ms = 450): void {
+    this.flight = { from: { ...this.view }, to, start: performance.now(), ms };
+    this.requestDraw();
+  }
+
+  /** Centre an entity, zooming in so it is comfortably large. */
+  centreOn(id: string): boolean {
+    const it = this.layout?.byId.get(id);
+    if (!it) return false;
+    const zoom = Math.max(this.view.zoom, Math.min(MAX_ZOOM, 140 / Math.max(8, it.size)));
+    this.flyTo({ x: it.x, y: it.y, zoom });
+    return true;
+  }
+
+  screenToWorld(px: number, py: number): [number, number] {
+    return [(px - this.w / 2) / this.view.zoom + this.view.x, (py - this.h / 2) / this.view.zoom + this.view.y];
+  }
+  worldToScreen(x: number, y: number): [number, number] {
+    return [(x - this.view.x) * this.view.zoom + this.w / 2, (y - this.view.y) * this.view.zoom + this.h / 2];
+  }
+
+  zoomAt(px: number, py: number, factor: number): void {
+    const [wx, wy] = this.screenToWorld(px, py);
+    const zoom = Math.max(MIN_ZOOM, Math.min(MAX_ZOOM, this.view.zoom * factor));
+    // keep the world point under the cursor fixed
+    this.setView({ x: wx - (px - this.w / 2) / zoom, y: wy - (py - this.h / 2) / zoom, zoom });
+  }
+
+  panBy(dx: number, dy: number): void {
+    this.setView({ x: this.view.x - dx / this.view.zoom, y: this.view.y - dy / this.view.zoom, zoom: this.view.zoom });
+  }
+
+  hitTest(px: number, py: number): LayoutItem | null {
+    const L = this.layout;
+    if (!L) return null;
+    const [wx, wy] = this.screenToWorld(px, py);
+    const minR = 6 / this.view.zoom;
+    let best: LayoutItem | null = null;
+    let bestD = Infinity;
+    for (let i = L.items.length - 1; i >= 0; i--) {
+      const it = L.items[i];
+      const h = Math.max(it.size / 2, minR);
+      const dx = wx - it.x;
+      const dy = wy - it.y;
+      if (dx < -h || dx > h || dy < -h || dy > h) continue;
+      const round = it.kind === 'agent' || it.kind === 'planet' || it.kind === 'snode';
+      const d = dx * dx + dy * dy;
+      if (round && d > h * h) continue;
+      if (d < bestD) {
+        best = it;
+        bestD = d;
+      }
+    }
+    return best;
+  }
+
+  requestDraw(): void {
+    if (this.raf) return;
+    this.raf = requestAnimationFrame(() => {
+      this.raf = 0;
+      this.draw();
+    });
+  }
+
+  destroy(): void {
+    if (this.raf) cancelAnimationFrame(this.raf);
+    this.raf = 0;
+  }
+
+  // ---- drawing ------------------------------------------------------------------------------
+
+  draw(): void {
+    const t0 = performance.now();
+    let animating = false;
+    if (this.flight) {
+      const f = this.flight;
+      const t = Math.min(1, (t0 - f.start) / f.ms);
+      const e = easeOut(t);
+      // interpolate zoom geometrically for a natural fly
+      const zoom = f.from.zoom * Math.pow(f.to.zoom / f.from.zoom, e);
+      this.view = { x: f.from.x + (f.to.x - f.from.x) * e, y: f.from.y + (f.to.y - f.from.y) * e, zoom };
+      if (t >= 1) {
+        this.flight = null;
+        this.onViewChange?.(this.view);
+      } else animating = true;
+    }
+    const ctx = this.ctx;
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.fillStyle = C.BG;
+    ctx.fillRect(0, 0, this.w, this.h);
+    const L = this.layout;
+    if (L) {
+      this.drawGrid(L);
+      this.drawDecorations(L);
+      animating = this.drawItems(L, t0) || animating;
+    }
+    this.stats.frames++;
+    this.stats.lastDrawMs = performance.now() - t0;
+    if (L && L.items.length && !this.stats.firstDrawAt) {
+      this.stats.firstDrawAt = performance.now();
+      this.onFirstDraw?.();
+    }
+    if (animating) this.requestDraw();
+  }
+
+  private drawGrid(L: Layout): void {
+    const ctx = this.ctx;
+    const step = L.cell * this.view.zoom;
+    if (step < 14) return;
+    const [x0, y0] = this.screenToWorld(0, 0);
+    const start = (v: number) => (Math.floor(v / L.cell + 0.5) - 0.5) * L.cell;
+    ctx.beginPath();
+    for (let x = start(x0); ; x += L.cell) {
+      const [sx] = this.worldToScreen(x, 0);
+      if (sx > this.w) break;
+      ctx.moveTo(Math.round(sx) + 0.5, 0);
+      ctx.lineTo(Math.round(sx) + 0.5, this.h);
+    }
+    for (let y = start(y0); ; y += L.cell) {
+      const [, sy] = this.worldToScreen(0, y);
+      if (sy > this.h) break;
+      ctx.moveTo(0, Math.round(sy) + 0.5);
+      ctx.lineTo(this.w, Math.round(sy) + 0.5);
+    }
+    ctx.strokeStyle = C.GRID;
+    ctx.lineWidth = 1;
+    ctx.stroke();
+  }
+
+  private visible(x: number, y: number, r: number): boolean {
+    const [sx, sy] = this.worldToScreen(x, y);
+    const sr = r * this.view.zoom;
+    return sx + sr >= 0 && sy + sr >= 0 && sx - sr <= this.w && sy - sr <= this.h;
+  }
+
+  private drawDecorations(L: Layout): void {
+    const ctx = this.ctx;
+    const z = this.view.zoom;
+    const orbits = new Path2D();
+    let nOrbits = 0;
+    for (const d of L.decorations) {
+      if (!this.visible(d.x, d.y, d.r)) continue;
+      const [sx, sy] = this.worldToScreen(d.x, d.y);
+      const sr = d.r * z;
+      if (sr < 3) continue;
+      if (d.kind === 'orbit') {
+        orbits.moveTo(sx + sr, sy);
+        orbits.arc(sx, sy, sr, 0, Math.PI * 2);
+        nOrbits++;
+      } else {
+        const hl = this.highlightGroup === d.id;
+        ctx.beginPath();
+        ctx.arc(sx, sy, sr, 0, Math.PI * 2);
+        ctx.fillStyle = hl ? 'rgba(34,211,238,0.09)' : 'rgba(100,140,220,0.045)';
+        ctx.fill();
+        ctx.strokeStyle = hl ? 'rgba(34,211,238,0.6)' : 'rgba(120,160,230,0.18)';
+        ctx.lineWidth = 1;
+        ctx.stroke();
+        if (d.label && sr > 18) {
+          const fs = Math.max(12, Math.min(22, sr / 6));
+          ctx.font = `600 ${fs}px Inter, system-ui, sans-serif`;
+          ctx.textAlign = 'center';
+          ctx.textBaseline = 'bottom';
+          ctx.fillStyle = hl ? C.ACCENT : C.TEXT_DIM;
+          ctx.fillText(d.label, sx, sy - sr - 6);
+        }
+      }
+    }
+    if (nOrbits) {
+      ctx.strokeStyle = 'rgba(148,163,184,0.16)';
+      ctx.lineWidth = 1;
+      ctx.stroke(orbits);
+    }
+  }
+
+  /** fill colour of an item (with transitions for node load) */
+  private fillOf(it: LayoutItem, now: number): string {
+    switch (it.kind) {
+      case 'district':
+        return C.statusColor(it.ref.status);
+      case 'agent':
+        return C.statusColor(it.ref.status);
+      case 'planet':
+        return (C.PLANET[String(it.ref.type)] ?? C.PLANET.other)[0];
+      case 'node':
+      case 'snode': {
+        if (it.ref.status === 'offline') return C.STATUS.offline;
+        return C.loadColor(this.load(it, now));
+      }
+    }
+  }
+
+  private load(it: LayoutItem, now: number): number {
+    return Math.max(this.metricAt(it, 'cpu', now), this.metricAt(it, 'gpu', now));
+  }
+
+  private metricAt(it: LayoutItem, k: 'cpu' | 'gpu' | 'ram', now: number): number {
+    const cur = metric(it.ref, k);
+    const tr = this.transitions.get(it.id);
+    if (!tr) return cur;
+    const t = (now - tr.start) / TRANSITION_MS;
+    if (t >= 1) {
+      this.transitions.delete(it.id);
+      return cur;
+    }
+    const from = metric(tr.from, k);
+    return from + (cur - from) * easeOut(t);
+  }
+
+  private drawItems(L: Layout, now: number): boolean {
+    const ctx = this.ctx;
+    const z = this.view.zoom;
+    const fills = new Map<string, Path2D>();
+    const path = (color: string) => {
+      let p = fills.get(color);
+      if (!p) fills.set(color, (p = new Path2D()));
+      return p;
+    };
+    const detailed: LayoutItem[] = [];
+    // tiny items: integer pixel rects per colour, drawn with fillRect (no path, no anti-aliasing)
+    const dots = new Map<string, number[]>();
+    let drawn = 0;
+    // world-space viewport for cheap culling
+    const [vx0, vy0] = this.screenToWorld(0, 0);
+    const [vx1, vy1] = this.screenToWorld(this.w, this.h);
+    for (const it of L.items) {
+      const h = it.size / 2;
+      if (it.x + h < vx0 || it.x - h > vx1 || it.y + h < vy0 || it.y - h > vy1) continue;
+      drawn++;
+      const sx = (it.x - this.view.x) * z + this.w / 2;
+      const sy = (it.y - this.view.y) * z + this.h / 2;
+      const ss = it.size * z;
+      const color = this.fillOf(it, now);
+      const square = it.kind === 'node' || it.kind === 'district';
+      if (ss < 5 || (square && ss < 12 && it.id !== this.selected && it.id !== this.hover)) {
+        // level of detail: a pixel-aligned square (fillRect rasters far faster than a path)
+        let d = dots.get(color);
+        if (!d) dots.set(color, (d = []));
+        const w = Math.max(2, Math.round(ss));
+        d.push(Math.round(sx - w / 2), Math.round(sy - w / 2), w);
+        continue;
+      }
+      const p = path(it.kind === 'district' ? color + '|d' : color);
+      if (it.kind === 'district' || it.kind === 'node') {
+        const r = Math.min(ss * 0.12, 10);
+        if (ss > 10 && p.roundRect) p.roundRect(sx - ss / 2, sy - ss / 2, ss, ss, r);
+        else p.rect(sx - ss / 2, sy - ss / 2, ss, ss);
+      } else {
+        p.moveTo(sx + ss / 2, sy);
+        p.arc(sx, sy, ss / 2, 0, Math.PI * 2);
+      }
+      if (ss >= 18 || it.id === this.selected || it.id === this.hover) detailed.push(it);
+    }
+    this.stats.drawnItems = drawn;
+    for (const [color, d] of dots) {
+      ctx.fillStyle = color;
+      for (let i = 0; i < d.length; i += 3) ctx.fillRect(d[i], d[i + 1], d[i + 2], d[i + 2]);
+    }
+    for (const [key, p] of fills) {
+      if (key.endsWith('|d')) {
+        // districts: translucent body with a bright outline
+        const c = key.slice(0, -2);
+        ctx.globalAlpha = 0.2;
+        ctx.fillStyle = c;
+        ctx.fill(p);
+        ctx.globalAlpha = 0.85;
+        ctx.strokeStyle = c;
+        ctx.lineWidth = 1.5;
+        ctx.stroke(p);
+        ctx.globalAlpha = 1;
+      } else {
+        ctx.fillStyle = key;
+        ctx.fill(p);
+      }
+    }
+    // detail pass: only entities large enough on screen (few of them when zoomed in)
+    if (detailed.length <= 3000) for (const it of detailed) this.drawDetail(it, now);
+    return this.drawPulses(L, now) || this.transitions.size > 0;
+  }
+
+  private drawDetail(it: LayoutItem, now: number): void {
+    const ctx = this.ctx;
+    const z = this.view.zoom;
+    const [sx, sy] = this.worldToScreen(it.x, it.y);
+    const ss = it.size * z;
+    const ref = it.ref;
+    const name = String(ref.name ?? it.id);
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    if (it.kind === 'planet') {
+      const [light, dark] = C.PLANET[String(ref.type)] ?? C.PLANET.other;
+      const g = ctx.createRadialGradient(sx - ss * 0.18, sy - ss * 0.2, ss * 0.05, sx, sy, ss / 2);
+      g.addColorStop(0, light);
+      g.addColorStop(1, dark);
+      ctx.beginPath();
+      ctx.arc(sx, sy, ss / 2, 0, Math.PI * 2);
+      ctx.fillStyle = g;
+      ctx.fill();
+      if (ref.status !== 'active' && ref.status !== 'online') {
+        ctx.strokeStyle = C.statusColor(ref.status);
+        ctx.lineWidth = 3;
+        ctx.stroke();
+      }
+      if (ss > 30) {
+        this.label(name, sx, sy + ss / 2 + 14, Math.min(20, Math.max(12, ss / 5)), C.TEXT, 600);
+        const props = num(ref.active_proposals);
+        if (ss > 50) this.label(`${props} proposal${props === 1 ? '' : 's'}`, sx, sy + ss / 2 + 32, Math.min(14, Math.max(11, ss / 7)), C.TEXT_DIM);
+        if (props > 0) this.badge(String(props), sx + ss * 0.36, sy - ss * 0.36, '#a78bfa');
+      }
+    } else if (it.kind === 'district') {
+      if (ss > 44) {
+        const fs = Math.min(22, Math.max(11, ss / 9));
+        this.label(name, sx, sy - fs * 0.6, fs, C.TEXT, 600, ss - 10);
+        if (ss > 70) this.label(`${fmt(num(ref.members))} members`, sx, sy + fs * 0.7, fs * 0.78, C.TEXT_DIM, 400, ss - 10);
+        if (ss > 110) this.label(`${num(ref.agents)} agents · ${num(ref.nodes)} nodes`, sx, sy + fs * 1.9, fs * 0.72, C.TEXT_DIM, 400, ss - 10);
+      }
+    } else if (it.kind === 'node') {
+      const cpu = this.metricAt(it, 'cpu', now);
+      const gpu = this.metricAt(it, 'gpu', now);
+      const x0 = sx - ss / 2;
+      const y0 = sy - ss / 2;
+      // darker face, so that bars and text stand out
+      ctx.fillStyle = 'rgba(7,11,22,0.55)';
+      const inset = Math.max(2, ss * 0.06);
+      ctx.fillRect(x0 + inset, y0 + inset, ss - inset * 2, ss - inset * 2);
+      const barH = Math.max(3, ss * 0.1);
+      const bw = ss - inset * 4;
+      const bars: [string, number][] = [
+        ['CPU', cpu],
+        ['GPU', gpu],
+      ];
+      bars.forEach(([lbl, v], i) => {
+        const by = y0 + ss - inset * 2 - (2 - i) * (barH + inset) + inset * 0.5;
+        ctx.fillStyle = 'rgba(148,163,184,0.25)';
+        ctx.fillRect(x0 + inset * 2, by, bw, barH);
+        ctx.fillStyle = ref.status === 'offline' ? C.STATUS.offline : C.loadColor(v);
+        ctx.fillRect(x0 + inset * 2, by, bw * Math.max(0, Math.min(1, v)), barH);
+        if (ss > 90) {
+          ctx.font = `500 ${Math.round(barH * 0.9)}px Inter, system-ui, sans-serif`;
+          ctx.textAlign = 'left';
+          ctx.fillStyle = C.TEXT;
+          ctx.fillText(`${lbl} ${Math.round(v * 100)}%`, x0 + inset * 2 + 2, by - barH * 0.55);
+        }
+      });
+      if (ss > 40) this.label(name, sx, y0 + ss * 0.3, Math.min(18, Math.max(10, ss / 7)), C.TEXT, 600, ss - 8);
+      if (ref.status === 'offline' && ss > 24) this.label('OFFLINE', sx, sy, Math.max(9, ss / 8), '#cbd5e1', 700);
+      if (ss > 30) {
+        ctx.strokeStyle = ref.status === 'offline' ? C.STATUS.offline : C.loadColor(Math.max(cpu, gpu));
+        ctx.lineWidth = 1.5;
+        ctx.strokeRect(x0 + 0.75, y0 + 0.75, ss - 1.5, ss - 1.5);
+      }
+      if (ref.status === 'warning') this.badge('!', x0 + ss - 4, y0 + 4, C.STATUS.warning);
+    } else if (it.kind === 'agent') {
+      if (ss > 26) this.label(name, sx, sy + ss / 2 + Math.max(8, ss * 0.3), Math.min(16, Math.max(10, ss / 3)), C.TEXT, 500);
+    } else if (it.kind === 'snode') {
+      if (ref.status === 'warning') {
+        ctx.beginPath();
+        ctx.arc(sx, sy, ss / 2 + 2, 0, Math.PI * 2);
+        ctx.strokeStyle = C.STATUS.warning;
+        ctx.lineWidth = 2;
+        ctx.stroke();
+      }
+      if (ss > 28) this.label(name, sx, sy + ss / 2 + 9, Math.min(13, Math.max(10, ss / 2.5)), C.TEXT_DIM, 500);
+    }
+    if (it.id === this.selected || it.id === this.hover) {
+      const sel = it.id === this.selected;
+      ctx.strokeStyle = sel ? C.SELECT : 'rgba(226,232,240,0.6)';
+      ctx.lineWidth = sel ? 2.5 : 1.5;
+      ctx.setLineDash(sel ? [] : [4, 3]);
+      const pad = 5;
+      const s2 = Math.max(ss, 8) / 2 + pad;
+      ctx.beginPath();
+      if (it.kind === 'district' || it.kind === 'node') ctx.rect(sx - s2, sy - s2, s2 * 2, s2 * 2);
+      else ctx.arc(sx, sy, s2, 0, Math.PI * 2);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+  }
+
+  private drawPulses(L: Layout, now: number): boolean {
+    if (!this.pulses.size) return false;
+    const ctx = this.ctx;
+    const z = this.view.zoom;
+    // batched by colour and by one of four fading steps: a handful of strokes per frame
+    const batches = new Map<string, Path2D>();
+    let n = 0;
+    for (const [id, p] of this.pulses) {
+      const t = (now - p.start) / PULSE_MS;
+      if (t >= 1) {
+        this.pulses.delete(id);
+        continue;
+      }
+      if (n >= 600) continue;
+      const it = L.byId.get(id);
+      if (!it || !this.visible(it.x, it.y, it.size)) continue;
+      n++;
+      const [sx, sy] = this.worldToScreen(it.x, it.y);
+      const base = Math.max(4, (it.size * z) / 2);
+      const r = base + 3 + easeOut(t) * 26;
+      const key = p.color + '|' + Math.min(3, Math.floor(t * 4));
+      let path = batches.get(key);
+      if (!path) batches.set(key, (path = new Path2D()));
+      path.moveTo(sx + r, sy);
+      path.arc(sx, sy, r, 0, Math.PI * 2);
+    }
+    ctx.lineWidth = 2.5;
+    for (const [key, path] of batches) {
+      const [color, step] = key.split('|');
+      ctx.strokeStyle = color;
+      ctx.globalAlpha = (1 - (Number(step) + 0.5) / 4) * 0.9;
+      ctx.stroke(path);
+    }
+    ctx.globalAlpha = 1;
+    return this.pulses.size > 0;
+  }
+
+  private fitCache = new Map<string, string>();
+
+  /** Text centred at (x, y); cut with an ellipsis to maxWidth (cached); a dark halo unless on a dark face. */
+  private label(text: string, x: number, y: number, size: number, color: string, weight = 500, maxWidth?: number, halo = !maxWidth): void {
+    const ctx = this.ctx;
+    const font = `${weight} ${Math.round(size)}px Inter, system-ui, sans-serif`;
+    ctx.font = font;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    let t = text;
+    if (maxWidth) {
+      const key = font + '|' + Math.round(maxWidth) + '|' + text;
+      const hit = this.fitCache.get(key);
+      if (hit !== undefined) t = hit;
+      else {
+        if (ctx.measureText(t).width > maxWidth) {
+          while (t.length > 2 && ctx.measureText(t + '…').width > maxWidth) t = t.slice(0, -1);
+          t += '…';
+        }
+        if (this.fitCache.size > 5000) this.fitCache.clear();
+        this.fitCache.set(key, t);
+      }
+    }
+    if (halo) {
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = 'rgba(7,11,22,0.8)';
+      ctx.strokeText(t, x, y);
+    }
+    ctx.fillStyle = color;
+    ctx.fillText(t, x, y);
+  }
+
+  private badge(text: string, x: number, y: number, color: string): void {
+    const ctx = this.ctx;
+    ctx.beginPath();
+    ctx.arc(x, y, 9, 0, Math.PI * 2);
+    ctx.fillStyle = color;
+    ctx.fill();
+    ctx.font = '700 11px Inter, system-ui, sans-serif';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.fillStyle = '#0b1020';
+    ctx.fillText(text, x, y + 0.5);
+  }
+}
+
+export function fmt(n: number): string {
+  if (!Number.isFinite(n)) return '–';
+  const a = Math.abs(n);
+  if (a >= 1e9) return (n / 1e9).toFixed(1).replace(/\.0$/, '') + 'B';
+  if (a >= 1e6) return (n / 1e6).toFixed(1).replace(/\.0$/, '') + 'M';
+  if (a >= 1e4) return (n / 1e3).toFixed(1).replace(/\.0$/, '') + 'k';
+  return String(Math.round(n));
+}
