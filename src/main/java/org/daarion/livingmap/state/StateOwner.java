@@ -2,6 +2,7 @@ package org.daarion.livingmap.state;
 
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -65,6 +66,25 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       state.position(cut.epoch(), cut.seq());
     }
 
+    /**
+     * Emits a derived event (source {@code living-map-service}) at the next seq and applies it
+     * through its reducer exactly as a replay from history would, so live and rebuilt states agree.
+     * The sinks receive it, in seq order, when the command ends. Used by alerts ({@code
+     * living_map.alert.*}, see {@link AlertMarks}).
+     *
+     * @return the seq it was given
+     */
+    public long emit(String subject, String entityId, String entityType, JsonObject payload) {
+      long seq = emitDerived(subject, entityId, entityType, payload);
+      try {
+        Reducers.apply(out.get(out.size() - 1), state.resolve(entityId), seq, state);
+      } catch (RuntimeException ex) {
+        reducerErrors.incrementAndGet();
+        log.error("reducer failed for derived {} (seq {}): {}", subject, seq, ex.toString());
+      }
+      return seq;
+    }
+
     /** Applies an event that already has its position (history replay at start). */
     public void replay(Event e) {
       String id = state.resolve(e.entityId());
@@ -82,6 +102,10 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   private final Reconciler reconciler = new Reconciler();
   private final Access access = new Access();
   private final List<Event> out = new ArrayList<>();
+
+  /** Commands the owner's own thread called; run after the current batch. Owner thread only. */
+  private final ArrayDeque<Task<?>> local = new ArrayDeque<>();
+
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong reducerErrors = new AtomicLong();
   private final Thread thread;
@@ -114,9 +138,18 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     queue.put(event);
   }
 
-  /** Runs {@code command} on the owner's thread; completes with its result or failure. */
+  /**
+   * Runs {@code command} on the owner's thread; completes with its result or failure. From any
+   * other thread it waits for room in the queue when the queue is full. From the owner's own thread
+   * (a sink, another command) it never blocks: the command runs right after the current batch has
+   * reached the sinks, before anything still queued.
+   */
   public <T> CompletableFuture<T> call(Command<T> command) {
     CompletableFuture<T> result = new CompletableFuture<>();
+    if (Thread.currentThread() == thread) {
+      local.add(new Task<>(command, result));
+      return result;
+    }
     if (!queue.offer(new Task<>(command, result))) {
       try {
         queue.put(new Task<>(command, result));
@@ -163,6 +196,7 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       try {
         Object first = queue.poll(100, TimeUnit.MILLISECONDS);
         if (first == null) {
+          runLocal();
           continue;
         }
         batch.add(first);
@@ -176,6 +210,7 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
         }
         batch.clear();
         flush();
+        runLocal();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -215,6 +250,13 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
             null,
             null));
     return seq;
+  }
+
+  private void runLocal() {
+    Task<?> t;
+    while ((t = local.poll()) != null) {
+      runTask(t);
+    }
   }
 
   private <T> void runTask(Task<T> t) {
