@@ -214,6 +214,11 @@ public final class AlertRules {
     }
 
     private AlertRule rule(MappingNode m) {
+      for (NodeTuple t : m.getValue()) {
+        if ("name".equals(scalar(t.getKeyNode())) && scalar(t.getValueNode()) instanceof String n) {
+          rule = n;
+        }
+      }
       Map<String, NodeTuple> k = keys(m, RULE_KEYS);
       String name = string(k, "name", m, true);
       if (name != null) {
@@ -288,8 +293,9 @@ public final class AlertRules {
           problem(rn, "rate must be a mapping (event_type, where, threshold, window, per)");
           return null;
         }
+        Node rateKey = k.get("rate").getKeyNode();
         Map<String, NodeTuple> r = keys(rm, RATE_KEYS);
-        patterns = patterns(r, rm);
+        patterns = patterns(r, rateKey);
         where = where(r.get("where"));
         per = string(r, "per", rm, false);
         if (per == null) {
@@ -297,7 +303,7 @@ public final class AlertRules {
         }
         NodeTuple tt = r.get("threshold");
         if (tt == null) {
-          problem(rm, "rate.threshold is required (a count within the window, or like 5/min)");
+          problem(rateKey, "rate.threshold is required (a count within the window, or like 5/min)");
         } else {
           Object tv = scalar(tt.getValueNode());
           if (tv instanceof Number n) {
@@ -331,9 +337,9 @@ public final class AlertRules {
           }
         }
         if (window.isZero() && tt != null) {
-          problem(rm, "rate.window is required (or a threshold like 5/min)");
+          problem(rateKey, "rate.window is required (or a threshold like 5/min)");
         } else if (window.compareTo(MAX_WINDOW) > 0) {
-          problem(rm, "rate.window must be at most 24h");
+          problem(rateKey, "rate.window must be at most 24h");
         }
         clearThreshold = threshold;
         NodeTuple ct = r.get("clear_threshold");
