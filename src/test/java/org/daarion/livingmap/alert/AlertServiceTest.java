@@ -9,14 +9,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 import org.daarion.livingmap.event.Event;
+import org.daarion.livingmap.state.EntityPatch;
 import org.daarion.livingmap.state.LiveState;
 import org.daarion.livingmap.state.SnapshotService;
 import org.daarion.livingmap.state.StateOwner;
+import org.daarion.livingmap.state.UpstreamPoll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -155,6 +158,51 @@ class AlertServiceTest {
     assertThat(notifier.firing).extracting(Alert::id).containsExactly(firing.id());
     assertThat(notifier.resolved).extracting(Alert::id).containsExactly(firing.id());
     assertThat(alerts.alerts()).singleElement().extracting(Alert::state).isEqualTo("resolved");
+  }
+
+  @Test
+  void aPollThatSaysOnlineOrClearsAlertsDoesNotHideAFiringAlert() throws Exception {
+    start();
+    metrics("n1", 0.95);
+    clock.advance(Duration.ofSeconds(60));
+    alerts.tick().join();
+    owner
+        .applyPoll(
+            new UpstreamPoll(
+                "space-service",
+                Set.of(),
+                List.of(
+                    new EntityPatch(
+                        "node:n1",
+                        "node",
+                        new JsonObject()
+                            .put("status", "online")
+                            .put("name", "GPU box")
+                            .put("alerts", new JsonArray()),
+                        null,
+                        null))))
+        .join();
+    JsonObject n = node("node:n1");
+    assertThat(n.getString("name")).isEqualTo("GPU box");
+    assertThat(n.getString("status")).isEqualTo("warning");
+    assertThat(n.getJsonArray("alerts")).hasSize(1);
+    owner
+        .applyPoll(
+            new UpstreamPoll(
+                "space-service",
+                Set.of(),
+                List.of(
+                    new EntityPatch(
+                        "node:n1", "node", new JsonObject().put("status", "offline"), null, null))))
+        .join();
+    assertThat(node("node:n1").getString("status"))
+        .as("offline is worse than warning")
+        .isEqualTo("offline");
+    metrics("n1", 0.1);
+    await().until(() -> count("living_map.alert.resolved") == 1);
+    assertThat(node("node:n1").getString("status"))
+        .as("the metrics reducer's own status")
+        .isEqualTo("online");
   }
 
   @Test
