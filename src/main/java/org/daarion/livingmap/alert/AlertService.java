@@ -1,5 +1,6 @@
 package org.daarion.livingmap.alert;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
@@ -20,7 +21,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
+import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventSink;
 import org.daarion.livingmap.state.AlertMarks;
@@ -57,6 +60,9 @@ public final class AlertService implements EventSink, AutoCloseable {
 
   /** The clock's default period: the resolution of {@code for} and {@code keep_firing_for}. */
   public static final Duration DEFAULT_TICK = Duration.ofSeconds(1);
+
+  /** How often firing alerts are repeated to Alertmanager (Prometheus does it every minute). */
+  public static final Duration DEFAULT_RESEND = Duration.ofMinutes(1);
 
   private record Ack(String by, Instant at, String comment) {}
 
@@ -106,6 +112,52 @@ public final class AlertService implements EventSink, AutoCloseable {
     this.silences = new Silences(clock);
     this.resendInterval = resendInterval;
     this.lastResend = clock.millis();
+  }
+
+  /**
+   * The service as configuration asks for it, for the composition root: rules from {@code
+   * LIVING_MAP_ALERT_RULES} (or the built-in ones), an {@link HttpAlertNotifier} when a webhook,
+   * Alertmanager or NATS subject is configured. Register the result with {@link StateOwner#addSink}
+   * before the owner starts, call {@link #start} once it runs, mount {@link AlertRoutes}, and close
+   * it on shutdown.
+   *
+   * @param sourceStatus the upstream sources' status, or null
+   * @param natsPublisher publishes to NATS, or null (then {@code LIVING_MAP_ALERT_NATS_SUBJECT} is
+   *     ignored)
+   * @param generatorUrl this service's base URL as people reach it, for Alertmanager links
+   * @throws AlertRulesException when the rule file is invalid (refuse to start)
+   */
+  public static AlertService create(
+      Config config,
+      Vertx vertx,
+      StateOwner owner,
+      Supplier<JsonObject> sourceStatus,
+      BiConsumer<String, byte[]> natsPublisher,
+      String generatorUrl,
+      Clock clock) {
+    List<AlertRule> rules = config.alertRules.map(AlertRules::load).orElseGet(AlertRules::defaults);
+    HttpAlertNotifier.Targets targets =
+        new HttpAlertNotifier.Targets(
+            config.alertWebhooks,
+            config.alertmanagerUrl.orElse(null),
+            config.alertNatsSubject.orElse(null),
+            natsPublisher,
+            generatorUrl,
+            DEFAULT_RESEND);
+    AlertNotifier notifier =
+        targets.any()
+            ? new HttpAlertNotifier(vertx, targets, RetryPolicy.DEFAULT, clock)
+            : AlertNotifier.NONE;
+    log.info(
+        "alerts: {} rules from {}, notifying {} webhook(s){}{}",
+        rules.size(),
+        config.alertRules.map(Object::toString).orElse("the built-in set"),
+        targets.webhooks().size(),
+        targets.alertmanager() != null ? ", Alertmanager" : "",
+        targets.natsSubject() != null && natsPublisher != null
+            ? ", NATS " + targets.natsSubject()
+            : "");
+    return new AlertService(owner, rules, notifier, sourceStatus, clock, DEFAULT_RESEND);
   }
 
   public List<AlertRule> rules() {
