@@ -27,6 +27,7 @@ import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventSink;
 import org.daarion.livingmap.state.AlertMarks;
+import org.daarion.livingmap.state.Entity;
 import org.daarion.livingmap.state.StateOwner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -208,11 +209,15 @@ public final class AlertService implements EventSink, AutoCloseable {
     }
   }
 
-  /** Starts the clock; one tick every {@code interval} on a daemon thread that only hands over. */
+  /**
+   * Starts: first looks at the state once (see {@link #adopt}), then runs the clock, one tick every
+   * {@code interval} on a daemon thread that only hands over to the owner.
+   */
   public synchronized void start(Duration interval) {
     if (ticker != null) {
       return;
     }
+    adopt();
     ticker =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -236,6 +241,49 @@ public final class AlertService implements EventSink, AutoCloseable {
         ms,
         ms,
         TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Takes over the state as it is (restored from a stored snapshot and history, or built before the
+   * alerts started): alerts that the state shows but this service did not raise are resolved
+   * ({@code living_map.alert.resolved} with {@code reason: "restart"}), and every entity is
+   * evaluated once, so a condition that still holds fires again as a new alert after its {@code
+   * for}. Called by {@link #start}.
+   */
+  public CompletableFuture<Void> adopt() {
+    return owner.call(
+        a -> {
+          long now = clock.millis();
+          for (Entity e : List.copyOf(a.state().entities())) {
+            JsonArray marks = e.data().getJsonArray("alerts");
+            if (marks == null || marks.isEmpty()) {
+              continue;
+            }
+            for (Object o : marks.copy()) {
+              if (o instanceof JsonObject m
+                  && m.getString("id") != null
+                  && !active.containsKey(m.getString("id"))) {
+                a.emit(
+                    AlertMarks.RESOLVED,
+                    e.id(),
+                    e.type(),
+                    m.copy()
+                        .put("state", Alert.RESOLVED)
+                        .put("entity_id", e.id())
+                        .put("entity_type", e.type())
+                        .put("ends_at", clock.instant().toString())
+                        .put("reason", "restart"));
+              }
+            }
+          }
+          for (Entity e : List.copyOf(a.state().entities())) {
+            if (engine.watches(e.type())) {
+              engine.onEntity(e.id(), e, now);
+            }
+          }
+          apply(a);
+          return null;
+        });
   }
 
   /** One tick of the clock, on the owner's thread; completes when its changes are applied. */

@@ -269,6 +269,60 @@ class AlertServiceTest {
   }
 
   @Test
+  void onStartAlertsLeftInARestoredStateAreResolvedAndConditionsReevaluated() throws Exception {
+    start();
+    metrics("n1", 0.95);
+    metrics("n2", 0.95);
+    clock.advance(Duration.ofSeconds(61));
+    alerts.tick().join();
+    metrics("n2", 0.1);
+    await().until(() -> count("living_map.alert.resolved") == 1);
+    List<Event> history = List.copyOf(seen);
+
+    // A restart: a new owner rebuilt from history, a new alert service that raised nothing yet.
+    StateOwner restarted = new StateOwner(new LiveState("e2", 0), 1024, Clock.systemUTC());
+    List<Event> after = new CopyOnWriteArrayList<>();
+    AlertService fresh =
+        new AlertService(
+            restarted,
+            AlertRules.parse(RULES, "t.yaml"),
+            notifier,
+            null,
+            clock,
+            Duration.ofMinutes(1));
+    restarted.addSink(fresh);
+    restarted.addSink(after::addAll);
+    restarted.start();
+    try {
+      restarted
+          .call(
+              a -> {
+                history.forEach(a::replay);
+                return null;
+              })
+          .join();
+      assertThat(restarted.state().get("node:n1").data().getJsonArray("alerts")).hasSize(1);
+      fresh.adopt().join();
+      assertThat(after).extracting(Event::eventType).containsExactly("living_map.alert.resolved");
+      assertThat(after.get(0).payload().getString("reason")).isEqualTo("restart");
+      assertThat(restarted.state().get("node:n1").data().getJsonArray("alerts")).isEmpty();
+      assertThat(fresh.alerts())
+          .singleElement()
+          .satisfies(
+              x -> {
+                assertThat(x.entityId()).isEqualTo("node:n1");
+                assertThat(x.state()).isEqualTo("pending");
+              });
+      clock.advance(Duration.ofSeconds(60));
+      fresh.tick().join();
+      assertThat(restarted.state().get("node:n1").data().getJsonArray("alerts")).hasSize(1);
+    } finally {
+      fresh.close();
+      restarted.close();
+    }
+  }
+
+  @Test
   void agentsListTheirAlertsButKeepTheirStatus() throws Exception {
     start();
     owner.submit(
