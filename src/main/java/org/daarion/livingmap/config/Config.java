@@ -58,6 +58,10 @@ public final class Config {
   public final int wsQueue;
   public final int wsMaxConnections;
   public final String logFormat;
+  public final Optional<Path> alertRules;
+  public final List<URI> alertWebhooks;
+  public final Optional<URI> alertmanagerUrl;
+  public final Optional<String> alertNatsSubject;
 
   private Config(Map<Setting, String> raw) {
     this.raw = Map.copyOf(raw);
@@ -100,6 +104,17 @@ public final class Config {
     wsQueue = intIn(Settings.WS_QUEUE, 1, 10_000_000);
     wsMaxConnections = intIn(Settings.WS_MAX_CONNECTIONS, 1, 10_000_000);
     logFormat = choiceString(Settings.LOG_FORMAT, "text", "json");
+    alertRules = optional(Settings.ALERT_RULES).map(Path::of);
+    alertWebhooks =
+        optional(Settings.ALERT_WEBHOOKS).stream()
+            .flatMap(v -> Arrays.stream(v.split(",")))
+            .map(String::trim)
+            .filter(v -> !v.isEmpty())
+            .map(v -> httpUrl(Settings.ALERT_WEBHOOKS, v))
+            .toList();
+    alertmanagerUrl =
+        optional(Settings.ALERTMANAGER_URL).map(v -> httpUrl(Settings.ALERTMANAGER_URL, v));
+    alertNatsSubject = optional(Settings.ALERT_NATS_SUBJECT);
   }
 
   /** Loads from the process environment and command-line flags. */

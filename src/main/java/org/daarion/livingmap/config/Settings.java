@@ -199,6 +199,30 @@ public final class Settings {
           "--ws-max-connections",
           "10000",
           "WebSocket connections accepted in total.");
+  public static final Setting ALERT_RULES =
+      new Setting(
+          "LIVING_MAP_ALERT_RULES",
+          "--alert-rules",
+          null,
+          "Alert rules file (YAML or JSON). Unset: the built-in rules (alert-rules.yaml).");
+  public static final Setting ALERT_WEBHOOKS =
+      new Setting(
+          "LIVING_MAP_ALERT_WEBHOOKS",
+          "--alert-webhooks",
+          null,
+          "URLs that get a JSON POST for every alert firing and resolving, comma-separated.");
+  public static final Setting ALERTMANAGER_URL =
+      new Setting(
+          "LIVING_MAP_ALERTMANAGER_URL",
+          "--alertmanager-url",
+          null,
+          "Prometheus Alertmanager base URL; alerts are pushed to its /api/v2/alerts.");
+  public static final Setting ALERT_NATS_SUBJECT =
+      new Setting(
+          "LIVING_MAP_ALERT_NATS_SUBJECT",
+          "--alert-nats-subject",
+          null,
+          "NATS subject alert notifications are also published to. Unset: none.");
   public static final Setting LOG_FORMAT =
       new Setting(
           "LIVING_MAP_LOG_FORMAT",
@@ -246,5 +270,9 @@ public final class Settings {
           WS_PING_INTERVAL,
           WS_QUEUE,
           WS_MAX_CONNECTIONS,
+          ALERT_RULES,
+          ALERT_WEBHOOKS,
+          ALERTMANAGER_URL,
+          ALERT_NATS_SUBJECT,
           LOG_FORMAT);
 }

@@ -80,7 +80,9 @@ public final class LiveState {
     return Collections.unmodifiableCollection(entities.values());
   }
 
+  /** Stores {@code e}; an entity with firing alerts keeps showing them ({@link AlertMarks}). */
   void put(Entity e) {
+    e = AlertMarks.settle(e);
     entities.put(e.id(), e);
     version++;
   }

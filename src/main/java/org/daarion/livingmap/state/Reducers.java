@@ -42,6 +42,8 @@ final class Reducers {
       microdaoEvent(subject.substring("microdao.event.".length()), p, entityId, seq, at, s);
     } else if (subject.startsWith("living_map.entity.")) {
       reconciled(subject, p, seq, at, s);
+    } else if (subject.startsWith(AlertMarks.PREFIX)) {
+      AlertMarks.reduce(subject, p, entityId, seq, at, s);
     }
   }
 

@@ -2,6 +2,7 @@ package org.daarion.livingmap.state;
 
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -71,6 +72,25 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       state.position(epoch, seq);
     }
 
+    /**
+     * Emits a derived event (source {@code living-map-service}) at the next seq and applies it
+     * through its reducer exactly as a replay from history would, so live and rebuilt states agree.
+     * The sinks receive it, in seq order, when the command ends. Used by alerts ({@code
+     * living_map.alert.*}, see {@link AlertMarks}).
+     *
+     * @return the seq it was given
+     */
+    public long emit(String subject, String entityId, String entityType, JsonObject payload) {
+      long seq = emitDerived(subject, entityId, entityType, payload);
+      try {
+        Reducers.apply(out.get(out.size() - 1), state.resolve(entityId), seq, state);
+      } catch (RuntimeException ex) {
+        reducerErrors.incrementAndGet();
+        log.error("reducer failed for derived {} (seq {}): {}", subject, seq, ex.toString());
+      }
+      return seq;
+    }
+
     /** Applies an event that already has its position (history replay at start). */
     public void replay(Event e) {
       String id = state.resolve(e.entityId());
@@ -100,6 +120,9 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
    * back, far fewer than this.
    */
   static final long STREAM_RESET_DISTANCE = 1_000_000;
+
+  /** Commands the owner's own thread called; run after the current batch. Owner thread only. */
+  private final ArrayDeque<Task<?>> local = new ArrayDeque<>();
 
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong reducerErrors = new AtomicLong();
@@ -137,10 +160,16 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
    * Runs {@code command} on the owner's thread; completes with its result or failure. Never blocks,
    * so it may be called from an event loop: when the queue is full the future fails at once with
    * {@link java.util.concurrent.RejectedExecutionException} and the caller decides (serve a cached
-   * snapshot, answer 503, take the next poll).
+   * snapshot, answer 503, take the next poll). From the owner's own thread (a sink, another
+   * command) the command runs right after the current batch has reached the sinks, before anything
+   * still queued.
    */
   public <T> CompletableFuture<T> call(Command<T> command) {
     CompletableFuture<T> result = new CompletableFuture<>();
+    if (Thread.currentThread() == thread) {
+      local.add(new Task<>(command, result));
+      return result;
+    }
     if (!queue.offer(new Task<>(command, result))) {
       result.completeExceptionally(
           new java.util.concurrent.RejectedExecutionException("the state owner's queue is full"));
@@ -188,6 +217,7 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       try {
         Object first = queue.poll(100, TimeUnit.MILLISECONDS);
         if (first == null) {
+          runLocal();
           continue;
         }
         batch.add(first);
@@ -201,6 +231,7 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
         }
         batch.clear();
         flush();
+        runLocal();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
@@ -256,6 +287,13 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
             null,
             null));
     return seq;
+  }
+
+  private void runLocal() {
+    Task<?> t;
+    while ((t = local.poll()) != null) {
+      runTask(t);
+    }
   }
 
   private <T> void runTask(Task<T> t) {

@@ -1,0 +1,656 @@
+package org.daarion.livingmap.alert;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.daarion.livingmap.state.EntityTypes;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Loads alert rules from YAML or JSON (JSON is read as YAML, so both give line numbers). Every
+ * problem is collected with its line and reported at once in an {@link AlertRulesException}.
+ *
+ * <p>The file is a list of rules, or a mapping with a {@code rules:} list. Keys of a rule:
+ *
+ * <ul>
+ *   <li>{@code name} (required, unique; letters, digits, {@code _ - . :}), {@code severity} ({@code
+ *       info}, {@code warning} (default), {@code critical}), {@code labels} (a mapping of strings),
+ *       {@code message} (a template, see {@link MessageTemplate});
+ *   <li>exactly one of: {@code entity_type} (an entity rule), {@code rate} (a rate rule), {@code
+ *       source} (an upstream source rule, a source name or {@code "*"});
+ *   <li>entity and source rules: {@code field} (dotted path; sources default to {@code state}),
+ *       {@code op} ({@code > >= < <= == != in not_in}), {@code value} (a list for {@code in}), and
+ *       for the numeric operators either {@code clear_value} (the value to cross back over before
+ *       resolving) or {@code hysteresis} (the distance of that value from {@code value}); entity
+ *       rules may add {@code where} (equality filters on the entity's fields);
+ *   <li>rate rules: {@code rate: {event_type (a subject pattern or a list of them, NATS wildcards),
+ *       where (equality filters on the payload), threshold (a count, or "5/min", "2/s", "100/h"),
+ *       window (a duration; implied by a threshold with a unit), per (entity (default), none, or a
+ *       payload field), clear_threshold}}}: fires when more than {@code threshold} matching events
+ *       fall within the sliding {@code window};
+ *   <li>{@code for} (how long the condition must hold before firing; default 0), {@code
+ *       keep_firing_for} (how long the clear condition must hold before resolving; default 0).
+ * </ul>
+ *
+ * Durations: {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}; a bare number is
+ * seconds.
+ */
+public final class AlertRules {
+  private AlertRules() {}
+
+  /** The built-in rules, a resource beside this class. */
+  public static final String DEFAULT_RESOURCE = "/alert-rules.yaml";
+
+  /** The longest rate window; windows are kept as counts in buckets. */
+  static final Duration MAX_WINDOW = Duration.ofHours(24);
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]+");
+  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)?");
+  private static final Pattern RATE =
+      Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*/\\s*(s|sec|second|m|min|minute|h|hour)");
+  private static final Set<String> RULE_KEYS =
+      Set.of(
+          "name",
+          "description",
+          "entity_type",
+          "source",
+          "rate",
+          "field",
+          "op",
+          "value",
+          "clear_value",
+          "hysteresis",
+          "where",
+          "for",
+          "keep_firing_for",
+          "severity",
+          "labels",
+          "message");
+  private static final Set<String> RATE_KEYS =
+      Set.of("event_type", "where", "threshold", "window", "per", "clear_threshold");
+
+  /** The rules in {@code file}. */
+  public static List<AlertRule> load(Path file) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new AlertRulesException(List.of(file + ": cannot read: " + e.getMessage()));
+    }
+    return parse(text, file.toString());
+  }
+
+  /** The built-in default rules. */
+  public static List<AlertRule> defaults() {
+    try (InputStream in = AlertRules.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+      if (in == null) {
+        throw new AlertRulesException(List.of(DEFAULT_RESOURCE + ": resource missing"));
+      }
+      return parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), DEFAULT_RESOURCE);
+    } catch (IOException e) {
+      throw new AlertRulesException(List.of(DEFAULT_RESOURCE + ": " + e.getMessage()));
+    }
+  }
+
+  /**
+   * The rules in {@code text}; {@code origin} names it in messages.
+   *
+   * @throws AlertRulesException listing every problem with its line
+   */
+  public static List<AlertRule> parse(String text, String origin) {
+    Node root;
+    try {
+      LoaderOptions options = new LoaderOptions();
+      options.setAllowDuplicateKeys(false);
+      root = new Yaml(options).compose(new StringReader(text));
+    } catch (MarkedYAMLException e) {
+      int line = e.getProblemMark() == null ? 0 : e.getProblemMark().getLine() + 1;
+      throw new AlertRulesException(
+          List.of(origin + " line " + line + ": not valid YAML/JSON: " + e.getProblem()));
+    } catch (YAMLException e) {
+      throw new AlertRulesException(List.of(origin + ": not valid YAML/JSON: " + e.getMessage()));
+    }
+    Parser p = new Parser(origin);
+    List<AlertRule> rules = p.file(root);
+    if (!p.problems.isEmpty()) {
+      throw new AlertRulesException(p.problems);
+    }
+    return rules;
+  }
+
+  /** Parses {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}; bare: seconds. */
+  static Duration duration(String v) {
+    Matcher m = DURATION.matcher(v == null ? "" : v.trim().toLowerCase(Locale.ROOT));
+    if (!m.matches()) {
+      return null;
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "s" : m.group(2);
+    return switch (unit) {
+      case "ms" -> Duration.ofMillis(n);
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
+    };
+  }
+
+  /** One pass over one file; collects problems instead of stopping at the first. */
+  private static final class Parser {
+    final String origin;
+    final List<String> problems = new ArrayList<>();
+    String rule = null;
+
+    Parser(String origin) {
+      this.origin = origin;
+    }
+
+    void problem(Node at, String why) {
+      int line = at == null ? 0 : at.getStartMark().getLine() + 1;
+      problems.add(
+          origin + " line " + line + ": " + (rule == null ? "" : "rule '" + rule + "': ") + why);
+    }
+
+    List<AlertRule> file(Node root) {
+      List<AlertRule> out = new ArrayList<>();
+      if (root == null) {
+        return out;
+      }
+      Node list = root;
+      if (root instanceof MappingNode m) {
+        Map<String, NodeTuple> top = keys(m, Set.of("rules"));
+        NodeTuple rules = top.get("rules");
+        if (rules == null) {
+          problem(root, "expected a list of rules or a mapping with 'rules:'");
+          return out;
+        }
+        list = rules.getValueNode();
+      }
+      if (!(list instanceof SequenceNode seq)) {
+        problem(list, "expected a list of rules");
+        return out;
+      }
+      Set<String> names = new HashSet<>();
+      for (Node item : seq.getValue()) {
+        rule = null;
+        if (!(item instanceof MappingNode m)) {
+          problem(item, "a rule must be a mapping of keys (name, entity_type, field, ...)");
+          continue;
+        }
+        int before = problems.size();
+        AlertRule r = rule(m);
+        if (r != null && !names.add(r.name())) {
+          problem(item, "duplicate rule name");
+          continue;
+        }
+        if (r != null && problems.size() == before) {
+          out.add(r);
+        }
+      }
+      rule = null;
+      return out;
+    }
+
+    private AlertRule rule(MappingNode m) {
+      for (NodeTuple t : m.getValue()) {
+        if ("name".equals(scalar(t.getKeyNode())) && scalar(t.getValueNode()) instanceof String n) {
+          rule = n;
+        }
+      }
+      Map<String, NodeTuple> k = keys(m, RULE_KEYS);
+      String name = string(k, "name", m, true);
+      if (name != null) {
+        rule = name;
+        if (!NAME.matcher(name).matches()) {
+          problem(k.get("name").getValueNode(), "name may hold only letters, digits, _ - . :");
+        }
+      }
+      int kinds =
+          (k.containsKey("entity_type") ? 1 : 0)
+              + (k.containsKey("rate") ? 1 : 0)
+              + (k.containsKey("source") ? 1 : 0);
+      if (kinds != 1) {
+        problem(m, "needs exactly one of entity_type, rate, source (got " + kinds + ")");
+        return null;
+      }
+      AlertRule.Kind kind =
+          k.containsKey("entity_type")
+              ? AlertRule.Kind.ENTITY
+              : k.containsKey("rate") ? AlertRule.Kind.RATE : AlertRule.Kind.SOURCE;
+      Severity severity = Severity.WARNING;
+      String sev = string(k, "severity", m, false);
+      if (sev != null) {
+        severity = Severity.parse(sev);
+        if (severity == null) {
+          problem(
+              k.get("severity").getValueNode(),
+              "severity must be one of info, warning, critical (got '" + sev + "')");
+        }
+      }
+      Map<String, String> labels = new LinkedHashMap<>();
+      NodeTuple lt = k.get("labels");
+      if (lt != null) {
+        if (lt.getValueNode() instanceof MappingNode lm) {
+          for (NodeTuple t : lm.getValue()) {
+            Object key = scalar(t.getKeyNode());
+            Object v = scalar(t.getValueNode());
+            if (key == null || v == null || v instanceof Unsupported) {
+              problem(t.getKeyNode(), "labels must map names to plain values");
+            } else {
+              labels.put(key.toString(), v.toString());
+            }
+          }
+        } else {
+          problem(lt.getValueNode(), "labels must be a mapping of names to values");
+        }
+      }
+      Duration forDuration = durationOf(k, "for", m);
+      Duration keep = durationOf(k, "keep_firing_for", m);
+      String entityType = null;
+      String source = null;
+      FieldPath field = null;
+      Op op = null;
+      Object value = null;
+      Object clearValue = null;
+      Map<FieldPath, Object> where = Map.of();
+      List<SubjectPattern> patterns = List.of();
+      String per = null;
+      double threshold = 0;
+      double clearThreshold = 0;
+      Duration window = Duration.ZERO;
+      if (kind == AlertRule.Kind.RATE) {
+        for (String key : List.of("field", "op", "value", "clear_value", "hysteresis", "where")) {
+          if (k.containsKey(key)) {
+            problem(
+                k.get(key).getKeyNode(),
+                key + " does not apply to a rate rule (put filters in rate.where)");
+          }
+        }
+        Node rn = k.get("rate").getValueNode();
+        if (!(rn instanceof MappingNode rm)) {
+          problem(rn, "rate must be a mapping (event_type, where, threshold, window, per)");
+          return null;
+        }
+        Node rateKey = k.get("rate").getKeyNode();
+        Map<String, NodeTuple> r = keys(rm, RATE_KEYS);
+        patterns = patterns(r, rateKey);
+        where = where(r.get("where"));
+        per = string(r, "per", rm, false);
+        if (per == null) {
+          per = "entity";
+        }
+        NodeTuple tt = r.get("threshold");
+        if (tt == null) {
+          problem(rateKey, "rate.threshold is required (a count within the window, or like 5/min)");
+        } else {
+          Object tv = scalar(tt.getValueNode());
+          if (tv instanceof Number n) {
+            threshold = n.doubleValue();
+          } else if (tv instanceof String s && RATE.matcher(s.trim()).matches()) {
+            Matcher mm = RATE.matcher(s.trim());
+            mm.matches();
+            threshold = Double.parseDouble(mm.group(1));
+            window =
+                switch (mm.group(2).charAt(0)) {
+                  case 's' -> Duration.ofSeconds(1);
+                  case 'm' -> Duration.ofMinutes(1);
+                  default -> Duration.ofHours(1);
+                };
+          } else {
+            problem(
+                tt.getValueNode(),
+                "rate.threshold must be a number or like 5/min (got '" + tv + "')");
+          }
+          if (threshold < 0) {
+            problem(tt.getValueNode(), "rate.threshold must not be negative");
+          }
+        }
+        Duration w = durationOf(r, "window", rm);
+        if (r.containsKey("window")) {
+          if (!window.isZero() && w != null && !w.equals(window)) {
+            problem(r.get("window").getValueNode(), "rate.window contradicts the threshold's unit");
+          }
+          if (w != null) {
+            window = w;
+          }
+        }
+        if (window.isZero() && tt != null) {
+          problem(rateKey, "rate.window is required (or a threshold like 5/min)");
+        } else if (window.compareTo(MAX_WINDOW) > 0) {
+          problem(rateKey, "rate.window must be at most 24h");
+        }
+        clearThreshold = threshold;
+        NodeTuple ct = r.get("clear_threshold");
+        if (ct != null) {
+          if (scalar(ct.getValueNode()) instanceof Number n && n.doubleValue() <= threshold) {
+            clearThreshold = n.doubleValue();
+          } else {
+            problem(
+                ct.getValueNode(), "rate.clear_threshold must be a number at most the threshold");
+          }
+        }
+      } else {
+        if (kind == AlertRule.Kind.ENTITY) {
+          entityType = string(k, "entity_type", m, true);
+          if (entityType != null && !EntityTypes.TYPES.contains(entityType)) {
+            problem(
+                k.get("entity_type").getValueNode(),
+                "entity_type must be one of "
+                    + String.join(", ", EntityTypes.TYPES)
+                    + " (got '"
+                    + entityType
+                    + "')");
+          }
+          where = where(k.get("where"));
+        } else {
+          source = string(k, "source", m, true);
+          if (k.containsKey("where")) {
+            problem(k.get("where").getKeyNode(), "where does not apply to a source rule");
+          }
+        }
+        String f = string(k, "field", m, kind == AlertRule.Kind.ENTITY);
+        if (f == null && kind == AlertRule.Kind.SOURCE) {
+          f = "state";
+        }
+        if (f != null) {
+          field = FieldPath.of(f);
+          if (f.isBlank() || f.startsWith(".") || f.endsWith(".") || f.contains("..")) {
+            problem(
+                k.get("field").getValueNode(), "field must be a dotted path such as metrics.cpu");
+          }
+        }
+        String o = string(k, "op", m, true);
+        if (o != null) {
+          op = Op.parse(o.trim());
+          if (op == null) {
+            problem(
+                k.get("op").getValueNode(),
+                "op must be one of " + Op.symbols() + " (got '" + o + "')");
+          }
+        }
+        NodeTuple vt = k.get("value");
+        if (vt == null) {
+          problem(m, "value is required");
+        } else if (op != null) {
+          value = valueFor(op, vt.getValueNode());
+        }
+        clearValue = value;
+        NodeTuple cv = k.get("clear_value");
+        NodeTuple hy = k.get("hysteresis");
+        if (cv != null && hy != null) {
+          problem(hy.getKeyNode(), "give clear_value or hysteresis, not both");
+        } else if ((cv != null || hy != null) && op != null && value instanceof Number n) {
+          if (!op.numeric) {
+            problem(
+                (cv != null ? cv : hy).getKeyNode(),
+                "clear_value and hysteresis apply only to > >= < <=");
+          } else if (cv != null) {
+            Object c = scalar(cv.getValueNode());
+            if (!(c instanceof Number cn)) {
+              problem(cv.getValueNode(), "clear_value must be a number");
+            } else if (op.above()
+                ? cn.doubleValue() > n.doubleValue()
+                : cn.doubleValue() < n.doubleValue()) {
+              problem(
+                  cv.getValueNode(),
+                  "clear_value must be on the clear side of value ("
+                      + (op.above() ? "at most " : "at least ")
+                      + n
+                      + ")");
+            } else {
+              clearValue = cn.doubleValue();
+            }
+          } else {
+            Object h = scalar(hy.getValueNode());
+            if (!(h instanceof Number hn) || hn.doubleValue() < 0) {
+              problem(hy.getValueNode(), "hysteresis must be a number, zero or more");
+            } else {
+              clearValue =
+                  op.above()
+                      ? n.doubleValue() - hn.doubleValue()
+                      : n.doubleValue() + hn.doubleValue();
+            }
+          }
+        }
+      }
+      MessageTemplate message = null;
+      String text = string(k, "message", m, false);
+      if (text == null) {
+        text = defaultMessage(kind);
+      }
+      try {
+        message = MessageTemplate.compile(text);
+      } catch (IllegalArgumentException e) {
+        problem(
+            k.containsKey("message") ? k.get("message").getValueNode() : m,
+            "message: " + e.getMessage());
+      }
+      if (name == null
+          || severity == null
+          || message == null
+          || forDuration == null
+          || keep == null) {
+        return null;
+      }
+      return new AlertRule(
+          name,
+          kind,
+          m.getStartMark().getLine() + 1,
+          entityType,
+          source,
+          field,
+          op,
+          value,
+          clearValue,
+          where,
+          patterns,
+          per,
+          threshold,
+          clearThreshold,
+          window,
+          forDuration,
+          keep,
+          severity,
+          Map.copyOf(labels),
+          message);
+    }
+
+    private static String defaultMessage(AlertRule.Kind kind) {
+      return switch (kind) {
+        case ENTITY -> "{{rule}}: {{entity.name}} {{field}} is {{value}}";
+        case RATE ->
+            "{{rule}}: {{value}} events in {{window}} for {{key}} (threshold {{threshold}})";
+        case SOURCE -> "{{rule}}: source {{source}} {{field}} is {{value}}";
+      };
+    }
+
+    private Object valueFor(Op op, Node node) {
+      if (op == Op.IN || op == Op.NOT_IN) {
+        if (!(node instanceof SequenceNode seq) || seq.getValue().isEmpty()) {
+          problem(node, "value must be a non-empty list for " + op.symbol);
+          return null;
+        }
+        List<Object> values = new ArrayList<>();
+        for (Node n : seq.getValue()) {
+          Object v = scalar(n);
+          if (v == null || v instanceof Unsupported) {
+            problem(n, "list items must be plain values");
+          } else {
+            values.add(v);
+          }
+        }
+        return List.copyOf(values);
+      }
+      Object v = scalar(node);
+      if (v == null || v instanceof Unsupported) {
+        problem(node, "value must be a plain value (number, string or boolean)");
+        return null;
+      }
+      if (op.numeric && !(v instanceof Number)) {
+        problem(node, "value must be a number for " + op.symbol + " (got '" + v + "')");
+        return null;
+      }
+      return v;
+    }
+
+    private List<SubjectPattern> patterns(Map<String, NodeTuple> r, Node at) {
+      NodeTuple t = r.get("event_type");
+      if (t == null) {
+        problem(
+            at, "rate.event_type is required (a subject pattern such as usage.llm.> or a list)");
+        return List.of();
+      }
+      List<Node> nodes =
+          t.getValueNode() instanceof SequenceNode s ? s.getValue() : List.of(t.getValueNode());
+      List<SubjectPattern> out = new ArrayList<>();
+      for (Node n : nodes) {
+        Object v = scalar(n);
+        SubjectPattern p = v instanceof String s ? SubjectPattern.parse(s) : null;
+        if (p == null) {
+          problem(
+              n, "'" + v + "' is not a subject pattern (tokens separated by dots, * or a final >)");
+        } else {
+          out.add(p);
+        }
+      }
+      if (nodes.isEmpty()) {
+        problem(t.getValueNode(), "rate.event_type must not be empty");
+      }
+      return List.copyOf(out);
+    }
+
+    private Map<FieldPath, Object> where(NodeTuple t) {
+      if (t == null) {
+        return Map.of();
+      }
+      if (!(t.getValueNode() instanceof MappingNode wm)) {
+        problem(t.getValueNode(), "where must be a mapping of field: value");
+        return Map.of();
+      }
+      Map<FieldPath, Object> out = new LinkedHashMap<>();
+      for (NodeTuple w : wm.getValue()) {
+        Object key = scalar(w.getKeyNode());
+        Object v = scalar(w.getValueNode());
+        if (!(key instanceof String) || v == null || v instanceof Unsupported) {
+          problem(w.getKeyNode(), "where must map field names to plain values");
+        } else {
+          out.put(FieldPath.of((String) key), v);
+        }
+      }
+      return Map.copyOf(out);
+    }
+
+    private Duration durationOf(Map<String, NodeTuple> k, String key, Node at) {
+      NodeTuple t = k.get(key);
+      if (t == null) {
+        return Duration.ZERO;
+      }
+      Object v = scalar(t.getValueNode());
+      Duration d = v instanceof String || v instanceof Long ? duration(v.toString()) : null;
+      if (d == null) {
+        problem(
+            t.getValueNode(), key + " must be a duration such as 30s, 5m, 2h (got '" + v + "')");
+      }
+      return d;
+    }
+
+    private String string(Map<String, NodeTuple> k, String key, Node at, boolean required) {
+      NodeTuple t = k.get(key);
+      if (t == null) {
+        if (required) {
+          problem(at, key + " is required");
+        }
+        return null;
+      }
+      Object v = scalar(t.getValueNode());
+      if (v == null || v instanceof Unsupported || v.toString().isBlank()) {
+        problem(t.getValueNode(), key + " must be a non-empty string");
+        return null;
+      }
+      return v.toString();
+    }
+
+    /** The mapping's keys; unknown and duplicate keys are problems. */
+    private Map<String, NodeTuple> keys(MappingNode m, Set<String> known) {
+      Map<String, NodeTuple> out = new LinkedHashMap<>();
+      for (NodeTuple t : m.getValue()) {
+        Object key = scalar(t.getKeyNode());
+        if (!(key instanceof String s)) {
+          problem(t.getKeyNode(), "keys must be strings");
+          continue;
+        }
+        if (!known.contains(s)) {
+          problem(
+              t.getKeyNode(),
+              "unknown key '"
+                  + s
+                  + "' (known: "
+                  + String.join(", ", known.stream().sorted().toList())
+                  + ")");
+          continue;
+        }
+        if (out.put(s, t) != null) {
+          problem(t.getKeyNode(), "duplicate key '" + s + "'");
+        }
+      }
+      return out;
+    }
+  }
+
+  /** Marks a node that is not a plain scalar. */
+  private record Unsupported(String kind) {
+    @Override
+    public String toString() {
+      return "<" + kind + ">";
+    }
+  }
+
+  /** A scalar node's value typed by its resolved tag; an {@link Unsupported} for others. */
+  static Object scalar(Node n) {
+    if (!(n instanceof ScalarNode s)) {
+      return new Unsupported(n instanceof SequenceNode ? "list" : "mapping");
+    }
+    String v = s.getValue();
+    Tag tag = s.getTag();
+    try {
+      if (Tag.NULL.equals(tag)) {
+        return null;
+      }
+      if (Tag.BOOL.equals(tag)) {
+        return Boolean.parseBoolean(v.toLowerCase(Locale.ROOT))
+            || Set.of("yes", "on", "y").contains(v.toLowerCase(Locale.ROOT));
+      }
+      if (Tag.INT.equals(tag)) {
+        return Long.parseLong(v.replace("_", ""));
+      }
+      if (Tag.FLOAT.equals(tag)) {
+        return Double.parseDouble(v.replace("_", ""));
+      }
+    } catch (NumberFormatException e) {
+      return v;
+    }
+    return v;
+  }
+}

@@ -1,0 +1,431 @@
+package org.daarion.livingmap.alert;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+import org.daarion.livingmap.config.Config;
+import org.daarion.livingmap.event.Event;
+import org.daarion.livingmap.event.EventSink;
+import org.daarion.livingmap.state.AlertMarks;
+import org.daarion.livingmap.state.Entity;
+import org.daarion.livingmap.state.StateOwner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Alerts over the live state (issue 9). Register it as a sink of the {@link StateOwner}, then
+ * {@link #start} its clock:
+ *
+ * <ul>
+ *   <li>As an {@link EventSink} it runs on the owner's thread after each batch: rate rules count
+ *       the batch's events, entity rules look at each changed entity once, in its state after the
+ *       batch. Nothing blocks and nothing is rendered unless an alert changes state.
+ *   <li>Its clock ({@link #tick}, every {@code tickInterval} from {@link #start}) runs on the
+ *       owner's thread too, through {@link StateOwner#call}: {@code for} durations, rate windows
+ *       decaying, source-status rules, Alertmanager refreshes.
+ *   <li>When an alert fires or resolves, a command on the owner's thread emits {@code
+ *       living_map.alert.firing} / {@code .resolved} (payload: {@link Alert#toJson()}) and applies
+ *       it to the entity through its reducer ({@link AlertMarks}), so history, the stream and the
+ *       snapshot see it in seq order, and a state rebuilt from history has the same alerts. Then
+ *       the {@link AlertNotifier} is told, unless the alert is silenced.
+ * </ul>
+ *
+ * <p>The engine's state belongs to the owner's thread. The API reads immutable {@link Alert}s from
+ * concurrent maps this class publishes; acknowledgements go through the owner ({@link #ack}).
+ */
+public final class AlertService implements EventSink, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AlertService.class);
+
+  /** Resolved alerts kept for the API. */
+  static final int RECENT = 1000;
+
+  /** The clock's default period: the resolution of {@code for} and {@code keep_firing_for}. */
+  public static final Duration DEFAULT_TICK = Duration.ofSeconds(1);
+
+  /** How often firing alerts are repeated to Alertmanager (Prometheus does it every minute). */
+  public static final Duration DEFAULT_RESEND = Duration.ofMinutes(1);
+
+  private record Ack(String by, Instant at, String comment) {}
+
+  private final StateOwner owner;
+  private final AlertEngine engine;
+  private final AlertNotifier notifier;
+  private final Supplier<JsonObject> sourceStatus;
+  private final Clock clock;
+  private final Silences silences;
+  private final Duration resendInterval;
+
+  // Owner thread only.
+  private final Set<String> changed = new LinkedHashSet<>();
+  private final Set<String> notified = new HashSet<>();
+  private boolean applyQueued;
+  private long lastResend;
+
+  // Published for any thread.
+  private final Map<String, Alert> active = new ConcurrentHashMap<>();
+  private final ArrayDeque<Alert> recent = new ArrayDeque<>();
+  private final Map<String, Ack> acks = new ConcurrentHashMap<>();
+
+  private final AtomicBoolean tickInFlight = new AtomicBoolean();
+  private ScheduledExecutorService ticker;
+
+  /**
+   * @param rules from {@link AlertRules#load} or {@link AlertRules#defaults}
+   * @param notifier {@link HttpAlertNotifier}, or {@link AlertNotifier#NONE}
+   * @param sourceStatus the upstream sources' status ({@code {"city-service": {"state": "ok"},
+   *     ...}}), read once per tick on the clock's thread; null when there is none
+   * @param clock the time rules are measured by (tests pass a controllable one)
+   * @param resendInterval how often firing alerts are repeated to the notifier's {@link
+   *     AlertNotifier#stillFiring} (Alertmanager)
+   */
+  public AlertService(
+      StateOwner owner,
+      List<AlertRule> rules,
+      AlertNotifier notifier,
+      Supplier<JsonObject> sourceStatus,
+      Clock clock,
+      Duration resendInterval) {
+    this.owner = owner;
+    this.engine = new AlertEngine(rules, id -> owner.state().get(owner.state().resolve(id)));
+    this.notifier = notifier == null ? AlertNotifier.NONE : notifier;
+    this.sourceStatus = sourceStatus;
+    this.clock = clock;
+    this.silences = new Silences(clock);
+    this.resendInterval = resendInterval;
+    this.lastResend = clock.millis();
+  }
+
+  /**
+   * The service as configuration asks for it, for the composition root: rules from {@code
+   * LIVING_MAP_ALERT_RULES} (or the built-in ones), an {@link HttpAlertNotifier} when a webhook,
+   * Alertmanager or NATS subject is configured. Register the result with {@link StateOwner#addSink}
+   * before the owner starts, call {@link #start} once it runs, mount {@link AlertRoutes}, and close
+   * it on shutdown.
+   *
+   * @param sourceStatus the upstream sources' status, or null
+   * @param natsPublisher publishes to NATS, or null (then {@code LIVING_MAP_ALERT_NATS_SUBJECT} is
+   *     ignored)
+   * @param generatorUrl this service's base URL as people reach it, for Alertmanager links
+   * @throws AlertRulesException when the rule file is invalid (refuse to start)
+   */
+  public static AlertService create(
+      Config config,
+      Vertx vertx,
+      StateOwner owner,
+      Supplier<JsonObject> sourceStatus,
+      BiConsumer<String, byte[]> natsPublisher,
+      String generatorUrl,
+      Clock clock) {
+    List<AlertRule> rules = config.alertRules.map(AlertRules::load).orElseGet(AlertRules::defaults);
+    HttpAlertNotifier.Targets targets =
+        new HttpAlertNotifier.Targets(
+            config.alertWebhooks,
+            config.alertmanagerUrl.orElse(null),
+            config.alertNatsSubject.orElse(null),
+            natsPublisher,
+            generatorUrl,
+            DEFAULT_RESEND);
+    AlertNotifier notifier =
+        targets.any()
+            ? new HttpAlertNotifier(vertx, targets, RetryPolicy.DEFAULT, clock)
+            : AlertNotifier.NONE;
+    log.info(
+        "alerts: {} rules from {}, notifying {} webhook(s){}{}",
+        rules.size(),
+        config.alertRules.map(Object::toString).orElse("the built-in set"),
+        targets.webhooks().size(),
+        targets.alertmanager() != null ? ", Alertmanager" : "",
+        targets.natsSubject() != null && natsPublisher != null
+            ? ", NATS " + targets.natsSubject()
+            : "");
+    return new AlertService(owner, rules, notifier, sourceStatus, clock, DEFAULT_RESEND);
+  }
+
+  public List<AlertRule> rules() {
+    return engine.rules();
+  }
+
+  public Silences silences() {
+    return silences;
+  }
+
+  public AlertNotifier notifier() {
+    return notifier;
+  }
+
+  /** Rule evaluations so far (approximate off the owner's thread). */
+  public long evaluations() {
+    return engine.evaluations();
+  }
+
+  @Override
+  public void onEvents(List<Event> batch) {
+    long now = clock.millis();
+    boolean entities = engine.watchesEntities();
+    for (int i = 0; i < batch.size(); i++) {
+      Event e = batch.get(i);
+      if (e.eventType().startsWith(AlertMarks.PREFIX)) {
+        continue;
+      }
+      engine.onEvent(e, now);
+      if (entities && e.entityId() != null) {
+        changed.add(e.entityId());
+      }
+    }
+    if (!changed.isEmpty()) {
+      for (String id : changed) {
+        engine.onEntity(id, owner.state().get(id), now);
+      }
+      changed.clear();
+    }
+    if (engine.hasChanges() && !applyQueued) {
+      applyQueued = true;
+      owner.call(
+          a -> {
+            applyQueued = false;
+            apply(a);
+            return null;
+          });
+    }
+  }
+
+  /**
+   * Starts: first looks at the state once (see {@link #adopt}), then runs the clock, one tick every
+   * {@code interval} on a daemon thread that only hands over to the owner.
+   */
+  public synchronized void start(Duration interval) {
+    if (ticker != null) {
+      return;
+    }
+    adopt();
+    ticker =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "alert-clock");
+              t.setDaemon(true);
+              return t;
+            });
+    long ms = Math.max(10, interval.toMillis());
+    ticker.scheduleWithFixedDelay(
+        () -> {
+          if (!tickInFlight.compareAndSet(false, true)) {
+            return;
+          }
+          try {
+            tick().whenComplete((v, err) -> tickInFlight.set(false));
+          } catch (RuntimeException e) {
+            tickInFlight.set(false);
+            log.error("alert tick failed", e);
+          }
+        },
+        ms,
+        ms,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Takes over the state as it is (restored from a stored snapshot and history, or built before the
+   * alerts started): alerts that the state shows but this service did not raise are resolved
+   * ({@code living_map.alert.resolved} with {@code reason: "restart"}), and every entity is
+   * evaluated once, so a condition that still holds fires again as a new alert after its {@code
+   * for}. Called by {@link #start}.
+   */
+  public CompletableFuture<Void> adopt() {
+    return owner.call(
+        a -> {
+          long now = clock.millis();
+          for (Entity e : List.copyOf(a.state().entities())) {
+            JsonArray marks = e.data().getJsonArray("alerts");
+            if (marks == null || marks.isEmpty()) {
+              continue;
+            }
+            for (Object o : marks.copy()) {
+              if (o instanceof JsonObject m
+                  && m.getString("id") != null
+                  && !active.containsKey(m.getString("id"))) {
+                a.emit(
+                    AlertMarks.RESOLVED,
+                    e.id(),
+                    e.type(),
+                    m.copy()
+                        .put("state", Alert.RESOLVED)
+                        .put("entity_id", e.id())
+                        .put("entity_type", e.type())
+                        .put("ends_at", clock.instant().toString())
+                        .put("reason", "restart"));
+              }
+            }
+          }
+          for (Entity e : List.copyOf(a.state().entities())) {
+            if (engine.watches(e.type())) {
+              engine.onEntity(e.id(), e, now);
+            }
+          }
+          apply(a);
+          return null;
+        });
+  }
+
+  /** One tick of the clock, on the owner's thread; completes when its changes are applied. */
+  public CompletableFuture<Void> tick() {
+    JsonObject sources = null;
+    if (sourceStatus != null) {
+      try {
+        sources = sourceStatus.get();
+      } catch (RuntimeException e) {
+        log.warn("source status unavailable for alert rules: {}", e.toString());
+      }
+    }
+    JsonObject s = sources;
+    return owner.call(
+        a -> {
+          long now = clock.millis();
+          engine.tick(now, s);
+          apply(a);
+          if (now - lastResend >= resendInterval.toMillis()) {
+            lastResend = now;
+            List<Alert> firing = new ArrayList<>();
+            for (Alert al : active.values()) {
+              if (Alert.FIRING.equals(al.state()) && !silences.silenced(al)) {
+                firing.add(al);
+              }
+            }
+            notifier.stillFiring(firing);
+          }
+          return null;
+        });
+  }
+
+  /** On the owner's thread: publishes, emits and notifies what the engine changed. */
+  private void apply(StateOwner.Access a) {
+    for (AlertEngine.Change c : engine.drain()) {
+      Alert n = c.alert();
+      Alert p = c.previous();
+      if (p == null) {
+        active.put(n.id(), n);
+        continue;
+      }
+      if (Alert.FIRING.equals(n.state())) {
+        active.put(n.id(), n);
+        a.emit(AlertMarks.FIRING, n.entityId(), n.entityType(), n.toJson());
+        if (!silences.silenced(n)) {
+          notified.add(n.id());
+          notifier.firing(n);
+        }
+        continue;
+      }
+      active.remove(n.id());
+      if (!Alert.FIRING.equals(p.state())) {
+        continue;
+      }
+      a.emit(AlertMarks.RESOLVED, n.entityId(), n.entityType(), n.toJson());
+      synchronized (recent) {
+        recent.addFirst(n);
+        while (recent.size() > RECENT) {
+          acks.remove(recent.removeLast().id());
+        }
+      }
+      if (notified.remove(n.id())) {
+        notifier.resolved(n);
+      }
+    }
+  }
+
+  /** Every alert pending, firing, or resolved recently; firing first, then newest first. */
+  public List<Alert> alerts() {
+    List<Alert> out = new ArrayList<>(active.values());
+    out.sort(
+        Comparator.comparing((Alert x) -> Alert.FIRING.equals(x.state()) ? 0 : 1)
+            .thenComparing(Alert::since, Comparator.reverseOrder())
+            .thenComparing(Alert::id));
+    synchronized (recent) {
+      out.addAll(recent);
+    }
+    return out;
+  }
+
+  public Optional<Alert> alert(String id) {
+    Alert a = active.get(id);
+    if (a != null) {
+      return Optional.of(a);
+    }
+    synchronized (recent) {
+      return recent.stream().filter(x -> x.id().equals(id)).findFirst();
+    }
+  }
+
+  /**
+   * Acknowledges an alert: marked in the API, on the entity ({@code acked} in its {@code alerts}
+   * item) and in history ({@code living_map.alert.acknowledged}). Completes with the alert, or
+   * empty when no alert has that id.
+   */
+  public CompletableFuture<Optional<Alert>> ack(String id, String by, String comment) {
+    return owner.call(
+        a -> {
+          Optional<Alert> al = alert(id);
+          if (al.isEmpty()) {
+            return al;
+          }
+          Instant now = clock.instant();
+          acks.put(id, new Ack(by, now, comment));
+          Alert x = al.get();
+          a.emit(
+              AlertMarks.ACKNOWLEDGED,
+              x.entityId(),
+              x.entityType(),
+              new JsonObject()
+                  .put("id", id)
+                  .put("rule", x.rule())
+                  .put("acked_by", by)
+                  .put("acked_at", now.toString())
+                  .put("comment", comment));
+          return al;
+        });
+  }
+
+  /** An alert as the API shows it: with its acknowledgement and the silences that cover it. */
+  public JsonObject view(Alert a) {
+    JsonObject j = a.toJson();
+    Ack ack = acks.get(a.id());
+    j.put("acked", ack != null);
+    if (ack != null) {
+      j.put("acked_by", ack.by())
+          .put("acked_at", ack.at().toString())
+          .put("ack_comment", ack.comment());
+    }
+    List<Silence> s = Alert.RESOLVED.equals(a.state()) ? List.of() : silences.matching(a);
+    j.put("silenced", !s.isEmpty());
+    if (!s.isEmpty()) {
+      j.put("silenced_by", new JsonArray(s.stream().map(Silence::id).toList()));
+    }
+    return j;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (ticker != null) {
+      ticker.shutdownNow();
+      ticker = null;
+    }
+  }
+}
