@@ -16,10 +16,12 @@ import org.daarion.livingmap.api.HealthCheck;
 import org.daarion.livingmap.api.HealthRoutes;
 import org.daarion.livingmap.api.RouteGroup;
 import org.daarion.livingmap.api.SnapshotRoutes;
+import org.daarion.livingmap.api.security.Security;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.config.UpstreamSource;
 import org.daarion.livingmap.event.EventIntake;
 import org.daarion.livingmap.event.EventParser;
+import org.daarion.livingmap.metrics.Metrics;
 import org.daarion.livingmap.source.bus.InProcessBus;
 import org.daarion.livingmap.state.LiveState;
 import org.daarion.livingmap.state.SnapshotService;
@@ -42,6 +44,8 @@ public final class Application implements AutoCloseable {
   private InProcessBus bus;
   private SnapshotService snapshots;
   private ApiServer api;
+  private Metrics metrics;
+  private Security security;
   private int port;
 
   private Application(Config config) {
@@ -111,11 +115,21 @@ public final class Application implements AutoCloseable {
                 .put("queue", owner.queueDepth());
           }
         });
+    // --- security and metrics (issue 7): one Metrics and one Security for the whole service ---
+    metrics = new Metrics();
+    closeables.add(metrics);
+    metrics.stateQueueDepth(owner::queueDepth);
+    metrics.stateEntities(state::size);
+    metrics.stateSeq(state::seq);
+    security = Security.create(vertx, config, clock, metrics);
+    // --- end security and metrics ---
+
     List<RouteGroup> groups = new ArrayList<>();
     groups.add(new HealthRoutes(Version.get(), checks, clock));
+    groups.add(security.snapshotGuard(snapshots::current)); // before SnapshotRoutes
     groups.add(new SnapshotRoutes(snapshots, null));
     groups.add(new EntityRoutes(state, null));
-    api = new ApiServer(vertx, config.host, config.port, Version.get(), groups);
+    api = new ApiServer(vertx, config, Version.get(), groups, security, metrics);
   }
 
   private JsonObject meta() {
@@ -148,6 +162,14 @@ public final class Application implements AutoCloseable {
 
   public Config config() {
     return config;
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  public Security security() {
+    return security;
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {

@@ -38,12 +38,13 @@ public final class MetricsHandler implements Handler<RoutingContext> {
     if (route == null) {
       return "other";
     }
-    if (route.isRegexPath()) {
-      return "regex";
-    }
     String path = route.getPath();
     if (path == null) {
-      return "other"; // a route for every path: the front handlers (CORS, auth, limits)
+      // a route for every path (the front handlers: CORS, auth, limits) or a regex route
+      return route.isRegexPath() ? "regex" : "other";
+    }
+    if (path.indexOf(':') >= 0) {
+      return path; // a template with parameters: /living-map/entities/:id
     }
     if (path.equals("/") && !route.isExactPath()) {
       return "static";
