@@ -598,4 +598,29 @@ public final class Config {
     }
     return sb.toString();
   }
+
+  /**
+   * The configuration reference as a Markdown table (docs/OPERATIONS.md holds it between {@code
+   * <!-- settings:begin -->} and {@code <!-- settings:end -->}; a test keeps the two equal).
+   */
+  public static String markdownReference() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("| variable | flag | default | meaning |\n");
+    sb.append("|---|---|---|---|\n");
+    for (Setting s : Settings.ALL) {
+      sb.append("| `")
+          .append(s.env())
+          .append("` | `")
+          .append(s.flag())
+          .append("` | ")
+          .append(
+              s.defaultValue() == null
+                  ? "(unset)"
+                  : "`" + s.defaultValue().replace("|", "\\|") + "`")
+          .append(" | ")
+          .append(s.doc().replace("|", "\\|"))
+          .append(" |\n");
+    }
+    return sb.toString();
+  }
 }
