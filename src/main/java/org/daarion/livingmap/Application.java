@@ -17,6 +17,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import org.daarion.livingmap.alert.AlertRoutes;
+import org.daarion.livingmap.alert.AlertService;
 import org.daarion.livingmap.api.AdminRoutes;
 import org.daarion.livingmap.api.ApiServer;
 import org.daarion.livingmap.api.EntityRoutes;
@@ -26,6 +28,8 @@ import org.daarion.livingmap.api.HistoryRoutes;
 import org.daarion.livingmap.api.RouteGroup;
 import org.daarion.livingmap.api.SnapshotRoutes;
 import org.daarion.livingmap.api.SourceRoutes;
+import org.daarion.livingmap.api.security.Principal;
+import org.daarion.livingmap.api.security.Security;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.config.UpstreamSource;
 import org.daarion.livingmap.event.Event;
@@ -39,9 +43,11 @@ import org.daarion.livingmap.history.SnapshotData;
 import org.daarion.livingmap.history.SnapshotScheduler;
 import org.daarion.livingmap.history.SnapshotStore;
 import org.daarion.livingmap.history.TimeTravel;
+import org.daarion.livingmap.metrics.Metrics;
 import org.daarion.livingmap.simulator.Simulator;
 import org.daarion.livingmap.source.bus.InProcessBus;
 import org.daarion.livingmap.source.nats.NatsIngest;
+import org.daarion.livingmap.source.nats.NatsPublisher;
 import org.daarion.livingmap.source.upstream.SourcePolicy;
 import org.daarion.livingmap.source.upstream.UpstreamPoller;
 import org.daarion.livingmap.state.Entity;
@@ -89,6 +95,9 @@ public final class Application implements AutoCloseable {
   private SnapshotStore snapshotStore;
   private TimeTravel timeTravel;
   private final List<HealthCheck> checks = new ArrayList<>();
+  private Metrics metrics;
+  private AlertService alerts;
+  private Security security;
   private int port;
 
   private Application(Config config) {
@@ -149,6 +158,18 @@ public final class Application implements AutoCloseable {
     owner = new StateOwner(state, STATE_QUEUE, clock);
     owner.addSink(writer);
     closeables.add(owner);
+    // A bad rule file refuses start-up here, with the file's line and the reason.
+    alerts =
+        AlertService.create(
+            config,
+            vertx,
+            owner,
+            () -> poller == null ? new JsonObject() : poller.sourcesJson(),
+            alertNatsPublisher(),
+            "http://" + config.host + ":" + config.port,
+            clock);
+    owner.addSink(alerts);
+    closeables.add(alerts);
     owner.start();
     restore(timeTravel, epoch, seq);
 
@@ -174,6 +195,7 @@ public final class Application implements AutoCloseable {
     closeables.add(snapshotScheduler);
     retention.start();
     snapshotScheduler.start();
+    alerts.start(AlertService.DEFAULT_TICK);
 
     intake = new EventIntake(new EventParser(config.maxEventBytes), owner, writer, clock);
     bus = new InProcessBus(intake);
@@ -181,6 +203,12 @@ public final class Application implements AutoCloseable {
     checks.add(databaseCheck(db));
     checks.add(writerCheck(writer));
     checks.add(stateCheck(state));
+    metrics = new Metrics();
+    closeables.add(metrics);
+    metrics.stateQueueDepth(owner::queueDepth);
+    metrics.stateEntities(state::size);
+    metrics.stateSeq(state::seq);
+    security = Security.create(vertx, config, clock, metrics);
     if (config.natsUrl.isPresent()) {
       NatsIngest nats = new NatsIngest(config, intake);
       closeables.add(nats);
@@ -238,12 +266,13 @@ public final class Application implements AutoCloseable {
     groups.add(new EntityRoutes(state, this::enrich));
     groups.add(new HistoryRoutes(history, snapshotStore, clock));
     groups.add(new SourceRoutes(poller, owner));
+    groups.add(new AlertRoutes(alerts, ctx -> Principal.of(ctx).hasRole(Principal.ADMIN)));
     groups.add(
         new AdminRoutes(
             () -> poller.pollNow().toCompletionStage().toCompletableFuture(),
             () -> snapshotScheduler.saveNow(),
             intake));
-    api = new ApiServer(vertx, config.host, config.port, Version.get(), groups);
+    api = new ApiServer(vertx, config, Version.get(), groups, security, metrics);
   }
 
   /**
@@ -373,6 +402,16 @@ public final class Application implements AutoCloseable {
                 .put("sources", poller.sourcesJson()));
   }
 
+  /** Publishes alert changes to NATS when a subject and a server are configured. */
+  private java.util.function.BiConsumer<String, byte[]> alertNatsPublisher() {
+    if (config.alertNatsSubject.isEmpty() || config.natsUrl.isEmpty()) {
+      return null;
+    }
+    NatsPublisher publisher = NatsPublisher.connect(config.natsUrl.get());
+    closeables.add(publisher);
+    return (subject, data) -> publisher.publish(subject, data, null);
+  }
+
   private static String newEpoch() {
     return UUID.randomUUID().toString().substring(0, 8);
   }
@@ -500,6 +539,14 @@ public final class Application implements AutoCloseable {
 
   public Config config() {
     return config;
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  public Security security() {
+    return security;
   }
 
   private static ThreadFactory daemon(String name) {

@@ -2,16 +2,26 @@ package org.daarion.livingmap.api;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpMethod;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.StaticHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.List;
+import org.daarion.livingmap.api.security.Security;
+import org.daarion.livingmap.api.security.SecurityHeaders;
+import org.daarion.livingmap.config.Config;
+import org.daarion.livingmap.metrics.Metrics;
+import org.daarion.livingmap.metrics.MetricsHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * The HTTP server: mounts the route groups under {@code /living-map}, serves the web UI to browsers
  * at {@code /} and {@code /living-map}, and turns every failure into JSON (400 naming the
  * parameter, 404, 500 without a stack trace).
+ *
+ * <p>In front of every route: request metrics ({@link MetricsHandler}), then the {@link Security}
+ * chain (headers, CORS, timeout, auth, rate limit, body limit). Also serves {@code /metrics}
+ * (Prometheus), {@code /living-map/openapi.json} and the docs page {@code /living-map/docs}.
  */
 public final class ApiServer {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -28,15 +42,51 @@ public final class ApiServer {
   private final String host;
   private final int port;
   private final String version;
+  private static final String OPENAPI = "openapi.json";
+  private static final String DOCS = "living-map-docs.html";
+  private static final SecureRandom NONCES = new SecureRandom();
+
   private final List<RouteGroup> groups;
+  private final Security security;
+  private final Metrics metrics;
+  private Buffer openApi;
+  private String docsPage;
   private HttpServer server;
 
+  /** A server without auth, limits or metrics (the original's openness); for tests and tools. */
   public ApiServer(Vertx vertx, String host, int port, String version, List<RouteGroup> groups) {
+    this(vertx, host, port, version, groups, Security.open(vertx), null);
+  }
+
+  /**
+   * The production server: host, port and limits from {@code config}, the {@code security} chain in
+   * front of every route, and {@code /metrics} from {@code metrics} (null: no metrics route).
+   */
+  public ApiServer(
+      Vertx vertx,
+      Config config,
+      String version,
+      List<RouteGroup> groups,
+      Security security,
+      Metrics metrics) {
+    this(vertx, config.host, config.port, version, groups, security, metrics);
+  }
+
+  private ApiServer(
+      Vertx vertx,
+      String host,
+      int port,
+      String version,
+      List<RouteGroup> groups,
+      Security security,
+      Metrics metrics) {
     this.vertx = vertx;
     this.host = host;
     this.port = port;
     this.version = version;
     this.groups = List.copyOf(groups);
+    this.security = security;
+    this.metrics = metrics;
   }
 
   /** Starts listening; completes with the bound port. */
@@ -44,37 +94,39 @@ public final class ApiServer {
     Router router = router();
     server =
         vertx.createHttpServer(
-            new HttpServerOptions()
-                .setHost(host)
-                .setPort(port)
-                .setCompressionSupported(true)
-                .setMaxWebSocketFrameSize(65536)
-                .setMaxWebSocketMessageSize(65536)
-                .setRegisterWebSocketWriteHandlers(false));
+            security.applyLimits(
+                new HttpServerOptions()
+                    .setHost(host)
+                    .setPort(port)
+                    .setCompressionSupported(true)
+                    .setMaxWebSocketFrameSize(65536)
+                    .setMaxWebSocketMessageSize(65536)
+                    .setRegisterWebSocketWriteHandlers(false)));
     return server.requestHandler(router).listen().map(HttpServer::actualPort);
   }
 
   public Future<Void> stop() {
+    security.close();
     return server == null ? Future.succeededFuture() : server.close();
   }
 
-  Router router() {
+  /** The router with every route; public so tests can compare it with the OpenAPI document. */
+  public Router router() {
+    openApi = Buffer.buffer(resource(OPENAPI));
+    docsPage = new String(resource(DOCS), StandardCharsets.UTF_8);
     Router router = Router.router(vertx);
-    router
-        .route()
-        .handler(
-            CorsHandler.create()
-                .addOrigin("*")
-                .allowedMethod(HttpMethod.GET)
-                .allowedMethod(HttpMethod.POST)
-                .allowedMethod(HttpMethod.PUT)
-                .allowedMethod(HttpMethod.DELETE)
-                .allowedHeader("Content-Type")
-                .allowedHeader("Authorization")
-                .allowedHeader("X-API-Key"));
+    if (metrics != null) {
+      router.route().handler(new MetricsHandler(metrics));
+    }
+    security.installFront(router);
     router.get("/").handler(this::root);
     router.get("/living-map").handler(this::root);
     router.get("/living-map/").handler(this::root);
+    router.get("/living-map/openapi.json").handler(this::openApi);
+    router.get("/living-map/docs").handler(this::docs);
+    if (metrics != null) {
+      router.get("/metrics").handler(this::metrics);
+    }
     for (RouteGroup g : groups) {
       g.mount(router);
     }
@@ -86,6 +138,42 @@ public final class ApiServer {
         .handler(StaticHandler.create(WEBROOT).setCachingEnabled(true).setIndexPage("index.html"));
     router.route().failureHandler(this::failure);
     return router;
+  }
+
+  private void openApi(RoutingContext ctx) {
+    ctx.response().putHeader("Cache-Control", "no-cache");
+    Responses.bytes(ctx, 200, openApi);
+  }
+
+  private void docs(RoutingContext ctx) {
+    byte[] raw = new byte[18];
+    NONCES.nextBytes(raw);
+    String nonce = Base64.getEncoder().encodeToString(raw);
+    ctx.response()
+        .putHeader(
+            "Content-Security-Policy",
+            SecurityHeaders.csp(ctx.request().getHeader("Host"), "'nonce-" + nonce + "'"))
+        .putHeader("Content-Type", "text/html; charset=utf-8")
+        .putHeader("Cache-Control", "no-cache")
+        .end(docsPage.replace("{{NONCE}}", nonce));
+  }
+
+  private void metrics(RoutingContext ctx) {
+    ctx.response()
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .putHeader("Cache-Control", "no-store")
+        .end(metrics.scrape());
+  }
+
+  private static byte[] resource(String name) {
+    try (InputStream in = ApiServer.class.getClassLoader().getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("missing resource " + name);
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private void root(RoutingContext ctx) {
@@ -121,7 +209,10 @@ public final class ApiServer {
                 .add("/living-map/sources")
                 .add("/living-map/graph")
                 .add("/living-map/rejected")
-                .add("/living-map/stream"));
+                .add("/living-map/stream")
+                .add("/living-map/openapi.json")
+                .add("/living-map/docs")
+                .add("/metrics"));
   }
 
   private void failure(RoutingContext ctx) {

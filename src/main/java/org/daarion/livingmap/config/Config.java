@@ -21,6 +21,10 @@ import java.util.regex.Pattern;
  */
 public final class Config {
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)?");
+  private static final Pattern RATE =
+      Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(?:/s)?(?:[:,](?:burst=)?([0-9]+))?");
+  private static final Pattern HASHED_KEY = Pattern.compile("([0-9a-fA-F]{64})(?::(.*))?");
+  private static final Pattern ORIGIN = Pattern.compile("https?://[A-Za-z0-9.*-]+(:[0-9]{1,5})?");
 
   private final Map<Setting, String> raw;
 
@@ -62,6 +66,52 @@ public final class Config {
   public final List<URI> alertWebhooks;
   public final Optional<URI> alertmanagerUrl;
   public final Optional<String> alertNatsSubject;
+  // --- security, limits (issue 7) ---
+  public final boolean authJwt;
+  public final boolean authApiKey;
+  public final Optional<String> jwtSecret;
+  public final Optional<URI> jwksUrl;
+  public final String jwtIssuer;
+  public final List<String> jwtAudience;
+  public final Duration jwtLeeway;
+  public final Duration jwksMinRefresh;
+  public final Duration jwksMaxAge;
+  public final List<ApiKey> apiKeys;
+  public final List<String> defaultRoles;
+  public final boolean publicMode;
+  public final Map<String, List<String>> layerRoles;
+  public final boolean metricsOpen;
+  public final Optional<List<String>> corsOrigins;
+  public final Rate rateLimit;
+  public final Rate wsConnectRate;
+  public final Rate wsFrameRate;
+  public final int wsMaxPerClient;
+  public final int rateLimitClients;
+  public final boolean trustProxy;
+  public final int maxBodyBytes;
+  public final int maxHeaderBytes;
+  public final int maxUriBytes;
+  public final Duration requestTimeout;
+  public final Duration idleTimeout;
+
+  /**
+   * A token bucket's refill rate (tokens per second) and capacity. {@link #OFF} (rate 0) means no
+   * limit.
+   */
+  public record Rate(double perSecond, int burst) {
+    public static final Rate OFF = new Rate(0, 0);
+
+    public boolean enabled() {
+      return perSecond > 0;
+    }
+  }
+
+  /**
+   * One configured API key: its name (the client identity in logs, metrics and rate limits), the
+   * SHA-256 of the key, the roles it grants (empty: the reader role), and whether it was given in
+   * plain text.
+   */
+  public record ApiKey(String name, byte[] sha256, List<String> roles, boolean plain) {}
 
   private Config(Map<Setting, String> raw) {
     this.raw = Map.copyOf(raw);
@@ -115,6 +165,192 @@ public final class Config {
     alertmanagerUrl =
         optional(Settings.ALERTMANAGER_URL).map(v -> httpUrl(Settings.ALERTMANAGER_URL, v));
     alertNatsSubject = optional(Settings.ALERT_NATS_SUBJECT);
+    List<String> modes = list(Settings.AUTH);
+    boolean jwt = false;
+    boolean apiKey = false;
+    for (String m : modes) {
+      switch (m.toLowerCase(Locale.ROOT)) {
+        case "off", "none" -> {
+          if (modes.size() > 1) {
+            throw bad(Settings.AUTH, value(Settings.AUTH), "off cannot be combined");
+          }
+        }
+        case "jwt" -> jwt = true;
+        case "apikey", "api-key", "api_key" -> apiKey = true;
+        default ->
+            throw bad(
+                Settings.AUTH, value(Settings.AUTH), "must be off, jwt, apikey or jwt,apikey");
+      }
+    }
+    authJwt = jwt;
+    authApiKey = apiKey;
+    jwtSecret = optional(Settings.JWT_SECRET);
+    jwksUrl = optional(Settings.JWKS_URL).map(v -> httpUrl(Settings.JWKS_URL, v));
+    jwtIssuer = string(Settings.JWT_ISSUER);
+    jwtAudience =
+        optional(Settings.JWT_AUDIENCE).map(v -> list(Settings.JWT_AUDIENCE)).orElse(List.of());
+    jwtLeeway = duration(Settings.JWT_LEEWAY);
+    jwksMinRefresh = duration(Settings.JWKS_MIN_REFRESH);
+    jwksMaxAge = positiveDuration(Settings.JWKS_MAX_AGE);
+    apiKeys = optional(Settings.API_KEYS).map(v -> apiKeys(Settings.API_KEYS, v)).orElse(List.of());
+    defaultRoles =
+        optional(Settings.DEFAULT_ROLES).map(v -> list(Settings.DEFAULT_ROLES)).orElse(List.of());
+    publicMode = bool(Settings.PUBLIC_MODE);
+    layerRoles =
+        optional(Settings.LAYER_ROLES)
+            .map(v -> layerRoles(Settings.LAYER_ROLES, v))
+            .orElse(Map.of());
+    metricsOpen = bool(Settings.METRICS_OPEN);
+    corsOrigins = optional(Settings.CORS_ORIGINS).map(v -> origins(Settings.CORS_ORIGINS, v));
+    boolean auth = authJwt || authApiKey;
+    rateLimit = rate(Settings.RATE_LIMIT, auth ? new Rate(50, 200) : Rate.OFF);
+    wsConnectRate = rate(Settings.WS_CONNECT_RATE, auth ? new Rate(1, 10) : Rate.OFF);
+    wsFrameRate = rate(Settings.WS_FRAME_RATE, auth ? new Rate(20, 100) : Rate.OFF);
+    wsMaxPerClient =
+        "auto".equalsIgnoreCase(value(Settings.WS_MAX_PER_CLIENT))
+            ? (auth ? 20 : Integer.MAX_VALUE)
+            : intIn(Settings.WS_MAX_PER_CLIENT, 1, 1_000_000);
+    rateLimitClients = intIn(Settings.RATE_LIMIT_CLIENTS, 100, 100_000_000);
+    trustProxy = bool(Settings.TRUST_PROXY);
+    maxBodyBytes = intIn(Settings.MAX_BODY_BYTES, 1024, Integer.MAX_VALUE);
+    maxHeaderBytes = intIn(Settings.MAX_HEADER_BYTES, 1024, 1 << 20);
+    maxUriBytes = intIn(Settings.MAX_URI_BYTES, 256, 1 << 20);
+    requestTimeout = positiveDuration(Settings.REQUEST_TIMEOUT);
+    idleTimeout = positiveDuration(Settings.IDLE_TIMEOUT);
+    if (authJwt && jwtSecret.isEmpty() && jwksUrl.isEmpty()) {
+      throw bad(
+          Settings.AUTH,
+          value(Settings.AUTH),
+          "jwt needs " + Settings.JWT_SECRET.env() + " or " + Settings.JWKS_URL.env());
+    }
+    if (authApiKey && apiKeys.isEmpty()) {
+      throw bad(Settings.AUTH, value(Settings.AUTH), "apikey needs " + Settings.API_KEYS.env());
+    }
+  }
+
+  /** Whether any authentication is on ({@code LIVING_MAP_AUTH} is not {@code off}). */
+  public boolean authEnabled() {
+    return authJwt || authApiKey;
+  }
+
+  private Rate rate(Setting s, Rate auto) {
+    String v = string(s).toLowerCase(Locale.ROOT);
+    if (v.equals("auto")) {
+      return auto;
+    }
+    if (v.equals("off") || v.equals("0")) {
+      return Rate.OFF;
+    }
+    Matcher m = RATE.matcher(v);
+    if (!m.matches()) {
+      throw bad(
+          s, v, "must be RATE:BURST (requests per second and burst, e.g. 50:200), auto or off");
+    }
+    double perSecond;
+    try {
+      perSecond = Double.parseDouble(m.group(1));
+    } catch (NumberFormatException e) {
+      throw bad(s, v, "rate must be a number");
+    }
+    int burst =
+        m.group(2) == null ? (int) Math.max(1, Math.ceil(perSecond)) : Integer.parseInt(m.group(2));
+    if (!(perSecond > 0 && perSecond <= 1_000_000) || burst < 1 || burst > 10_000_000) {
+      throw bad(s, v, "rate must be in (0, 1000000] and burst in [1, 10000000]");
+    }
+    return new Rate(perSecond, burst);
+  }
+
+  private static List<ApiKey> apiKeys(Setting s, String v) {
+    List<ApiKey> out = new ArrayList<>();
+    java.util.Set<String> names = new java.util.HashSet<>();
+    int n = 0;
+    for (String part : v.split(",")) {
+      String entry = part.trim();
+      if (entry.isEmpty()) {
+        continue;
+      }
+      n++;
+      int colon = entry.indexOf(':');
+      String name = colon > 0 ? entry.substring(0, colon) : "key-" + n;
+      String rest = colon > 0 ? entry.substring(colon + 1) : entry;
+      if (rest.isEmpty()) {
+        throw bad(s, "(entry " + n + ")", "entry " + n + " has no key");
+      }
+      if (!names.add(name)) {
+        throw bad(s, "(entry " + n + ")", "API key name '" + name + "' is used twice");
+      }
+      Matcher m = HASHED_KEY.matcher(rest);
+      if (m.matches()) {
+        List<String> roles = new ArrayList<>();
+        if (m.group(2) != null) {
+          for (String r : m.group(2).split("[|+]")) {
+            if (!r.isBlank()) {
+              roles.add(r.trim());
+            }
+          }
+        }
+        out.add(new ApiKey(name, hex(m.group(1)), List.copyOf(roles), false));
+      } else {
+        out.add(new ApiKey(name, sha256(rest), List.of(), true));
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  private static byte[] hex(String h) {
+    byte[] b = new byte[h.length() / 2];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = (byte) Integer.parseInt(h.substring(2 * i, 2 * i + 2), 16);
+    }
+    return b;
+  }
+
+  /** SHA-256 of a key's UTF-8 bytes: what {@code LIVING_MAP_API_KEYS} holds, in hex. */
+  public static byte[] sha256(String key) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256")
+          .digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static Map<String, List<String>> layerRoles(Setting s, String v) {
+    Map<String, List<String>> out = new java.util.LinkedHashMap<>();
+    for (String part : v.split(",")) {
+      if (part.isBlank()) {
+        continue;
+      }
+      int eq = part.indexOf('=');
+      String layer = eq > 0 ? part.substring(0, eq).trim() : "";
+      if (!layer.matches("[a-z][a-z0-9_-]*") || eq == part.length() - 1) {
+        throw bad(s, v, "must be layer=role|role,... (e.g. nodes=living-map:ops)");
+      }
+      List<String> roles = new ArrayList<>();
+      for (String r : part.substring(eq + 1).split("[|+]")) {
+        if (!r.isBlank()) {
+          roles.add(r.trim());
+        }
+      }
+      out.put(layer, List.copyOf(roles));
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  private static List<String> origins(Setting s, String v) {
+    List<String> out = new ArrayList<>();
+    for (String part : v.split(",")) {
+      String o = part.trim();
+      if (o.isEmpty()) {
+        continue;
+      }
+      if (!o.equals("*") && !ORIGIN.matcher(o).matches()) {
+        throw bad(
+            s, v, "each origin must be * or scheme://host[:port] without a path, got '" + o + "'");
+      }
+      out.add(o);
+    }
+    return List.copyOf(out);
   }
 
   /** Loads from the process environment and command-line flags. */
@@ -374,6 +610,31 @@ public final class Config {
           String.format(
               "  %-26s %-30s default: %s%n      %s%n",
               s.flag(), s.env(), s.defaultValue() == null ? "(unset)" : s.defaultValue(), s.doc()));
+    }
+    return sb.toString();
+  }
+
+  /**
+   * The configuration reference as a Markdown table (docs/OPERATIONS.md holds it between {@code
+   * <!-- settings:begin -->} and {@code <!-- settings:end -->}; a test keeps the two equal).
+   */
+  public static String markdownReference() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("| variable | flag | default | meaning |\n");
+    sb.append("|---|---|---|---|\n");
+    for (Setting s : Settings.ALL) {
+      sb.append("| `")
+          .append(s.env())
+          .append("` | `")
+          .append(s.flag())
+          .append("` | ")
+          .append(
+              s.defaultValue() == null
+                  ? "(unset)"
+                  : "`" + s.defaultValue().replace("|", "\\|") + "`")
+          .append(" | ")
+          .append(s.doc().replace("|", "\\|"))
+          .append(" |\n");
     }
     return sb.toString();
   }

@@ -223,6 +223,157 @@ public final class Settings {
           "--alert-nats-subject",
           null,
           "NATS subject alert notifications are also published to. Unset: none.");
+  // --- security, limits and observability (issue 7; docs/OPERATIONS.md) ---
+  public static final Setting AUTH =
+      new Setting(
+          "LIVING_MAP_AUTH",
+          "--auth",
+          "off",
+          "off (every route open, as the original; a warning is logged), jwt, apikey, or jwt,apikey.");
+  public static final Setting JWT_SECRET =
+      new Setting(
+          "LIVING_MAP_JWT_SECRET",
+          "--jwt-secret",
+          null,
+          "HS256 secret shared with DAARION's auth-service (at least 32 bytes recommended).");
+  public static final Setting JWKS_URL =
+      new Setting(
+          "LIVING_MAP_JWKS_URL",
+          "--jwks-url",
+          null,
+          "JWKS URL with RS256/ES256 public keys; cached, refetched when a token names an unknown kid.");
+  public static final Setting JWT_ISSUER =
+      new Setting(
+          "LIVING_MAP_JWT_ISSUER",
+          "--jwt-issuer",
+          "daarion-auth",
+          "Required iss claim (DAARION's auth-service issues daarion-auth); '*' accepts any.");
+  public static final Setting JWT_AUDIENCE =
+      new Setting(
+          "LIVING_MAP_JWT_AUDIENCE",
+          "--jwt-audience",
+          null,
+          "Required aud claim (one of, comma-separated). Unset: aud is not checked.");
+  public static final Setting JWT_LEEWAY =
+      new Setting(
+          "LIVING_MAP_JWT_LEEWAY",
+          "--jwt-leeway",
+          "30s",
+          "Clock skew allowed when checking exp and nbf.");
+  public static final Setting JWKS_MIN_REFRESH =
+      new Setting(
+          "LIVING_MAP_JWKS_MIN_REFRESH",
+          "--jwks-min-refresh",
+          "10s",
+          "Shortest time between two JWKS fetches (unknown kids cannot make us hammer the auth-service).");
+  public static final Setting JWKS_MAX_AGE =
+      new Setting(
+          "LIVING_MAP_JWKS_MAX_AGE",
+          "--jwks-max-age",
+          "1h",
+          "Cached JWKS keys are refetched after this long.");
+  public static final Setting API_KEYS =
+      new Setting(
+          "LIVING_MAP_API_KEYS",
+          "--api-keys",
+          null,
+          "API keys accepted in X-API-Key, comma-separated name:sha256hex[:role|role] (hash of the key, hex); plain name:key is accepted with a warning.");
+  public static final Setting DEFAULT_ROLES =
+      new Setting(
+          "LIVING_MAP_DEFAULT_ROLES",
+          "--default-roles",
+          null,
+          "Roles granted to every authenticated caller in addition to its own, comma-separated (e.g. living-map:read to let any valid DAARION token read).");
+  public static final Setting PUBLIC_MODE =
+      new Setting(
+          "LIVING_MAP_PUBLIC_MODE",
+          "--public-mode",
+          "false",
+          "With auth on, anonymous callers get the reduced public snapshot and health instead of 401.");
+  public static final Setting LAYER_ROLES =
+      new Setting(
+          "LIVING_MAP_LAYER_ROLES",
+          "--layer-roles",
+          null,
+          "Per-layer visibility: layer=role|role,... (e.g. nodes=living-map:ops). Unlisted layers are visible to every reader; admins see all.");
+  public static final Setting METRICS_OPEN =
+      new Setting(
+          "LIVING_MAP_METRICS_OPEN",
+          "--metrics-open",
+          "false",
+          "Serve /metrics without credentials when auth is on (for a scraper on a private network).");
+  public static final Setting CORS_ORIGINS =
+      new Setting(
+          "LIVING_MAP_CORS_ORIGINS",
+          "--cors-origins",
+          null,
+          "Origins allowed cross-origin, comma-separated. Unset: * when auth is off, none when it is on.");
+  public static final Setting RATE_LIMIT =
+      new Setting(
+          "LIVING_MAP_RATE_LIMIT",
+          "--rate-limit",
+          "auto",
+          "HTTP requests per second per client and burst (RATE:BURST), off, or auto (the default: 50:200 with auth on, off with auth off).");
+  public static final Setting WS_CONNECT_RATE =
+      new Setting(
+          "LIVING_MAP_WS_CONNECT_RATE",
+          "--ws-connect-rate",
+          "auto",
+          "WebSocket connects per second per client and burst (RATE:BURST), off, or auto (the default: 1:10 with auth on, off with auth off).");
+  public static final Setting WS_FRAME_RATE =
+      new Setting(
+          "LIVING_MAP_WS_FRAME_RATE",
+          "--ws-frame-rate",
+          "auto",
+          "Client-to-server WebSocket frames per second per client and burst (RATE:BURST), off, or auto (the default: 20:100 with auth on, off with auth off).");
+  public static final Setting WS_MAX_PER_CLIENT =
+      new Setting(
+          "LIVING_MAP_WS_MAX_PER_CLIENT",
+          "--ws-max-per-client",
+          "auto",
+          "Concurrent WebSocket connections of one client; auto: 20 with auth on, unlimited (only the total cap) with auth off.");
+  public static final Setting RATE_LIMIT_CLIENTS =
+      new Setting(
+          "LIVING_MAP_RATE_LIMIT_CLIENTS",
+          "--rate-limit-clients",
+          "100000",
+          "Clients tracked by the rate limiter at most (idle ones are evicted first): bounds its memory.");
+  public static final Setting TRUST_PROXY =
+      new Setting(
+          "LIVING_MAP_TRUST_PROXY",
+          "--trust-proxy",
+          "false",
+          "Take the client address from the last X-Forwarded-For entry (set it behind DAARION's nginx gateway).");
+  public static final Setting MAX_BODY_BYTES =
+      new Setting(
+          "LIVING_MAP_MAX_BODY_BYTES",
+          "--max-body-bytes",
+          "65536",
+          "Largest request body; larger ones get 413.");
+  public static final Setting MAX_HEADER_BYTES =
+      new Setting(
+          "LIVING_MAP_MAX_HEADER_BYTES",
+          "--max-header-bytes",
+          "16384",
+          "Largest total size of request headers; larger ones get 431.");
+  public static final Setting MAX_URI_BYTES =
+      new Setting(
+          "LIVING_MAP_MAX_URI_BYTES",
+          "--max-uri-bytes",
+          "8192",
+          "Longest request line (method, path and query); longer ones get 414.");
+  public static final Setting REQUEST_TIMEOUT =
+      new Setting(
+          "LIVING_MAP_REQUEST_TIMEOUT",
+          "--request-timeout",
+          "30s",
+          "A request not answered within this gets 503 (WebSocket upgrades excepted).");
+  public static final Setting IDLE_TIMEOUT =
+      new Setting(
+          "LIVING_MAP_IDLE_TIMEOUT",
+          "--idle-timeout",
+          "120s",
+          "Connections with no traffic for this long are closed (slow or stalled clients); keep above the WebSocket ping interval.");
   public static final Setting LOG_FORMAT =
       new Setting(
           "LIVING_MAP_LOG_FORMAT",
@@ -274,5 +425,30 @@ public final class Settings {
           ALERT_WEBHOOKS,
           ALERTMANAGER_URL,
           ALERT_NATS_SUBJECT,
-          LOG_FORMAT);
+          LOG_FORMAT,
+          AUTH,
+          JWT_SECRET,
+          JWKS_URL,
+          JWT_ISSUER,
+          JWT_AUDIENCE,
+          JWT_LEEWAY,
+          JWKS_MIN_REFRESH,
+          JWKS_MAX_AGE,
+          API_KEYS,
+          DEFAULT_ROLES,
+          PUBLIC_MODE,
+          LAYER_ROLES,
+          METRICS_OPEN,
+          CORS_ORIGINS,
+          RATE_LIMIT,
+          WS_CONNECT_RATE,
+          WS_FRAME_RATE,
+          WS_MAX_PER_CLIENT,
+          RATE_LIMIT_CLIENTS,
+          TRUST_PROXY,
+          MAX_BODY_BYTES,
+          MAX_HEADER_BYTES,
+          MAX_URI_BYTES,
+          REQUEST_TIMEOUT,
+          IDLE_TIMEOUT);
 }
