@@ -5,32 +5,50 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The README's configuration table lists every setting with its default. */
+/**
+ * The configuration tables in README.md and docs/OPERATIONS.md are exactly {@link
+ * Config#markdownReference()}. Run {@link #main} to regenerate both after adding a setting.
+ */
 class ReadmeSyncTest {
+  static final String BEGIN = "<!-- settings:begin -->\n";
+  static final String END = "<!-- settings:end -->";
+  static final List<Path> DOCS = List.of(Path.of("README.md"), Path.of("docs/OPERATIONS.md"));
+
   @Test
-  void readmeDocumentsEverySetting() throws IOException {
-    String readme = Files.readString(Path.of("README.md"));
-    for (Setting s : Settings.ALL) {
-      assertThat(readme).as(s.env()).contains("`" + s.env() + "`").contains("`" + s.flag() + "`");
-      if (s.defaultValue() != null) {
-        assertThat(readme).as(s.env() + " default").contains("`" + s.defaultValue() + "`");
-      }
+  void configurationTablesAreTheGeneratedOne() throws IOException {
+    for (Path doc : DOCS) {
+      String text = Files.readString(doc);
+      int begin = text.indexOf(BEGIN);
+      int end = text.indexOf(END);
+      assertThat(begin).as(doc + " has the settings markers").isPositive();
+      assertThat(text.substring(begin + BEGIN.length(), end))
+          .as("regenerate " + doc + " with ReadmeSyncTest.main")
+          .isEqualTo(Config.markdownReference());
     }
   }
 
-  /** Prints the table for the README: run this test's main to regenerate it. */
-  public static void main(String[] args) {
-    System.out.println("| variable | flag | default | meaning |");
-    System.out.println("|---|---|---|---|");
+  @Test
+  void everySettingIsInTheReference() {
+    String table = Config.markdownReference();
     for (Setting s : Settings.ALL) {
-      System.out.printf(
-          "| `%s` | `%s` | %s | %s |%n",
-          s.env(),
-          s.flag(),
-          s.defaultValue() == null ? "unset" : "`" + s.defaultValue() + "`",
-          s.doc());
+      assertThat(table).contains("`" + s.env() + "`").contains("`" + s.flag() + "`");
+    }
+  }
+
+  /** Rewrites the tables between the markers. */
+  public static void main(String[] args) throws IOException {
+    for (Path doc : DOCS) {
+      String text = Files.readString(doc);
+      int begin = text.indexOf(BEGIN);
+      int end = text.indexOf(END);
+      Files.writeString(
+          doc,
+          text.substring(0, begin + BEGIN.length())
+              + Config.markdownReference()
+              + text.substring(end));
     }
   }
 }
