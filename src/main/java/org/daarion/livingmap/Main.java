@@ -41,7 +41,7 @@ public final class Main {
         try {
           Application app =
               Application.start(config).toCompletionStage().toCompletableFuture().join();
-          Runtime.getRuntime().addShutdownHook(new Thread(app::close, "shutdown"));
+          GracefulShutdown.install(app);
         } catch (RuntimeException e) {
           Throwable cause = e.getCause() != null ? e.getCause() : e;
           log.error("living-map failed to start: {}", cause.getMessage(), cause);
