@@ -25,6 +25,7 @@ import org.daarion.livingmap.api.EntityRoutes;
 import org.daarion.livingmap.api.HealthCheck;
 import org.daarion.livingmap.api.HealthRoutes;
 import org.daarion.livingmap.api.HistoryRoutes;
+import org.daarion.livingmap.api.LayerVisibility;
 import org.daarion.livingmap.api.RouteGroup;
 import org.daarion.livingmap.api.SnapshotRoutes;
 import org.daarion.livingmap.api.SourceRoutes;
@@ -263,9 +264,10 @@ public final class Application implements AutoCloseable {
     groups.add(
         new SnapshotRoutes(
             snapshots, at -> timeTravel.stateAt(at).thenApply(r -> r.found() ? r.state() : null)));
-    groups.add(new EntityRoutes(state, this::enrich));
-    groups.add(new HistoryRoutes(history, snapshotStore, clock));
-    groups.add(new SourceRoutes(poller, owner));
+    LayerVisibility visibility = ctx -> security.layers().hidden(Principal.of(ctx));
+    groups.add(new EntityRoutes(state, this::enrich, visibility));
+    groups.add(new HistoryRoutes(history, snapshotStore, clock, visibility));
+    groups.add(new SourceRoutes(poller, owner, visibility));
     groups.add(new AlertRoutes(alerts, ctx -> Principal.of(ctx).hasRole(Principal.ADMIN)));
     groups.add(
         new AdminRoutes(

@@ -23,10 +23,24 @@ public final class EntityRoutes implements RouteGroup {
 
   private final LiveState state;
   private final DetailEnricher enricher;
+  private final LayerVisibility visibility;
 
   public EntityRoutes(LiveState state, DetailEnricher enricher) {
+    this(state, enricher, LayerVisibility.ALL_VISIBLE);
+  }
+
+  public EntityRoutes(LiveState state, DetailEnricher enricher, LayerVisibility visibility) {
     this.state = state;
     this.enricher = enricher;
+    this.visibility = visibility;
+  }
+
+  private java.util.Collection<Entity> visibleEntities(RoutingContext ctx) {
+    java.util.Set<String> hidden = visibility.hiddenLayers(ctx);
+    if (hidden.isEmpty()) {
+      return state.entities();
+    }
+    return state.entities().stream().filter(e -> !hidden.contains(e.layer())).toList();
   }
 
   @Override
@@ -38,17 +52,17 @@ public final class EntityRoutes implements RouteGroup {
 
   private void list(RoutingContext ctx) {
     EntityQuery q = new EntityQuery(new Params(ctx.queryParams()));
-    Responses.json(ctx, 200, q.run(state.entities()));
+    Responses.json(ctx, 200, q.run(visibleEntities(ctx)));
   }
 
   private void facets(RoutingContext ctx) {
-    Responses.json(ctx, 200, EntityQuery.facets(state.entities()));
+    Responses.json(ctx, 200, EntityQuery.facets(visibleEntities(ctx)));
   }
 
   private void detail(RoutingContext ctx) {
     String id = ctx.pathParam("id");
     Entity e = state.get(state.resolve(id));
-    if (e == null) {
+    if (e == null || visibility.hiddenLayers(ctx).contains(e.layer())) {
       Responses.notFound(ctx, "no entity with id '" + id + "'");
       return;
     }

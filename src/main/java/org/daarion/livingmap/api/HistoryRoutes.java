@@ -21,11 +21,14 @@ public final class HistoryRoutes implements RouteGroup {
   private final HistoryStore history;
   private final SnapshotStore snapshots;
   private final Clock clock;
+  private final LayerVisibility visibility;
 
-  public HistoryRoutes(HistoryStore history, SnapshotStore snapshots, Clock clock) {
+  public HistoryRoutes(
+      HistoryStore history, SnapshotStore snapshots, Clock clock, LayerVisibility visibility) {
     this.history = history;
     this.snapshots = snapshots;
     this.clock = clock;
+    this.visibility = visibility;
   }
 
   @Override
@@ -43,7 +46,7 @@ public final class HistoryRoutes implements RouteGroup {
     } catch (BadParameterException e) {
       throw new BadParameter(e.parameter(), e.getMessage());
     }
-    reply(ctx, history.query(q));
+    reply(ctx, history.query(q.hiding(visibility.hiddenTypes(ctx))));
   }
 
   private void stats(RoutingContext ctx) {

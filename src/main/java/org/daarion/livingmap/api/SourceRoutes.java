@@ -17,10 +17,38 @@ public final class SourceRoutes implements RouteGroup {
 
   private final UpstreamPoller poller;
   private final StateOwner owner;
+  private final LayerVisibility visibility;
 
-  public SourceRoutes(UpstreamPoller poller, StateOwner owner) {
+  public SourceRoutes(UpstreamPoller poller, StateOwner owner, LayerVisibility visibility) {
     this.poller = poller;
     this.owner = owner;
+    this.visibility = visibility;
+  }
+
+  /** The graph without nodes on hidden layers and without the edges that touch them. */
+  static io.vertx.core.json.JsonObject withoutHidden(
+      io.vertx.core.json.JsonObject graph, java.util.Set<String> hidden) {
+    if (hidden.isEmpty()) {
+      return graph;
+    }
+    java.util.Set<String> gone = new java.util.HashSet<>();
+    io.vertx.core.json.JsonArray nodes = new io.vertx.core.json.JsonArray();
+    for (Object o : graph.getJsonArray("nodes")) {
+      io.vertx.core.json.JsonObject n = (io.vertx.core.json.JsonObject) o;
+      if (hidden.contains(n.getString("layer"))) {
+        gone.add(n.getString("id"));
+      } else {
+        nodes.add(n);
+      }
+    }
+    io.vertx.core.json.JsonArray edges = new io.vertx.core.json.JsonArray();
+    for (Object o : graph.getJsonArray("edges")) {
+      io.vertx.core.json.JsonObject e = (io.vertx.core.json.JsonObject) o;
+      if (!gone.contains(e.getString("source")) && !gone.contains(e.getString("target"))) {
+        edges.add(e);
+      }
+    }
+    return graph.copy().put("nodes", nodes).put("edges", edges);
   }
 
   @Override
@@ -52,8 +80,9 @@ public final class SourceRoutes implements RouteGroup {
             Responses.unavailable(ctx, "state busy: " + err.getMessage());
             return;
           }
-          Responses.json(
-              ctx, 200, Relations.graph(cut, root, root == null ? null : depth, layer, type));
+          io.vertx.core.json.JsonObject graph =
+              Relations.graph(cut, root, root == null ? null : depth, layer, type);
+          Responses.json(ctx, 200, withoutHidden(graph, visibility.hiddenLayers(ctx)));
         });
   }
 }

@@ -39,7 +39,8 @@ public record HistoryQuery(
     int offset,
     Long beforeSeq,
     Long afterSeq,
-    String epoch) {
+    String epoch,
+    java.util.Set<String> hiddenEntityTypes) {
   public static final int DEFAULT_LIMIT = 200;
   public static final int MAX_LIMIT = 1000;
   public static final int MAX_OFFSET = 1_000_000;
@@ -104,7 +105,8 @@ public record HistoryQuery(
 
   /** Everything, newest first, the default page. */
   public static HistoryQuery all() {
-    return new HistoryQuery(null, null, null, null, null, null, DEFAULT_LIMIT, 0, null, null, null);
+    return new HistoryQuery(
+        null, null, null, null, null, null, DEFAULT_LIMIT, 0, null, null, null, java.util.Set.of());
   }
 
   /**
@@ -124,7 +126,8 @@ public record HistoryQuery(
         (int) number(params, "offset", 0, 0, MAX_OFFSET),
         optionalNumber(params, "before_seq"),
         optionalNumber(params, "after_seq"),
-        blankToNull(params.get("epoch")));
+        blankToNull(params.get("epoch")),
+        java.util.Set.of());
   }
 
   public HistoryQuery withLimit(int newLimit) {
@@ -139,7 +142,28 @@ public record HistoryQuery(
         offset,
         beforeSeq,
         afterSeq,
-        epoch);
+        epoch,
+        hiddenEntityTypes);
+  }
+
+  /**
+   * The same query, leaving out events of these entity types (the layers a caller's roles may not
+   * see). Events with no entity type stay visible.
+   */
+  public HistoryQuery hiding(java.util.Set<String> entityTypes) {
+    return new HistoryQuery(
+        since,
+        until,
+        eventType,
+        entityId,
+        entityType,
+        sourceService,
+        limit,
+        offset,
+        beforeSeq,
+        afterSeq,
+        epoch,
+        java.util.Set.copyOf(entityTypes));
   }
 
   EventTypePattern eventTypePattern() {

@@ -200,6 +200,10 @@ public final class HistoryStore {
       conds.add("entity_type = ?");
       args.add(q.entityType());
     }
+    if (q.hiddenEntityTypes() != null && !q.hiddenEntityTypes().isEmpty()) {
+      conds.add("(entity_type IS NULL OR NOT (entity_type = ANY (?)))");
+      args.add(q.hiddenEntityTypes().toArray(new String[0]));
+    }
     if (q.sourceService() != null) {
       conds.add("source_service = ?");
       args.add(q.sourceService());
@@ -295,7 +299,19 @@ public final class HistoryStore {
   /** The newest {@code limit} events of one entity, newest first, as history items. */
   public CompletableFuture<JsonArray> recentForEntity(String entityId, int limit) {
     return query(
-            new HistoryQuery(null, null, null, entityId, null, null, limit, 0, null, null, null))
+            new HistoryQuery(
+                null,
+                null,
+                null,
+                entityId,
+                null,
+                null,
+                limit,
+                0,
+                null,
+                null,
+                null,
+                java.util.Set.of()))
         .thenApply(j -> j.getJsonArray("items"));
   }
 
