@@ -8,6 +8,7 @@ import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
@@ -38,6 +39,7 @@ import org.slf4j.LoggerFactory;
 final class StreamConnection {
   private static final Logger log = LoggerFactory.getLogger(StreamConnection.class);
   private static final int FRAGMENT = 64 * 1024;
+  private static final long CLOSE_GRACE_MS = 2000;
 
   enum Phase {
     NEW,
@@ -644,11 +646,22 @@ final class StreamConnection {
     if (phase == Phase.CLOSED) {
       return;
     }
-    if (serverCloseCode == 0) {
-      serverCloseCode = code;
+    if (serverCloseCode != 0) {
+      return;
     }
+    serverCloseCode = code;
+    stats.close(code);
     log.debug("closing stream connection {}: {} {}", id, code, reason);
     ws.close(code, reason);
+    // A client that does not read never sees the close frame queued behind its data: drop the
+    // TCP connection after a grace period.
+    vertx.setTimer(
+        CLOSE_GRACE_MS,
+        t -> {
+          if (phase != Phase.CLOSED && ws instanceof WebSocketInternal internal) {
+            internal.channelHandlerContext().channel().close();
+          }
+        });
   }
 
   private void onClose() {
@@ -662,9 +675,10 @@ final class StreamConnection {
         vertx.cancelTimer(t);
       }
     }
-    Short clientCode = ws.closeStatusCode();
-    int code = serverCloseCode != 0 ? serverCloseCode : clientCode != null ? clientCode : 1006;
-    stats.close(code);
+    if (serverCloseCode == 0) {
+      Short clientCode = ws.closeStatusCode();
+      stats.close(clientCode != null ? clientCode : 1006);
+    }
     depth.addAndGet(-pendingCounted);
     pending.clear();
     replay.clear();
