@@ -3,7 +3,6 @@ package org.daarion.livingmap.stream.client;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -57,7 +56,7 @@ public final class LivingMapStreamClient implements AutoCloseable {
     boolean decodeEvents = true;
     boolean keepSeqs = true;
     boolean resumeByMessage;
-    Consumer<Buffer> rawEvents;
+    Consumer<String> rawEvents;
     Consumer<JsonObject> frames;
 
     public Options host(String h) {
@@ -88,10 +87,10 @@ public final class LivingMapStreamClient implements AutoCloseable {
     }
 
     /**
-     * Benchmark mode: event frames are not decoded; {@code sink} gets their bytes (the seq is still
+     * Benchmark mode: event frames are not decoded; {@code sink} gets their text (the seq is still
      * read, by a scan), and the local state is not kept.
      */
-    public Options rawEvents(Consumer<Buffer> sink) {
+    public Options rawEvents(Consumer<String> sink) {
       decodeEvents = false;
       rawEvents = sink;
       return this;
@@ -264,7 +263,7 @@ public final class LivingMapStreamClient implements AutoCloseable {
     if (!options.decodeEvents && text.startsWith("{\"kind\":\"event\"")) {
       long seq = scanLong(text, "\"seq\":");
       onEventSeq(seq, null);
-      options.rawEvents.accept(Buffer.buffer(text));
+      options.rawEvents.accept(text);
       return;
     }
     JsonObject f = new JsonObject(text);
