@@ -30,10 +30,13 @@ class StreamHygieneTest {
         bad.send(new JsonObject().put("op", "resume").put("since_seq", 1).put("epoch", "e1"));
         await().atMost(Duration.ofSeconds(5)).until(() -> bad.errors().size() == 6);
         List<JsonObject> errors = bad.errors();
-        assertThat(errors).extracting(e -> e.getInteger("code")).containsExactly(400, 400, 400, 400, 413, 409);
+        assertThat(errors)
+            .extracting(e -> e.getInteger("code"))
+            .containsExactly(400, 400, 400, 400, 413, 409);
         assertThat(errors.get(2).getString("error")).contains("teleport");
         assertThat(errors.get(2).getString("parameter")).isEqualTo("op");
-        assertThat(errors).allMatch(e -> e.getString("timestamp") != null && e.getString("kind").equals("error"));
+        assertThat(errors)
+            .allMatch(e -> e.getString("timestamp") != null && e.getString("kind").equals("error"));
         for (int i = 0; i < 20; i++) {
           bad.sendText("garbage " + i);
         }
@@ -68,14 +71,22 @@ class StreamHygieneTest {
         new StreamTestServer(settings, StreamHub.Options.defaults(), MissedEvents.NONE)) {
       List<JsonObject> frames = new CopyOnWriteArrayList<>();
       try (LivingMapStreamClient healthy =
-              server.connected(new LivingMapStreamClient.Options().reconnect(false, 0).onFrame(frames::add));
+              server.connected(
+                  new LivingMapStreamClient.Options().reconnect(false, 0).onFrame(frames::add));
           RawWebSocket silent = new RawWebSocket(server.port, null, 65536)) {
         assertThat(silent.readUntilClosed()).isEqualTo(CloseCodes.IDLE_TIMEOUT);
         assertThat(server.hub.stats().closes(CloseCodes.IDLE_TIMEOUT)).isEqualTo(1);
-        await().atMost(Duration.ofSeconds(5)).until(() -> frames.stream().filter(f -> "ping".equals(f.getString("kind"))).count() >= 5);
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(
+                () -> frames.stream().filter(f -> "ping".equals(f.getString("kind"))).count() >= 5);
         assertThat(healthy.socketOpen()).isTrue();
         assertThat(healthy.lastCloseCode()).isNull();
-        JsonObject ping = frames.stream().filter(f -> "ping".equals(f.getString("kind"))).findFirst().orElseThrow();
+        JsonObject ping =
+            frames.stream()
+                .filter(f -> "ping".equals(f.getString("kind")))
+                .findFirst()
+                .orElseThrow();
         assertThat(ping.getString("timestamp")).isNotBlank();
       }
     }
@@ -85,9 +96,13 @@ class StreamHygieneTest {
   void theConnectionCapIsEnforcedWith503() throws Exception {
     try (StreamTestServer server =
         new StreamTestServer(
-            StreamTestServer.settings().withMaxConnections(2), StreamHub.Options.defaults(), MissedEvents.NONE)) {
-      LivingMapStreamClient a = server.connected(new LivingMapStreamClient.Options().reconnect(false, 0));
-      try (LivingMapStreamClient b = server.connected(new LivingMapStreamClient.Options().reconnect(false, 0))) {
+            StreamTestServer.settings().withMaxConnections(2),
+            StreamHub.Options.defaults(),
+            MissedEvents.NONE)) {
+      LivingMapStreamClient a =
+          server.connected(new LivingMapStreamClient.Options().reconnect(false, 0));
+      try (LivingMapStreamClient b =
+          server.connected(new LivingMapStreamClient.Options().reconnect(false, 0))) {
         try (RawWebSocket third = new RawWebSocket(server.port, null, 65536)) {
           assertThat(third.status).isEqualTo("HTTP/1.1 503 Service Unavailable");
           assertThat(new JsonObject(third.body()).getInteger("code")).isEqualTo(503);

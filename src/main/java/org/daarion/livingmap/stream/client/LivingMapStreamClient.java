@@ -3,6 +3,7 @@ package org.daarion.livingmap.stream.client;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -56,7 +57,7 @@ public final class LivingMapStreamClient implements AutoCloseable {
     boolean decodeEvents = true;
     boolean keepSeqs = true;
     boolean resumeByMessage;
-    Consumer<String> rawEvents;
+    Consumer<Buffer> rawEvents;
     Consumer<JsonObject> frames;
 
     public Options host(String h) {
@@ -87,10 +88,10 @@ public final class LivingMapStreamClient implements AutoCloseable {
     }
 
     /**
-     * Benchmark mode: event frames are not decoded; {@code sink} gets their text (the seq is still
+     * Benchmark mode: event frames are not decoded; {@code sink} gets their bytes (the seq is still
      * read, by a scan), and the local state is not kept.
      */
-    public Options rawEvents(Consumer<String> sink) {
+    public Options rawEvents(Consumer<Buffer> sink) {
       decodeEvents = false;
       rawEvents = sink;
       return this;
@@ -226,7 +227,29 @@ public final class LivingMapStreamClient implements AutoCloseable {
                 .encode());
       }
     }
-    socket.textMessageHandler(this::onText);
+    if (options.decodeEvents) {
+      socket.textMessageHandler(this::onText);
+    } else {
+      Buffer[] message = {null};
+      socket.frameHandler(
+          fr -> {
+            if (fr.isText() && fr.isFinal() && isEventFrame(fr.binaryData())) {
+              Buffer b = fr.binaryData();
+              onEventSeq(scanLong(b, SEQ), null);
+              options.rawEvents.accept(b);
+            } else if (fr.isText() || fr.isContinuation()) {
+              message[0] =
+                  message[0] == null
+                      ? fr.binaryData().copy()
+                      : message[0].appendBuffer(fr.binaryData());
+              if (fr.isFinal()) {
+                String text = message[0].toString(StandardCharsets.UTF_8);
+                message[0] = null;
+                onText(text);
+              }
+            }
+          });
+    }
     socket.closeHandler(
         v -> {
           synchronized (this) {
@@ -259,13 +282,48 @@ public final class LivingMapStreamClient implements AutoCloseable {
         });
   }
 
-  private void onText(String text) {
-    if (!options.decodeEvents && text.startsWith("{\"kind\":\"event\"")) {
-      long seq = scanLong(text, "\"seq\":");
-      onEventSeq(seq, null);
-      options.rawEvents.accept(text);
-      return;
+  private static final byte[] EVENT_PREFIX =
+      "{\"kind\":\"event\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] SEQ = "\"seq\":".getBytes(StandardCharsets.US_ASCII);
+
+  private static boolean isEventFrame(Buffer b) {
+    if (b.length() < EVENT_PREFIX.length) {
+      return false;
     }
+    for (int i = 0; i < EVENT_PREFIX.length; i++) {
+      if (b.getByte(i) != EVENT_PREFIX[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Reads the integer after {@code key} in a frame's bytes without decoding it, or -1. */
+  public static long scanLong(Buffer b, byte[] key) {
+    int n = b.length();
+    outer:
+    for (int i = 0; i + key.length <= n; i++) {
+      for (int k = 0; k < key.length; k++) {
+        if (b.getByte(i + k) != key[k]) {
+          continue outer;
+        }
+      }
+      long v = 0;
+      boolean any = false;
+      for (int j = i + key.length; j < n; j++) {
+        byte c = b.getByte(j);
+        if (c < '0' || c > '9') {
+          break;
+        }
+        v = v * 10 + (c - '0');
+        any = true;
+      }
+      return any ? v : -1;
+    }
+    return -1;
+  }
+
+  private void onText(String text) {
     JsonObject f = new JsonObject(text);
     if (options.frames != null) {
       options.frames.accept(f);

@@ -37,7 +37,8 @@ public final class StreamBenchServer {
         new SnapshotService(owner, workers, () -> new JsonObject().put("version", "bench"));
     StreamStats stats = new StreamStats();
     StreamHub hub =
-        new StreamHub(owner, snapshots, workers, MissedEvents.NONE, StreamHub.Options.defaults(), stats);
+        new StreamHub(
+            owner, snapshots, workers, MissedEvents.NONE, StreamHub.Options.defaults(), stats);
     owner.addSink(hub);
     owner.start();
     StreamEndpoint.Settings settings =
