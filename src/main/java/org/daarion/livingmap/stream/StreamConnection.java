@@ -1,5 +1,10 @@
 package org.daarion.livingmap.stream;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -89,7 +94,18 @@ final class StreamConnection {
   private long windowTimer = -1;
   private long flushTimer = -1;
   private long resyncTimer = -1;
-  private boolean drainHandlerSet;
+
+  /** What to do when the socket accepts writes again (pump, or a waiting resync). */
+  private Runnable onWritable;
+
+  private boolean flushScheduled;
+
+  /**
+   * Netty's context of the socket, for writes flushed once per event-loop task; null: Vert.x
+   * writes.
+   */
+  private final ChannelHandlerContext chctx;
+
   private short serverCloseCode;
   private final ArrayDeque<Long> overflowTimes = new ArrayDeque<>();
   private final ArrayDeque<Long> badFrameTimes = new ArrayDeque<>();
@@ -123,6 +139,7 @@ final class StreamConnection {
     this.filter = filter;
     this.maxRateMs = maxRateMs;
     this.onClosed = onClosed;
+    this.chctx = ws instanceof WebSocketInternal wi ? wi.channelHandlerContext() : null;
   }
 
   StreamFilter filter() {
@@ -193,6 +210,24 @@ final class StreamConnection {
 
   void start(String resumeEpoch, long sinceSeq) {
     lastSeen = System.nanoTime();
+    if (chctx != null) {
+      chctx
+          .pipeline()
+          .addBefore(
+              chctx.name(),
+              "living-map-writability",
+              new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelWritabilityChanged(ChannelHandlerContext c) {
+                  if (c.channel().isWritable()) {
+                    ctx.runOnContext(v -> writable());
+                  }
+                  c.fireChannelWritabilityChanged();
+                }
+              });
+    } else {
+      ws.drainHandler(v -> writable());
+    }
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(
         b -> onBadFrame("binary frames are not accepted; send JSON text", 400, null));
@@ -266,7 +301,7 @@ final class StreamConnection {
       }
       List<Frame> head = pending.peek();
       while (pendingIndex < head.size()) {
-        if (ws.writeQueueFull()) {
+        if (socketFull()) {
           waitForSocket();
           return;
         }
@@ -283,16 +318,24 @@ final class StreamConnection {
   }
 
   private void waitForSocket() {
-    if (!drainHandlerSet) {
-      drainHandlerSet = true;
-      ws.drainHandler(
-          v -> {
-            drainHandlerSet = false;
-            ws.drainHandler(null);
-            if (phase == Phase.LIVE) {
-              pump();
-            }
-          });
+    onWritable =
+        () -> {
+          if (phase == Phase.LIVE) {
+            pump();
+          }
+        };
+  }
+
+  /** Whether the socket's outbound buffer is over its high-water mark. */
+  private boolean socketFull() {
+    return chctx != null ? !chctx.channel().isWritable() : ws.writeQueueFull();
+  }
+
+  private void writable() {
+    Runnable r = onWritable;
+    onWritable = null;
+    if (r != null && phase != Phase.CLOSED) {
+      r.run();
     }
   }
 
@@ -369,7 +412,8 @@ final class StreamConnection {
     replay.clear();
     held.clear();
     droppedSinceNote = 0;
-    if (ws.writeQueueFull()) {
+    onWritable = null;
+    if (socketFull()) {
       if (resyncTimer >= 0) {
         vertx.cancelTimer(resyncTimer);
       }
@@ -382,15 +426,12 @@ final class StreamConnection {
                   close(CloseCodes.SLOW_CONSUMER, "slow consumer: not reading");
                 }
               });
-      ws.drainHandler(
-          v -> {
-            ws.drainHandler(null);
-            drainHandlerSet = false;
+      onWritable =
+          () -> {
             if (gen == syncGen && phase == Phase.SYNCING) {
               requestSync(gen, epoch, sinceSeq, reason);
             }
-          });
-      drainHandlerSet = true;
+          };
       return;
     }
     requestSync(gen, epoch, sinceSeq, reason);
@@ -618,7 +659,33 @@ final class StreamConnection {
       return;
     }
     int len = b.length();
-    if (len <= FRAGMENT) {
+    if (chctx != null) {
+      // Written straight to the channel and flushed once per event-loop task, so a drain of many
+      // frames costs one system call, not one per frame. The buffer's bytes are shared, not copied.
+      ByteBuf bytes = ((BufferInternal) b).getByteBuf();
+      if (len <= FRAGMENT) {
+        chctx.write(new TextWebSocketFrame(true, 0, bytes), chctx.voidPromise());
+      } else {
+        for (int off = 0; off < len; off += FRAGMENT) {
+          int end = Math.min(len, off + FRAGMENT);
+          ByteBuf part = bytes.slice(off, end - off);
+          boolean last = end == len;
+          chctx.write(
+              off == 0
+                  ? new TextWebSocketFrame(last, 0, part)
+                  : new ContinuationWebSocketFrame(last, 0, part),
+              chctx.voidPromise());
+        }
+      }
+      if (!flushScheduled) {
+        flushScheduled = true;
+        ctx.runOnContext(
+            v -> {
+              flushScheduled = false;
+              chctx.flush();
+            });
+      }
+    } else if (len <= FRAGMENT) {
       ws.writeFrame(text(b, true));
     } else {
       for (int off = 0; off < len; off += FRAGMENT) {

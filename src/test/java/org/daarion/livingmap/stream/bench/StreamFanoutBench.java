@@ -565,7 +565,7 @@ public final class StreamFanoutBench {
     return Math.max(max, rssKb(pid));
   }
 
-  /** Waits until no message arrived for 500 ms (bounded to 30 s). */
+  /** Waits until no message arrived for 1 s (bounded to 30 s). */
   static void quiet(LongAdder delivered) {
     long deadline = System.nanoTime() + 30_000_000_000L;
     long last = -1;
@@ -575,7 +575,7 @@ public final class StreamFanoutBench {
         return;
       }
       last = now;
-      LockSupport.parkNanos(500_000_000);
+      LockSupport.parkNanos(1_000_000_000);
     }
   }
 
