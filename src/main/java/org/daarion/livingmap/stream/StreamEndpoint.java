@@ -235,6 +235,12 @@ public final class StreamEndpoint {
   }
 
   public void handle(HttpServerRequest req) {
+    String upgrade = req.getHeader("Upgrade");
+    if (upgrade == null || !upgrade.equalsIgnoreCase("websocket")) {
+      req.response().putHeader("Upgrade", "websocket");
+      refuse(req, 426, "this is a WebSocket endpoint: connect with a WebSocket upgrade", null);
+      return;
+    }
     StreamFilter filter;
     long sinceSeq = -1;
     String epoch;

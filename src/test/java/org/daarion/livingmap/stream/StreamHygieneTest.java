@@ -116,4 +116,47 @@ class StreamHygieneTest {
       }
     }
   }
+
+  @Test
+  void anAuthenticatorCanRefuseWith401AndAPlainGetGets426() throws Exception {
+    try (StreamTestServer server = StreamTestServer.start()) {
+      StreamEndpoint guarded =
+          new StreamEndpoint(
+              server.vertx,
+              StreamTestServer.settings(),
+              server.hub,
+              req ->
+                  "secret".equals(req.getParam("token"))
+                      ? io.vertx.core.Future.succeededFuture()
+                      : io.vertx.core.Future.failedFuture("no token"),
+              java.time.Clock.systemUTC());
+      io.vertx.core.http.HttpServer other =
+          server
+              .vertx
+              .createHttpServer()
+              .requestHandler(guarded::handle)
+              .listen(0)
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get();
+      try (RawWebSocket refused = new RawWebSocket(other.actualPort(), null, 65536)) {
+        assertThat(refused.status).isEqualTo("HTTP/1.1 401 Unauthorized");
+        assertThat(new JsonObject(refused.body()).getInteger("code")).isEqualTo(401);
+      }
+      try (RawWebSocket accepted = new RawWebSocket(other.actualPort(), "token=secret", 65536)) {
+        assertThat(accepted.status).isEqualTo("HTTP/1.1 101 Switching Protocols");
+      }
+      assertThat(server.hub.stats().rejectedAuth()).isEqualTo(1);
+      java.net.http.HttpResponse<String> plain =
+          java.net.http.HttpClient.newHttpClient()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create(
+                              "http://localhost:" + server.port + "/living-map/stream"))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(plain.statusCode()).isEqualTo(426);
+      other.close();
+    }
+  }
 }

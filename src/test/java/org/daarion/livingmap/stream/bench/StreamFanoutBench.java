@@ -4,11 +4,6 @@ import io.nats.client.Connection;
 import io.nats.client.Nats;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.WebSocket;
-import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.http.WebSocketClientOptions;
-import io.vertx.core.http.WebSocketConnectOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -24,7 +19,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -214,76 +208,89 @@ public final class StreamFanoutBench {
 
   // ------------------------------------------------------------------ Living Map
 
+  /** Opens or closes raw clients until {@code want} are upgraded. */
+  static void resize(RawWsClients clients, int want) throws Exception {
+    int have = clients.open.get();
+    if (have < want) {
+      clients.open(want - have);
+    } else if (have > want) {
+      clients.closeSome(have - want);
+    }
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (clients.ready.get() != want && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(50_000_000);
+    }
+    if (clients.ready.get() != want) {
+      throw new IllegalStateException(
+          "only " + clients.ready.get() + " of " + want + " clients connected");
+    }
+  }
+
   static List<Result> runLivingMap(Vertx vertx, long pid, int port, double seconds)
       throws Exception {
     List<Result> out = new ArrayList<>();
-    LongAdder delivered = new LongAdder();
-    List<LivingMapStreamClient> clients = new ArrayList<>();
     HttpClient http = HttpClient.newHttpClient();
-    int connected = 0;
-    for (Step st : steps("living-map")) {
-      while (connected > st.clients()) {
-        clients.remove(clients.size() - 1).close();
-        connected--;
+    // One reference client checks what the measured clients cannot: no gap, no duplicate.
+    LivingMapStreamClient reference =
+        new LivingMapStreamClient(
+            vertx,
+            new LivingMapStreamClient.Options()
+                .host("127.0.0.1")
+                .port(port)
+                .keepSeqs(false)
+                .reconnect(true, 200)
+                .rawEvents(b -> {}));
+    reference.connect().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    try (RawWsClients clients =
+        new RawWsClients(
+            RawWsClients.Protocol.LIVING_MAP,
+            "127.0.0.1",
+            port,
+            "/living-map/stream",
+            null,
+            StreamFanoutBench::received)) {
+      LongAdder delivered = clients.delivered;
+      for (Step st : steps("living-map")) {
+        resize(clients, st.clients());
+        post(http, port, st.rate(), 1); // warm-up
+        waitPublishing(http, port);
+        quiet(delivered);
+        HIST.reset();
+        delivered.reset();
+        JsonStats before = stats(http, port);
+        long[] cpu0 = cpuTicks(pid);
+        long t0 = System.nanoTime();
+        post(http, port, st.rate(), seconds);
+        long rss = sampleRssWhile(pid, () -> isPublishing(http, port));
+        quiet(delivered);
+        double elapsed = (System.nanoTime() - t0) / 1e9;
+        long[] cpu1 = cpuTicks(pid);
+        JsonStats after = stats(http, port);
+        double cpuPct = 100.0 * ((cpu1[0] - cpu0[0]) / (double) TICKS) / elapsed;
+        long d = delivered.sum();
+        Step step = new Step("living-map", st.clients(), st.rate(), seconds);
+        double span = Math.max(seconds, (lastReceiveNs - t0) / 1e9);
+        Result r =
+            new Result(
+                step,
+                d,
+                d / span,
+                HIST.percentileMs(0.50),
+                HIST.percentileMs(0.99),
+                cpuPct,
+                rss,
+                "resyncs "
+                    + (after.resyncs - before.resyncs)
+                    + ", max queue "
+                    + after.maxQueue
+                    + ", reference client gaps "
+                    + reference.gaps());
+        System.out.println(r.row());
+        out.add(r);
       }
-      List<CompletableFuture<Void>> pending = new ArrayList<>();
-      while (connected < st.clients()) {
-        LivingMapStreamClient c =
-            new LivingMapStreamClient(
-                vertx,
-                new LivingMapStreamClient.Options()
-                    .host("127.0.0.1")
-                    .port(port)
-                    .keepSeqs(false)
-                    .reconnect(true, 200)
-                    .rawEvents(
-                        bytes -> {
-                          delivered.increment();
-                          received(LivingMapStreamClient.scanLong(bytes, PUB_US));
-                        }));
-        clients.add(c);
-        pending.add(c.connect().toCompletionStage().toCompletableFuture());
-        connected++;
-        if (pending.size() >= 100) {
-          CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
-              .get(60, TimeUnit.SECONDS);
-          pending.clear();
-        }
-      }
-      CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-      // warm-up
-      post(http, port, st.rate(), 1);
-      waitPublishing(http, port);
-      quiet(delivered);
-      HIST.reset();
-      delivered.reset();
-      JsonStats before = stats(http, port);
-      long[] cpu0 = cpuTicks(pid);
-      long t0 = System.nanoTime();
-      post(http, port, st.rate(), seconds);
-      long rss = sampleRssWhile(pid, () -> isPublishing(http, port));
-      quiet(delivered);
-      double elapsed = (System.nanoTime() - t0) / 1e9;
-      long[] cpu1 = cpuTicks(pid);
-      JsonStats after = stats(http, port);
-      double cpuPct = 100.0 * ((cpu1[0] - cpu0[0]) / (double) TICKS) / elapsed;
-      long d = delivered.sum();
-      Step step = new Step("living-map", st.clients(), st.rate(), seconds);
-      double span = Math.max(seconds, (lastReceiveNs - t0) / 1e9);
-      Result r =
-          new Result(
-              step,
-              d,
-              d / span,
-              HIST.percentileMs(0.50),
-              HIST.percentileMs(0.99),
-              cpuPct,
-              rss,
-              "resyncs " + (after.resyncs - before.resyncs) + ", max queue " + after.maxQueue);
-      System.out.println(r.row());
-      out.add(r);
+    } finally {
+      reference.close();
     }
-    clients.forEach(LivingMapStreamClient::close);
     return out;
   }
 
@@ -340,43 +347,19 @@ public final class StreamFanoutBench {
   static List<Result> runNats(Vertx vertx, long pid, int natsPort, int wsPort, double seconds)
       throws Exception {
     List<Result> out = new ArrayList<>();
-    LongAdder delivered = new LongAdder();
-    WebSocketClient wsc =
-        vertx.createWebSocketClient(
-            new WebSocketClientOptions()
-                .setMaxConnections(100_000)
-                .setMaxFrameSize(1 << 20)
-                .setMaxMessageSize(1 << 24));
-    List<WebSocket> sockets = new ArrayList<>();
-    try (Connection pub = Nats.connect("nats://127.0.0.1:" + natsPort)) {
+    try (Connection pub = Nats.connect("nats://127.0.0.1:" + natsPort);
+        RawWsClients clients =
+            new RawWsClients(
+                RawWsClients.Protocol.NATS,
+                "127.0.0.1",
+                wsPort,
+                "/",
+                "node.metrics.>",
+                StreamFanoutBench::received)) {
+      LongAdder delivered = clients.delivered;
       for (Step st : steps("nats-server")) {
-        while (sockets.size() > st.clients()) {
-          sockets.remove(sockets.size() - 1).close();
-        }
-        List<CompletableFuture<WebSocket>> pending = new ArrayList<>();
-        while (sockets.size() + pending.size() < st.clients()) {
-          pending.add(
-              wsc.connect(
-                      new WebSocketConnectOptions()
-                          .setHost("127.0.0.1")
-                          .setPort(wsPort)
-                          .setURI("/"))
-                  .map(ws -> natsSubscriber(ws, delivered))
-                  .toCompletionStage()
-                  .toCompletableFuture());
-          if (pending.size() >= 100) {
-            for (CompletableFuture<WebSocket> f : pending) {
-              sockets.add(f.get(60, TimeUnit.SECONDS));
-            }
-            pending.clear();
-          }
-        }
-        for (CompletableFuture<WebSocket> f : pending) {
-          sockets.add(f.get(60, TimeUnit.SECONDS));
-        }
-        pub.flush(java.time.Duration.ofSeconds(5));
-        // subscriptions are in place once a round trip from each has gone by; a warm-up covers it
-        natsPublish(pub, st.rate(), 1);
+        resize(clients, st.clients());
+        natsPublish(pub, st.rate(), 1); // warm-up (also lets every SUB arrive)
         quiet(delivered);
         HIST.reset();
         delivered.reset();
@@ -416,8 +399,6 @@ public final class StreamFanoutBench {
         out.add(r);
       }
     }
-    sockets.forEach(WebSocket::close);
-    wsc.close();
     return out;
   }
 
@@ -443,94 +424,6 @@ public final class StreamFanoutBench {
       LockSupport.parkNanos(1_000_000);
     }
     pub.flush(java.time.Duration.ofSeconds(10));
-  }
-
-  /** NATS protocol over a WebSocket: CONNECT, SUB, then MSG parsing with PING/PONG. */
-  static WebSocket natsSubscriber(WebSocket ws, LongAdder delivered) {
-    NatsParser parser = new NatsParser(ws, delivered);
-    ws.handler(parser::feed);
-    ws.exceptionHandler(err -> {});
-    ws.writeBinaryMessage(
-        Buffer.buffer(
-            "CONNECT {\"verbose\":false,\"pedantic\":false,\"protocol\":1,\"echo\":false}\r\nSUB node.metrics.> 1\r\n"));
-    return ws;
-  }
-
-  static final class NatsParser {
-    private final WebSocket ws;
-    private final LongAdder delivered;
-    private Buffer pending = Buffer.buffer();
-
-    NatsParser(WebSocket ws, LongAdder delivered) {
-      this.ws = ws;
-      this.delivered = delivered;
-    }
-
-    void feed(Buffer b) {
-      Buffer buf = pending.length() == 0 ? b : pending.appendBuffer(b);
-      int pos = 0;
-      int n = buf.length();
-      while (pos < n) {
-        int eol = indexOfCrlf(buf, pos, n);
-        if (eol < 0) {
-          break;
-        }
-        byte c0 = buf.getByte(pos);
-        if (c0 == 'M') {
-          // MSG <subject> <sid> [reply] <size>
-          int sp = eol - 1;
-          while (sp > pos && buf.getByte(sp) != ' ') {
-            sp--;
-          }
-          int size = Integer.parseInt(buf.getString(sp + 1, eol));
-          int payloadStart = eol + 2;
-          if (payloadStart + size + 2 > n) {
-            break;
-          }
-          delivered.increment();
-          received(scan(buf, payloadStart, payloadStart + size));
-          pos = payloadStart + size + 2;
-        } else {
-          if (c0 == 'P' && buf.getByte(pos + 1) == 'I') {
-            ws.writeBinaryMessage(Buffer.buffer("PONG\r\n"));
-          }
-          pos = eol + 2;
-        }
-      }
-      pending = pos >= n ? Buffer.buffer() : buf.getBuffer(pos, n);
-    }
-
-    private static int indexOfCrlf(Buffer b, int from, int n) {
-      for (int i = from; i + 1 < n; i++) {
-        if (b.getByte(i) == '\r' && b.getByte(i + 1) == '\n') {
-          return i;
-        }
-      }
-      return -1;
-    }
-
-    private static final byte[] KEY = "\"pub_us\":".getBytes(StandardCharsets.US_ASCII);
-
-    private static long scan(Buffer b, int from, int to) {
-      outer:
-      for (int i = from; i + KEY.length <= to; i++) {
-        for (int k = 0; k < KEY.length; k++) {
-          if (b.getByte(i + k) != KEY[k]) {
-            continue outer;
-          }
-        }
-        long v = 0;
-        for (int j = i + KEY.length; j < to; j++) {
-          byte c = b.getByte(j);
-          if (c < '0' || c > '9') {
-            break;
-          }
-          v = v * 10 + (c - '0');
-        }
-        return v;
-      }
-      return -1;
-    }
   }
 
   // ------------------------------------------------------------------ process measurements
