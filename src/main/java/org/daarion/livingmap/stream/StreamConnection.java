@@ -63,6 +63,8 @@ final class StreamConnection {
   private final Clock clock;
   private final long maxRateMs;
   private final Runnable onClosed;
+  private final ContextDrainer drainer;
+  private boolean unflushed;
 
   // shared with the owner thread
   private volatile StreamFilter filter;
@@ -127,7 +129,9 @@ final class StreamConnection {
       Clock clock,
       StreamFilter filter,
       long maxRateMs,
+      ContextDrainer drainer,
       Runnable onClosed) {
+    this.drainer = drainer;
     this.id = id;
     this.vertx = vertx;
     this.ctx = ctx;
@@ -202,7 +206,22 @@ final class StreamConnection {
 
   private void scheduleDrain() {
     if (drainScheduled.compareAndSet(false, true)) {
-      ctx.runOnContext(v -> drain());
+      drainer.schedule(this);
+    }
+  }
+
+  /** Called by the context's drainer. */
+  void drainNow() {
+    drain();
+  }
+
+  /** Flushes what {@link #send} wrote inside a drainer task. */
+  void flushNow() {
+    if (unflushed) {
+      unflushed = false;
+      if (phase != Phase.CLOSED) {
+        chctx.flush();
+      }
     }
   }
 
@@ -677,7 +696,12 @@ final class StreamConnection {
               chctx.voidPromise());
         }
       }
-      if (!flushScheduled) {
+      if (drainer.running()) {
+        if (!unflushed) {
+          unflushed = true;
+          drainer.wrote(this);
+        }
+      } else if (!flushScheduled) {
         flushScheduled = true;
         ctx.runOnContext(
             v -> {

@@ -189,6 +189,7 @@ public final class StreamEndpoint {
   private final Clock clock;
   private final AtomicLong ids = new AtomicLong();
   private final Set<StreamConnection> open = ConcurrentHashMap.newKeySet();
+  private final ConcurrentHashMap<Context, ContextDrainer> drainers = new ConcurrentHashMap<>();
 
   /** The endpoint as configured, without auth. */
   public StreamEndpoint(Vertx vertx, Config config, StreamHub hub) {
@@ -328,6 +329,7 @@ public final class StreamEndpoint {
                       clock,
                       filter,
                       maxRate,
+                      drainers.computeIfAbsent(ctx, ContextDrainer::new),
                       () -> {
                         open.remove(self[0]);
                         stats.connections.decrementAndGet();
