@@ -1,6 +1,8 @@
 package org.daarion.livingmap.stream;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
@@ -45,6 +47,8 @@ final class StreamConnection {
   private static final Logger log = LoggerFactory.getLogger(StreamConnection.class);
   private static final int FRAGMENT = 64 * 1024;
   private static final long CLOSE_GRACE_MS = 2000;
+  private static final int WIRE_CHUNK = 64 * 1024;
+  private static final int WIRE_COMPONENTS = 512;
 
   enum Phase {
     NEW,
@@ -65,6 +69,13 @@ final class StreamConnection {
   private final Runnable onClosed;
   private final ContextDrainer drainer;
   private boolean unflushed;
+
+  /** Whether prepared wire frames may be written as they are (no compression extension). */
+  private final boolean rawWire;
+
+  private CompositeByteBuf wireOut;
+  private int wireBytes;
+  private int wireFrames;
 
   // shared with the owner thread
   private volatile StreamFilter filter;
@@ -144,6 +155,7 @@ final class StreamConnection {
     this.maxRateMs = maxRateMs;
     this.onClosed = onClosed;
     this.chctx = ws instanceof WebSocketInternal wi ? wi.channelHandlerContext() : null;
+    this.rawWire = chctx != null && !compressed(chctx);
   }
 
   StreamFilter filter() {
@@ -215,8 +227,26 @@ final class StreamConnection {
     drain();
   }
 
+  private void markUnflushed() {
+    if (drainer.running()) {
+      if (!unflushed) {
+        unflushed = true;
+        drainer.wrote(this);
+      }
+    } else if (!flushScheduled) {
+      flushScheduled = true;
+      ctx.runOnContext(
+          v -> {
+            flushScheduled = false;
+            writeWire();
+            chctx.flush();
+          });
+    }
+  }
+
   /** Flushes what {@link #send} wrote inside a drainer task. */
   void flushNow() {
+    writeWire();
     if (unflushed) {
       unflushed = false;
       if (phase != Phase.CLOSED) {
@@ -320,7 +350,11 @@ final class StreamConnection {
       }
       List<Frame> head = pending.peek();
       while (pendingIndex < head.size()) {
+        if (wireBytes >= WIRE_CHUNK) {
+          writeWire();
+        }
         if (socketFull()) {
+          writeWire();
           waitForSocket();
           return;
         }
@@ -336,6 +370,36 @@ final class StreamConnection {
     }
   }
 
+  /**
+   * Adds a prepared frame to this drain's single write; frames go out in order because everything
+   * else written ({@link #send}) first writes what is gathered here.
+   */
+  private void gatherWire(Frame f) {
+    if (wireOut == null) {
+      wireOut = Unpooled.compositeBuffer(WIRE_COMPONENTS);
+    }
+    wireOut.addComponent(true, f.wire().duplicate());
+    wireBytes += f.wire().readableBytes();
+    wireFrames++;
+    if (wireOut.numComponents() >= WIRE_COMPONENTS) {
+      writeWire();
+    }
+  }
+
+  private void writeWire() {
+    if (wireOut == null) {
+      return;
+    }
+    CompositeByteBuf out = wireOut;
+    wireOut = null;
+    stats.framesSent.add(wireFrames);
+    stats.bytesSent.add(wireBytes);
+    wireBytes = 0;
+    wireFrames = 0;
+    chctx.write(out, chctx.voidPromise());
+    markUnflushed();
+  }
+
   private void waitForSocket() {
     onWritable =
         () -> {
@@ -343,6 +407,19 @@ final class StreamConnection {
             pump();
           }
         };
+  }
+
+  /**
+   * Whether a WebSocket compression extension sits in the pipeline (then frames must be encoded).
+   */
+  private static boolean compressed(ChannelHandlerContext c) {
+    for (var e : c.pipeline()) {
+      String name = e.getValue().getClass().getName();
+      if (name.contains("Deflate") || name.contains("Compress")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Whether the socket's outbound buffer is over its high-water mark. */
@@ -371,6 +448,10 @@ final class StreamConnection {
         return;
       }
       handedSeq = Math.max(handedSeq, f.seq());
+      if (rawWire && f.wire() != null) {
+        gatherWire(f);
+        return;
+      }
     }
     send(f.bytes());
   }
@@ -679,6 +760,7 @@ final class StreamConnection {
     }
     int len = b.length();
     if (chctx != null) {
+      writeWire();
       // Written straight to the channel and flushed once per event-loop task, so a drain of many
       // frames costs one system call, not one per frame. The buffer's bytes are shared, not copied.
       ByteBuf bytes = ((BufferInternal) b).getByteBuf();
@@ -696,19 +778,7 @@ final class StreamConnection {
               chctx.voidPromise());
         }
       }
-      if (drainer.running()) {
-        if (!unflushed) {
-          unflushed = true;
-          drainer.wrote(this);
-        }
-      } else if (!flushScheduled) {
-        flushScheduled = true;
-        ctx.runOnContext(
-            v -> {
-              flushScheduled = false;
-              chctx.flush();
-            });
-      }
+      markUnflushed();
     } else if (len <= FRAGMENT) {
       ws.writeFrame(text(b, true));
     } else {

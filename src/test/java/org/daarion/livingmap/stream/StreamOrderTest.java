@@ -120,4 +120,51 @@ class StreamOrderTest {
       publisher.join();
     }
   }
+
+  /**
+   * A browser negotiating permessage-deflate gets frames encoded per socket, not the shared wire
+   * bytes.
+   */
+  @Test
+  void compressedConnectionsGetTheSameStream() throws Exception {
+    io.vertx.core.http.HttpServer deflating =
+        server
+            .vertx
+            .createHttpServer(
+                new io.vertx.core.http.HttpServerOptions()
+                    .setPerMessageWebSocketCompressionSupported(true))
+            .requestHandler(server.endpoint::handle)
+            .listen(0)
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get();
+    try (LivingMapStreamClient plain = server.connected(new LivingMapStreamClient.Options());
+        LivingMapStreamClient zipped =
+            new LivingMapStreamClient(
+                server.vertx,
+                new LivingMapStreamClient.Options()
+                    .host("localhost")
+                    .port(deflating.actualPort())
+                    .compression(true))) {
+      zipped
+          .connect()
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(10, java.util.concurrent.TimeUnit.SECONDS);
+      long s = zipped.position();
+      for (int i = 0; i < 200; i++) {
+        server.nodeMetrics(i % 5 + 1, i / 200.0);
+      }
+      long end = server.settle();
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> zipped.lastSeq() == end && plain.lastSeq() == end);
+      assertThat(zipped.seqs())
+          .containsExactlyElementsOf(LongStream.rangeClosed(s + 1, end).boxed().toList());
+      assertThat(zipped.item("node:n3").getJsonObject("metrics").getDouble("cpu"))
+          .isEqualTo(plain.item("node:n3").getJsonObject("metrics").getDouble("cpu"));
+    } finally {
+      deflating.close();
+    }
+  }
 }

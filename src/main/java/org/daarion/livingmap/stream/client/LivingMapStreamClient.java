@@ -57,6 +57,7 @@ public final class LivingMapStreamClient implements AutoCloseable {
     boolean decodeEvents = true;
     boolean keepSeqs = true;
     boolean resumeByMessage;
+    boolean compression;
     Consumer<Buffer> rawEvents;
     Consumer<JsonObject> frames;
 
@@ -102,6 +103,12 @@ public final class LivingMapStreamClient implements AutoCloseable {
      */
     public Options resumeByMessage(boolean on) {
       resumeByMessage = on;
+      return this;
+    }
+
+    /** Offers permessage-deflate, as browsers do. */
+    public Options compression(boolean on) {
+      compression = on;
       return this;
     }
 
@@ -160,7 +167,8 @@ public final class LivingMapStreamClient implements AutoCloseable {
             new WebSocketClientOptions()
                 .setMaxFrameSize(64 * 1024)
                 .setMaxMessageSize(256 * 1024 * 1024)
-                .setMaxConnections(100_000));
+                .setMaxConnections(100_000)
+                .setTryUsePerMessageCompression(options.compression));
   }
 
   /** Connects (with the position, if any); completes when the first snapshot or resume arrived. */
