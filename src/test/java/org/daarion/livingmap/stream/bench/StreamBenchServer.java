@@ -1,5 +1,8 @@
 package org.daarion.livingmap.stream.bench;
 
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
@@ -96,10 +99,24 @@ public final class StreamBenchServer {
                         .put("resyncs", stats.resyncs())
                         .put("max_queue_depth", stats.maxQueueDepth())
                         .put("publishing", publishing.get())));
+    // One server instance per event loop: Vert.x spreads connections across instances that listen
+    // on the same port; a single server created outside a verticle serves every socket on one loop.
+    int instances =
+        Integer.getInteger("bench.instances", Runtime.getRuntime().availableProcessors());
     vertx
-        .createHttpServer(StreamEndpoint.serverOptions(new HttpServerOptions().setPort(port)))
-        .requestHandler(router)
-        .listen()
+        .deployVerticle(
+            () ->
+                new VerticleBase() {
+                  @Override
+                  public Future<?> start() {
+                    return vertx
+                        .createHttpServer(
+                            StreamEndpoint.serverOptions(new HttpServerOptions().setPort(port)))
+                        .requestHandler(router)
+                        .listen();
+                  }
+                },
+            new DeploymentOptions().setInstances(instances))
         .toCompletionStage()
         .toCompletableFuture()
         .get();
