@@ -292,7 +292,14 @@ final class RawWsClients implements AutoCloseable {
       return true;
     }
 
+    /**
+     * The publish timestamp: the last number of the message (both servers' payloads end with it).
+     */
     long scan(int from, int to) {
+      return lastNumber(in.array(), from, to);
+    }
+
+    long scanForward(int from, int to) {
       outer:
       for (int i = from; i + KEY.length <= to; i++) {
         for (int k = 0; k < KEY.length; k++) {
@@ -357,6 +364,10 @@ final class RawWsClients implements AutoCloseable {
     }
 
     long scanBytes(byte[] b, int from, int to) {
+      return lastNumber(b, from, to);
+    }
+
+    long scanBytesForward(byte[] b, int from, int to) {
       outer:
       for (int i = from; i + KEY.length <= to; i++) {
         for (int k = 0; k < KEY.length; k++) {
@@ -388,6 +399,35 @@ final class RawWsClients implements AutoCloseable {
         // closing anyway
       }
     }
+  }
+
+  /**
+   * Reads {@code "pub_us":N} from the end of a JSON message ({@code ...,"pub_us":N}} or {@code
+   * ...}}}), checking the key; -1 when the message does not end that way.
+   */
+  static long lastNumber(byte[] b, int from, int to) {
+    int i = to - 1;
+    while (i >= from && (b[i] == '}' || b[i] == ' ' || b[i] == '\n' || b[i] == '\r')) {
+      i--;
+    }
+    int end = i + 1;
+    while (i >= from && b[i] >= '0' && b[i] <= '9') {
+      i--;
+    }
+    int start = i + 1;
+    if (start == end || i - KEY.length + 1 < from) {
+      return -1;
+    }
+    for (int k = 0; k < KEY.length; k++) {
+      if (b[i - KEY.length + 1 + k] != KEY[k]) {
+        return -1;
+      }
+    }
+    long v = 0;
+    for (int j = start; j < end; j++) {
+      v = v * 10 + (b[j] - '0');
+    }
+    return v;
   }
 
   @Override
