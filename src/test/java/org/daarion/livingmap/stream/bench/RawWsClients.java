@@ -31,8 +31,8 @@ final class RawWsClients implements AutoCloseable {
   private static final byte[] KEY = "\"pub_us\":".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] EVENT = "{\"kind\":\"event\"".getBytes(StandardCharsets.US_ASCII);
 
-  private final Selector selector;
-  private final Thread thread;
+  private final Loop[] loops;
+  private int next;
   private final Protocol protocol;
   private final String host;
   private final int port;
@@ -42,9 +42,22 @@ final class RawWsClients implements AutoCloseable {
   final LongAdder delivered = new LongAdder();
   final AtomicInteger open = new AtomicInteger();
   final AtomicInteger ready = new AtomicInteger();
-  private final ConcurrentLinkedQueue<Conn> toRegister = new ConcurrentLinkedQueue<>();
-  private final List<Conn> conns = new ArrayList<>();
   private volatile boolean running = true;
+
+  /** One selector thread and the connections it owns. */
+  private final class Loop {
+    final Selector selector;
+    final Thread thread;
+    final ConcurrentLinkedQueue<Conn> toRegister = new ConcurrentLinkedQueue<>();
+    final List<Conn> conns = new ArrayList<>();
+
+    Loop(int i) throws IOException {
+      selector = Selector.open();
+      thread = new Thread(() -> loop(this), "raw-ws-clients-" + i);
+      thread.setDaemon(true);
+      thread.start();
+    }
+  }
 
   RawWsClients(
       Protocol protocol,
@@ -60,10 +73,11 @@ final class RawWsClients implements AutoCloseable {
     this.path = path;
     this.natsSubject = natsSubject;
     this.onMessage = onMessage;
-    this.selector = Selector.open();
-    this.thread = new Thread(this::loop, "raw-ws-clients");
-    this.thread.setDaemon(true);
-    this.thread.start();
+    int threads = Integer.getInteger("bench.clientThreads", 2);
+    this.loops = new Loop[threads];
+    for (int i = 0; i < threads; i++) {
+      loops[i] = new Loop(i);
+    }
   }
 
   /** Opens {@code n} more connections (non-blocking; {@link #ready} counts the upgraded ones). */
@@ -73,18 +87,25 @@ final class RawWsClients implements AutoCloseable {
       ch.configureBlocking(false);
       ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
       ch.connect(new InetSocketAddress(host, port));
-      toRegister.add(new Conn(ch));
+      Loop l = loops[next++ % loops.length];
+      l.toRegister.add(new Conn(ch));
+      l.selector.wakeup();
     }
-    selector.wakeup();
   }
 
-  /** Closes the last {@code n} connections. */
+  /** Closes {@code n} connections, spread over the threads. */
   void closeSome(int n) {
-    toRegister.add(new Conn(null, n));
-    selector.wakeup();
+    for (int i = 0; i < loops.length; i++) {
+      int share = n / loops.length + (i < n % loops.length ? 1 : 0);
+      loops[i].toRegister.add(new Conn(null, share));
+      loops[i].selector.wakeup();
+    }
   }
 
-  private void loop() {
+  private void loop(Loop l) {
+    Selector selector = l.selector;
+    List<Conn> conns = l.conns;
+    ConcurrentLinkedQueue<Conn> toRegister = l.toRegister;
     try {
       while (running) {
         selector.select(100);
@@ -433,11 +454,13 @@ final class RawWsClients implements AutoCloseable {
   @Override
   public void close() throws Exception {
     running = false;
-    selector.wakeup();
-    thread.join(5000);
-    for (Conn c : conns) {
-      c.close();
+    for (Loop l : loops) {
+      l.selector.wakeup();
+      l.thread.join(5000);
+      for (Conn c : l.conns) {
+        c.close();
+      }
+      l.selector.close();
     }
-    selector.close();
   }
 }

@@ -98,6 +98,7 @@ public final class StreamBenchServer {
                         .put("overflows", stats.overflows())
                         .put("resyncs", stats.resyncs())
                         .put("max_queue_depth", stats.maxQueueDepth())
+                        .put("slow_consumer_closes", stats.closes(4001))
                         .put("publishing", publishing.get())));
     // One server instance per event loop: Vert.x spreads connections across instances that listen
     // on the same port; a single server created outside a verticle serves every socket on one loop.

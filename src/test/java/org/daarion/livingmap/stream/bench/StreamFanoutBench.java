@@ -294,7 +294,7 @@ public final class StreamFanoutBench {
     return out;
   }
 
-  record JsonStats(long resyncs, long maxQueue) {}
+  record JsonStats(long resyncs, long maxQueue, long slowCloses) {}
 
   static JsonStats stats(HttpClient http, int port) throws Exception {
     String body =
@@ -304,7 +304,8 @@ public final class StreamFanoutBench {
                 HttpResponse.BodyHandlers.ofString())
             .body();
     io.vertx.core.json.JsonObject o = new io.vertx.core.json.JsonObject(body);
-    return new JsonStats(o.getLong("resyncs"), o.getLong("max_queue_depth"));
+    return new JsonStats(
+        o.getLong("resyncs"), o.getLong("max_queue_depth"), o.getLong("slow_consumer_closes"));
   }
 
   static boolean isPublishing(HttpClient http, int port) {
