@@ -8,4 +8,4 @@ cd "$(dirname "$0")/.."
 mvn -B -q -o test-compile
 mvn -B -q -o dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test >/dev/null
 CP="target/classes:target/test-classes:$(cat target/bench-classpath.txt)"
-exec java -Xmx1g -Dlogback.configurationFile=bench/logback-bench.xml -cp "$CP" org.daarion.livingmap.stream.bench.StreamFanoutBench "${1:-5}"
+exec java -Xmx1g ${BENCH_OPTS:-} -Dlogback.configurationFile=bench/logback-bench.xml -cp "$CP" org.daarion.livingmap.stream.bench.StreamFanoutBench "${1:-5}"

@@ -114,6 +114,7 @@ public final class StreamFanoutBench {
 
   public static void main(String[] args) throws Exception {
     double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 5;
+    boolean natsToo = !Boolean.getBoolean("bench.livingMapOnly");
     String natsBin = System.getenv().getOrDefault("NATS_SERVER", "/usr/sbin/nats-server");
     List<Result> results = new ArrayList<>();
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
@@ -162,6 +163,11 @@ public final class StreamFanoutBench {
     }
 
     // ---- nats-server with a WebSocket listener
+    if (!natsToo) {
+      vertx.close();
+      results.forEach(r -> System.out.println(r.row()));
+      return;
+    }
     int natsPort = freePort();
     int wsPort = freePort();
     Path conf = Files.createTempFile("nats-bench", ".conf");
@@ -199,10 +205,12 @@ public final class StreamFanoutBench {
 
   static List<Step> steps(String server) {
     List<Step> s = new ArrayList<>();
-    for (int rate : new int[] {100, 200, 500, 1000}) {
-      s.add(new Step(server, 1000, rate, 0));
+    String spec =
+        System.getProperty("bench.steps", "1000x100,1000x200,1000x500,1000x1000,100x10000");
+    for (String part : spec.split(",")) {
+      String[] cr = part.trim().split("x");
+      s.add(new Step(server, Integer.parseInt(cr[0]), Integer.parseInt(cr[1]), 0));
     }
-    s.add(new Step(server, 100, 10_000, 0));
     return s;
   }
 
@@ -281,6 +289,8 @@ public final class StreamFanoutBench {
                 rss,
                 "resyncs "
                     + (after.resyncs - before.resyncs)
+                    + ", 4001 closes "
+                    + (after.slowCloses - before.slowCloses)
                     + ", max queue "
                     + after.maxQueue
                     + ", reference client gaps "
