@@ -66,7 +66,7 @@ class StreamHygieneTest {
   @Test
   void pingsKeepHealthyClientsAndIdleOnesAreClosedWith4000() throws Exception {
     StreamEndpoint.Settings settings =
-        StreamTestServer.settings().withPing(Duration.ofMillis(200), Duration.ofMillis(500));
+        StreamTestServer.settings().withPing(Duration.ofMillis(300), Duration.ofMillis(1500));
     try (StreamTestServer server =
         new StreamTestServer(settings, StreamHub.Options.defaults(), MissedEvents.NONE)) {
       List<JsonObject> frames = new CopyOnWriteArrayList<>();

@@ -260,11 +260,19 @@ public final class LivingMapStreamClient implements AutoCloseable {
     }
     socket.closeHandler(
         v -> {
+          Promise<Void> p = null;
           synchronized (this) {
             lastCloseCode = socket.closeStatusCode();
             if (ws == socket) {
               ws = null;
             }
+            if (!options.reconnect && firstSync != null) {
+              p = firstSync;
+              firstSync = null;
+            }
+          }
+          if (p != null) {
+            p.tryFail("closed before the first snapshot or resume (code " + lastCloseCode() + ")");
           }
           scheduleReconnect();
         });
