@@ -1,0 +1,61 @@
+package org.daarion.livingmap.stream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.buffer.Buffer;
+import org.daarion.livingmap.event.Event;
+
+/**
+ * One event serialised once as a stream frame: the same {@code bytes} go to every socket that wants
+ * it. {@code wire} is the same message already framed as an unmasked WebSocket text frame (header
+ * and payload, what every socket without a compression extension sends byte for byte), so a drain
+ * can hand many of them to the socket in one write. Immutable; nobody writes into either. A control
+ * frame (a note such as {@code resumed}) has no event and goes only to one connection.
+ */
+record Frame(Event event, Buffer bytes, ByteBuf wire) {
+  long seq() {
+    return event == null ? -1 : event.seq();
+  }
+
+  static Frame of(Event e) {
+    Buffer b = Frames.event(e);
+    return new Frame(e, b, wire(b));
+  }
+
+  static Frame control(Buffer bytes) {
+    return new Frame(null, bytes, null);
+  }
+
+  /** Whether a connection with {@code max_rate} may coalesce this frame (node metrics). */
+  boolean coalescible() {
+    if (event == null || event.entityId() == null) {
+      return false;
+    }
+    String t = event.eventType();
+    return t != null && t.startsWith("node.metrics.");
+  }
+
+  /**
+   * A final, unmasked text frame (RFC 6455 section 5.2) around {@code payload}; not ref-counted.
+   */
+  static ByteBuf wire(Buffer payload) {
+    int n = payload.length();
+    int header = n < 126 ? 2 : n < 65536 ? 4 : 10;
+    byte[] out = new byte[header + n];
+    out[0] = (byte) 0x81;
+    if (n < 126) {
+      out[1] = (byte) n;
+    } else if (n < 65536) {
+      out[1] = 126;
+      out[2] = (byte) (n >>> 8);
+      out[3] = (byte) n;
+    } else {
+      out[1] = 127;
+      for (int i = 0; i < 8; i++) {
+        out[2 + i] = (byte) ((long) n >>> (56 - 8 * i));
+      }
+    }
+    payload.getBytes(0, n, out, header);
+    return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(out));
+  }
+}

@@ -1,0 +1,385 @@
+package org.daarion.livingmap.stream;
+
+import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.daarion.livingmap.event.Event;
+import org.daarion.livingmap.event.EventSink;
+import org.daarion.livingmap.state.Snapshot;
+import org.daarion.livingmap.state.SnapshotService;
+import org.daarion.livingmap.state.StateCut;
+import org.daarion.livingmap.state.StateOwner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The stream's hub (centrifuge's {@code hub.go}): receives sequenced batches from the {@link
+ * StateOwner}, serialises each event <b>once</b> into a {@link Frame}, keeps the most recent frames
+ * in a bounded ring for resume, and hands each batch to every subscribed connection whose filter
+ * wants it.
+ *
+ * <p><b>Threads.</b> {@link #onEvents} runs on the state owner's thread; so do subscription changes
+ * (they are owner commands), which makes the subscriber list, the ring and the position owner-owned
+ * state with no lock. Per batch and connection the hub appends the frames the connection wants to
+ * that connection's bounded queue and schedules at most one drain on the connection's Vert.x
+ * context; it never writes to a socket and never blocks.
+ *
+ * <p><b>Positions.</b> A subscription is made inside an owner command at the state's current {@code
+ * seq} S: the connection then receives exactly the events with {@code seq > S}, in order. What it
+ * needs before that comes from a snapshot cut in the same command (seq S), or on resume from the
+ * ring and the {@link MissedEvents} history, events {@code (since_seq, S]}. Requests arriving
+ * together share one owner command, one cut and one snapshot build.
+ *
+ * <p><b>Overflow.</b> When a batch would take a connection's queue past its bound, the hub drops
+ * the connection's queue and unsubscribes it at once; the connection then asks for a resync
+ * snapshot. Queue memory is thus bounded by {@code queueCapacity} frames per connection (frames are
+ * shared, so a queue holds references, not copies).
+ *
+ * <p><b>Epochs.</b> If the events change epoch or their seq jumps (state restored), the ring is
+ * cleared and every subscriber is resynchronised.
+ */
+public final class StreamHub implements EventSink {
+  private static final Logger log = LoggerFactory.getLogger(StreamHub.class);
+
+  /** Limits of the hub. */
+  public record Options(int ringCapacity, long ringBytes, int maxReplay) {
+    /** 50,000 frames or 64 MiB, whichever is hit first; resumes of up to 100,000 events. */
+    public static Options defaults() {
+      return new Options(50_000, 64L * 1024 * 1024, 100_000);
+    }
+  }
+
+  /** What an owner command decided for one connection. */
+  record Sync(
+      long seq,
+      String epoch,
+      Buffer snapshot,
+      String reason,
+      long sinceSeq,
+      long historyAfter,
+      long historyTo,
+      List<Frame> ringFrames) {
+    boolean isSnapshot() {
+      return snapshot != null;
+    }
+
+    boolean needsHistory() {
+      return historyTo > historyAfter;
+    }
+  }
+
+  private record Request(
+      StreamConnection conn,
+      String epoch,
+      long sinceSeq,
+      String reason,
+      CompletableFuture<Sync> result) {}
+
+  private final StateOwner owner;
+  private final SnapshotService snapshots;
+  private final Executor executor;
+  private final Options options;
+  private final StreamStats stats;
+  private volatile MissedEvents missed;
+
+  // owner-thread state
+  private final List<StreamConnection> subscribers = new ArrayList<>();
+  private final FrameRing ring;
+  private String ringEpoch;
+
+  private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean commandScheduled = new AtomicBoolean();
+  private final Map<String, Buffer> snapshotFrames =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Buffer> eldest) {
+          return size() > 32;
+        }
+      };
+
+  /**
+   * @param executor where snapshots are built and filtered (a worker pool, never an event loop)
+   * @param missed history for resumes older than the ring, or null for none
+   */
+  public StreamHub(
+      StateOwner owner,
+      SnapshotService snapshots,
+      Executor executor,
+      MissedEvents missed,
+      Options options,
+      StreamStats stats) {
+    this.missed = missed == null ? MissedEvents.NONE : missed;
+    this.owner = owner;
+    this.snapshots = snapshots;
+    this.executor = executor;
+    this.options = options;
+    this.stats = stats;
+    this.ring = new FrameRing(options.ringCapacity(), options.ringBytes());
+  }
+
+  public StreamStats stats() {
+    return stats;
+  }
+
+  Options options() {
+    return options;
+  }
+
+  /**
+   * Where resumes older than the ring look (the history store); {@link MissedEvents#NONE} when
+   * unset.
+   */
+  public void missedEvents(MissedEvents m) {
+    this.missed = m == null ? MissedEvents.NONE : m;
+  }
+
+  MissedEvents missedEvents() {
+    return missed;
+  }
+
+  @Override
+  public void onEvents(List<Event> batch) {
+    if (batch.isEmpty()) {
+      return;
+    }
+    List<Frame> frames = new ArrayList<>(batch.size());
+    boolean discontinuity = false;
+    for (Event e : batch) {
+      if (!e.epoch().equals(ringEpoch) || (ring.size() > 0 && e.seq() != ring.lastSeq() + 1)) {
+        if (ringEpoch != null) {
+          discontinuity = true;
+          log.info(
+              "stream position moved to {}/{} (was {}/{}): resynchronising {} connections",
+              e.epoch(),
+              e.seq(),
+              ringEpoch,
+              ring.lastSeq(),
+              subscribers.size());
+        }
+        ring.clear();
+        ringEpoch = e.epoch();
+      }
+      Frame f = Frame.of(e);
+      ring.append(f);
+      frames.add(f);
+    }
+    stats.eventsPublished.add(frames.size());
+    Iterator<StreamConnection> it = subscribers.iterator();
+    while (it.hasNext()) {
+      StreamConnection c = it.next();
+      if (c.isClosed()) {
+        it.remove();
+        c.subscribed = false;
+        continue;
+      }
+      if (discontinuity) {
+        it.remove();
+        c.subscribed = false;
+        c.requestResync();
+        continue;
+      }
+      StreamFilter filter = c.filter();
+      List<Frame> mine;
+      if (filter.isAll()) {
+        mine = frames;
+      } else {
+        mine = null;
+        for (Frame f : frames) {
+          if (filter.matches(f.event())) {
+            if (mine == null) {
+              mine = new ArrayList<>();
+            }
+            mine.add(f);
+          }
+        }
+        if (mine == null) {
+          continue;
+        }
+      }
+      if (!c.offer(mine)) {
+        it.remove();
+        c.subscribed = false;
+      }
+    }
+  }
+
+  /**
+   * Subscribes {@code conn} at the current position, atomically with its catch-up: a snapshot
+   * ({@code sinceSeq < 0}, or a position that cannot be served) or a replay of {@code (sinceSeq,
+   * S]}. Any earlier subscription of {@code conn} and its queued frames are dropped first.
+   * Completes on the owner's thread or the executor.
+   */
+  CompletableFuture<Sync> subscribe(
+      StreamConnection conn, String epoch, long sinceSeq, String reason) {
+    CompletableFuture<Sync> result = new CompletableFuture<>();
+    requests.add(new Request(conn, epoch, sinceSeq, reason, result));
+    if (commandScheduled.compareAndSet(false, true)) {
+      owner
+          .call(
+              access -> {
+                processRequests(access);
+                return null;
+              })
+          .exceptionally(
+              err -> {
+                log.error("stream subscription command failed", err);
+                failAll(err);
+                return null;
+              });
+    }
+    return result;
+  }
+
+  /** Removes {@code conn} from the subscribers (an owner command; lazily done on close anyway). */
+  void unsubscribe(StreamConnection conn) {
+    owner.call(
+        access -> {
+          if (conn.subscribed) {
+            subscribers.remove(conn);
+            conn.subscribed = false;
+          }
+          return null;
+        });
+  }
+
+  private void failAll(Throwable err) {
+    commandScheduled.set(false);
+    Request r;
+    while ((r = requests.poll()) != null) {
+      r.result().completeExceptionally(err);
+    }
+  }
+
+  /** On the owner's thread. */
+  private void processRequests(StateOwner.Access access) {
+    commandScheduled.set(false);
+    List<Request> batch = new ArrayList<>();
+    Request r;
+    while ((r = requests.poll()) != null) {
+      batch.add(r);
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
+    long seq = access.state().seq();
+    String epoch = access.state().epoch();
+    StateCut cut = null;
+    List<Request> needSnapshot = new ArrayList<>();
+    List<String> reasons = new ArrayList<>();
+    for (Request q : batch) {
+      StreamConnection c = q.conn();
+      if (c.subscribed) {
+        subscribers.remove(c);
+        c.subscribed = false;
+      }
+      c.resetQueue();
+      if (c.isClosed()) {
+        q.result().cancel(false);
+        continue;
+      }
+      Sync replay = q.sinceSeq() >= 0 ? replayPlan(q, epoch, seq) : null;
+      subscribers.add(c);
+      c.subscribed = true;
+      if (replay != null) {
+        q.result().complete(replay);
+      } else {
+        if (cut == null) {
+          cut = access.cut();
+        }
+        needSnapshot.add(q);
+        reasons.add(q.sinceSeq() >= 0 && q.reason() == null ? "resync" : q.reason());
+      }
+    }
+    if (!needSnapshot.isEmpty()) {
+      StateCut theCut = cut;
+      executor.execute(() -> buildSnapshots(theCut, needSnapshot, reasons));
+    }
+  }
+
+  /**
+   * How to serve a resume from {@code sinceSeq} at position {@code seq}, or null for a snapshot.
+   */
+  private Sync replayPlan(Request q, String epoch, long seq) {
+    long since = q.sinceSeq();
+    if (!epoch.equals(q.epoch()) || since > seq || seq - since > options.maxReplay()) {
+      return null;
+    }
+    if (since == seq) {
+      return new Sync(seq, epoch, null, null, since, 0, 0, List.of());
+    }
+    List<Frame> fromRing = epoch.equals(ringEpoch) ? ring.range(since, seq) : null;
+    if (fromRing != null) {
+      return new Sync(seq, epoch, null, null, since, 0, 0, fromRing);
+    }
+    if (missed == MissedEvents.NONE) {
+      return null;
+    }
+    // History for (since, ringFirst - 1], the ring for the rest; all of it from history when the
+    // ring holds nothing of this range.
+    long ringFirst = epoch.equals(ringEpoch) ? ring.firstSeq() : -1;
+    if (ringFirst > since + 1 && ring.lastSeq() == seq) {
+      return new Sync(
+          seq, epoch, null, null, since, since, ringFirst - 1, ring.range(ringFirst - 1, seq));
+    }
+    return new Sync(seq, epoch, null, null, since, since, seq, List.of());
+  }
+
+  private void buildSnapshots(StateCut cut, List<Request> requests, List<String> reasons) {
+    Snapshot snap;
+    try {
+      snap = snapshots.build(cut);
+    } catch (RuntimeException e) {
+      log.error("snapshot for stream subscribers failed", e);
+      requests.forEach(q -> q.result().completeExceptionally(e));
+      return;
+    }
+    for (int i = 0; i < requests.size(); i++) {
+      Request q = requests.get(i);
+      String reason = reasons.get(i);
+      try {
+        Buffer frame = snapshotFrame(snap, cut, q.conn().filter(), reason);
+        q.result().complete(new Sync(cut.seq(), cut.epoch(), frame, reason, -1, 0, 0, List.of()));
+      } catch (RuntimeException e) {
+        log.error("filtered snapshot failed", e);
+        q.result().completeExceptionally(e);
+      }
+    }
+  }
+
+  /**
+   * The snapshot frame for one (cut, filter, reason), built once and shared by every connection
+   * that asks for the same. The frame's {@code seq} is the cut's (the snapshot's own {@code seq}
+   * field may be lower when the events in between changed no entity).
+   */
+  private Buffer snapshotFrame(Snapshot snap, StateCut cut, StreamFilter filter, String reason) {
+    String key =
+        cut.epoch() + "/" + cut.seq() + "/" + snap.version() + "/" + reason + "/" + filter.key();
+    synchronized (snapshotFrames) {
+      Buffer b = snapshotFrames.get(key);
+      if (b != null) {
+        return b;
+      }
+    }
+    Buffer data =
+        filter.layers().isEmpty() && filter.types().isEmpty() && filter.entities().isEmpty()
+            ? snap.bytes()
+            : SnapshotFilter.apply(snap.json(), filter).toBuffer();
+    Buffer frame = Frames.snapshot(cut.seq(), cut.epoch(), reason, data);
+    synchronized (snapshotFrames) {
+      snapshotFrames.put(key, frame);
+    }
+    return frame;
+  }
+
+  /** Frames in the ring (for tests and metrics); read from any thread, approximate. */
+  public int ringSize() {
+    return ring.size();
+  }
+}
