@@ -31,6 +31,7 @@ import org.daarion.livingmap.api.SnapshotRoutes;
 import org.daarion.livingmap.api.SourceRoutes;
 import org.daarion.livingmap.api.security.Principal;
 import org.daarion.livingmap.api.security.Security;
+import org.daarion.livingmap.api.security.StreamGuard;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.config.UpstreamSource;
 import org.daarion.livingmap.event.Event;
@@ -45,6 +46,7 @@ import org.daarion.livingmap.history.SnapshotScheduler;
 import org.daarion.livingmap.history.SnapshotStore;
 import org.daarion.livingmap.history.TimeTravel;
 import org.daarion.livingmap.metrics.Metrics;
+import org.daarion.livingmap.metrics.MetricsBridge;
 import org.daarion.livingmap.simulator.Simulator;
 import org.daarion.livingmap.source.bus.InProcessBus;
 import org.daarion.livingmap.source.nats.NatsIngest;
@@ -59,6 +61,10 @@ import org.daarion.livingmap.state.SnapshotService;
 import org.daarion.livingmap.state.StateCodec;
 import org.daarion.livingmap.state.StateCut;
 import org.daarion.livingmap.state.StateOwner;
+import org.daarion.livingmap.stream.StreamEndpoint;
+import org.daarion.livingmap.stream.StreamHub;
+import org.daarion.livingmap.stream.StreamSession;
+import org.daarion.livingmap.stream.StreamStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,6 +104,8 @@ public final class Application implements AutoCloseable {
   private final List<HealthCheck> checks = new ArrayList<>();
   private Metrics metrics;
   private AlertService alerts;
+  private StreamHub hub;
+  private StreamEndpoint stream;
   private Security security;
   private int port;
 
@@ -171,12 +179,22 @@ public final class Application implements AutoCloseable {
             clock);
     owner.addSink(alerts);
     closeables.add(alerts);
-    owner.start();
-    restore(timeTravel, epoch, seq);
-
     snapshotWorkers = Executors.newFixedThreadPool(2, daemon("snapshot-build"));
     closeables.add(snapshotWorkers::shutdownNow);
     snapshots = new SnapshotService(owner, snapshotWorkers, this::meta);
+    // Resumes older than the hub's in-memory ring are served from history.
+    hub =
+        new StreamHub(
+            owner,
+            snapshots,
+            snapshotWorkers,
+            history::eventsAfter,
+            StreamHub.Options.defaults(),
+            new StreamStats());
+    owner.addSink(hub);
+    owner.start();
+    restore(timeTravel, epoch, seq);
+
     snapshotScheduler =
         new SnapshotScheduler(
             snapshotStore,
@@ -210,6 +228,9 @@ public final class Application implements AutoCloseable {
     metrics.stateEntities(state::size);
     metrics.stateSeq(state::seq);
     security = Security.create(vertx, config, clock, metrics);
+    closeables.add(
+        MetricsBridge.start(
+            vertx, metrics, clock, intake, writer, hub.stats(), () -> poller, alerts));
     if (config.natsUrl.isPresent()) {
       NatsIngest nats = new NatsIngest(config, intake);
       closeables.add(nats);
@@ -269,12 +290,60 @@ public final class Application implements AutoCloseable {
     groups.add(new HistoryRoutes(history, snapshotStore, clock, visibility));
     groups.add(new SourceRoutes(poller, owner, visibility));
     groups.add(new AlertRoutes(alerts, ctx -> Principal.of(ctx).hasRole(Principal.ADMIN)));
+    stream = new StreamEndpoint(vertx, config, hub);
+    groups.add(router -> router.get("/living-map/stream").handler(this::openStream));
     groups.add(
         new AdminRoutes(
             () -> poller.pollNow().toCompletionStage().toCompletableFuture(),
             () -> snapshotScheduler.saveNow(),
             intake));
     api = new ApiServer(vertx, config, Version.get(), groups, security, metrics);
+  }
+
+  /**
+   * {@code GET /living-map/stream}: the caller is already authenticated by the router (header,
+   * {@code access_token} or the bearer subprotocol); here it takes a per-client socket slot, and
+   * its session closes the socket when its token expires and limits its frames.
+   */
+  private void openStream(io.vertx.ext.web.RoutingContext ctx) {
+    Principal principal = Principal.of(ctx);
+    StreamGuard.Admission admission =
+        security.streams().admit(security.clientKey(principal, ctx.request()));
+    if (!admission.ok()) {
+      metrics.wsRefused(admission.code());
+      ctx.response()
+          .setStatusCode(admission.status())
+          .putHeader("Retry-After", Long.toString(admission.retryAfterSeconds()))
+          .putHeader("Content-Type", "application/json")
+          .end(
+              new JsonObject()
+                  .put("error", admission.code())
+                  .put("detail", admission.reason())
+                  .encode());
+      return;
+    }
+    long[] expiryTimer = {-1};
+    stream.handle(
+        ctx.request(),
+        new StreamSession() {
+          @Override
+          public void opened(io.vertx.core.http.ServerWebSocket ws) {
+            expiryTimer[0] = security.closeOnExpiry(ws, principal);
+          }
+
+          @Override
+          public boolean allowFrame() {
+            return admission.ticket().allowFrame();
+          }
+
+          @Override
+          public void closed() {
+            admission.ticket().release();
+            if (expiryTimer[0] >= 0) {
+              vertx.cancelTimer(expiryTimer[0]);
+            }
+          }
+        });
   }
 
   /**
@@ -562,6 +631,9 @@ public final class Application implements AutoCloseable {
   /** Stops everything in reverse order of start: the last events reach history first. */
   @Override
   public void close() {
+    if (stream != null) {
+      stream.closeAll();
+    }
     if (api != null) {
       api.stop().await();
     }

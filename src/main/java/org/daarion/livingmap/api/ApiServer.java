@@ -3,7 +3,6 @@ package org.daarion.livingmap.api;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -22,6 +21,7 @@ import org.daarion.livingmap.api.security.SecurityHeaders;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.metrics.Metrics;
 import org.daarion.livingmap.metrics.MetricsHandler;
+import org.daarion.livingmap.stream.StreamEndpoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +51,6 @@ public final class ApiServer {
   private final Metrics metrics;
   private Buffer openApi;
   private String docsPage;
-  private HttpServer server;
 
   /** A server without auth, limits or metrics (the original's openness); for tests and tools. */
   public ApiServer(Vertx vertx, String host, int port, String version, List<RouteGroup> groups) {
@@ -90,24 +89,76 @@ public final class ApiServer {
   }
 
   /** Starts listening; completes with the bound port. */
+  /**
+   * Starts one server instance per core, each on its own event loop, sharing the port: Vert.x
+   * spreads connections across them, so WebSocket fan-out uses every core instead of the one event
+   * loop a single server would pin all sockets to. The first instance binds (port 0 picks a free
+   * port), the others join it.
+   */
   public Future<Integer> start() {
     Router router = router();
-    server =
-        vertx.createHttpServer(
+    HttpServerOptions options =
+        StreamEndpoint.serverOptions(
             security.applyLimits(
                 new HttpServerOptions()
                     .setHost(host)
                     .setPort(port)
                     .setCompressionSupported(true)
-                    .setMaxWebSocketFrameSize(65536)
-                    .setMaxWebSocketMessageSize(65536)
                     .setRegisterWebSocketWriteHandlers(false)));
-    return server.requestHandler(router).listen().map(HttpServer::actualPort);
+    int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+    return vertx
+        .deployVerticle(new ServerInstance(router, options))
+        .compose(
+            first -> {
+              deployments.add(first);
+              int bound = boundPort;
+              if (instances == 1) {
+                return Future.succeededFuture(bound);
+              }
+              HttpServerOptions joined = new HttpServerOptions(options).setPort(bound);
+              return vertx
+                  .deployVerticle(
+                      () -> new ServerInstance(router, joined),
+                      new io.vertx.core.DeploymentOptions().setInstances(instances - 1))
+                  .map(
+                      id -> {
+                        deployments.add(id);
+                        return bound;
+                      });
+            });
+  }
+
+  private final List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile int boundPort;
+
+  /** One HTTP server on one event loop. */
+  private final class ServerInstance extends io.vertx.core.VerticleBase {
+    private final Router router;
+    private final HttpServerOptions options;
+
+    ServerInstance(Router router, HttpServerOptions options) {
+      this.router = router;
+      this.options = options;
+    }
+
+    @Override
+    public Future<?> start() {
+      return vertx
+          .createHttpServer(options)
+          .requestHandler(router)
+          .listen()
+          .onSuccess(s -> boundPort = s.actualPort());
+    }
   }
 
   public Future<Void> stop() {
     security.close();
-    return server == null ? Future.succeededFuture() : server.close();
+    List<Future<Void>> undeploys = new java.util.ArrayList<>();
+    for (String id : deployments) {
+      undeploys.add(vertx.undeploy(id));
+    }
+    deployments.clear();
+    return Future.all(undeploys).mapEmpty();
   }
 
   /** The router with every route; public so tests can compare it with the OpenAPI document. */

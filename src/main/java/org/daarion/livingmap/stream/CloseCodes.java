@@ -27,6 +27,10 @@ package org.daarion.livingmap.stream;
  *       maxOverflows} times within {@code overflowWindow}, or a resync snapshot could not be
  *       written within {@code resyncTimeout} because the client did not read</td><td>reconnect
  *       with resume; read faster or narrow the filters / use {@code max_rate}</td></tr>
+ *   <tr><td>4401</td><td>token expired</td><td>the caller's token expired while the socket was
+ *       open (auth on); reconnect with a fresh token and resume</td></tr>
+ *   <tr><td>4429</td><td>rate limited</td><td>the client sent frames faster than {@code
+ *       LIVING_MAP_WS_FRAME_RATE}</td></tr>
  * </table>
  */
 public final class CloseCodes {
@@ -40,4 +44,6 @@ public final class CloseCodes {
   public static final short TRY_AGAIN_LATER = 1013;
   public static final short IDLE_TIMEOUT = 4000;
   public static final short SLOW_CONSUMER = 4001;
+  public static final short TOKEN_EXPIRED = 4401;
+  public static final short RATE_LIMITED = 4429;
 }

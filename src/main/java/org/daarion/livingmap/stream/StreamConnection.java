@@ -123,6 +123,7 @@ final class StreamConnection {
   private final ArrayDeque<Long> overflowTimes = new ArrayDeque<>();
   private final ArrayDeque<Long> badFrameTimes = new ArrayDeque<>();
   private final ArrayDeque<Long> messageTimes = new ArrayDeque<>();
+  private final StreamSession session;
   // max_rate coalescing
   private final LinkedHashMap<String, Frame> held = new LinkedHashMap<>();
   private long handedSeq;
@@ -141,7 +142,9 @@ final class StreamConnection {
       StreamFilter filter,
       long maxRateMs,
       ContextDrainer drainer,
-      Runnable onClosed) {
+      Runnable onClosed,
+      StreamSession session) {
+    this.session = session;
     this.drainer = drainer;
     this.id = id;
     this.vertx = vertx;
@@ -640,6 +643,10 @@ final class StreamConnection {
   private void onText(String text) {
     lastSeen = System.nanoTime();
     if (phase == Phase.CLOSED) {
+      return;
+    }
+    if (!session.allowFrame()) {
+      close(CloseCodes.RATE_LIMITED, "too many frames");
       return;
     }
     if (flooded(messageTimes, settings.messageLimit())) {

@@ -236,10 +236,16 @@ public final class StreamEndpoint {
   }
 
   public void handle(HttpServerRequest req) {
+    handle(req, StreamSession.NONE);
+  }
+
+  /** Like {@link #handle(HttpServerRequest)}, with the caller's security session. */
+  public void handle(HttpServerRequest req, StreamSession session) {
     String upgrade = req.getHeader("Upgrade");
     if (upgrade == null || !upgrade.equalsIgnoreCase("websocket")) {
       req.response().putHeader("Upgrade", "websocket");
       refuse(req, 426, "this is a WebSocket endpoint: connect with a WebSocket upgrade", null);
+      session.closed();
       return;
     }
     StreamFilter filter;
@@ -274,6 +280,7 @@ public final class StreamEndpoint {
     } catch (StreamFilter.InvalidFilter e) {
       stats.rejectedBadRequest.increment();
       refuse(req, 400, e.getMessage(), e.parameter());
+      session.closed();
       return;
     }
     if (stats.connections.incrementAndGet() > settings.maxConnections()) {
@@ -281,12 +288,13 @@ public final class StreamEndpoint {
       stats.rejectedCap.increment();
       req.response().putHeader("Retry-After", "5");
       refuse(req, 503, "too many stream connections (" + settings.maxConnections() + ")", null);
+      session.closed();
       return;
     }
     long since = sinceSeq;
     long rate = maxRate;
     if (authenticator == null) {
-      upgrade(req, filter, epoch, since, rate);
+      upgrade(req, filter, epoch, since, rate, session);
       return;
     }
     req.pause();
@@ -302,15 +310,21 @@ public final class StreamEndpoint {
             stats.connections.decrementAndGet();
             stats.rejectedAuth.increment();
             refuse(req, 401, "unauthorized", null);
+            session.closed();
           } else {
             req.resume();
-            upgrade(req, filter, epoch, since, rate);
+            upgrade(req, filter, epoch, since, rate, session);
           }
         });
   }
 
   private void upgrade(
-      HttpServerRequest req, StreamFilter filter, String epoch, long sinceSeq, long maxRate) {
+      HttpServerRequest req,
+      StreamFilter filter,
+      String epoch,
+      long sinceSeq,
+      long maxRate,
+      StreamSession session) {
     req.toWebSocket()
         .onSuccess(
             ws -> {
@@ -333,12 +347,19 @@ public final class StreamEndpoint {
                       () -> {
                         open.remove(self[0]);
                         stats.connections.decrementAndGet();
-                      });
+                        session.closed();
+                      },
+                      session);
               self[0] = c;
               open.add(c);
+              session.opened(ws);
               c.start(epoch, sinceSeq);
             })
-        .onFailure(err -> stats.connections.decrementAndGet());
+        .onFailure(
+            err -> {
+              stats.connections.decrementAndGet();
+              session.closed();
+            });
   }
 
   /** Closes every connection with 1001 (server shutting down). */
