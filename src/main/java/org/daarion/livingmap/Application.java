@@ -206,7 +206,9 @@ public final class Application implements AutoCloseable {
                             new SnapshotData(
                                 cut.seq(),
                                 cut.epoch(),
-                                cut.at(),
+                                // Milliseconds: the time a browser reads back from the list
+                                // must find this snapshot "at or before" it.
+                                cut.at().truncatedTo(java.time.temporal.ChronoUnit.MILLIS),
                                 Version.get(),
                                 storedSnapshot(cut)),
                         snapshotWorkers),
@@ -214,6 +216,7 @@ public final class Application implements AutoCloseable {
     closeables.add(snapshotScheduler);
     retention.start();
     snapshotScheduler.start();
+
     alerts.start(AlertService.DEFAULT_TICK);
 
     intake = new EventIntake(new EventParser(config.maxEventBytes), owner, writer, clock);
@@ -277,6 +280,19 @@ public final class Application implements AutoCloseable {
             .build();
     checks.add(sourcesCheck(poller));
     poller.start();
+    // A baseline once the first poll has filled the map: time travel works from the first
+    // minute, and a crash before the first interval replays from here instead of from nothing.
+    poller
+        .pollNow()
+        .onComplete(
+            done ->
+                snapshotScheduler
+                    .saveNow()
+                    .exceptionally(
+                        err -> {
+                          log.warn("baseline snapshot not stored: {}", err.getMessage());
+                          return null;
+                        }));
   }
 
   private void buildApi() {
