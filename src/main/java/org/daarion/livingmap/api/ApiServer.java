@@ -106,6 +106,11 @@ public final class ApiServer {
                     .setCompressionSupported(true)
                     .setRegisterWebSocketWriteHandlers(false)));
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+    if (options.getPort() == 0 && instances > 1) {
+      // Vert.x shares a listening socket between instances by the port asked for; port 0 would
+      // give each instance its own random port. So take a free port first and share that.
+      options.setPort(freePort(options.getHost()));
+    }
     return vertx
         .deployVerticle(new ServerInstance(router, options))
         .compose(
@@ -126,6 +131,16 @@ public final class ApiServer {
                         return bound;
                       });
             });
+  }
+
+  private static int freePort(String host) {
+    try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+      s.setReuseAddress(true);
+      s.bind(new java.net.InetSocketAddress(host, 0));
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("no free port on " + host, e);
+    }
   }
 
   private final List<String> deployments = new java.util.concurrent.CopyOnWriteArrayList<>();
