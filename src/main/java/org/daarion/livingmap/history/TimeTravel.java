@@ -33,7 +33,10 @@ public final class TimeTravel {
     }
   }
 
-  /** What the state loads at start: the newest stored snapshot and every event after it. */
+  /**
+   * What the state loads at start: the newest usable stored snapshot (null when none: start from an
+   * empty state) and every event after it.
+   */
   public record Restore(StoredSnapshot snapshot, List<Event> events) {}
 
   private final SnapshotStore snapshots;
@@ -86,16 +89,33 @@ public final class TimeTravel {
   }
 
   /**
-   * The newest stored snapshot and the events after it (its epoch, seq order), for the live state
-   * to load at start before the upstream polls finish. Empty when nothing is stored.
+   * The newest stored snapshot that history has caught up with, and the events after it (its epoch,
+   * seq order), for the live state to load at start before the upstream polls finish.
+   *
+   * <p>A snapshot is cut from the live state, which runs ahead of the history writer; a process
+   * killed right after storing one leaves a snapshot whose newest events never reached history
+   * (their source redelivers them, since they were never acknowledged). Such a snapshot is skipped
+   * in favour of an older one, so the restored state is exactly what history holds and every
+   * redelivered event is applied once. With no usable snapshot, the history of the newest epoch is
+   * replayed from its start ({@code snapshot} is null then). Empty when there is nothing to load.
    */
   public CompletableFuture<Optional<Restore>> restoreOnStart() {
     return HistoryStore.async(
         executor,
         () -> {
-          Optional<StoredSnapshot> latest = snapshots.atOrBefore(null);
+          Optional<HistoryStore.Position> last = history.lastPositionBlocking();
+          Optional<StoredSnapshot> latest =
+              last.isPresent()
+                  ? snapshots.newestNotAhead(last.get().epoch(), last.get().seq())
+                  : snapshots.atOrBefore(null);
           if (latest.isEmpty()) {
-            return Optional.empty();
+            if (last.isEmpty()) {
+              return Optional.empty();
+            }
+            return Optional.of(
+                new Restore(
+                    null,
+                    history.eventsAfterBlocking(last.get().epoch(), 0, null, MAX_REPLAY_EVENTS)));
           }
           StoredSnapshot s = latest.get();
           List<Event> events =
