@@ -18,6 +18,15 @@ public final class TimeTravel {
   public static final int MAX_REPLAY_EVENTS = 1_000_000;
 
   /**
+   * With no usable stored snapshot, the start-up restore replays the newest epoch only when it has
+   * at most this many events (seq is gap-free from 1), so that a large history taken over without
+   * snapshots cannot fill the heap at start.
+   */
+  public static final int MAX_REPLAY_WITHOUT_SNAPSHOT = 200_000;
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TimeTravel.class);
+
+  /**
    * The answer to {@link #stateAt}. When {@code found} is false, {@code reason} says why (no stored
    * snapshot that early, or too much to replay) and the API answers 404 with it.
    */
@@ -97,7 +106,8 @@ public final class TimeTravel {
    * (their source redelivers them, since they were never acknowledged). Such a snapshot is skipped
    * in favour of an older one, so the restored state is exactly what history holds and every
    * redelivered event is applied once. With no usable snapshot, the history of the newest epoch is
-   * replayed from its start ({@code snapshot} is null then). Empty when there is nothing to load.
+   * replayed from its start ({@code snapshot} is null then) when it holds at most {@link
+   * #MAX_REPLAY_WITHOUT_SNAPSHOT} events. Empty when there is nothing to load.
    */
   public CompletableFuture<Optional<Restore>> restoreOnStart() {
     return HistoryStore.async(
@@ -110,6 +120,14 @@ public final class TimeTravel {
                   : snapshots.atOrBefore(null);
           if (latest.isEmpty()) {
             if (last.isEmpty()) {
+              return Optional.empty();
+            }
+            if (last.get().seq() > MAX_REPLAY_WITHOUT_SNAPSHOT) {
+              log.warn(
+                  "no usable stored snapshot and {} events in history: the state starts empty"
+                      + " (replaying more than {} at start is refused)",
+                  last.get().seq(),
+                  MAX_REPLAY_WITHOUT_SNAPSHOT);
               return Optional.empty();
             }
             return Optional.of(

@@ -107,6 +107,29 @@ class RestoreOnStartTest {
     }
   }
 
+  /** A large history without snapshots (a taken-over database) is not loaded into the heap. */
+  @Test
+  void withoutASnapshotAHistoryTooLargeToReplayIsNotLoaded() throws Exception {
+    try (Connection c = db.dataSource().getConnection()) {
+      HistoryWriter.insertEvents(
+          c,
+          List.of(
+              new Event(
+                  TimeTravel.MAX_REPLAY_WITHOUT_SNAPSHOT + 1L,
+                  "e1",
+                  HistorySnapshotTest.T0,
+                  "node.metrics.n1",
+                  "node:n1",
+                  "node",
+                  "node-registry",
+                  new JsonObject(),
+                  null,
+                  null)));
+    }
+
+    assertThat(timeTravel.restoreOnStart().get()).isEmpty();
+  }
+
   @Test
   void nothingToRestoreFromAnEmptyDatabase() throws Exception {
     assertThat(timeTravel.restoreOnStart().get()).isEmpty();
