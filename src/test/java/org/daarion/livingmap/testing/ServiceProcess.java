@@ -62,6 +62,9 @@ public final class ServiceProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    Process started = process;
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(started::destroyForcibly, "service-kill-" + port));
     awaitReady();
   }
 
