@@ -373,6 +373,12 @@ public final class Application implements AutoCloseable {
             a -> {
               restore.ifPresent(
                   r -> {
+                    if (r.snapshot() == null) {
+                      // No usable stored snapshot: the history of the newest epoch alone.
+                      r.events().forEach(a::replay);
+                      log.info("state restored from {} events of history", r.events().size());
+                      return;
+                    }
                     JsonObject stored = r.snapshot().snapshot().getJsonObject("state");
                     if (stored != null) {
                       a.restore(StateCodec.load(stored));

@@ -389,12 +389,19 @@ public final class HistoryStore {
         });
   }
 
+  /** {@link #lastPosition()} on the calling thread. */
+  Optional<Position> lastPositionBlocking() throws SQLException {
+    try (Connection c = dataSource.getConnection()) {
+      return lastPosition(c);
+    }
+  }
+
   static Optional<Position> lastPosition(Connection c) throws SQLException {
     String epoch;
     try (Statement st = c.createStatement();
         ResultSet rs =
             st.executeQuery(
-                "SELECT epoch FROM living_map_history WHERE seq IS NOT NULL"
+                "SELECT epoch FROM living_map_history WHERE seq IS NOT NULL AND epoch IS NOT NULL"
                     + " ORDER BY timestamp DESC, seq DESC LIMIT 1")) {
       if (!rs.next()) {
         return Optional.empty();

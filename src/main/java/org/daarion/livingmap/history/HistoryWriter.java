@@ -1,9 +1,11 @@
 package org.daarion.livingmap.history;
 
+import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,6 +22,7 @@ import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventSink;
 import org.daarion.livingmap.event.RejectedSink;
 import org.daarion.livingmap.event.Rejection;
+import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Batching.</b> Items wait in a bounded queue ({@code LIVING_MAP_HISTORY_QUEUE}). The
  *       writer takes up to {@code LIVING_MAP_HISTORY_BATCH} of them, waiting at most {@code
  *       LIVING_MAP_HISTORY_LINGER} for a batch to fill, and writes all events of the batch with one
- *       {@code INSERT ... SELECT FROM unnest(...)} statement and its rejections in the same
+ *       {@code COPY} (falling back to one {@code INSERT ... SELECT FROM unnest(...) ON CONFLICT DO
+ *       NOTHING} when the batch holds a row already stored) and its rejections in the same
  *       transaction.
  *   <li><b>Idempotent.</b> {@code ON CONFLICT DO NOTHING} on the source message id (a redelivery
  *       never makes a second row) and on {@code (epoch, seq)} (a retried batch whose commit was in
@@ -129,6 +133,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
   private final AtomicLong unstorable = new AtomicLong();
   private final AtomicLong retries = new AtomicLong();
   private final AtomicLong refusedAfterClose = new AtomicLong();
+  private final AtomicLong copyConflicts = new AtomicLong();
 
   /** A writer with the configured batch size, linger and queue capacity, started. */
   public HistoryWriter(Database database, Config config) {
@@ -293,7 +298,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
       try {
-        int inserted = events.isEmpty() ? 0 : insertEvents(c, events);
+        int inserted = events.isEmpty() ? 0 : copyOrInsertEvents(c, events);
         if (!rejections.isEmpty()) {
           insertRejections(c, rejections);
         }
@@ -304,6 +309,97 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
         throw e;
       }
     }
+  }
+
+  /**
+   * The fast path: {@code COPY} the batch straight into the table (about twice the rate of the
+   * {@code unnest} insert in PostgreSQL). A batch that holds a row already stored (a redelivery the
+   * state owner did not recognise, a retried batch whose commit was in fact done) fails the COPY
+   * with a unique violation; it is rolled back to a savepoint and written again with {@link
+   * #INSERT_UNNEST}, which skips the conflicting rows. Batches with known redeliveries (seq 0) go
+   * to the insert directly.
+   *
+   * @return rows inserted
+   */
+  private int copyOrInsertEvents(Connection c, List<Event> events) throws SQLException {
+    for (Event e : events) {
+      if (e.seq() <= 0) {
+        return insertEvents(c, events);
+      }
+    }
+    Savepoint sp = c.setSavepoint();
+    try {
+      long n =
+          c.unwrap(PGConnection.class)
+              .getCopyAPI()
+              .copyIn(COPY_EVENTS, new ByteArrayInputStream(copyText(events)));
+      c.releaseSavepoint(sp);
+      return (int) n;
+    } catch (SQLException e) {
+      if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+        throw e;
+      }
+      c.rollback(sp);
+      copyConflicts.incrementAndGet();
+      return insertEvents(c, events);
+    } catch (java.io.IOException e) {
+      throw new SQLException("COPY failed: " + e.getMessage(), "08000", e);
+    }
+  }
+
+  static final String COPY_EVENTS =
+      "COPY living_map_history (id, seq, epoch, timestamp, event_type, payload, source_service,"
+          + " entity_id, entity_type, msg_id) FROM STDIN";
+
+  private static final String UNIQUE_VIOLATION = "23505";
+
+  /** The batch in COPY text format: tab-separated, {@code \N} for NULL, backslash escapes. */
+  static byte[] copyText(List<Event> events) {
+    StringBuilder b = new StringBuilder(events.size() * 320);
+    for (Event e : events) {
+      b.append(Uuid7.next(e.timestamp())).append('\t');
+      b.append(e.seq()).append('\t');
+      field(b, e.epoch());
+      field(b, e.timestamp().toString());
+      field(b, e.eventType());
+      field(b, e.payload() == null ? "{}" : e.payload().encode());
+      field(b, e.sourceService());
+      field(b, e.entityId());
+      field(b, e.entityType());
+      b.append(copyValue(e.msgId())).append('\n');
+    }
+    return b.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void field(StringBuilder b, String v) {
+    b.append(copyValue(v)).append('\t');
+  }
+
+  private static String copyValue(String v) {
+    if (v == null) {
+      return "\\N";
+    }
+    v = text(v);
+    boolean plain = true;
+    for (int i = 0; i < v.length() && plain; i++) {
+      char ch = v.charAt(i);
+      plain = ch != '\\' && ch != '\t' && ch != '\n' && ch != '\r';
+    }
+    if (plain) {
+      return v;
+    }
+    StringBuilder out = new StringBuilder(v.length() + 8);
+    for (int i = 0; i < v.length(); i++) {
+      char ch = v.charAt(i);
+      switch (ch) {
+        case '\\' -> out.append("\\\\");
+        case '\t' -> out.append("\\t");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        default -> out.append(ch);
+      }
+    }
+    return out.toString();
   }
 
   static int insertEvents(Connection c, List<Event> events) throws SQLException {
@@ -518,6 +614,11 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
 
   public long rejectedWritten() {
     return rejected.get();
+  }
+
+  /** Batches whose COPY met a row already stored and were written again with the insert. */
+  public long copyConflicts() {
+    return copyConflicts.get();
   }
 
   /**

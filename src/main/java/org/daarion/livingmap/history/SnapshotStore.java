@@ -152,6 +152,30 @@ public final class SnapshotStore {
     }
   }
 
+  /**
+   * The newest stored snapshot that is not ahead of history's newest position ({@code epoch},
+   * {@code seq}): snapshots of that epoch cut at a later seq are skipped.
+   */
+  Optional<StoredSnapshot> newestNotAhead(String epoch, long seq) throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT "
+                    + META
+                    + ", snapshot_data::text FROM living_map_snapshots"
+                    + " WHERE NOT (epoch IS NOT NULL AND epoch = ? AND seq IS NOT NULL AND seq > ?)"
+                    + " ORDER BY generated_at DESC LIMIT 1")) {
+      ps.setString(1, epoch);
+      ps.setLong(2, seq);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(meta(rs, decode(rs.getString(8))));
+      }
+    }
+  }
+
   private static StoredSnapshot meta(ResultSet rs, JsonObject body) throws SQLException {
     long seq = rs.getLong(3);
     Long seqOrNull = rs.wasNull() ? null : seq;

@@ -18,6 +18,15 @@ public final class TimeTravel {
   public static final int MAX_REPLAY_EVENTS = 1_000_000;
 
   /**
+   * With no usable stored snapshot, the start-up restore replays the newest epoch only when it has
+   * at most this many events (seq is gap-free from 1), so that a large history taken over without
+   * snapshots cannot fill the heap at start.
+   */
+  public static final int MAX_REPLAY_WITHOUT_SNAPSHOT = 200_000;
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TimeTravel.class);
+
+  /**
    * The answer to {@link #stateAt}. When {@code found} is false, {@code reason} says why (no stored
    * snapshot that early, or too much to replay) and the API answers 404 with it.
    */
@@ -33,7 +42,10 @@ public final class TimeTravel {
     }
   }
 
-  /** What the state loads at start: the newest stored snapshot and every event after it. */
+  /**
+   * What the state loads at start: the newest usable stored snapshot (null when none: start from an
+   * empty state) and every event after it.
+   */
   public record Restore(StoredSnapshot snapshot, List<Event> events) {}
 
   private final SnapshotStore snapshots;
@@ -86,16 +98,42 @@ public final class TimeTravel {
   }
 
   /**
-   * The newest stored snapshot and the events after it (its epoch, seq order), for the live state
-   * to load at start before the upstream polls finish. Empty when nothing is stored.
+   * The newest stored snapshot that history has caught up with, and the events after it (its epoch,
+   * seq order), for the live state to load at start before the upstream polls finish.
+   *
+   * <p>A snapshot is cut from the live state, which runs ahead of the history writer; a process
+   * killed right after storing one leaves a snapshot whose newest events never reached history
+   * (their source redelivers them, since they were never acknowledged). Such a snapshot is skipped
+   * in favour of an older one, so the restored state is exactly what history holds and every
+   * redelivered event is applied once. With no usable snapshot, the history of the newest epoch is
+   * replayed from its start ({@code snapshot} is null then) when it holds at most {@link
+   * #MAX_REPLAY_WITHOUT_SNAPSHOT} events. Empty when there is nothing to load.
    */
   public CompletableFuture<Optional<Restore>> restoreOnStart() {
     return HistoryStore.async(
         executor,
         () -> {
-          Optional<StoredSnapshot> latest = snapshots.atOrBefore(null);
+          Optional<HistoryStore.Position> last = history.lastPositionBlocking();
+          Optional<StoredSnapshot> latest =
+              last.isPresent()
+                  ? snapshots.newestNotAhead(last.get().epoch(), last.get().seq())
+                  : snapshots.atOrBefore(null);
           if (latest.isEmpty()) {
-            return Optional.empty();
+            if (last.isEmpty()) {
+              return Optional.empty();
+            }
+            if (last.get().seq() > MAX_REPLAY_WITHOUT_SNAPSHOT) {
+              log.warn(
+                  "no usable stored snapshot and {} events in history: the state starts empty"
+                      + " (replaying more than {} at start is refused)",
+                  last.get().seq(),
+                  MAX_REPLAY_WITHOUT_SNAPSHOT);
+              return Optional.empty();
+            }
+            return Optional.of(
+                new Restore(
+                    null,
+                    history.eventsAfterBlocking(last.get().epoch(), 0, null, MAX_REPLAY_EVENTS)));
           }
           StoredSnapshot s = latest.get();
           List<Event> events =

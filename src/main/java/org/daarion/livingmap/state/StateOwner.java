@@ -65,6 +65,7 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       state.restoreAliases(cut.aliases());
       state.position(cut.epoch(), cut.seq());
       state.streamSeq(cut.streamSeq());
+      appliedStreamSeqs.allUpTo(cut.streamSeq());
     }
 
     /** Continues numbering after {@code seq} in {@code epoch} (the newest position in history). */
@@ -99,6 +100,7 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       if (e.streamSequence() > state.streamSeq()) {
         state.streamSeq(e.streamSequence());
       }
+      appliedStreamSeqs.add(e.streamSequence());
     }
   }
 
@@ -113,6 +115,9 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   private final List<Event> out = new ArrayList<>();
   private final List<Event> duplicates = new ArrayList<>();
   private final AtomicLong duplicateCount = new AtomicLong();
+
+  /** JetStream stream sequences applied, to tell a redelivery from a late first delivery. */
+  private final AppliedStreamSeqs appliedStreamSeqs = new AppliedStreamSeqs();
 
   /**
    * A stream sequence this far below the newest one applied is not a redelivery but a stream that
@@ -247,17 +252,24 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     if (streamSeq > 0) {
       long newest = state.streamSeq();
       if (streamSeq <= newest && newest - streamSeq < STREAM_RESET_DISTANCE) {
-        duplicates.add(e);
-        duplicateCount.incrementAndGet();
-        return;
+        if (appliedStreamSeqs.contains(streamSeq)) {
+          duplicates.add(e);
+          duplicateCount.incrementAndGet();
+          return;
+        }
+        // Not applied yet although later ones were: a first delivery that came back after
+        // AckWait, overtaken by the messages after it (a restart, a dropped subscription).
+      } else {
+        if (streamSeq <= newest) {
+          log.warn(
+              "JetStream sequence went back from {} to {}: the stream was recreated",
+              newest,
+              streamSeq);
+          appliedStreamSeqs.reset();
+        }
+        state.streamSeq(streamSeq);
       }
-      if (streamSeq <= newest) {
-        log.warn(
-            "JetStream sequence went back from {} to {}: the stream was recreated",
-            newest,
-            streamSeq);
-      }
-      state.streamSeq(streamSeq);
+      appliedStreamSeqs.add(streamSeq);
     }
     long seq = state.nextSeq();
     String id = state.resolve(e.entityId());

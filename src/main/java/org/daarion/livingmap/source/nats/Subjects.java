@@ -8,22 +8,40 @@ import java.util.List;
 final class Subjects {
   private Subjects() {}
 
-  /** Whether the concrete {@code subject} matches the {@code pattern}. */
+  /**
+   * Whether the concrete {@code subject} matches the {@code pattern}. Called for every JetStream
+   * message, so it walks both strings in place instead of splitting them.
+   */
   static boolean matches(String pattern, String subject) {
-    String[] p = pattern.split("\\.", -1);
-    String[] s = subject.split("\\.", -1);
-    for (int i = 0; i < p.length; i++) {
-      if (p[i].equals(">")) {
-        return s.length > i;
+    int pl = pattern.length();
+    int sl = subject.length();
+    int pi = 0;
+    int si = 0; // si > sl: the subject has no token left
+    while (true) {
+      int pe = pattern.indexOf('.', pi);
+      if (pe < 0) {
+        pe = pl;
       }
-      if (i >= s.length) {
+      if (pe - pi == 1 && pattern.charAt(pi) == '>') {
+        return si <= sl;
+      }
+      if (si > sl) {
         return false;
       }
-      if (!p[i].equals("*") && !p[i].equals(s[i])) {
+      int se = subject.indexOf('.', si);
+      if (se < 0) {
+        se = sl;
+      }
+      boolean star = pe - pi == 1 && pattern.charAt(pi) == '*';
+      if (!star && (pe - pi != se - si || !pattern.regionMatches(pi, subject, si, pe - pi))) {
         return false;
+      }
+      pi = pe + 1;
+      si = se + 1;
+      if (pe == pl) {
+        return si > sl;
       }
     }
-    return p.length == s.length;
   }
 
   /**

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Issue 3 ingest benchmark: 200,000 events through NATS JetStream into the live state and the
+# PostgreSQL history, against a COPY of the same rows. Needs nats-server on PATH (or
+# /usr/sbin/nats-server). Options: -Dbench.events=N, -Dbench.env.LIVING_MAP_HISTORY_BATCH=2000 ...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mvn -B -q -o -DskipWebBuild=true test-compile dependency:build-classpath \
+  -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+exec java -Xmx2g "$@" -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" \
+  org.daarion.livingmap.bench.IngestBenchmark

@@ -1,0 +1,136 @@
+package org.daarion.livingmap.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.daarion.livingmap.event.Event;
+import org.daarion.livingmap.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The writer's COPY path: text escapes, and the fall-back to the insert on a stored row. */
+class HistoryWriterCopyTest {
+  static Database db;
+
+  @BeforeAll
+  static void start() {
+    db = Database.start(TestDatabase.create().config());
+  }
+
+  @AfterAll
+  static void stop() {
+    db.close();
+  }
+
+  @BeforeEach
+  void empty() throws Exception {
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement()) {
+      st.execute("TRUNCATE living_map_history, living_map_rejected_events");
+    }
+  }
+
+  private static Event event(long seq, String entityId, JsonObject payload, String msgId) {
+    return new Event(
+        seq,
+        "e1",
+        Instant.parse("2026-01-01T00:00:00Z").plusMillis(seq),
+        "agent.event.status",
+        entityId,
+        "agent",
+        "agents-service",
+        payload,
+        msgId,
+        null);
+  }
+
+  @Test
+  void tabsNewlinesAndBackslashesSurviveTheCopy() throws Exception {
+    String odd = "a\tb\nc\rd\\e \\N \"q\" ünï 🙂";
+    JsonObject payload = new JsonObject().put("text", odd).put("path", "C:\\dir\\file");
+    AtomicInteger acks = new AtomicInteger();
+    try (HistoryWriter w =
+        new HistoryWriter(db.dataSource(), db, 100, Duration.ofMillis(5), 1000)) {
+      w.onEvents(
+          List.of(
+              new Event(
+                  1,
+                  "e1",
+                  Instant.parse("2026-01-01T00:00:00Z"),
+                  "agent.event.status",
+                  "agent:" + odd,
+                  "agent",
+                  null,
+                  payload,
+                  "m\\1\t",
+                  acks::incrementAndGet)));
+      await().atMost(Duration.ofSeconds(10)).until(() -> acks.get() == 1);
+      assertThat(w.copyConflicts()).isZero();
+    }
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT entity_id, payload::text, source_service, msg_id FROM living_map_history")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(rs.getString(1)).isEqualTo("agent:" + odd);
+      assertThat(new JsonObject(rs.getString(2))).isEqualTo(payload);
+      assertThat(rs.getString(3)).isNull();
+      assertThat(rs.getString(4)).isEqualTo("m\\1\t");
+    }
+  }
+
+  @Test
+  void aBatchWithAStoredRowFallsBackToTheInsertAndWritesTheRest() throws Exception {
+    AtomicInteger acks = new AtomicInteger();
+    try (HistoryWriter w =
+        new HistoryWriter(db.dataSource(), db, 100, Duration.ofMillis(5), 1000)) {
+      w.onEvents(List.of(withAck(event(1, "agent:a", new JsonObject(), "js:S:1"), acks)));
+      await().atMost(Duration.ofSeconds(10)).until(() -> acks.get() == 1);
+      // A redelivery the owner did not recognise (a new seq) in one batch with new events.
+      w.onEvents(
+          List.of(
+              withAck(event(2, "agent:a", new JsonObject(), "js:S:1"), acks),
+              withAck(event(3, "agent:a", new JsonObject(), "js:S:2"), acks),
+              withAck(event(4, "agent:a", new JsonObject(), "js:S:3"), acks)));
+      await().atMost(Duration.ofSeconds(10)).until(() -> acks.get() == 4);
+      assertThat(w.copyConflicts()).isEqualTo(1);
+      assertThat(w.status().duplicatesSkipped()).isEqualTo(1);
+    }
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*), count(DISTINCT msg_id), string_agg(seq::text, ',' ORDER BY seq)"
+                    + " FROM living_map_history")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isEqualTo(3);
+      assertThat(rs.getLong(2)).isEqualTo(3);
+      assertThat(rs.getString(3)).isEqualTo("1,3,4");
+    }
+  }
+
+  private static Event withAck(Event e, AtomicInteger acks) {
+    return new Event(
+        e.seq(),
+        e.epoch(),
+        e.timestamp(),
+        e.eventType(),
+        e.entityId(),
+        e.entityType(),
+        e.sourceService(),
+        e.payload(),
+        e.msgId(),
+        acks::incrementAndGet);
+  }
+}

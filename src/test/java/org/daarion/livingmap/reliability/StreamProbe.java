@@ -1,0 +1,77 @@
+package org.daarion.livingmap.reliability;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.daarion.livingmap.testing.Http;
+
+/**
+ * A plain Vert.x WebSocket client on {@code /living-map/stream} that counts the event frames it
+ * receives and remembers the highest {@code seq}. Frames are JSON objects with {@code kind} and
+ * {@code seq}.
+ */
+final class StreamProbe implements AutoCloseable {
+  private final Vertx vertx = Vertx.vertx();
+  private final AtomicLong frames = new AtomicLong();
+  private final AtomicLong events = new AtomicLong();
+  private final AtomicLong highestSeq = new AtomicLong();
+  private final AtomicReference<String> closed = new AtomicReference<>();
+  private WebSocket ws;
+
+  /**
+   * True when the service has the stream route: a plain GET is refused with 426 (Upgrade Required),
+   * not 404.
+   */
+  static boolean wired(Http http) {
+    return http.get("/living-map/stream").status() != 404;
+  }
+
+  StreamProbe(int port) throws Exception {
+    WebSocketClient client = vertx.createWebSocketClient();
+    ws =
+        client
+            .connect(port, "127.0.0.1", "/living-map/stream")
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+    ws.textMessageHandler(
+        text -> {
+          frames.incrementAndGet();
+          JsonObject f = new JsonObject(text);
+          if ("event".equals(f.getString("kind"))) {
+            events.incrementAndGet();
+          }
+          Object seq = f.getValue("seq");
+          if (seq instanceof Number n) {
+            highestSeq.accumulateAndGet(n.longValue(), Math::max);
+          }
+        });
+    ws.closeHandler(v -> closed.set("closed " + ws.closeStatusCode() + " " + ws.closeReason()));
+  }
+
+  long frames() {
+    return frames.get();
+  }
+
+  long events() {
+    return events.get();
+  }
+
+  long highestSeq() {
+    return highestSeq.get();
+  }
+
+  /** Null while open, else how it was closed. */
+  String closedHow() {
+    return closed.get();
+  }
+
+  @Override
+  public void close() {
+    vertx.close().toCompletionStage().toCompletableFuture().join();
+  }
+}
