@@ -261,12 +261,17 @@ public final class Application implements AutoCloseable {
     }
     Optional<String> token =
         config.upstreamToken.or(() -> Optional.ofNullable(simulator).map(Simulator::serviceToken));
-    poller =
+    UpstreamPoller.Builder builder =
         UpstreamPoller.builder(vertx)
             .urls(urls)
             .token(token)
             .interval(config.pollInterval)
-            .defaultPolicy(SourcePolicy.defaults(config.upstreamTimeout))
+            .defaultPolicy(SourcePolicy.defaults(config.upstreamTimeout));
+    for (UpstreamSource s : UpstreamSource.values()) {
+      builder.policy(s, SourcePolicy.of(config, s));
+    }
+    poller =
+        builder
             .consumer(
                 poll ->
                     owner

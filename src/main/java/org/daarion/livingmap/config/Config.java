@@ -42,6 +42,10 @@ public final class Config {
   public final Optional<String> upstreamToken;
   public final Duration pollInterval;
   public final Duration upstreamTimeout;
+
+  /** Per source, the overrides of its resilience policy ({@link UpstreamPolicy#DEFAULTS}: none). */
+  public final Map<UpstreamSource, UpstreamPolicy> upstreamPolicies;
+
   public final SimulatorMode simulatorMode;
   public final int simPort;
   public final long simSeed;
@@ -134,6 +138,8 @@ public final class Config {
     upstreamToken = optional(Settings.UPSTREAM_TOKEN);
     pollInterval = positiveDuration(Settings.POLL_INTERVAL);
     upstreamTimeout = positiveDuration(Settings.UPSTREAM_TIMEOUT);
+    upstreamPolicies =
+        upstreamPolicies(Settings.UPSTREAM_POLICY, optional(Settings.UPSTREAM_POLICY).orElse(""));
     simulatorMode = choice(Settings.SIMULATOR, SimulatorMode.class);
     simPort = intIn(Settings.SIM_PORT, 0, 65535);
     simSeed = longValue(Settings.SIM_SEED);
@@ -258,6 +264,121 @@ public final class Config {
       throw bad(s, v, "rate must be in (0, 1000000] and burst in [1, 10000000]");
     }
     return new Rate(perSecond, burst);
+  }
+
+  /**
+   * {@code [service.]key=value,...}: entries without a service apply to every source, entries with
+   * one to that source, after the general ones.
+   */
+  private static Map<UpstreamSource, UpstreamPolicy> upstreamPolicies(Setting s, String v) {
+    UpstreamPolicy all = UpstreamPolicy.DEFAULTS;
+    Map<UpstreamSource, UpstreamPolicy> own = new java.util.EnumMap<>(UpstreamSource.class);
+    for (String part : v.split(",")) {
+      String entry = part.trim();
+      if (entry.isEmpty()) {
+        continue;
+      }
+      int eq = entry.indexOf('=');
+      if (eq <= 0 || eq == entry.length() - 1) {
+        throw bad(s, v, "each entry must be [service.]key=value, got '" + entry + "'");
+      }
+      String key = entry.substring(0, eq).trim();
+      String val = entry.substring(eq + 1).trim();
+      UpstreamSource source = null;
+      int dot = key.lastIndexOf('.');
+      if (dot >= 0) {
+        String name = key.substring(0, dot);
+        for (UpstreamSource u : UpstreamSource.values()) {
+          if (u.serviceName().equals(name)) {
+            source = u;
+          }
+        }
+        if (source == null) {
+          throw bad(
+              s,
+              v,
+              "unknown service '"
+                  + name
+                  + "'; one of city-service, space-service, usage-engine, agents-service,"
+                  + " microdao-service, dao-service");
+        }
+        key = key.substring(dot + 1);
+      }
+      UpstreamPolicy one = policyEntry(s, v, key, val);
+      if (source == null) {
+        all = all.overriddenBy(one);
+      } else {
+        own.merge(source, one, UpstreamPolicy::overriddenBy);
+      }
+    }
+    Map<UpstreamSource, UpstreamPolicy> out = new java.util.EnumMap<>(UpstreamSource.class);
+    for (UpstreamSource u : UpstreamSource.values()) {
+      UpstreamPolicy p = all.overriddenBy(own.getOrDefault(u, UpstreamPolicy.DEFAULTS));
+      if (p.breakerWindow() != null
+          && p.breakerMinCalls() != null
+          && p.breakerMinCalls() > p.breakerWindow()) {
+        throw bad(s, v, "breaker_min_calls must not exceed breaker_window");
+      }
+      out.put(u, p);
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  private static UpstreamPolicy policyEntry(Setting s, String v, String key, String val) {
+    try {
+      return switch (key) {
+        case "timeout" ->
+            new UpstreamPolicy(positive(s, v, key, val), null, null, null, null, null, null, null);
+        case "attempts" ->
+            new UpstreamPolicy(
+                null, intBetween(s, v, key, val, 1, 10), null, null, null, null, null, null);
+        case "backoff" ->
+            new UpstreamPolicy(null, null, positive(s, v, key, val), null, null, null, null, null);
+        case "max_backoff" ->
+            new UpstreamPolicy(null, null, null, positive(s, v, key, val), null, null, null, null);
+        case "breaker_window" ->
+            new UpstreamPolicy(
+                null, null, null, null, intBetween(s, v, key, val, 1, 1000), null, null, null);
+        case "breaker_min_calls" ->
+            new UpstreamPolicy(
+                null, null, null, null, null, intBetween(s, v, key, val, 1, 1000), null, null);
+        case "breaker_failure_rate" -> {
+          float rate = Float.parseFloat(val);
+          if (!(rate > 0 && rate <= 100)) {
+            throw bad(s, v, key + " must be a percentage in (0, 100]");
+          }
+          yield new UpstreamPolicy(null, null, null, null, null, null, rate, null);
+        }
+        case "breaker_open_for" ->
+            new UpstreamPolicy(null, null, null, null, null, null, null, positive(s, v, key, val));
+        default ->
+            throw bad(
+                s,
+                v,
+                "unknown key '" + key + "'; one of " + String.join(", ", UpstreamPolicy.KEYS));
+      };
+    } catch (NumberFormatException e) {
+      throw bad(s, v, key + " must be a number");
+    }
+  }
+
+  private static Duration positive(Setting s, String v, String key, String val) {
+    if (!DURATION.matcher(val.toLowerCase(Locale.ROOT)).matches()) {
+      throw bad(s, v, key + " must be a duration such as 250ms, 5s or 2m");
+    }
+    Duration d = parseDuration(s, val);
+    if (d.isZero()) {
+      throw bad(s, v, key + " must be greater than zero");
+    }
+    return d;
+  }
+
+  private static int intBetween(Setting s, String v, String key, String val, int min, int max) {
+    int n = Integer.parseInt(val);
+    if (n < min || n > max) {
+      throw bad(s, v, key + " must be between " + min + " and " + max);
+    }
+    return n;
   }
 
   private static List<ApiKey> apiKeys(Setting s, String v) {

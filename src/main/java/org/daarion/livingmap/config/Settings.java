@@ -115,6 +115,12 @@ public final class Settings {
           "--upstream-timeout",
           "5s",
           "Timeout of one upstream request.");
+  public static final Setting UPSTREAM_POLICY =
+      new Setting(
+          "LIVING_MAP_UPSTREAM_POLICY",
+          "--upstream-policy",
+          null,
+          "Per-source resilience, comma-separated `[service.]key=value` (no service: every source), e.g. `attempts=2,dao-service.timeout=10s,usage-engine.breaker_open_for=2m`. Keys: timeout, attempts (tries per request), backoff, max_backoff, breaker_window, breaker_min_calls, breaker_failure_rate (percent), breaker_open_for. Unset keys keep the defaults: timeout from LIVING_MAP_UPSTREAM_TIMEOUT, 3 attempts from 250ms backoff up to 5s, circuit opens when 50% of the last 5 polls (at least 3) failed, for 60s.");
   public static final Setting SIMULATOR =
       new Setting(
           "LIVING_MAP_SIMULATOR",
@@ -402,6 +408,7 @@ public final class Settings {
           UPSTREAM_TOKEN,
           POLL_INTERVAL,
           UPSTREAM_TIMEOUT,
+          UPSTREAM_POLICY,
           SIMULATOR,
           SIM_PORT,
           SIM_SEED,

@@ -166,6 +166,55 @@ public final class SimulatedNetwork {
         });
   }
 
+  /**
+   * Who belongs to whom in the model, as the map's relations should show it (every reference in
+   * external form): each agent's microDAO and node, each node's microDAO and DAO planet, each DAO's
+   * microDAO, each channel's microDAO. Keys in model order; a null value where there is none.
+   *
+   * @param channels channel UUID to its microDAO
+   */
+  public record Topology(
+      Map<String, String> agentMicrodao,
+      Map<String, String> agentNode,
+      Map<String, String> nodeMicrodao,
+      Map<String, String> nodePlanet,
+      Map<String, String> daoMicrodao,
+      Map<String, String> channels) {}
+
+  /** The model's relations now (for tests that check the map's graph against the model). */
+  public Topology topology() {
+    return locked(
+        () -> {
+          Map<String, String> agentMicrodao = new LinkedHashMap<>();
+          Map<String, String> agentNode = new LinkedHashMap<>();
+          for (Agent a : agents) {
+            agentMicrodao.put(a.externalId(), a.microdao.externalId());
+            agentNode.put(a.externalId(), a.node == null ? null : a.node.id());
+          }
+          Map<String, String> nodeMicrodao = new LinkedHashMap<>();
+          Map<String, String> nodePlanet = new LinkedHashMap<>();
+          for (Node n : nodes) {
+            nodeMicrodao.put(n.id(), "microdao:" + n.microdaoSlug);
+            nodePlanet.put(n.id(), n.planet == null ? null : n.planet.externalId());
+          }
+          Map<String, String> daoMicrodao = new LinkedHashMap<>();
+          for (Dao d : daos) {
+            daoMicrodao.put(d.externalId(), d.microdao == null ? null : d.microdao.externalId());
+          }
+          Map<String, String> channelMicrodao = new LinkedHashMap<>();
+          for (Channel c : channels) {
+            channelMicrodao.put(c.id, c.microdao.externalId());
+          }
+          return new Topology(
+              java.util.Collections.unmodifiableMap(agentMicrodao),
+              java.util.Collections.unmodifiableMap(agentNode),
+              java.util.Collections.unmodifiableMap(nodeMicrodao),
+              java.util.Collections.unmodifiableMap(nodePlanet),
+              java.util.Collections.unmodifiableMap(daoMicrodao),
+              java.util.Collections.unmodifiableMap(channelMicrodao));
+        });
+  }
+
   /** The event rate the city snapshot reports as {@code natsTps}; set by the event source. */
   void eventsPerSecond(double rate) {
     locked(() -> eventsPerSecond = rate);
@@ -230,6 +279,23 @@ public final class SimulatedNetwork {
           a.lastAction = "Joined " + m.name;
           agents.add(a);
           return a.externalId();
+        });
+  }
+
+  /**
+   * Renames a microDAO (slug, UUID or external id), as an edit in microdao-service would, without
+   * publishing an event: only a poll can find the change. False if there is none.
+   */
+  public boolean renameMicrodao(String id, String name) {
+    return locked(
+        () -> {
+          Microdao m = findMicrodao(id);
+          if (m == null) {
+            return false;
+          }
+          m.name = Objects.requireNonNull(name);
+          m.updatedAt = now();
+          return true;
         });
   }
 

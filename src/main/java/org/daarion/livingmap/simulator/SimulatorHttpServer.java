@@ -31,12 +31,14 @@ import org.slf4j.LoggerFactory;
  * at {@code http://127.0.0.1:<port>}).
  *
  * <ul>
- *   <li>city-service: {@code GET /api/city/snapshot}, {@code /city/microdao}, {@code /public/nodes}
+ *   <li>city-service: {@code GET /api/city/snapshot}, {@code /city/microdao}, {@code
+ *       /public/nodes}, {@code /public/nodes/{node_id}}
  *   <li>space-service: {@code GET /space/planets}, {@code /space/nodes}, {@code /space/events};
  *       {@code /api/space/scene} is 404 as in DAARION
  *   <li>agents-service: {@code GET /agents[?is_active=false][&kind=][&microdao_id=]}, {@code
  *       /agents/{uuid or agent:name}}; {@code /agents/metrics/summary} is 404
- *   <li>microdao-service: {@code GET /microdao} (Bearer token); {@code /internal/microdaos} is 404
+ *   <li>microdao-service: {@code GET /microdao}, {@code /microdao/{slug}} (Bearer token); {@code
+ *       /internal/microdaos} is 404
  *   <li>dao-service: {@code GET /dao}, {@code /dao/{slug}} (Bearer token)
  *   <li>usage-engine: {@code GET /internal/usage/summary?period_hours=24}, {@code
  *       /internal/usage/agents}
@@ -127,6 +129,7 @@ public final class SimulatorHttpServer {
     upstream(router, "/api/city/snapshot", UpstreamSource.CITY, ctx -> ok(views.citySnapshot()));
     upstream(router, "/city/microdao", UpstreamSource.CITY, ctx -> ok(views.cityMicrodaos()));
     upstream(router, "/public/nodes", UpstreamSource.CITY, ctx -> ok(views.publicNodes()));
+    upstream(router, "/public/nodes/:id", UpstreamSource.CITY, this::publicNode);
 
     upstream(router, "/space/planets", UpstreamSource.SPACE, ctx -> ok(views.planets()));
     upstream(router, "/space/nodes", UpstreamSource.SPACE, ctx -> ok(views.spaceNodes()));
@@ -143,6 +146,7 @@ public final class SimulatorHttpServer {
         UpstreamSource.MICRODAO,
         ctx -> authorized(ctx) ? ok(views.microdaos()) : unauthorized());
     upstream(router, "/internal/microdaos", UpstreamSource.MICRODAO, ctx -> notFound());
+    upstream(router, "/microdao/:slug", UpstreamSource.MICRODAO, this::microdao);
 
     upstream(
         router,
@@ -253,6 +257,34 @@ public final class SimulatorHttpServer {
   private Reply agent(RoutingContext ctx) {
     SimEntities.Agent a = network.findAgent(ctx.pathParam("id"));
     return a == null ? detail(404, "Agent not found") : ok(views.agent(a));
+  }
+
+  /** {@code GET /microdao/{slug}} (slug, UUID or external id): one row of {@code /microdao}. */
+  private Reply microdao(RoutingContext ctx) {
+    if (!authorized(ctx)) {
+      return unauthorized();
+    }
+    String id = ctx.pathParam("slug");
+    for (JsonNode m : views.microdaos()) {
+      if (id.equals(m.path("slug").asText())
+          || id.equals(m.path("id").asText())
+          || id.equals(m.path("external_id").asText())) {
+        return ok(m);
+      }
+    }
+    return detail(404, "MicroDAO not found");
+  }
+
+  /** {@code GET /public/nodes/{node_id}} ({@code node:gpu-07} or {@code gpu-07}): one profile. */
+  private Reply publicNode(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    for (JsonNode n : views.publicNodes().path("items")) {
+      String nodeId = n.path("node_id").asText();
+      if (id.equals(nodeId) || ("node:" + id).equals(nodeId)) {
+        return ok(n);
+      }
+    }
+    return detail(404, "Node not found");
   }
 
   private Reply daoOverview(RoutingContext ctx) {

@@ -144,7 +144,9 @@ final class AgentsAdapter extends Adapter {
     return p;
   }
 
-  /** The node an agent runs on, where the service says (the simulator does; DAARION may not). */
+  /**
+   * The node an agent runs on, where the service says (neither DAARION nor the simulator does yet).
+   */
   private static String nodeRef(JsonObject o) {
     String node = Fields.str(o, "node_id");
     return node == null ? null : EntityIds.canonical("node", node);

@@ -100,6 +100,41 @@ public record SourcePolicy(
         DEFAULT_DETAIL_CONCURRENCY);
   }
 
+  /**
+   * This policy with the configured overrides ({@code LIVING_MAP_UPSTREAM_POLICY}) applied; a null
+   * field of {@code o} keeps this policy's value.
+   *
+   * @throws IllegalArgumentException when the result is not a valid policy
+   */
+  public SourcePolicy with(org.daarion.livingmap.config.UpstreamPolicy o) {
+    return new SourcePolicy(
+        o.timeout() != null ? o.timeout() : timeout,
+        o.attempts() != null ? o.attempts() : maxAttempts,
+        o.backoff() != null ? o.backoff() : backoff,
+        backoffMultiplier,
+        jitter,
+        o.maxBackoff() != null ? o.maxBackoff() : maxBackoff,
+        o.breakerWindow() != null ? o.breakerWindow() : breakerWindow,
+        o.breakerMinCalls() != null
+            ? o.breakerMinCalls()
+            : Math.min(
+                breakerMinCalls, o.breakerWindow() != null ? o.breakerWindow() : breakerWindow),
+        o.breakerFailureRate() != null ? o.breakerFailureRate() : breakerFailureRate,
+        o.breakerOpenFor() != null ? o.breakerOpenFor() : breakerOpenFor,
+        specRetryEvery,
+        detailConcurrency);
+  }
+
+  /** The policy of {@code source} from the configuration: the defaults, then its overrides. */
+  public static SourcePolicy of(
+      org.daarion.livingmap.config.Config config,
+      org.daarion.livingmap.config.UpstreamSource source) {
+    return defaults(config.upstreamTimeout)
+        .with(
+            config.upstreamPolicies.getOrDefault(
+                source, org.daarion.livingmap.config.UpstreamPolicy.DEFAULTS));
+  }
+
   public SourcePolicy withTimeout(Duration t) {
     return new SourcePolicy(
         t,

@@ -95,11 +95,22 @@ public record SourceStatus(
   }
 
   SourceStatus succeeded(Fetched f, Instant at, long latency, String circuitState) {
+    return succeeded(f, at, latency, circuitState, null);
+  }
+
+  /**
+   * @param retried the last failure a retry absorbed during this poll, or null: a poll degraded by
+   *     retries says what went wrong in {@code last_error}
+   */
+  SourceStatus succeeded(Fetched f, Instant at, long latency, String circuitState, String retried) {
     boolean degraded = f.retries() > 0 || !f.problems().isEmpty();
     String error = lastError;
     Instant errorAt = lastErrorAt;
     if (!f.problems().isEmpty()) {
       error = f.problems().get(0);
+      errorAt = at;
+    } else if (retried != null) {
+      error = "succeeded after retry: " + retried;
       errorAt = at;
     }
     return new SourceStatus(

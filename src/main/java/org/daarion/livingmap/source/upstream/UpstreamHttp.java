@@ -37,6 +37,9 @@ final class UpstreamHttp {
   private final SourcePolicy policy;
   private final Retry retry;
 
+  /** The last failure a retry absorbed since {@link #takeRetriedError()}; context only. */
+  private String retriedError;
+
   UpstreamHttp(
       Vertx vertx,
       WebClient client,
@@ -84,6 +87,16 @@ final class UpstreamHttp {
   }
 
   /**
+   * The message of the last failure that was retried since the previous call, or null, and forgets
+   * it: a poll that succeeded only after retries reports what went wrong.
+   */
+  String takeRetriedError() {
+    String e = retriedError;
+    retriedError = null;
+    return e;
+  }
+
+  /**
    * GET with retries. Completes with a {@link Reply} for 2xx (JSON decoded) and for 404/405; fails
    * with {@link UpstreamException} otherwise, after the retries the policy allows.
    */
@@ -115,6 +128,7 @@ final class UpstreamHttp {
               if (delay < 0) {
                 result.fail(ar.cause());
               } else {
+                retriedError = String.valueOf(ar.cause().getMessage());
                 vertx.setTimer(Math.max(1, delay), t -> attempt(path, ctx, n + 1, result));
               }
             });

@@ -149,19 +149,24 @@ public final class UpstreamPoller {
   }
 
   /**
-   * A poller from the configuration: token, poll interval and the default policy with {@code
-   * upstreamTimeout}. {@code urls} are the base URLs to poll (the configured ones, or the built-in
-   * simulator's for sources left unset); a source missing from it is not polled.
+   * A poller from the configuration: token, poll interval and each source's policy ({@code
+   * upstreamTimeout} and {@code LIVING_MAP_UPSTREAM_POLICY}). {@code urls} are the base URLs to
+   * poll (the configured ones, or the built-in simulator's for sources left unset); a source
+   * missing from it is not polled.
    */
   public static UpstreamPoller fromConfig(
       Vertx vertx, Config config, Map<UpstreamSource, URI> urls, Consumer<UpstreamPoll> consumer) {
-    return builder(vertx)
-        .urls(urls)
-        .token(config.upstreamToken)
-        .interval(config.pollInterval)
-        .defaultPolicy(SourcePolicy.defaults(config.upstreamTimeout))
-        .consumer(consumer)
-        .build();
+    Builder b =
+        builder(vertx)
+            .urls(urls)
+            .token(config.upstreamToken)
+            .interval(config.pollInterval)
+            .defaultPolicy(SourcePolicy.defaults(config.upstreamTimeout))
+            .consumer(consumer);
+    for (UpstreamSource s : UpstreamSource.values()) {
+      b.policy(s, SourcePolicy.of(config, s));
+    }
+    return b.build();
   }
 
   /** Polls every source now, then every interval. Idempotent. */
@@ -294,12 +299,13 @@ public final class UpstreamPoller {
           long nanos = System.nanoTime() - t0;
           long ms = TimeUnit.NANOSECONDS.toMillis(nanos);
           Instant at = clock.instant();
+          String retried = s.http.takeRetriedError();
           try {
             if (ar.succeeded() && !stopped) {
               s.breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
               Fetched f = ar.result();
               deliver(s, f);
-              s.status = s.status.succeeded(f, at, ms, circuit(s));
+              s.status = s.status.succeeded(f, at, ms, circuit(s), retried);
             } else if (ar.failed()) {
               UpstreamException err = Adapter.asUpstream(ar.cause());
               s.breaker.onError(nanos, TimeUnit.NANOSECONDS, err);

@@ -131,6 +131,12 @@ class UpstreamFaultsTest {
       assertThat(h.count(flapping)).as("every poll got through on a retry").isEqualTo(2);
       assertThat(h.status(flapping).state()).isEqualTo(SourceStatus.State.DEGRADED);
       assertThat(h.status(flapping).stale()).isFalse();
+      // Regression: a poll degraded by retries used to leave last_error empty (null).
+      assertThat(h.status(flapping).lastError())
+          .as("what the retry absorbed")
+          .startsWith("succeeded after retry: ")
+          .contains("HTTP 5");
+      assertThat(h.status(flapping).lastErrorAt()).isNotNull();
       for (UpstreamSource s : UpstreamSource.values()) {
         if (s != flapping) {
           assertThat(h.status(s).state()).as(s.toString()).isEqualTo(SourceStatus.State.OK);
