@@ -96,9 +96,12 @@ class StreamBackpressureTest {
             slow.add(i + ":" + latenciesNs.get(i) / 1_000_000 + "ms");
           }
         }
+        // The bound that matters: a stalled client must not hold the healthy one back for as long
+        // as its own queue takes to overflow (seconds). Quiet runs measure p99 7-38 ms (printed
+        // above); the bound leaves room for a loaded machine.
         assertThat(p99)
             .as("events over 100 ms (index:latency): %s", slow)
-            .isLessThan(Duration.ofMillis(200).toNanos());
+            .isLessThan(Duration.ofMillis(1000).toNanos());
         assertThat(stalled.readUntilClosed()).isIn(-1, (int) CloseCodes.SLOW_CONSUMER);
       }
     }
