@@ -311,6 +311,10 @@ test('an alert fires: badge on the map, listed in the panel, hidden by the sever
   await waitFor((id) => [...document.querySelectorAll('[data-testid=alert-row]')].some((r) => r.querySelector(`a[title="${id}"]`) && r.textContent.includes('acknowledged')), e.id, 5000);
   await page.click('[data-testid=alerts-toggle]');
   await page.locator('[data-testid=alerts-panel]').waitFor({ state: 'detached', timeout: 3000 });
+  // the same node carries its badge on the space layer too (when it is in view there)
+  await showLayer('space');
+  const onSpace = await page.evaluate((id) => window.__livingMap.screenPos(id) != null, e.id);
+  if (onSpace) await waitFor((id) => window.__livingMap.badges().some((b) => b.id === id), e.id, 3000);
 });
 
 test('no errors in the page', () => {
