@@ -38,7 +38,9 @@ PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{
 DATA=$(mktemp -d)
 LOG=$(mktemp)
 echo "e2e: starting $JAR on port $PORT (data $DATA)"
-PORT=$PORT LIVING_MAP_DATA_DIR=$DATA LIVING_MAP_SIM_PORT=0 java -jar "$JAR" >"$LOG" 2>&1 &
+# alert rules that fire at once (the alerts test provokes one); E2E_ALERT_RULES to override
+RULES=${E2E_ALERT_RULES:-$ROOT/web/e2e/alert-rules.e2e.yaml}
+PORT=$PORT LIVING_MAP_DATA_DIR=$DATA LIVING_MAP_SIM_PORT=0 LIVING_MAP_ALERT_RULES=$RULES java -jar "$JAR" >"$LOG" 2>&1 &
 PID=$!
 
 stop() {

@@ -142,6 +142,19 @@ function snapshotAt(at) {
   return best;
 }
 
+// A crude stand-in for the service's alert rules: a posted node.metrics event with CPU above
+// 90 % fires a critical alert on that node (once per node), as `for: 0s` rules would.
+const alerts = [];
+function mockAlert(ev, id, type) {
+  const cpu = Number(ev.payload?.cpu);
+  if (!String(ev.event_type).startsWith('node.metrics') || !(cpu > 0.9) || !id) return;
+  if (alerts.some((a) => a.entity_id === id && a.state === 'firing')) return;
+  const now = new Date().toISOString();
+  const a = { id: 'mock-' + (alerts.length + 1), rule: 'node_cpu_high', state: 'firing', severity: 'critical', message: `${id} CPU at ${Math.round(cpu * 100)}%`, since: now, entity_id: id, entity_type: type, key: id, value: cpu, labels: {}, active_at: now, starts_at: now, ends_at: null, acked: false, silenced: false };
+  alerts.push(a);
+  publish({ event_type: 'living_map.alert.firing', payload: a, entity_id: id, entity_type: type });
+}
+
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   const p = url.pathname.replace(/\/+$/, '') || '/';
@@ -157,12 +170,27 @@ const server = http.createServer((req, res) => {
         const ev = JSON.parse(body);
         const id = ev.entity_id ?? ev.payload?.node_id ?? ev.payload?.agent_id;
         const type = ev.entity_type ?? String(id ?? '').split(':')[0];
-        send(res, 202, publish({ event_type: ev.event_type, payload: ev.payload ?? {}, entity_id: id, entity_type: type }));
+        const out = publish({ event_type: ev.event_type, payload: ev.payload ?? {}, entity_id: id, entity_type: type });
+        mockAlert(ev, id, type);
+        send(res, 202, out);
       } catch (e) {
         send(res, 400, { error: String(e) });
       }
     });
     return;
+  }
+  const ackMatch = req.method === 'POST' && p.match(/^\/living-map\/alerts\/([^/]+)\/ack$/);
+  if (ackMatch) {
+    const a = alerts.find((x) => x.id === decodeURIComponent(ackMatch[1]));
+    if (!a) return send(res, 404, { error: 'not_found' });
+    Object.assign(a, { acked: true, acked_by: 'admin', acked_at: new Date().toISOString() });
+    publish({ event_type: 'living_map.alert.acknowledged', payload: { id: a.id, rule: a.rule, acked_by: a.acked_by, acked_at: a.acked_at }, entity_id: a.entity_id, entity_type: a.entity_type });
+    return send(res, 200, a);
+  }
+  if (p === '/living-map/alerts') {
+    const st = q.get('state');
+    const items = alerts.filter((a) => !st || st === 'all' || a.state === st);
+    return send(res, 200, { items, total: items.length, has_more: false });
   }
   if (p === '/mock/kick') {
     for (const c of clients) c.ws.terminate();

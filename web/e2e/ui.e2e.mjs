@@ -254,6 +254,69 @@ test('the timeline shows a past state and returns to live', async () => {
   await waitFor(() => window.__livingMap.state().time === null && document.querySelector('[data-testid=connection]').textContent.includes('Live'));
 });
 
+test('an alert fires: badge on the map, listed in the panel, hidden by the severity filter', async () => {
+  await showLayer('nodes');
+  const e = await visibleEntity('node');
+  assert.ok(e, 'no visible node');
+  const name = e.id.replace(/^node:/, '');
+  // CPU 99 %: the e2e rules (web/e2e/alert-rules.e2e.yaml, `for: 0s`) fire node_cpu_high at once
+  const res = await fetch(`${base}/living-map/events`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ event_type: `node.metrics.${name}`, entity_id: e.id, entity_type: 'node', payload: { node_id: e.id, cpu: 0.99, gpu: 0.99, ram: 0.5, ts: new Date().toISOString() } }),
+  });
+  assert.ok(res.ok, `POST /living-map/events: ${res.status}`);
+  const badge = () => page.evaluate((id) => window.__livingMap.badges().find((b) => b.id === id) ?? null, e.id);
+  await waitFor((id) => window.__livingMap.badges().some((b) => b.id === id), e.id, 15000);
+  const b = await badge();
+  assert.equal(b.severity, 'critical');
+  assert.ok(b.count >= 1);
+  // the badge is really on the canvas: its centre pixel is the critical red
+  await page.waitForTimeout(1800); // let the firing flash end
+  const px = await page.evaluate((id) => {
+    const r = window.__livingMap.renderer;
+    const bb = r.badges.find((x) => x.id === id);
+    const dpr = r.canvas.width / r.canvas.getBoundingClientRect().width;
+    const d = r.canvas.getContext('2d').getImageData(Math.round((bb.x - bb.r * 0.6) * dpr), Math.round(bb.y * dpr), 1, 1).data;
+    return [d[0], d[1], d[2]];
+  }, e.id);
+  assert.ok(px[0] > 180 && px[1] < 110 && px[2] < 110, `badge pixel is not red: ${px}`);
+
+  await page.click('[data-testid=alerts-toggle]');
+  const row = page.locator(`[data-testid=alert-row]:has(a[title="${e.id}"])`);
+  await row.first().waitFor({ state: 'visible', timeout: 10000 });
+  const text = await row.first().textContent();
+  assert.match(text, /critical/i);
+  assert.match(text, /CPU/);
+  assert.match(text, /firing/);
+  // the entity link selects it and the details list the alert
+  await row.first().locator(`a[title="${e.id}"]`).click();
+  await waitFor((id) => window.__livingMap.state().selected === id, e.id);
+  await page.locator('[data-testid=details-alerts]').waitFor({ state: 'visible', timeout: 3000 });
+  assert.match(await page.locator('[data-testid=details-alerts]').textContent(), /CPU/);
+  await page.waitForTimeout(600);
+  await shot('alerts.png');
+  await page.keyboard.press('Escape');
+
+  // severity filter: unchecking critical hides the row and the badge
+  await page.click('[data-testid=sev-critical] input');
+  await row.first().waitFor({ state: 'detached', timeout: 3000 });
+  await waitFor((id) => !window.__livingMap.badges().some((b) => b.id === id && b.severity === 'critical'), e.id, 3000);
+  await page.click('[data-testid=sev-critical] input');
+  await row.first().waitFor({ state: 'visible', timeout: 3000 });
+  await waitFor((id) => window.__livingMap.badges().some((b) => b.id === id), e.id, 3000);
+
+  // acknowledge (auth is off by default): the row shows it
+  await row.first().locator('[data-testid=ack]').click();
+  await waitFor((id) => [...document.querySelectorAll('[data-testid=alert-row]')].some((r) => r.querySelector(`a[title="${id}"]`) && r.textContent.includes('acknowledged')), e.id, 5000);
+  await page.click('[data-testid=alerts-toggle]');
+  await page.locator('[data-testid=alerts-panel]').waitFor({ state: 'detached', timeout: 3000 });
+  // the same node carries its badge on the space layer too (when it is in view there)
+  await showLayer('space');
+  const onSpace = await page.evaluate((id) => window.__livingMap.screenPos(id) != null, e.id);
+  if (onSpace) await waitFor((id) => window.__livingMap.badges().some((b) => b.id === id), e.id, 3000);
+});
+
 test('no errors in the page', () => {
   assert.deepEqual(errors.filter((e) => !/favicon/.test(e)), []);
 });

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { applyEvents, LivingMapClient, type LayerName, type LivingMapEvent, type Snapshot } from '@daarion/living-map-client';
+import { applyEvents, LivingMapClient, type Alert, type LayerName, type LivingMapEvent, type Snapshot } from '@daarion/living-map-client';
 import { useLivingMapFull } from '@daarion/living-map-client/react';
 import { loadConfig } from './config';
 import { formatHash, parseHash } from './urlState';
@@ -12,6 +12,8 @@ import { Details } from './Details';
 import { EventFeed } from './EventFeed';
 import { Timeline } from './Timeline';
 import { Legend } from './Legend';
+import { AlertsPanel } from './AlertsPanel';
+import { applyAlertEventToList, countBySeverity, severityColor } from './alerts';
 
 const LAYERS: { id: LayerName; label: string }[] = [
   { id: 'city', label: 'City' },
@@ -52,13 +54,17 @@ export function App() {
   const [query, setQuery] = useState('');
   const [hiddenTypes, setHiddenTypes] = useState<Set<string>>(new Set());
   const [rate, setRate] = useState(0);
+  const [alerts, setAlerts] = useState<readonly Alert[]>([]);
+  const [alertsError, setAlertsError] = useState<string | null>(null);
+  const [alertsOpen, setAlertsOpen] = useState(false);
+  const [hiddenSeverities, setHiddenSeverities] = useState<Set<string>>(new Set());
   const view = useRef<View | null>(initial.view);
   const map = useRef<MapHandle>(null);
   const searchBox = useRef<HTMLInputElement>(null);
 
   const shown = time ? past : live.snapshot;
   // the id index is only needed for a selection or a search: not rebuilt per update otherwise
-  const needIndex = !!selected || !!query;
+  const needIndex = !!selected || !!query || alertsOpen;
   const index = useMemo(() => (needIndex ? indexEntities(shown) : new Map()), [shown, needIndex]);
 
   // ---- URL ------------------------------------------------------------------------------
@@ -99,6 +105,11 @@ export function App() {
       count += batch.length;
       if (timeRef.current) return;
       for (const e of batch) if (e.entity_id) map.current?.pulse(String(e.entity_id), eventColor(e.event_type));
+      const al = batch.filter((e) => e.event_type.startsWith('living_map.alert.'));
+      if (al.length) {
+        setAlerts((l) => al.reduce(applyAlertEventToList, l));
+        for (const e of al) if (e.event_type === 'living_map.alert.firing' && e.entity_id) map.current?.renderer?.alertFired(String(e.entity_id));
+      }
     });
     let last = performance.now();
     const id = setInterval(() => {
@@ -113,6 +124,35 @@ export function App() {
       clearInterval(id);
     };
   }, [client]);
+
+  // ---- alerts: the list on load and on every (re)connection, then every 30 s (silences have
+  // no events); stream events keep it live in between -----------------------------------------
+  const connected = live.connectionStatus === 'connected';
+  useEffect(() => {
+    let cancelled = false;
+    const load = () =>
+      client
+        .fetchAlerts({ state: 'firing', limit: 500 })
+        .then((r) => {
+          if (cancelled) return;
+          setAlerts(r.items);
+          setAlertsError(null);
+        })
+        .catch((e) => !cancelled && setAlertsError(String(e.message ?? e)));
+    load();
+    const id = setInterval(load, 30000);
+    return () => {
+      cancelled = true;
+      clearInterval(id);
+    };
+  }, [client, connected]);
+  useEffect(() => {
+    map.current?.renderer?.setHiddenSeverities(hiddenSeverities);
+  }, [hiddenSeverities]);
+  const onAcked = useCallback((a: Alert) => setAlerts((l) => l.map((x) => (x.id === a.id ? { ...x, ...a } : x))), []);
+  const alertCounts = useMemo(() => countBySeverity(alerts), [alerts]);
+  const alertTotal = alertCounts.critical + alertCounts.warning + alertCounts.info;
+  const topSeverity = alertCounts.critical ? 'critical' : alertCounts.warning ? 'warning' : alertCounts.info ? 'info' : null;
 
   // ---- time travel -----------------------------------------------------------------------
   const play = useRef<{ base: Snapshot; snap: Snapshot; baseT: number; events: LivingMapEvent[]; applied: number; end: number; loading: boolean } | null>(null);
@@ -230,6 +270,7 @@ export function App() {
       const n = Number(e.key);
       if (n >= 1 && n <= 4) setLayer(LAYERS[n - 1].id);
       else if (e.key === 'f' || e.key === '0') map.current?.fit();
+      else if (e.key === 'a') setAlertsOpen((o) => !o);
       else if (e.key === '/') {
         e.preventDefault();
         searchBox.current?.focus();
@@ -248,7 +289,15 @@ export function App() {
       get renderer() {
         return map.current?.renderer;
       },
-      state: () => ({ layer, selected, time, seq: client.getState().seq, status: client.getState().connectionStatus, hasPast: !!past }),
+      state: () => ({ layer, selected, time, seq: client.getState().seq, status: client.getState().connectionStatus, hasPast: !!past, alertsOpen, hiddenSeverities: [...hiddenSeverities] }),
+      alerts: () => alerts,
+      /** alert badges drawn in the last frame, in page pixels */
+      badges: () => {
+        const r = map.current?.renderer;
+        if (!r) return [];
+        const rect = r.canvas.getBoundingClientRect();
+        return r.badges.map((b) => ({ ...b, x: b.x + rect.left, y: b.y + rect.top }));
+      },
       screenPos: (id: string) => {
         const r = map.current?.renderer;
         const it = r?.layout?.byId.get(id);
@@ -258,7 +307,7 @@ export function App() {
         return { x: x + rect.left, y: y + rect.top, size: it.size * r.view.zoom };
       },
     };
-  }, [client, layer, selected, time, past]);
+  }, [client, layer, selected, time, past, alerts, alertsOpen, hiddenSeverities]);
 
   const status = live.connectionStatus;
   const sel = selected ? index.get(selected) ?? null : null;
@@ -311,6 +360,15 @@ export function App() {
             </ul>
           )}
         </div>
+        <button
+          className={`alerts-btn ${alertsOpen ? 'on' : ''}`}
+          onClick={() => setAlertsOpen((o) => !o)}
+          data-testid="alerts-toggle"
+          title="Alerts (A)"
+          aria-pressed={alertsOpen}
+        >
+          Alerts <span className="n" style={{ ['--c' as string]: topSeverity ? severityColor(topSeverity) : undefined }}>{alertTotal}</span>
+        </button>
         <div className={`badge conn-${time ? 'past' : status}`} data-testid="connection" title={live.error?.message ?? ''}>
           <span className="pulse-dot" />
           {time ? 'Time travel' : STATUS_TEXT[status] ?? status}
@@ -339,6 +397,19 @@ export function App() {
         )}
         {time && <div className="past-banner">Viewing {new Date(time).toLocaleString()} {pastError && `— ${pastError}`}</div>}
         <Legend layer={layer} />
+        {alertsOpen && (
+          <AlertsPanel
+            alerts={alerts}
+            loadError={alertsError}
+            hidden={hiddenSeverities}
+            setHidden={setHiddenSeverities}
+            client={client}
+            names={names}
+            onSelect={select}
+            onClose={() => setAlertsOpen(false)}
+            onAcked={onAcked}
+          />
+        )}
         <div className="zoom-ctl">
           <button onClick={() => map.current?.zoom(1.3)} aria-label="Zoom in">
             +

@@ -4,6 +4,7 @@ import { relationsOf, type EntityRef } from './entities';
 import { fmt } from './map/renderer';
 import { eventColor } from './map/colors';
 import { eventSummary } from './EventFeed';
+import { ago, severityColor, severityRank } from './alerts';
 
 const pct = (v: unknown) => (typeof v === 'number' ? `${Math.round(v * 100)}%` : '–');
 const when = (v: unknown) => (typeof v === 'string' && v ? new Date(v).toLocaleString() : '–');
@@ -27,7 +28,6 @@ function fieldsOf(e: EntityRef): [string, React.ReactNode][] {
         ['Network in / out', m.net_in != null ? `${fmt(m.net_in)} / ${fmt(m.net_out)} Mbit/s` : '–'],
         ['Uptime', r.uptime_seconds != null ? `${(r.uptime_seconds / 86400).toFixed(1)} days` : '–'],
         ['Last seen', when(r.last_seen)],
-        ['Alerts', Array.isArray(r.alerts) && r.alerts.length ? r.alerts.map(String).join('; ') : 'none'],
       ];
     }
     case 'agent':
@@ -125,6 +125,7 @@ export function Details({ entity, selectedId, snapshot, client, liveEvents, live
           </tbody>
         </table>
       )}
+      {entity && <EntityAlerts marks={(entity.ref as Record<string, unknown>).alerts} />}
       {[...rels, ...extra].map((r) => (
         <section key={r.label}>
           <h3>
@@ -167,5 +168,36 @@ export function Details({ entity, selectedId, snapshot, client, liveEvents, live
       </details>
       {err && !entity && <p className="muted">{err}</p>}
     </aside>
+  );
+}
+
+/** The entity's firing alerts (its snapshot `alerts` list), most severe first. */
+function EntityAlerts({ marks }: { marks: unknown }) {
+  const list = (Array.isArray(marks) ? marks : []).filter((m): m is Record<string, any> => !!m && typeof m === 'object');
+  list.sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
+  return (
+    <section data-testid="details-alerts">
+      <h3>
+        Alerts {list.length > 0 && <span className="muted">{list.length}</span>}
+      </h3>
+      {list.length === 0 ? (
+        <p className="muted">None firing.</p>
+      ) : (
+        <ul className="d-alerts">
+          {list.map((m) => (
+            <li key={String(m.id)}>
+              <span className="sev-bar" style={{ background: severityColor(m.severity) }} />
+              <div>
+                <b style={{ color: severityColor(m.severity), textTransform: 'uppercase', fontSize: 11 }}>{String(m.severity)}</b> {String(m.message ?? m.rule ?? '')}
+                <div className="muted">
+                  {String(m.rule ?? '')} · since {ago(m.since)}
+                  {m.acked ? ` · acknowledged${m.acked_by ? ' by ' + m.acked_by : ''}` : ''}
+                </div>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }

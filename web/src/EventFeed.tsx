@@ -14,6 +14,7 @@ export function eventSummary(e: LivingMapEvent): string {
   if (t.startsWith('dao.event')) return p.title ?? p.final_status ?? (p.new_balance ? `treasury ${p.new_balance}` : p.vote_value ?? '');
   if (t.startsWith('microdao.event')) return p.role ?? p.token_symbol ?? '';
   if (t.startsWith('city.event')) return p.label ?? p.type ?? '';
+  if (t.startsWith('living_map.alert.')) return [p.severity, p.message ?? p.rule, p.acked_by ? `by ${p.acked_by}` : ''].filter(Boolean).join(' · ');
   return '';
 }
 

@@ -1,5 +1,6 @@
 import type { LayerName } from '@daarion/living-map-client';
 import { LOAD_COLORS, PLANET, STATUS } from './map/colors';
+import { SEVERITY_COLORS } from './alerts';
 
 const Swatch = ({ c, round }: { c: string; round?: boolean }) => <span className="sw" style={{ background: c, borderRadius: round ? '50%' : 3 }} />;
 
@@ -43,6 +44,9 @@ export function Legend({ layer }: { layer: LayerName }) {
           <div className="muted">size = tokens (24 h)</div>
         </>
       )}
+      <div data-testid="legend-alerts">
+        <span className="muted">alerts:</span> <Swatch c={SEVERITY_COLORS.critical} round /> critical <Swatch c={SEVERITY_COLORS.warning} round /> warning <Swatch c={SEVERITY_COLORS.info} round /> info
+      </div>
     </div>
   );
 }

@@ -5,6 +5,9 @@
  */
 import type { Layout, LayoutItem } from './layout';
 import * as C from './colors';
+import { badgeOf, severityColor, severityRank } from '../alerts';
+
+const NO_FILTER: ReadonlySet<string> = new Set();
 
 export interface View {
   /** world point at the centre of the canvas */
@@ -24,6 +27,7 @@ interface Pulse {
 }
 
 const PULSE_MS = 1400;
+const ALERT_FLASH_MS = 1600;
 const MAX_PULSES = 80;
 const TRANSITION_MS = 700;
 const MIN_ZOOM = 0.002;
@@ -56,6 +60,11 @@ export class MapRenderer {
   stats = { frames: 0, lastDrawMs: 0, drawnItems: 0, firstDrawAt: 0 };
   onViewChange: ((v: View) => void) | null = null;
   onFirstDraw: (() => void) | null = null;
+  /** severities whose alert badges are not drawn (the alerts panel's filter) */
+  hiddenSeverities: ReadonlySet<string> = new Set();
+  /** alert badges of the last frame, in page-independent canvas pixels (for tests and hit checks) */
+  badges: { id: string; severity: string; count: number; x: number; y: number; r: number }[] = [];
+  private alertFlashes = new Map<string, number>();
 
   constructor(canvas: HTMLCanvasElement) {
     this.canvas = canvas;
@@ -124,6 +133,18 @@ export class MapRenderer {
         if (this.pulses.size <= MAX_PULSES) break;
       }
     }
+    this.requestDraw();
+  }
+
+  /** An alert fired on an entity: its badge bounces and rings for a moment. */
+  alertFired(id: string): void {
+    if (!this.layout?.byId.has(id)) return;
+    this.alertFlashes.set(id, performance.now());
+    this.requestDraw();
+  }
+
+  setHiddenSeverities(hidden: ReadonlySet<string>): void {
+    this.hiddenSeverities = hidden;
     this.requestDraw();
   }
 
@@ -379,10 +400,13 @@ export class MapRenderer {
     // world-space viewport for cheap culling
     const [vx0, vy0] = this.screenToWorld(0, 0);
     const [vx1, vy1] = this.screenToWorld(this.w, this.h);
+    const alerted: LayoutItem[] = [];
     for (const it of L.items) {
       const h = it.size / 2;
       if (it.x + h < vx0 || it.x - h > vx1 || it.y + h < vy0 || it.y - h > vy1) continue;
       drawn++;
+      const al = it.ref.alerts;
+      if (Array.isArray(al) && al.length) alerted.push(it);
       const sx = (it.x - this.view.x) * z + this.w / 2;
       const sy = (it.y - this.view.y) * z + this.h / 2;
       const ss = it.size * z;
@@ -431,7 +455,8 @@ export class MapRenderer {
     }
     // detail pass: only entities large enough on screen (few of them when zoomed in)
     if (detailed.length <= 3000) for (const it of detailed) this.drawDetail(it, now);
-    return this.drawPulses(L, now) || this.transitions.size > 0;
+    const flashing = this.drawAlertBadges(alerted, now);
+    return this.drawPulses(L, now) || this.transitions.size > 0 || flashing;
   }
 
   private drawDetail(it: LayoutItem, now: number): void {
@@ -505,7 +530,7 @@ export class MapRenderer {
         ctx.lineWidth = 1.5;
         ctx.strokeRect(x0 + 0.75, y0 + 0.75, ss - 1.5, ss - 1.5);
       }
-      if (ref.status === 'warning') this.badge('!', x0 + ss - 4, y0 + 4, C.STATUS.warning);
+      if (ref.status === 'warning' && !badgeOf(ref.alerts, NO_FILTER)) this.badge('!', x0 + ss - 4, y0 + 4, C.STATUS.warning);
     } else if (it.kind === 'agent') {
       if (ss > 26) this.label(name, sx, sy + ss / 2 + Math.max(8, ss * 0.3), Math.min(16, Math.max(10, ss / 3)), C.TEXT, 500);
     } else if (it.kind === 'snode') {
@@ -531,6 +556,69 @@ export class MapRenderer {
       ctx.stroke();
       ctx.setLineDash([]);
     }
+  }
+
+  /**
+   * Alert badges: a disc in the colour of the highest shown severity with the count, at the
+   * entity's top-right corner (top-left on planets, whose top-right shows proposals). Drawn at
+   * every zoom, a little smaller on tiny entities. Returns whether a flash is still animating.
+   */
+  private drawAlertBadges(items: LayoutItem[], now: number): boolean {
+    const ctx = this.ctx;
+    const z = this.view.zoom;
+    const out: MapRenderer['badges'] = [];
+    let animating = false;
+    // the most severe last, so that it is on top where badges overlap
+    const shown = [];
+    for (const it of items) {
+      const b = badgeOf(it.ref.alerts, this.hiddenSeverities);
+      if (b) shown.push({ it, b });
+    }
+    shown.sort((a, b) => severityRank(b.b.severity) - severityRank(a.b.severity));
+    for (const { it, b } of shown) {
+      const [sx, sy] = this.worldToScreen(it.x, it.y);
+      const ss = it.size * z;
+      const round = it.kind !== 'node' && it.kind !== 'district';
+      const k = round ? 0.36 : 0.5;
+      const bx = it.kind === 'planet' ? sx - ss * k : sx + ss * k;
+      const by = sy - ss * k;
+      let r = Math.max(5, Math.min(10, ss * 0.2 + 4));
+      const start = this.alertFlashes.get(it.id);
+      let t = 1;
+      if (start !== undefined) {
+        t = (now - start) / ALERT_FLASH_MS;
+        if (t >= 1) this.alertFlashes.delete(it.id);
+        else animating = true;
+      }
+      const color = severityColor(b.severity);
+      if (t < 1) {
+        r *= 1 + 0.7 * Math.sin(Math.min(1, t * 2) * Math.PI);
+        ctx.beginPath();
+        ctx.arc(bx, by, r + 4 + easeOut(t) * 22, 0, Math.PI * 2);
+        ctx.strokeStyle = color;
+        ctx.globalAlpha = 1 - t;
+        ctx.lineWidth = 3;
+        ctx.stroke();
+        ctx.globalAlpha = 1;
+      }
+      ctx.beginPath();
+      ctx.arc(bx, by, r, 0, Math.PI * 2);
+      ctx.fillStyle = color;
+      ctx.fill();
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = C.BG;
+      ctx.stroke();
+      if (r >= 7) {
+        ctx.font = `700 ${Math.round(r * 1.15)}px Inter, system-ui, sans-serif`;
+        ctx.textAlign = 'center';
+        ctx.textBaseline = 'middle';
+        ctx.fillStyle = b.severity === 'warning' ? '#1f1300' : '#ffffff';
+        ctx.fillText(b.count > 9 ? '9+' : String(b.count), bx, by + 0.5);
+      }
+      out.push({ id: it.id, severity: b.severity, count: b.count, x: bx, y: by, r });
+    }
+    this.badges = out;
+    return animating;
   }
 
   private drawPulses(L: Layout, now: number): boolean {

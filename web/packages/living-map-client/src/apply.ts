@@ -221,7 +221,7 @@ function applyNodeMetrics(d: Draft, ev: LivingMapEvent): void {
       if (v !== undefined) metrics[k] = v;
     }
     const status = typeof p.status === 'string' ? p.status : n.status === 'offline' ? 'online' : n.status;
-    updated = { ...n, metrics, status, last_seen: (p.ts as string) ?? ev.timestamp ?? n.last_seen };
+    updated = settleStatus('node', prev, { ...n, metrics, status, last_seen: (p.ts as string) ?? ev.timestamp ?? n.last_seen }) as unknown as NodeItem;
     return updated as unknown as Obj;
   });
   if (updated) syncSpaceNode(d, updated);
@@ -464,6 +464,97 @@ function applyEntityEvent(d: Draft, ev: LivingMapEvent): void {
   if (type === 'microdao') d.setLayerField('city', 'microdaos_total', d.peek('city', 'items').length);
 }
 
+// ---- alerts (issue 9, docs/ALERTS.md) ------------------------------------------------------
+
+const ALERT_MARK_KEYS = ['id', 'rule', 'severity', 'message', 'since', 'labels'];
+/** Types whose healthy status shows `warning` while a warning or critical alert fires. */
+const OVERLAID = new Set(['node', 'dao', 'microdao']);
+const HEALTHY = new Set(['online', 'active']);
+/** Where the client keeps an entity's status without its alerts (as the server does). */
+export const STATUS_WITHOUT_ALERTS = 'status_without_alerts';
+
+function alertMark(p: Obj): Obj {
+  const m: Obj = {};
+  for (const k of ALERT_MARK_KEYS) if (k in p) m[k] = p[k];
+  m.state = 'firing';
+  return m;
+}
+
+/** The status an entity would have without its alerts. */
+function baseStatus(type: string, item: Obj): unknown {
+  if (STATUS_WITHOUT_ALERTS in item) return item[STATUS_WITHOUT_ALERTS];
+  // a snapshot from the server shows the overlay without the base: `warning` with a warning or
+  // critical alert listed was put there by the alerts, over a healthy status
+  const marks = (Array.isArray(item.alerts) ? item.alerts : []) as Obj[];
+  if (OVERLAID.has(type) && item.status === 'warning' && marks.some((m) => m && m.severity !== 'info')) {
+    return type === 'node' ? 'online' : 'active';
+  }
+  return item.status;
+}
+
+/** Re-apply the overlay after a writer changed `status` of an entity with alerts listed. */
+function settleStatus(type: string, prevItem: Obj, item: Obj): Obj {
+  const marks = (Array.isArray(item.alerts) ? item.alerts : []) as Obj[];
+  if (!marks.length || item.status === prevItem.status) return item;
+  const base = item.status;
+  return { ...item, [STATUS_WITHOUT_ALERTS]: base, status: shownStatus(type, base, marks) };
+}
+
+function shownStatus(type: string, base: unknown, marks: readonly Obj[]): unknown {
+  if (!OVERLAID.has(type) || (base != null && !HEALTHY.has(String(base)))) return base;
+  return marks.some((m) => m.severity !== 'info') ? 'warning' : base;
+}
+
+/**
+ * `living_map.alert.firing|resolved|acknowledged`: the entity's `alerts` list gains, loses or
+ * marks the alert, and a healthy node, DAO planet or microDAO shows `warning` while a warning or
+ * critical alert fires on it, as the server's snapshot does.
+ */
+function applyAlertEvent(d: Draft, ev: LivingMapEvent): void {
+  const p = (ev.payload ?? {}) as Obj;
+  const kind = ev.event_type.slice('living_map.alert.'.length);
+  const alertId = p.id == null ? undefined : String(p.id);
+  const entityId = ev.entity_id ?? (p.entity_id as string | undefined);
+  if (!alertId || !entityId) return;
+  const type = String(ev.entity_type ?? p.entity_type ?? String(entityId).split(':')[0]);
+  const home = HOME[type];
+  if (!home) return;
+  const [layer, key] = home;
+  const i = indexOf(d.peek(layer, key), type, [String(entityId)]);
+  if (i < 0) return;
+  const prev = d.peek(layer, key)[i];
+  const marks = (Array.isArray(prev.alerts) ? prev.alerts : []) as Obj[];
+  const at = marks.findIndex((m) => m && m.id === alertId);
+  let next: Obj[];
+  if (kind === 'firing') {
+    next = marks.filter((_, j) => j !== at);
+    next.push(alertMark(p));
+  } else if (kind === 'resolved') {
+    if (at < 0) return;
+    next = marks.filter((_, j) => j !== at);
+  } else if (kind === 'acknowledged') {
+    if (at < 0) return;
+    next = marks.slice();
+    next[at] = { ...marks[at], acked: true, acked_by: p.acked_by ?? null, acked_at: p.acked_at ?? ev.timestamp ?? null };
+  } else return;
+  let updated: Obj | undefined;
+  d.patch(layer, key, i, (item) => {
+    const e: Obj = { ...item, alerts: next };
+    // the status without alerts: kept while alerts are listed, restored when the last one goes
+    const base = baseStatus(type, item);
+    if (next.length) {
+      e[STATUS_WITHOUT_ALERTS] = base;
+      e.status = shownStatus(type, base, next);
+    } else {
+      delete e[STATUS_WITHOUT_ALERTS];
+      e.status = base;
+    }
+    updated = e;
+    return e;
+  });
+  if (type === 'node' && updated) syncSpaceNode(d, updated as unknown as NodeItem);
+}
+
 function applyOne(d: Draft, ev: LivingMapEvent): void {
   const t = ev.event_type ?? '';
   if (t.startsWith('node.metrics')) applyNodeMetrics(d, ev);
@@ -474,6 +565,7 @@ function applyOne(d: Draft, ev: LivingMapEvent): void {
   else if (t.startsWith('microdao.event.')) applyMicrodaoEvent(d, ev);
   else if (t === 'messaging.message.created') applyMessage(d, ev);
   else if (t.startsWith('living_map.entity.')) applyEntityEvent(d, ev);
+  else if (t.startsWith('living_map.alert.')) applyAlertEvent(d, ev);
   touchSeq(d, ev);
 }
 

@@ -13,6 +13,8 @@
  */
 import { applyEvents, snapshotPosition } from './apply.js';
 import type {
+  Alert,
+  AlertList,
   ConnectionStatus,
   EntityDetail,
   HistoryBucket,
@@ -219,6 +221,44 @@ export class LivingMapClient {
         count: Number(b.count ?? b.total ?? b.events ?? b.n ?? 0),
       }))
       .filter((b) => b.start);
+  }
+
+  /** `GET /alerts?state=&severity=&entity_id=` (issue 9): current and recent alerts, firing first. */
+  async fetchAlerts(params: { state?: string; severity?: string | string[]; entity_id?: string; rule?: string; limit?: number } = {}): Promise<AlertList> {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) {
+      if (v === undefined || v === '') continue;
+      q.set(k, Array.isArray(v) ? v.join(',') : String(v));
+    }
+    const r = await this.getJson<AlertList | Alert[]>(`/alerts${q.toString() ? '?' + q : ''}`);
+    return Array.isArray(r) ? { items: r } : { ...r, items: r.items ?? [] };
+  }
+
+  /**
+   * `POST /alerts/{id}/ack` (admin). Rejects with an Error whose `status` is the HTTP status
+   * (401/403 when not allowed, 404 when the alert is unknown).
+   */
+  async ackAlert(id: string, body: { by?: string; comment?: string } = {}): Promise<Alert> {
+    const f = this.options.fetch ?? globalThis.fetch.bind(globalThis);
+    const path = `/alerts/${encodeURIComponent(id)}/ack`;
+    const res = await f(this.apiUrl(path), {
+      method: 'POST',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/json', ...(this.options.headers ?? {}) },
+      body: JSON.stringify(body),
+    });
+    let json: Record<string, unknown> | null = null;
+    try {
+      json = (await res.json()) as Record<string, unknown>;
+    } catch {
+      /* not JSON */
+    }
+    if (!res.ok) {
+      const why = json ? String(json.detail ?? json.error ?? json.message ?? '') : '';
+      const err = new Error(`POST ${path} failed: ${res.status} ${res.statusText}${why ? ': ' + why : ''}`) as Error & { status?: number };
+      err.status = res.status;
+      throw err;
+    }
+    return ((json?.alert as Alert | undefined) ?? (json as unknown as Alert)) as Alert;
   }
 
   /** Fetch the current snapshot over HTTP and adopt it (unless the stream is already further on). */

@@ -42,7 +42,7 @@ export interface SpaceNode {
   cpu: number;
   gpu: number;
   memory: number;
-  alerts: unknown[];
+  alerts: AlertMark[] | unknown[];
   [extra: string]: unknown;
 }
 
@@ -69,7 +69,7 @@ export interface NodeItem {
   microdao_id?: string | null;
   status: 'online' | 'offline' | 'warning' | string;
   metrics: NodeMetrics;
-  alerts: unknown[];
+  alerts: AlertMark[] | unknown[];
   uptime_seconds?: number;
   last_seen?: string | null;
   [extra: string]: unknown;
@@ -208,3 +208,43 @@ export interface HistoryBucket {
 }
 
 export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected' | 'error';
+
+export type AlertSeverity = 'critical' | 'warning' | 'info';
+
+/** A firing alert as an entity's `alerts` list shows it (docs/ALERTS.md, "On the map"). */
+export interface AlertMark {
+  id: string;
+  rule: string;
+  severity: AlertSeverity | string;
+  message?: string;
+  since?: string;
+  labels?: Record<string, string>;
+  state?: string;
+  acked?: boolean;
+  acked_by?: string | null;
+  acked_at?: string | null;
+  [extra: string]: unknown;
+}
+
+/** An alert as `GET /living-map/alerts` lists it and `living_map.alert.*` events carry it. */
+export interface Alert extends AlertMark {
+  state: 'pending' | 'firing' | 'resolved' | string;
+  entity_id?: string | null;
+  entity_type?: string | null;
+  key?: string;
+  value?: unknown;
+  active_at?: string;
+  starts_at?: string | null;
+  ends_at?: string | null;
+  source?: string;
+  silenced?: boolean;
+  silenced_by?: string[];
+  ack_comment?: string | null;
+}
+
+export interface AlertList {
+  items: Alert[];
+  total?: number;
+  has_more?: boolean;
+  counts?: Record<string, number>;
+}
