@@ -602,6 +602,11 @@ public final class Application implements AutoCloseable {
     return snapshotScheduler.saveNow();
   }
 
+  /** A fresh router with every route the service serves (for the OpenAPI coverage test). */
+  public io.vertx.ext.web.Router apiRouter() {
+    return api.router();
+  }
+
   /** The built-in simulator, or null when it does not run. */
   public Simulator simulator() {
     return simulator;

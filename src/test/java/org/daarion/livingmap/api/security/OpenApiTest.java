@@ -21,24 +21,32 @@ import org.junit.jupiter.api.Test;
  * is removed when the route lands.
  */
 class OpenApiTest {
-  static TestServer server;
+  static org.daarion.livingmap.Application app;
   static JsonObject doc;
 
+  /** The whole service, as it runs: every route group the composition root mounts. */
   @BeforeAll
   static void start() {
-    server = new TestServer(TestServer.env(), false);
-    doc = new JsonObject(server.get("/living-map/openapi.json").body());
+    app =
+        org.daarion.livingmap.testing.TestApps.start(
+            org.daarion.livingmap.testing.TestApps.config(
+                java.util.Map.of("LIVING_MAP_SIM_RATE", "0")));
+    doc =
+        new JsonObject(
+            new org.daarion.livingmap.testing.Http(app.port())
+                .get("/living-map/openapi.json")
+                .body());
   }
 
   @AfterAll
   static void stop() {
-    server.close();
+    app.close();
   }
 
   /** METHOD path pairs of the real router, with {@code :id} written {@code {id}}. */
   static Set<String> routed() {
     Set<String> out = new TreeSet<>();
-    for (Route r : server.api.router().getRoutes()) {
+    for (Route r : app.apiRouter().getRoutes()) {
       String path = r.getPath();
       if (path == null || r.methods() == null) {
         continue; // front handlers for every path
@@ -163,8 +171,8 @@ class OpenApiTest {
 
   @Test
   void theDocsPageRendersTheDocument() {
-    var r = server.get("/living-map/docs");
-    assertThat(r.statusCode()).isEqualTo(200);
+    var r = new org.daarion.livingmap.testing.Http(app.port()).get("/living-map/docs");
+    assertThat(r.status()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
     assertThat(r.body()).contains("openapi.json").contains("Try it").doesNotContain("https://");
   }
