@@ -26,7 +26,8 @@ import org.postgresql.PGConnection;
 /**
  * Not run by default (surefire includes only {@code *Test}). Run with {@code mvn -o test
  * -Dtest=HistoryWriterBenchmark -Dbench.events=200000}. Starts its own embedded PostgreSQL with
- * zonky's default settings (fsync off, synchronous_commit off) in a temporary directory, then times:
+ * zonky's default settings (fsync off, synchronous_commit off) in a temporary directory, then
+ * times:
  *
  * <ol>
  *   <li>a raw {@code COPY} of N history rows into an empty copy of the table (same indexes);
