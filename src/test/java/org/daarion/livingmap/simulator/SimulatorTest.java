@@ -24,7 +24,9 @@ class SimulatorTest {
               "LIVING_MAP_SIM_RATE", "100"));
 
   static HttpResponse<String> get(int port, String path) throws Exception {
-    return HttpClient.newHttpClient()
+    return HttpClient.newBuilder()
+        .version(java.net.http.HttpClient.Version.HTTP_1_1)
+        .build()
         .send(
             HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .timeout(Duration.ofSeconds(10))
@@ -50,7 +52,9 @@ class SimulatorTest {
       assertThat(sim.network().nodeIds()).hasSize(60);
       assertThat(sim.serviceToken()).isEqualTo("simulator");
       HttpResponse<String> microdaos =
-          HttpClient.newHttpClient()
+          HttpClient.newBuilder()
+              .version(java.net.http.HttpClient.Version.HTTP_1_1)
+              .build()
               .send(
                   HttpRequest.newBuilder(URI.create(sim.baseUrl() + "/microdao"))
                       .header("Authorization", "Bearer " + sim.serviceToken())

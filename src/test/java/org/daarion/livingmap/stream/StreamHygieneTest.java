@@ -148,7 +148,9 @@ class StreamHygieneTest {
       }
       assertThat(server.hub.stats().rejectedAuth()).isEqualTo(1);
       java.net.http.HttpResponse<String> plain =
-          java.net.http.HttpClient.newHttpClient()
+          java.net.http.HttpClient.newBuilder()
+              .version(java.net.http.HttpClient.Version.HTTP_1_1)
+              .build()
               .send(
                   java.net.http.HttpRequest.newBuilder(
                           java.net.URI.create(

@@ -12,7 +12,10 @@ import java.time.Duration;
 /** A small blocking HTTP client for tests against a real server. */
 public final class Http {
   private final HttpClient client =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
   private final String base;
 
   public Http(int port) {

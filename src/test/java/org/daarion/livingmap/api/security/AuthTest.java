@@ -229,7 +229,10 @@ class AuthTest {
             });
     int port =
         server.vertx.createHttpServer().requestHandler(router).listen(0).await().actualPort();
-    var http = java.net.http.HttpClient.newHttpClient();
+    var http =
+        java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1)
+            .build();
     try {
       var x =
           http.send(

@@ -25,7 +25,8 @@ class SecurityApplicationTest {
                 "LIVING_MAP_JWT_SECRET", Tokens.SECRET));
     Application app = Application.start(config).toCompletionStage().toCompletableFuture().get();
     try {
-      HttpClient http = HttpClient.newHttpClient();
+      HttpClient http =
+          HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
       String base = "http://127.0.0.1:" + app.port();
       HttpResponse<String> anonymous =
           http.send(
