@@ -624,6 +624,10 @@ public final class Application implements AutoCloseable {
     return owner;
   }
 
+  public AlertService alerts() {
+    return alerts;
+  }
+
   public EventIntake intake() {
     return intake;
   }

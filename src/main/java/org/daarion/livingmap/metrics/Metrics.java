@@ -2,6 +2,7 @@ package org.daarion.livingmap.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -16,6 +17,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -43,7 +45,8 @@ import java.util.function.Supplier;
  *   <li>{@code living_map_source_up{source}} (1 up, 0 down), {@code
  *       living_map_source_poll_seconds{source,outcome}} histogram, {@code
  *       living_map_source_staleness_seconds{source}}
- *   <li>{@code living_map_alerts_firing} gauge
+ *   <li>{@code living_map_alerts_firing} gauge, {@code living_map_alert_evaluation_seconds_total}
+ *       (time the state owner spent evaluating rules on events)
  *   <li>JVM and process: {@code jvm_memory_*}, {@code jvm_gc_*}, {@code jvm_threads_*}, {@code
  *       jvm_classes_*}, {@code process_cpu_usage}, {@code system_cpu_usage}, {@code
  *       process_uptime_seconds}, {@code process_files_open_files}, {@code process_files_max_files}
@@ -74,6 +77,7 @@ public final class Metrics implements AutoCloseable {
   public static final String SOURCE_POLL = "living_map_source_poll";
   public static final String SOURCE_STALENESS = "living_map_source_staleness_seconds";
   public static final String ALERTS_FIRING = "living_map_alerts_firing";
+  public static final String ALERT_EVALUATION = "living_map_alert_evaluation_seconds";
 
   private static final Duration[] LATENCY_SLOS = {
     Duration.ofMillis(1),
@@ -299,6 +303,14 @@ public final class Metrics implements AutoCloseable {
 
   public void alertsFiring(Supplier<Number> firing) {
     gauge(ALERTS_FIRING, "Alerts currently firing", firing);
+  }
+
+  /** Time spent evaluating alert rules on events, read from {@code nanos} at each scrape. */
+  public void alertEvaluation(Supplier<Number> nanos) {
+    FunctionCounter.builder(
+            ALERT_EVALUATION, nanos, n -> n.get().doubleValue() / TimeUnit.SECONDS.toNanos(1))
+        .description("Seconds the state owner spent evaluating alert rules on events")
+        .register(registry);
   }
 
   /**

@@ -42,6 +42,7 @@ public final class MetricsBridge implements AutoCloseable {
     metrics.historyQueueDepth(writer::queueDepth);
     metrics.alertsFiring(
         () -> alerts.alerts().stream().filter(a -> "firing".equals(a.state())).count());
+    metrics.alertEvaluation(alerts::evaluationNanos);
     for (UpstreamSource s : UpstreamSource.values()) {
       metrics.sourceUp(
           s.serviceName(),

@@ -155,6 +155,8 @@ public final class IngestBenchmark {
         long committed;
         long stateDone = 0;
         long c0 = -1; // committed when the measured events start being consumed
+        long alertNanos0 = 0;
+        long alertEvents0 = 0;
         Cpu cpuUsed = null;
         try (Connection c = DriverManager.getConnection(jdbc);
             Statement st = c.createStatement()) {
@@ -167,6 +169,8 @@ public final class IngestBenchmark {
             }
             if (c0 < 0 && firstDelivery.get() != 0) {
               c0 = w == 0 ? 0 : committed;
+              alertNanos0 = w == 0 ? 0 : app.alerts().evaluationNanos();
+              alertEvents0 = w == 0 ? 0 : app.alerts().eventsEvaluated();
             }
             if (stateDone == 0 && app.owner().appliedCount() >= total) {
               stateDone = System.nanoTime();
@@ -202,6 +206,17 @@ public final class IngestBenchmark {
               "  CPU seconds used during the ingest (2 cores x %.1f s = %.1f s): JVM %.1f,"
                   + " nats-server %.1f, PostgreSQL %.1f%n",
               seconds, 2 * seconds, cpuUsed.jvm(), cpuUsed.nats(), cpuUsed.postgres());
+          // Alert rules run on the state owner for every event (issue 9 asks for their cost here).
+          double alertSeconds = (app.alerts().evaluationNanos() - alertNanos0) / 1e9;
+          long alertEvents = app.alerts().eventsEvaluated() - alertEvents0;
+          System.out.printf(
+              "  alert rules (%d): %.2f s on the state owner for %,d events = %.2f µs/event, %.1f%%"
+                  + " of the JVM's CPU during the ingest%n",
+              app.alerts().rules().size(),
+              alertSeconds,
+              alertEvents,
+              alertEvents == 0 ? 0 : alertSeconds * 1e6 / alertEvents,
+              100 * alertSeconds / cpuUsed.jvm());
           for (String setting :
               new String[] {"fsync", "synchronous_commit", "shared_buffers", "wal_level"}) {
             try (ResultSet rs = st.executeQuery("SHOW " + setting)) {

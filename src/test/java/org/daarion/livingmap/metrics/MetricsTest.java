@@ -28,6 +28,7 @@ class MetricsTest {
       m.sourceStaleness("city-service", () -> 4.5);
       m.sourcePoll("city-service", "ok", Duration.ofMillis(80));
       m.alertsFiring(() -> 2);
+      m.alertEvaluation(() -> 1_500_000_000L);
       m.gauge("living_map_custom_thing", () -> 9);
       String text = m.scrape();
       assertThat(text)
@@ -53,6 +54,7 @@ class MetricsTest {
               "living_map_source_staleness_seconds{source=\"city-service\"} 4.5",
               "living_map_source_poll_seconds_count{outcome=\"ok\",source=\"city-service\"} 1",
               "living_map_alerts_firing 2.0",
+              "living_map_alert_evaluation_seconds_total 1.5",
               "living_map_custom_thing 9.0",
               "jvm_memory_used_bytes",
               "jvm_gc_",
