@@ -1,5 +1,8 @@
 package org.daarion.livingmap.alert;
 
+import static org.daarion.livingmap.api.Responses.error;
+import static org.daarion.livingmap.api.Responses.json;
+
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
@@ -19,6 +22,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.daarion.livingmap.api.BadParameter;
+import org.daarion.livingmap.api.Params;
+import org.daarion.livingmap.api.Responses;
 import org.daarion.livingmap.api.RouteGroup;
 
 /**
@@ -142,7 +147,7 @@ public final class AlertRoutes implements RouteGroup {
                       .put("firing", firing)
                       .put("resolved", resolved)));
     } catch (BadParameter e) {
-      bad(ctx, e);
+      Responses.badParameter(ctx, e);
     }
   }
 
@@ -205,7 +210,7 @@ public final class AlertRoutes implements RouteGroup {
                 }
               });
     } catch (BadParameter e) {
-      bad(ctx, e);
+      Responses.badParameter(ctx, e);
     }
   }
 
@@ -297,7 +302,7 @@ public final class AlertRoutes implements RouteGroup {
       }
       json(ctx, 201, s.toJson(now));
     } catch (BadParameter e) {
-      bad(ctx, e);
+      Responses.badParameter(ctx, e);
     }
   }
 
@@ -350,8 +355,7 @@ public final class AlertRoutes implements RouteGroup {
   }
 
   private static String param(RoutingContext ctx, String name) {
-    String v = ctx.queryParams().get(name);
-    return v == null || v.isBlank() ? null : v.trim();
+    return new Params(ctx.queryParams()).string(name);
   }
 
   private static String oneOf(RoutingContext ctx, String name, Set<String> allowed) {
@@ -370,40 +374,6 @@ public final class AlertRoutes implements RouteGroup {
   }
 
   private static int intIn(RoutingContext ctx, String name, int dflt, int min, int max) {
-    String v = param(ctx, name);
-    if (v == null) {
-      return dflt;
-    }
-    try {
-      int n = Integer.parseInt(v);
-      if (n < min || n > max) {
-        throw new BadParameter(
-            name, name + " must be between " + min + " and " + max + ", got " + v);
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new BadParameter(name, name + " must be a whole number, got '" + v + "'");
-    }
-  }
-
-  private static JsonObject error(String code, String detail) {
-    return new JsonObject()
-        .put("error", code)
-        .put("detail", detail)
-        .put("time", Instant.now().toString());
-  }
-
-  private static void bad(RoutingContext ctx, BadParameter e) {
-    json(ctx, 400, error("bad_parameter", e.getMessage()).put("parameter", e.parameter()));
-  }
-
-  private static void json(RoutingContext ctx, int status, JsonObject body) {
-    if (ctx.response().ended() || ctx.response().closed()) {
-      return;
-    }
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader("Content-Type", "application/json; charset=utf-8")
-        .end(body.toBuffer());
+    return new Params(ctx.queryParams()).intIn(name, dflt, min, max);
   }
 }

@@ -11,19 +11,20 @@ import java.util.Collection;
 import java.util.List;
 
 /** Reads and validates query parameters; every failure is a {@link BadParameter} naming one. */
-final class Params {
+public final class Params {
   private final MultiMap query;
 
-  Params(MultiMap query) {
+  public Params(MultiMap query) {
     this.query = query;
   }
 
-  String string(String name) {
+  /** The trimmed value, or null when absent or blank. */
+  public String string(String name) {
     String v = query.get(name);
     return v == null || v.isBlank() ? null : v.trim();
   }
 
-  int intIn(String name, int dflt, int min, int max) {
+  public int intIn(String name, int dflt, int min, int max) {
     String v = string(name);
     if (v == null) {
       return dflt;

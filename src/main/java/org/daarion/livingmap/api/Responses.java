@@ -9,8 +9,8 @@ import java.time.Instant;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 
-/** JSON responses and the error shape every route shares. */
-final class Responses {
+/** JSON responses and the error shape every route shares (the alert routes too). */
+public final class Responses {
   private Responses() {}
 
   /**
@@ -30,7 +30,7 @@ final class Responses {
         });
   }
 
-  static void json(RoutingContext ctx, int status, JsonObject body) {
+  public static void json(RoutingContext ctx, int status, JsonObject body) {
     bytes(ctx, status, body.toBuffer());
   }
 
@@ -45,14 +45,14 @@ final class Responses {
   }
 
   /** {@code {"error": code, "detail": message, "parameter"?: name, "time": ISO}}. */
-  static JsonObject error(String code, String detail) {
+  public static JsonObject error(String code, String detail) {
     return new JsonObject()
         .put("error", code)
         .put("detail", detail)
         .put("time", Instant.now().toString());
   }
 
-  static void badParameter(RoutingContext ctx, BadParameter e) {
+  public static void badParameter(RoutingContext ctx, BadParameter e) {
     json(ctx, 400, error("bad_parameter", e.getMessage()).put("parameter", e.parameter()));
   }
 
