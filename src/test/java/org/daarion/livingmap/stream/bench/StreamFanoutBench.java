@@ -124,18 +124,20 @@ public final class StreamFanoutBench {
 
     // ---- Living Map
     int lmPort = freePort();
-    Process lm =
-        new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g",
-                "-Dlogback.configurationFile="
-                    + System.getProperty("logback.configurationFile", ""),
-                "-cp",
-                System.getProperty("java.class.path"),
-                StreamBenchServer.class.getName(),
-                Integer.toString(lmPort))
-            .redirectErrorStream(true)
-            .start();
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx1g");
+    // e.g. -Dbench.serverJvmArgs=-XX:StartFlightRecording=filename=lm.jfr to profile the server
+    String extra = System.getProperty("bench.serverJvmArgs", "").trim();
+    if (!extra.isEmpty()) {
+      cmd.addAll(List.of(extra.split("\\s+")));
+    }
+    cmd.add("-Dlogback.configurationFile=" + System.getProperty("logback.configurationFile", ""));
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(StreamBenchServer.class.getName());
+    cmd.add(Integer.toString(lmPort));
+    Process lm = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     try {
       BufferedReader out =
           new BufferedReader(new InputStreamReader(lm.getInputStream(), StandardCharsets.UTF_8));
