@@ -158,7 +158,11 @@ public final class StreamFanoutBench {
               });
       drainer.setDaemon(true);
       drainer.start();
-      results.addAll(runLivingMap(vertx, lm.pid(), lmPort, seconds));
+      // Both framings against the same server process, one after the other.
+      for (String framing : System.getProperty("bench.lmFraming", "default,batch").split(",")) {
+        results.addAll(
+            runLivingMap(vertx, lm.pid(), lmPort, seconds, framing.trim().equals("batch")));
+      }
     } finally {
       lm.destroy();
       lm.waitFor(10, TimeUnit.SECONDS);
@@ -236,9 +240,10 @@ public final class StreamFanoutBench {
     }
   }
 
-  static List<Result> runLivingMap(Vertx vertx, long pid, int port, double seconds)
+  static List<Result> runLivingMap(Vertx vertx, long pid, int port, double seconds, boolean batch)
       throws Exception {
     List<Result> out = new ArrayList<>();
+    String server = batch ? "lm batch=1" : "living-map";
     HttpClient http = HttpClient.newHttpClient();
     // One reference client checks what the measured clients cannot: no gap, no duplicate.
     LivingMapStreamClient reference =
@@ -249,18 +254,19 @@ public final class StreamFanoutBench {
                 .port(port)
                 .keepSeqs(false)
                 .reconnect(true, 200)
+                .batch(batch)
                 .rawEvents(b -> {}));
     reference.connect().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     try (RawWsClients clients =
         new RawWsClients(
-            RawWsClients.Protocol.LIVING_MAP,
+            batch ? RawWsClients.Protocol.LIVING_MAP_BATCH : RawWsClients.Protocol.LIVING_MAP,
             "127.0.0.1",
             port,
-            "/living-map/stream",
+            batch ? "/living-map/stream?batch=1" : "/living-map/stream",
             null,
             StreamFanoutBench::received)) {
       LongAdder delivered = clients.delivered;
-      for (Step st : steps("living-map")) {
+      for (Step st : steps(server)) {
         resize(clients, st.clients());
         post(http, port, st.rate(), 1); // warm-up
         waitPublishing(http, port);
@@ -278,7 +284,7 @@ public final class StreamFanoutBench {
         JsonStats after = stats(http, port);
         double cpuPct = 100.0 * ((cpu1[0] - cpu0[0]) / (double) TICKS) / elapsed;
         long d = delivered.sum();
-        Step step = new Step("living-map", st.clients(), st.rate(), seconds);
+        Step step = new Step(server, st.clients(), st.rate(), seconds);
         double span = Math.max(seconds, (lastReceiveNs - t0) / 1e9);
         Result r =
             new Result(
