@@ -408,8 +408,20 @@ final class StreamConnection {
       // buffer in its outbound queue.
       wireOut = chctx.alloc().directBuffer(Math.min(WIRE_CHUNK, Math.max(1, framesLeft) * len));
     }
-    wireOut.writeBytes(w, w.readerIndex(), len);
+    copy(w, 0, len);
     wireFrames++;
+  }
+
+  /**
+   * Copies prepared bytes from their array: copying from the heap buffer itself would allocate an
+   * NIO view per frame and socket (most of the write path's garbage).
+   */
+  private void copy(ByteBuf w, int offset, int len) {
+    if (w.hasArray()) {
+      wireOut.writeBytes(w.array(), w.arrayOffset() + w.readerIndex() + offset, len);
+    } else {
+      wireOut.writeBytes(w, w.readerIndex() + offset, len);
+    }
   }
 
   /**
@@ -430,7 +442,7 @@ final class StreamConnection {
     } else {
       wireOut.writeByte('\n');
     }
-    wireOut.writeBytes(w, w.readerIndex() + headerLen, len);
+    copy(w, headerLen, len);
     wireFrames++;
   }
 
