@@ -68,6 +68,14 @@ public final class StreamFanoutBench {
   }
 
   static final Histogram HIST = new Histogram();
+
+  /**
+   * Publishing before each measured step, at its rate and unmeasured (both servers). The first
+   * Living Map step also warms the JIT, so a longer warm-up shows the server's steady state.
+   */
+  static final double WARMUP_SECONDS =
+      Double.parseDouble(System.getProperty("bench.warmupSeconds", "1"));
+
   static final byte[] PUB_US = "\"pub_us\":".getBytes(StandardCharsets.US_ASCII);
   static volatile long lastReceiveNs;
 
@@ -268,7 +276,7 @@ public final class StreamFanoutBench {
       LongAdder delivered = clients.delivered;
       for (Step st : steps(server)) {
         resize(clients, st.clients());
-        post(http, port, st.rate(), 1); // warm-up
+        post(http, port, st.rate(), WARMUP_SECONDS); // warm-up
         waitPublishing(http, port);
         quiet(delivered);
         HIST.reset();
@@ -378,7 +386,7 @@ public final class StreamFanoutBench {
       LongAdder delivered = clients.delivered;
       for (Step st : steps("nats-server")) {
         resize(clients, st.clients());
-        natsPublish(pub, st.rate(), 1); // warm-up (also lets every SUB arrive)
+        natsPublish(pub, st.rate(), WARMUP_SECONDS); // warm-up (also lets every SUB arrive)
         quiet(delivered);
         HIST.reset();
         delivered.reset();
