@@ -309,6 +309,8 @@ public final class StreamFanoutBench {
                     + (after.slowCloses - before.slowCloses)
                     + ", max queue "
                     + after.maxQueue
+                    // the server keeps a high-water mark: whether this step raised it
+                    + (after.maxQueue > before.maxQueue ? " (reached in this step)" : "")
                     + ", reference client gaps "
                     + reference.gaps());
         System.out.println(r.row());
