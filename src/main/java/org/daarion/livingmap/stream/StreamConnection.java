@@ -378,8 +378,7 @@ final class StreamConnection {
         if (!batch && wireOut != null && wireOut.readableBytes() >= WIRE_CHUNK) {
           writeWire();
         }
-        if (socketFull()) {
-          writeWire();
+        if (socketFull() && !flushedRoom()) {
           waitForSocket();
           return;
         }
@@ -481,6 +480,21 @@ final class StreamConnection {
       wireOut = null;
       wireFrames = 0;
     }
+  }
+
+  /**
+   * The outbound buffer is over its high-water mark, but possibly only with this drain's own
+   * unflushed writes: hands them to the kernel now and says whether the socket took them. Without
+   * this, a connection catching up after a stall would move one water mark of bytes per event-loop
+   * round trip (the flush waits for the end of the drain) and overflow its queue.
+   */
+  private boolean flushedRoom() {
+    writeWire();
+    if (chctx == null || !unflushed && !flushScheduled) {
+      return false;
+    }
+    chctx.flush();
+    return !socketFull();
   }
 
   private void waitForSocket() {
