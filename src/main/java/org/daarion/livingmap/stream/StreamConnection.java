@@ -405,7 +405,8 @@ final class StreamConnection {
     if (wireOut == null) {
       // Sized for the frames at hand, not a fixed chunk: a socket that does not read keeps this
       // buffer in its outbound queue.
-      wireOut = chctx.alloc().directBuffer(Math.min(WIRE_CHUNK, Math.max(1, framesLeft) * len));
+      wireOut =
+          chctx.alloc().directBuffer((int) Math.min(WIRE_CHUNK, Math.max(1L, framesLeft) * len));
     }
     copy(w, 0, len);
     wireFrames++;
@@ -435,8 +436,8 @@ final class StreamConnection {
       writeWire();
     }
     if (wireOut == null) {
-      int want = BATCH_HEADER + Math.max(1, framesLeft) * (len + 1);
-      wireOut = chctx.alloc().directBuffer(Math.min(BATCH_HEADER + MAX_BATCH_PAYLOAD, want));
+      long want = BATCH_HEADER + Math.max(1L, framesLeft) * (len + 1);
+      wireOut = chctx.alloc().directBuffer((int) Math.min(BATCH_HEADER + MAX_BATCH_PAYLOAD, want));
       wireOut.writerIndex(BATCH_HEADER);
     } else {
       wireOut.writeByte('\n');

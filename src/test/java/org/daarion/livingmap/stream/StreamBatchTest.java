@@ -100,6 +100,39 @@ class StreamBatchTest {
   }
 
   @Test
+  void anEventLargerThanABatchFrameComesAloneAndInOrder() throws Exception {
+    try (RawWebSocket batched = new RawWebSocket(server.port, "batch=1", 1 << 20)) {
+      long at = snapshotSeq(batched.readMessage());
+      server.nodeMetrics(2, 0.2);
+      server.publish(
+          "node.metrics.n3",
+          new JsonObject()
+              .put("node_id", "node:n3")
+              .put("cpu", 0.3)
+              .put("pad", "y".repeat(70_000)));
+      server.nodeMetrics(4, 0.4);
+      long end = server.settle();
+      List<Long> seqs = new ArrayList<>();
+      boolean sawBig = false;
+      while (seqs.size() < end - at) {
+        RawWebSocket.Message m = batched.readMessage();
+        String[] lines = m.text().split("\n", -1);
+        for (String line : lines) {
+          JsonObject o = new JsonObject(line);
+          seqs.add(o.getLong("seq"));
+          if (o.getJsonObject("payload").containsKey("pad")) {
+            sawBig = true;
+            assertThat(lines).hasSize(1);
+            assertThat(m.frames()).hasSizeGreaterThan(1);
+          }
+        }
+      }
+      assertThat(sawBig).isTrue();
+      assertThat(seqs).containsExactly(at + 1, at + 2, at + 3);
+    }
+  }
+
+  @Test
   void controlFramesOfABatchConnectionAreMessagesOfOneObject() throws Exception {
     try (RawWebSocket batched = new RawWebSocket(server.port, "batch=1", 1 << 20)) {
       snapshotSeq(batched.readMessage());
