@@ -120,7 +120,17 @@ public final class StreamFanoutBench {
     }
   }
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      run(args);
+    } catch (Exception e) {
+      // Vert.x threads would keep a failed run alive; the server processes are already stopped.
+      e.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  static void run(String[] args) throws Exception {
     double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 5;
     boolean natsToo = !Boolean.getBoolean("bench.livingMapOnly");
     String natsBin = System.getenv().getOrDefault("NATS_SERVER", "/usr/sbin/nats-server");
