@@ -86,6 +86,24 @@ describe('LivingMapClient', () => {
     c.stop();
   });
 
+  it('with batch, asks for batch=1 and applies each line of a message as a frame, in order', async () => {
+    const c = makeClient({ batch: true });
+    c.start();
+    const ws = last();
+    expect(ws.params.get('batch')).toBe('1');
+    ws.open();
+    ws.frame({ kind: 'snapshot', data: snap(), seq: 10, epoch: 'e1' });
+    ws.onmessage?.({ data: [metrics(11, 0.5), metrics(12, 0.6), metrics(13, 0.7)].map((f) => JSON.stringify(f)).join('\n') });
+    await vi.advanceTimersByTimeAsync(1);
+    const st = c.getState();
+    expect(st.seq).toBe(13);
+    expect(st.events.map((e) => e.seq)).toEqual([13, 12, 11]);
+    expect(st.snapshot?.layers.nodes.items[0].metrics.cpu).toBe(0.7);
+    expect(st.stats.gaps).toBe(0);
+    expect(makeClient().streamUrl()).not.toContain('batch');
+    c.stop();
+  });
+
   it('ignores duplicates', async () => {
     const c = makeClient();
     c.start();

@@ -45,6 +45,11 @@ export interface LivingMapClientOptions {
   /** Full stream URL, for gateways that route it elsewhere (e.g. `wss://host/ws/living-map/`). */
   streamUrl?: string;
   filters?: StreamFilters;
+  /**
+   * Ask for batched framing (`batch=1`): a message may carry several frames, one JSON object per
+   * line; each line is handled as a message of its own. Fewer messages at high event rates.
+   */
+  batch?: boolean;
   /** How many recent events to keep in `state.events` (default 200). */
   maxEvents?: number;
   /** Backoff: first delay, cap, factor (defaults 500 ms, 15 s, 2) with ±20 % jitter. */
@@ -138,6 +143,7 @@ export class LivingMapClient {
       q.set('since_seq', String(resume.since_seq));
       if (resume.epoch) q.set('epoch', resume.epoch);
     }
+    if (this.options.batch) q.set('batch', '1');
     const qs = q.toString();
     return qs ? url + (url.includes('?') ? '&' : '?') + qs : url;
   }
@@ -349,6 +355,14 @@ export class LivingMapClient {
     };
     ws.onmessage = (m) => {
       if (this.ws !== ws) return;
+      if (this.options.batch && typeof m.data === 'string' && m.data.includes('\n')) {
+        for (const line of m.data.split('\n')) {
+          // A line may have made the client drop this socket (a gap): ignore the rest.
+          if (this.ws !== ws) return;
+          if (line) this.onFrame(line);
+        }
+        return;
+      }
       this.onFrame(m.data);
     };
     ws.onerror = () => {

@@ -1,8 +1,6 @@
 package org.daarion.livingmap.stream;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
@@ -48,7 +46,15 @@ final class StreamConnection {
   private static final int FRAGMENT = 64 * 1024;
   private static final long CLOSE_GRACE_MS = 2000;
   private static final int WIRE_CHUNK = 64 * 1024;
-  private static final int WIRE_COMPONENTS = 512;
+
+  /**
+   * Largest payload of a batch frame: 65,535 bytes keep the frame header at 4 bytes and the frame
+   * within the 64 KiB frame limit most WebSocket clients default to (the Vert.x client's included).
+   */
+  static final int MAX_BATCH_PAYLOAD = 65_535;
+
+  /** Bytes reserved at the start of a batch buffer for its frame header (2 or 4 bytes used). */
+  private static final int BATCH_HEADER = 4;
 
   enum Phase {
     NEW,
@@ -73,8 +79,19 @@ final class StreamConnection {
   /** Whether prepared wire frames may be written as they are (no compression extension). */
   private final boolean rawWire;
 
-  private CompositeByteBuf wireOut;
-  private int wireBytes;
+  /**
+   * Batched framing ({@code batch=1}): the events of a drain go out as newline-separated lines of
+   * one text message instead of one message each.
+   */
+  private final boolean batch;
+
+  /**
+   * What this drain gathered for the socket, written in one call: prepared frames back to back, or
+   * (batch) one text frame whose header is filled in when it is written. Pooled and direct, so the
+   * transport writes it without another copy; released by the transport, or here on close.
+   */
+  private ByteBuf wireOut;
+
   private int wireFrames;
 
   // shared with the owner thread
@@ -141,6 +158,8 @@ final class StreamConnection {
       Clock clock,
       StreamFilter filter,
       long maxRateMs,
+      boolean batch,
+      ChannelHandlerContext chctx,
       ContextDrainer drainer,
       Runnable onClosed,
       StreamSession session) {
@@ -156,8 +175,9 @@ final class StreamConnection {
     this.clock = clock;
     this.filter = filter;
     this.maxRateMs = maxRateMs;
+    this.batch = batch;
     this.onClosed = onClosed;
-    this.chctx = ws instanceof WebSocketInternal wi ? wi.channelHandlerContext() : null;
+    this.chctx = chctx;
     this.rawWire = chctx != null && !compressed(chctx);
   }
 
@@ -346,6 +366,8 @@ final class StreamConnection {
           }
           pendingCounted = taken;
           if (pending.isEmpty()) {
+            // Hand what this drain gathered to the socket now: nothing else is due to write it.
+            writeWire();
             return;
           }
         }
@@ -353,11 +375,10 @@ final class StreamConnection {
       }
       List<Frame> head = pending.peek();
       while (pendingIndex < head.size()) {
-        if (wireBytes >= WIRE_CHUNK) {
+        if (!batch && wireOut != null && wireOut.readableBytes() >= WIRE_CHUNK) {
           writeWire();
         }
-        if (socketFull()) {
-          writeWire();
+        if (socketFull() && !flushedRoom()) {
           waitForSocket();
           return;
         }
@@ -366,7 +387,7 @@ final class StreamConnection {
           pendingCounted--;
           depth.decrementAndGet();
         }
-        deliver(f);
+        deliver(f, head.size() - pendingIndex + 1);
       }
       pending.poll();
       pendingIndex = 0;
@@ -375,32 +396,106 @@ final class StreamConnection {
 
   /**
    * Adds a prepared frame to this drain's single write; frames go out in order because everything
-   * else written ({@link #send}) first writes what is gathered here.
+   * else written ({@link #send}) first writes what is gathered here. The copy into a pooled direct
+   * buffer is the one the NIO transport would make of a heap buffer anyway.
    */
-  private void gatherWire(Frame f) {
+  private void gatherWire(Frame f, int framesLeft) {
+    ByteBuf w = f.wire();
+    int len = w.readableBytes();
     if (wireOut == null) {
-      wireOut = Unpooled.compositeBuffer(WIRE_COMPONENTS);
+      // Sized for the frames at hand, not a fixed chunk: a socket that does not read keeps this
+      // buffer in its outbound queue.
+      wireOut =
+          chctx.alloc().directBuffer((int) Math.min(WIRE_CHUNK, Math.max(1L, framesLeft) * len));
     }
-    wireOut.addComponent(true, f.wire().duplicate());
-    wireBytes += f.wire().readableBytes();
+    copy(w, 0, len);
     wireFrames++;
-    if (wireOut.numComponents() >= WIRE_COMPONENTS) {
+  }
+
+  /**
+   * Copies prepared bytes from their array: copying from the heap buffer itself would allocate an
+   * NIO view per frame and socket (most of the write path's garbage).
+   */
+  private void copy(ByteBuf w, int offset, int len) {
+    if (w.hasArray()) {
+      wireOut.writeBytes(w.array(), w.arrayOffset() + w.readerIndex() + offset, len);
+    } else {
+      wireOut.writeBytes(w, w.readerIndex() + offset, len);
+    }
+  }
+
+  /**
+   * Adds an event as one line of this drain's batch frame (the same bytes as its own frame would
+   * carry), starting a new frame when the line would take it over {@link #MAX_BATCH_PAYLOAD}.
+   */
+  private void gatherLine(Frame f, int framesLeft) {
+    ByteBuf w = f.wire();
+    int len = f.bytes().length();
+    int headerLen = w.readableBytes() - len;
+    if (wireOut != null && wireOut.readableBytes() - BATCH_HEADER + 1 + len > MAX_BATCH_PAYLOAD) {
       writeWire();
     }
+    if (wireOut == null) {
+      long want = BATCH_HEADER + Math.max(1L, framesLeft) * (len + 1);
+      wireOut = chctx.alloc().directBuffer((int) Math.min(BATCH_HEADER + MAX_BATCH_PAYLOAD, want));
+      wireOut.writerIndex(BATCH_HEADER);
+    } else {
+      wireOut.writeByte('\n');
+    }
+    copy(w, headerLen, len);
+    wireFrames++;
   }
 
   private void writeWire() {
     if (wireOut == null) {
       return;
     }
-    CompositeByteBuf out = wireOut;
+    ByteBuf out = wireOut;
     wireOut = null;
+    if (batch) {
+      // The header goes right before the payload in the reserved bytes, at its minimal length
+      // (RFC 6455 5.2): 2 bytes under 126 payload bytes, else 4.
+      int n = out.readableBytes() - BATCH_HEADER;
+      if (n < 126) {
+        out.setByte(2, 0x81);
+        out.setByte(3, n);
+        out.readerIndex(2);
+      } else {
+        out.setByte(0, 0x81);
+        out.setByte(1, 126);
+        out.setShort(2, n);
+      }
+      stats.batchesSent.increment();
+    }
     stats.framesSent.add(wireFrames);
-    stats.bytesSent.add(wireBytes);
-    wireBytes = 0;
+    stats.bytesSent.add(out.readableBytes());
     wireFrames = 0;
     chctx.write(out, chctx.voidPromise());
     markUnflushed();
+  }
+
+  /** Drops what was gathered but not written (the connection closed). */
+  private void releaseWire() {
+    if (wireOut != null) {
+      wireOut.release();
+      wireOut = null;
+      wireFrames = 0;
+    }
+  }
+
+  /**
+   * The outbound buffer is over its high-water mark, but possibly only with this drain's own
+   * unflushed writes: hands them to the kernel now and says whether the socket took them. Without
+   * this, a connection catching up after a stall would move one water mark of bytes per event-loop
+   * round trip (the flush waits for the end of the drain) and overflow its queue.
+   */
+  private boolean flushedRoom() {
+    writeWire();
+    if (chctx == null || !unflushed && !flushScheduled) {
+      return false;
+    }
+    chctx.flush();
+    return !socketFull();
   }
 
   private void waitForSocket() {
@@ -438,7 +533,7 @@ final class StreamConnection {
     }
   }
 
-  private void deliver(Frame f) {
+  private void deliver(Frame f, int framesLeft) {
     if (f.event() != null) {
       if (maxRateMs > 0 && f.coalescible()) {
         Frame old = held.remove(f.event().entityId());
@@ -452,8 +547,14 @@ final class StreamConnection {
       }
       handedSeq = Math.max(handedSeq, f.seq());
       if (rawWire && f.wire() != null) {
-        gatherWire(f);
-        return;
+        if (!batch) {
+          gatherWire(f, framesLeft);
+          return;
+        }
+        if (f.bytes().length() < MAX_BATCH_PAYLOAD) {
+          gatherLine(f, framesLeft);
+          return;
+        }
       }
     }
     send(f.bytes());
@@ -826,7 +927,9 @@ final class StreamConnection {
     vertx.setTimer(
         CLOSE_GRACE_MS,
         t -> {
-          if (phase != Phase.CLOSED && ws instanceof WebSocketInternal internal) {
+          if (phase != Phase.CLOSED && chctx != null) {
+            chctx.channel().close();
+          } else if (phase != Phase.CLOSED && ws instanceof WebSocketInternal internal) {
             internal.channelHandlerContext().channel().close();
           }
         });
@@ -851,6 +954,7 @@ final class StreamConnection {
     pending.clear();
     replay.clear();
     held.clear();
+    releaseWire();
     resetQueueQuietly();
     hub.unsubscribe(this);
     onClosed.run();

@@ -1,11 +1,16 @@
 package org.daarion.livingmap.stream;
 
+import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.core.net.impl.VertxHandler;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,9 +28,11 @@ import org.daarion.livingmap.config.Config;
  * <p>Query parameters, all optional: {@code layers}, {@code types}, {@code entities}, {@code
  * events} (comma-separated filters, see {@link StreamFilter}); {@code since_seq} and {@code epoch}
  * (resume; both or neither); {@code max_rate} (milliseconds, 0 = off: coalesce {@code
- * node.metrics.*} to at most one per entity per interval). An invalid value refuses the upgrade
- * with HTTP 400 and a JSON body naming the parameter; over the connection cap the answer is HTTP
- * 503; an authenticator that fails gives 401.
+ * node.metrics.*} to at most one per entity per interval); {@code batch} ({@code 1}: the events of
+ * one drain arrive as newline-separated JSON objects in one text message; {@code 0}, the default:
+ * one object per message). An invalid value refuses the upgrade with HTTP 400 and a JSON body
+ * naming the parameter; over the connection cap the answer is HTTP 503; an authenticator that fails
+ * gives 401.
  *
  * <p>Mount with {@code router.get("/living-map/stream").handler(endpoint::handle)} or call {@link
  * #handle(HttpServerRequest)} from a plain request handler. Runs on the request's event loop and
@@ -252,6 +259,7 @@ public final class StreamEndpoint {
     long sinceSeq = -1;
     String epoch;
     long maxRate = 0;
+    boolean batch;
     try {
       filter =
           StreamFilter.fromQuery(
@@ -277,6 +285,7 @@ public final class StreamEndpoint {
               "max_rate", "must be 0 (off) or " + MIN_RATE_MS + ".." + MAX_RATE_MS + " ms");
         }
       }
+      batch = parseLong("batch", req.getParam("batch", "0"), 0, 1) == 1;
     } catch (StreamFilter.InvalidFilter e) {
       stats.rejectedBadRequest.increment();
       refuse(req, 400, e.getMessage(), e.parameter());
@@ -294,7 +303,7 @@ public final class StreamEndpoint {
     long since = sinceSeq;
     long rate = maxRate;
     if (authenticator == null) {
-      upgrade(req, filter, epoch, since, rate, session);
+      upgrade(req, filter, epoch, since, rate, batch, session);
       return;
     }
     req.pause();
@@ -313,7 +322,7 @@ public final class StreamEndpoint {
             session.closed();
           } else {
             req.resume();
-            upgrade(req, filter, epoch, since, rate, session);
+            upgrade(req, filter, epoch, since, rate, batch, session);
           }
         });
   }
@@ -324,6 +333,7 @@ public final class StreamEndpoint {
       String epoch,
       long sinceSeq,
       long maxRate,
+      boolean batch,
       StreamSession session) {
     req.toWebSocket()
         .onSuccess(
@@ -343,6 +353,8 @@ public final class StreamEndpoint {
                       clock,
                       filter,
                       maxRate,
+                      batch,
+                      channelContext(ws, req),
                       drainers.computeIfAbsent(ctx, ContextDrainer::new),
                       () -> {
                         open.remove(self[0]);
@@ -360,6 +372,22 @@ public final class StreamEndpoint {
               stats.connections.decrementAndGet();
               session.closed();
             });
+  }
+
+  /**
+   * The socket's Netty context, for writing prepared frames, or null (frames then go through the
+   * Vert.x API one by one). Vert.x Web hands out a wrapper of the socket that does not expose it;
+   * after the upgrade the connection's pipeline holds the socket's Vert.x handler, whose context
+   * the socket itself writes through.
+   */
+  static ChannelHandlerContext channelContext(ServerWebSocket ws, HttpServerRequest req) {
+    if (ws instanceof WebSocketInternal wi) {
+      return wi.channelHandlerContext();
+    }
+    if (req.connection() instanceof ConnectionBase cb) {
+      return cb.channel().pipeline().context(VertxHandler.class);
+    }
+    return null;
   }
 
   /** Closes every connection with 1001 (server shutting down). */

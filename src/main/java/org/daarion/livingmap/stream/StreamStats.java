@@ -18,6 +18,7 @@ public final class StreamStats {
   final LongAdder rejectedBadRequest = new LongAdder();
   final LongAdder rejectedAuth = new LongAdder();
   final LongAdder framesSent = new LongAdder();
+  final LongAdder batchesSent = new LongAdder();
   final LongAdder bytesSent = new LongAdder();
   final LongAdder eventsPublished = new LongAdder();
   final LongAdder snapshotsSent = new LongAdder();
@@ -54,9 +55,19 @@ public final class StreamStats {
     return rejectedAuth.sum();
   }
 
-  /** Text frames written to sockets (all kinds). */
+  /**
+   * Messages written to sockets (all kinds); with batched framing each event line counts as one.
+   */
   public long framesSent() {
     return framesSent.sum();
+  }
+
+  /**
+   * Batch text messages written to {@code batch=1} connections (each holds one or more of the
+   * events counted in {@link #framesSent}).
+   */
+  public long batchesSent() {
+    return batchesSent.sum();
   }
 
   public long bytesSent() {

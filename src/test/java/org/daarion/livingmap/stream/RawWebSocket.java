@@ -85,6 +85,56 @@ final class RawWebSocket implements AutoCloseable {
     send(1, text.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** One message as received: its opcode, payload and the payload length of each of its frames. */
+  record Message(int opcode, byte[] payload, java.util.List<Integer> frames) {
+    String text() {
+      return new String(payload, StandardCharsets.UTF_8);
+    }
+  }
+
+  /**
+   * Reads the next text or binary message, joining its fragments; control frames (ping, pong) are
+   * skipped, a close frame ends with an {@link IOException}.
+   */
+  Message readMessage() throws IOException {
+    InputStream in = socket.getInputStream();
+    ByteArrayOutputStream payload = new ByteArrayOutputStream();
+    java.util.List<Integer> frames = new java.util.ArrayList<>();
+    int opcode = -1;
+    while (true) {
+      int b0 = in.read();
+      if (b0 < 0) {
+        throw new IOException("connection closed");
+      }
+      int b1 = in.read();
+      long len = b1 & 0x7f;
+      if (len == 126) {
+        len = (in.read() << 8) | in.read();
+      } else if (len == 127) {
+        len = 0;
+        for (int i = 0; i < 8; i++) {
+          len = (len << 8) | in.read();
+        }
+      }
+      byte[] data = in.readNBytes((int) len);
+      int op = b0 & 0x0f;
+      if (op == 8) {
+        throw new IOException("closed by the server");
+      }
+      if (op >= 8) {
+        continue;
+      }
+      if (op != 0) {
+        opcode = op;
+      }
+      payload.write(data);
+      frames.add(data.length);
+      if ((b0 & 0x80) != 0) {
+        return new Message(opcode, payload.toByteArray(), frames);
+      }
+    }
+  }
+
   /** Reads until the server closes the socket; returns the close code seen, or -1. */
   int readUntilClosed() throws IOException {
     InputStream in = socket.getInputStream();

@@ -106,6 +106,19 @@ public final class LivingMapStreamClient implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Asks for batched framing ({@code batch=1}): a text message may hold several frames as
+     * newline-separated JSON objects; each is handled as if it had come alone.
+     */
+    public Options batch(boolean on) {
+      if (on) {
+        query.put("batch", "1");
+      } else {
+        query.remove("batch");
+      }
+      return this;
+    }
+
     /** Offers permessage-deflate, as browsers do. */
     public Options compression(boolean on) {
       compression = on;
@@ -235,13 +248,16 @@ public final class LivingMapStreamClient implements AutoCloseable {
                 .encode());
       }
     }
+    boolean batch = "1".equals(options.query.get("batch"));
     if (options.decodeEvents) {
-      socket.textMessageHandler(this::onText);
+      socket.textMessageHandler(batch ? this::onLines : this::onText);
     } else {
       Buffer[] message = {null};
       socket.frameHandler(
           fr -> {
-            if (fr.isText() && fr.isFinal() && isEventFrame(fr.binaryData())) {
+            if (batch && fr.isText() && fr.isFinal()) {
+              onRawLines(fr.binaryData());
+            } else if (fr.isText() && fr.isFinal() && isEventFrame(fr.binaryData())) {
               Buffer b = fr.binaryData();
               onEventSeq(scanLong(b, SEQ), null);
               options.rawEvents.accept(b);
@@ -253,7 +269,11 @@ public final class LivingMapStreamClient implements AutoCloseable {
               if (fr.isFinal()) {
                 String text = message[0].toString(StandardCharsets.UTF_8);
                 message[0] = null;
-                onText(text);
+                if (batch) {
+                  onLines(text);
+                } else {
+                  onText(text);
+                }
               }
             }
           });
@@ -337,6 +357,41 @@ public final class LivingMapStreamClient implements AutoCloseable {
       return any ? v : -1;
     }
     return -1;
+  }
+
+  /** A batched message: one JSON object per line, in order. */
+  private void onLines(String text) {
+    int from = 0;
+    while (from < text.length()) {
+      int nl = text.indexOf('\n', from);
+      int end = nl < 0 ? text.length() : nl;
+      if (end > from) {
+        onText(text.substring(from, end));
+      }
+      from = end + 1;
+    }
+  }
+
+  /** A batched message in benchmark mode: event lines are scanned, the others decoded. */
+  private void onRawLines(Buffer b) {
+    int n = b.length();
+    int from = 0;
+    while (from < n) {
+      int end = from;
+      while (end < n && b.getByte(end) != '\n') {
+        end++;
+      }
+      if (end > from) {
+        Buffer line = b.slice(from, end);
+        if (isEventFrame(line)) {
+          onEventSeq(scanLong(line, SEQ), null);
+          options.rawEvents.accept(line);
+        } else {
+          onText(line.toString(StandardCharsets.UTF_8));
+        }
+      }
+      from = end + 1;
+    }
   }
 
   private void onText(String text) {

@@ -18,13 +18,15 @@ import java.util.function.LongConsumer;
  * Many WebSocket clients on one selector thread, as light as a client can be: they parse frame
  * headers, and per message only find the {@code pub_us} number. Both servers of the benchmark are
  * measured with these same clients, so that the clients (on the same 2 cores) cost as little and as
- * equally as possible. Two protocols: Living Map frames (one JSON event per text message) and NATS
- * over WebSocket ({@code CONNECT}/{@code SUB}, then {@code MSG} lines split anywhere across binary
- * frames; {@code PING} answered with {@code PONG}).
+ * equally as possible. Three protocols: Living Map frames (one JSON event per text message), Living
+ * Map batched framing ({@code batch=1}: newline-separated JSON objects per text message, each line
+ * counted as one message) and NATS over WebSocket ({@code CONNECT}/{@code SUB}, then {@code MSG}
+ * lines split anywhere across binary frames; {@code PING} answered with {@code PONG}).
  */
 final class RawWsClients implements AutoCloseable {
   enum Protocol {
     LIVING_MAP,
+    LIVING_MAP_BATCH,
     NATS
   }
 
@@ -147,7 +149,8 @@ final class RawWsClients implements AutoCloseable {
     final SocketChannel ch;
     final int closeCount;
     SelectionKey key;
-    final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+    // Room for a whole 64 KiB frame (a batch, or a snapshot fragment) plus what follows it.
+    final ByteBuffer in = ByteBuffer.allocate(256 * 1024);
     boolean upgraded;
     long skip; // bytes of a large frame still to discard
     byte[] nats = new byte[0]; // NATS protocol bytes not yet parsed
@@ -274,8 +277,9 @@ final class RawWsClients implements AutoCloseable {
           hdr = 10;
         }
         int opcode = b0 & 0x0f;
-        if (len > 16 * 1024) {
-          // a snapshot fragment: not measured, discarded
+        boolean fin = (b0 & 0x80) != 0;
+        if (len > in.capacity() - 16) {
+          // larger than the buffer (a big snapshot frame): not measured, discarded
           in.position(p + hdr);
           skip = len;
           continue;
@@ -290,14 +294,35 @@ final class RawWsClients implements AutoCloseable {
           in.get(start, ping);
           send(10, ping);
         } else if (protocol == Protocol.LIVING_MAP) {
-          if (opcode == 1 && startsWith(start, end, EVENT)) {
+          if (opcode == 1 && fin && startsWith(start, end, EVENT)) {
             delivered.increment();
             onMessage.accept(scan(start, end));
+          }
+        } else if (protocol == Protocol.LIVING_MAP_BATCH) {
+          if (opcode == 1 && fin) {
+            lines(start, end);
           }
         } else if (opcode == 1 || opcode == 2 || opcode == 0) {
           nats(start, end);
         }
         in.position(end);
+      }
+    }
+
+    /** Each newline-separated event object of a batch message is one delivered message. */
+    void lines(int start, int end) {
+      byte[] a = in.array();
+      int from = start;
+      while (from < end) {
+        int nl = from;
+        while (nl < end && a[nl] != '\n') {
+          nl++;
+        }
+        if (startsWith(from, nl, EVENT)) {
+          delivered.increment();
+          onMessage.accept(lastNumber(a, from, nl));
+        }
+        from = nl + 1;
       }
     }
 
