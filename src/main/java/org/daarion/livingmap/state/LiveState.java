@@ -56,6 +56,20 @@ public final class LiveState {
     this.streamSeq = value;
   }
 
+  /** Cluster mode: the position jumps to a stream sequence (higher than the current one). */
+  void seqTo(long value) {
+    this.seq = value;
+  }
+
+  /** A scratch copy (entities and aliases) to compute changes on without changing this state. */
+  LiveState copy() {
+    LiveState c = new LiveState(epoch, seq);
+    c.entities.putAll(entities);
+    c.aliases.putAll(aliases);
+    c.streamSeq = streamSeq;
+    return c;
+  }
+
   long nextSeq() {
     return ++seq;
   }

@@ -39,6 +39,17 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     T run(Access access);
   }
 
+  /**
+   * Cluster mode: where the events this service makes itself (reconciliation, alerts) go instead of
+   * being sequenced here. The implementation publishes them to the shared stream (when this replica
+   * holds the lease), and every replica applies them when they come back with their stream
+   * position. Called on the owner's thread; must not block for long.
+   */
+  @FunctionalInterface
+  public interface DerivedPublisher {
+    void publish(Event event);
+  }
+
   /** What a command may do: read and change the state, emit derived events. */
   public final class Access {
     private Access() {}
@@ -53,6 +64,11 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     }
 
     public void applyPoll(UpstreamPoll poll) {
+      if (publisher != null) {
+        // Cluster mode: find the changes on a copy; they reach the state through the stream.
+        reconciler.apply(poll, state.copy(), StateOwner.this::emitDerived, clock.instant());
+        return;
+      }
       reconciler.apply(poll, state, StateOwner.this::emitDerived, clock.instant());
     }
 
@@ -79,10 +95,16 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
      * The sinks receive it, in seq order, when the command ends. Used by alerts ({@code
      * living_map.alert.*}, see {@link AlertMarks}).
      *
-     * @return the seq it was given
+     * <p>Cluster mode: the event is published instead (see {@link DerivedPublisher}) and applied
+     * when it comes back through the stream.
+     *
+     * @return the seq it was given, or -1 in cluster mode (not known yet)
      */
     public long emit(String subject, String entityId, String entityType, JsonObject payload) {
       long seq = emitDerived(subject, entityId, entityType, payload);
+      if (publisher != null) {
+        return seq;
+      }
       try {
         Reducers.apply(out.get(out.size() - 1), state.resolve(entityId), seq, state);
       } catch (RuntimeException ex) {
@@ -129,6 +151,10 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   /** Commands the owner's own thread called; run after the current batch. Owner thread only. */
   private final ArrayDeque<Task<?>> local = new ArrayDeque<>();
 
+  /** Cluster mode: seq is the JetStream stream sequence; derived events are published. */
+  private DerivedPublisher publisher;
+
+  private final AtomicLong unpositioned = new AtomicLong();
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong reducerErrors = new AtomicLong();
   private final Thread thread;
@@ -145,6 +171,24 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   /** Adds a sink; call before {@link #start}. */
   public void addSink(EventSink sink) {
     sinks.add(sink);
+  }
+
+  /**
+   * Cluster mode (call before {@link #start}): every event's {@code seq} is its JetStream stream
+   * sequence (so seqs have holes where the stream holds messages not applied here), an event at or
+   * below the current seq is a duplicate and is dropped, events without a stream sequence are
+   * refused, and derived events go to {@code publisher} instead of being sequenced here.
+   */
+  public void positionsFromStream(DerivedPublisher publisher) {
+    if (thread.isAlive()) {
+      throw new IllegalStateException("set cluster mode before start()");
+    }
+    this.publisher = java.util.Objects.requireNonNull(publisher);
+  }
+
+  /** Cluster mode: events refused because they had no stream sequence. */
+  public long unpositionedCount() {
+    return unpositioned.get();
   }
 
   public void start() {
@@ -248,6 +292,10 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   }
 
   private void applyEvent(Event e) {
+    if (publisher != null) {
+      applyAtStreamPosition(e);
+      return;
+    }
     long streamSeq = e.streamSequence();
     if (streamSeq > 0) {
       long newest = state.streamSeq();
@@ -284,7 +332,53 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     applied.incrementAndGet();
   }
 
+  /** Cluster mode: the event's position is its stream sequence; at most once per position. */
+  private void applyAtStreamPosition(Event e) {
+    long seq = e.streamSequence();
+    if (seq <= 0) {
+      long n = unpositioned.incrementAndGet();
+      if (n <= 10 || Long.bitCount(n) == 1) {
+        log.warn(
+            "cluster mode: {} event without a JetStream position refused [{} so far]; publish it"
+                + " to the shared stream instead",
+            e.eventType(),
+            n);
+      }
+      return;
+    }
+    if (seq <= state.seq()) {
+      duplicateCount.incrementAndGet();
+      return;
+    }
+    state.seqTo(seq);
+    state.streamSeq(seq);
+    String id = state.resolve(e.entityId());
+    try {
+      Reducers.apply(e, id, seq, state);
+    } catch (RuntimeException ex) {
+      reducerErrors.incrementAndGet();
+      log.error("reducer failed for {} (seq {}): {}", e.eventType(), seq, ex.toString());
+    }
+    out.add(e.sequenced(seq, state.epoch(), state.resolve(e.entityId())));
+    applied.incrementAndGet();
+  }
+
   private long emitDerived(String subject, String entityId, String entityType, JsonObject payload) {
+    if (publisher != null) {
+      publisher.publish(
+          new Event(
+              0,
+              null,
+              clock.instant(),
+              subject,
+              entityId,
+              entityType,
+              "living-map-service",
+              payload,
+              null,
+              null));
+      return -1;
+    }
     long seq = state.nextSeq();
     out.add(
         new Event(

@@ -44,6 +44,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Epochs.</b> If the events change epoch or their seq jumps (state restored), the ring is
  * cleared and every subscriber is resynchronised.
+ *
+ * <p><b>Cluster mode</b> ({@code streamPositions}): seqs are JetStream stream sequences, ascending
+ * with holes (messages this replica did not apply). Each event frame then carries {@code prev_seq},
+ * the seq of the event before it, identical on every replica; a seq above the last one is no
+ * discontinuity, only an epoch change or a seq that goes back is. Resumes are served from the ring
+ * only: history cannot prove that a run with holes is complete, so an older position gets a resync
+ * snapshot.
  */
 public final class StreamHub implements EventSink {
   private static final Logger log = LoggerFactory.getLogger(StreamHub.class);
@@ -93,6 +100,10 @@ public final class StreamHub implements EventSink {
   private final List<StreamConnection> subscribers = new ArrayList<>();
   private final FrameRing ring;
   private String ringEpoch;
+  private final boolean streamPositions;
+
+  /** Cluster mode: the seq of the last event published (the next frame's prev_seq), or -1. */
+  private long lastSeq = -1;
 
   private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean commandScheduled = new AtomicBoolean();
@@ -115,7 +126,23 @@ public final class StreamHub implements EventSink {
       MissedEvents missed,
       Options options,
       StreamStats stats) {
-    this.missed = missed == null ? MissedEvents.NONE : missed;
+    this(owner, snapshots, executor, missed, options, stats, false);
+  }
+
+  /**
+   * @param streamPositions cluster mode: seqs are stream sequences with holes (see the class
+   *     Javadoc); {@code missed} is then ignored
+   */
+  public StreamHub(
+      StateOwner owner,
+      SnapshotService snapshots,
+      Executor executor,
+      MissedEvents missed,
+      Options options,
+      StreamStats stats,
+      boolean streamPositions) {
+    this.streamPositions = streamPositions;
+    this.missed = missed == null || streamPositions ? MissedEvents.NONE : missed;
     this.owner = owner;
     this.snapshots = snapshots;
     this.executor = executor;
@@ -137,7 +164,15 @@ public final class StreamHub implements EventSink {
    * unset.
    */
   public void missedEvents(MissedEvents m) {
-    this.missed = m == null ? MissedEvents.NONE : m;
+    this.missed = m == null || streamPositions ? MissedEvents.NONE : m;
+  }
+
+  /**
+   * Cluster mode: the position the state starts from (restored), so that the first event's {@code
+   * prev_seq} is right. Call on the owner's thread (in an owner command) before any event.
+   */
+  public void continueAfter(long seq) {
+    lastSeq = seq;
   }
 
   MissedEvents missedEvents() {
@@ -152,6 +187,27 @@ public final class StreamHub implements EventSink {
     List<Frame> frames = new ArrayList<>(batch.size());
     boolean discontinuity = false;
     for (Event e : batch) {
+      if (streamPositions) {
+        if (!e.epoch().equals(ringEpoch) || e.seq() <= lastSeq) {
+          if (ringEpoch != null) {
+            discontinuity = true;
+            log.info(
+                "stream position moved to {}/{} (was {}/{}): resynchronising {} connections",
+                e.epoch(),
+                e.seq(),
+                ringEpoch,
+                lastSeq,
+                subscribers.size());
+          }
+          ring.clear();
+          ringEpoch = e.epoch();
+        }
+        Frame f = Frame.of(e, Math.max(lastSeq, 0));
+        lastSeq = e.seq();
+        ring.append(f);
+        frames.add(f);
+        continue;
+      }
       if (!e.epoch().equals(ringEpoch) || (ring.size() > 0 && e.seq() != ring.lastSeq() + 1)) {
         if (ringEpoch != null) {
           discontinuity = true;
@@ -318,6 +374,7 @@ public final class StreamHub implements EventSink {
     if (fromRing != null) {
       return new Sync(seq, epoch, null, null, since, 0, 0, fromRing);
     }
+
     if (missed == MissedEvents.NONE) {
       return null;
     }
