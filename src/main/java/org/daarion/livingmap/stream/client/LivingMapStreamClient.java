@@ -60,6 +60,7 @@ public final class LivingMapStreamClient implements AutoCloseable {
     boolean compression;
     Consumer<Buffer> rawEvents;
     Consumer<JsonObject> frames;
+    final List<String[]> failover = new ArrayList<>();
 
     public Options host(String h) {
       host = h;
@@ -79,6 +80,15 @@ public final class LivingMapStreamClient implements AutoCloseable {
     /** A query parameter: layers, types, entities, events, max_rate. */
     public Options param(String name, String value) {
       query.put(name, value);
+      return this;
+    }
+
+    /**
+     * Another replica to reconnect to (cluster mode): each reconnect goes to the next endpoint in
+     * turn, starting with {@link #host}/{@link #port}, with the same position and filters.
+     */
+    public Options failover(String h, int p) {
+      failover.add(new String[] {h, Integer.toString(p)});
       return this;
     }
 
@@ -150,6 +160,7 @@ public final class LivingMapStreamClient implements AutoCloseable {
   private boolean closed;
   private boolean live;
   private Promise<Void> firstSync;
+  private int endpoint;
 
   public LivingMapStreamClient(Vertx vertx, Options options) {
     this.vertx = vertx;
@@ -196,11 +207,17 @@ public final class LivingMapStreamClient implements AutoCloseable {
           .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
       sep = '&';
     }
+    String host = options.host;
+    int port = options.port;
+    synchronized (this) {
+      int n = endpoint % (options.failover.size() + 1);
+      if (n > 0) {
+        host = options.failover.get(n - 1)[0];
+        port = Integer.parseInt(options.failover.get(n - 1)[1]);
+      }
+    }
     WebSocketConnectOptions co =
-        new WebSocketConnectOptions()
-            .setHost(options.host)
-            .setPort(options.port)
-            .setURI(uri.toString());
+        new WebSocketConnectOptions().setHost(host).setPort(port).setURI(uri.toString());
     wsClient
         .connect(co)
         .onSuccess(this::attach)
@@ -243,7 +260,7 @@ public final class LivingMapStreamClient implements AutoCloseable {
           fr -> {
             if (fr.isText() && fr.isFinal() && isEventFrame(fr.binaryData())) {
               Buffer b = fr.binaryData();
-              onEventSeq(scanLong(b, SEQ), null);
+              onEventSeq(scanLong(b, SEQ), scanLong(b, PREV_SEQ), null);
               options.rawEvents.accept(b);
             } else if (fr.isText() || fr.isContinuation()) {
               message[0] =
@@ -285,6 +302,9 @@ public final class LivingMapStreamClient implements AutoCloseable {
         return;
       }
       reconnects++;
+      if (!options.failover.isEmpty()) {
+        endpoint++;
+      }
     }
     vertx.setTimer(
         options.reconnectDelayMs,
@@ -301,6 +321,7 @@ public final class LivingMapStreamClient implements AutoCloseable {
   private static final byte[] EVENT_PREFIX =
       "{\"kind\":\"event\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SEQ = "\"seq\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] PREV_SEQ = "\"prev_seq\":".getBytes(StandardCharsets.US_ASCII);
 
   private static boolean isEventFrame(Buffer b) {
     if (b.length() < EVENT_PREFIX.length) {
@@ -346,7 +367,7 @@ public final class LivingMapStreamClient implements AutoCloseable {
     }
     switch (f.getString("kind", "")) {
       case "snapshot" -> onSnapshot(f);
-      case "event" -> onEventSeq(f.getLong("seq", -1L), f);
+      case "event" -> onEventSeq(f.getLong("seq", -1L), f.getLong("prev_seq", -1L), f);
       case "coalesced" -> {
         synchronized (this) {
           position = Math.max(position, f.getLong("to_seq"));
@@ -421,7 +442,11 @@ public final class LivingMapStreamClient implements AutoCloseable {
     }
   }
 
-  private void onEventSeq(long seq, JsonObject f) {
+  /**
+   * @param prevSeq the seq of the event before this one ({@code prev_seq}, cluster mode, where seqs
+   *     have holes), or -1 when the frame has none (seqs are then consecutive)
+   */
+  private void onEventSeq(long seq, long prevSeq, JsonObject f) {
     boolean reconnect = false;
     synchronized (this) {
       if (f != null && epoch != null && !epoch.equals(f.getString("epoch"))) {
@@ -437,7 +462,7 @@ public final class LivingMapStreamClient implements AutoCloseable {
       } else if (seq <= lastSeq) {
         duplicates++;
         return;
-      } else if (!filtered() && seq != lastSeq + 1) {
+      } else if (!filtered() && (prevSeq >= 0 ? prevSeq != lastSeq : seq != lastSeq + 1)) {
         gaps++;
         reconnect = true;
       } else {
