@@ -165,7 +165,7 @@ public final class Application implements AutoCloseable {
     closeables.add(db);
     log.info("history in {}", db.description());
     history = new HistoryStore(db);
-    snapshotStore = new SnapshotStore(db);
+    snapshotStore = config.clustered() ? SnapshotStore.keepingKeyOrder(db) : new SnapshotStore(db);
     timeTravel = new TimeTravel(db, snapshotStore, history, this::replay);
 
     boolean cluster = config.clustered();

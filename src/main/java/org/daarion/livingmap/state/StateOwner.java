@@ -87,6 +87,9 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     /** Continues numbering after {@code seq} in {@code epoch} (the newest position in history). */
     public void continueAt(String epoch, long seq) {
       state.position(epoch, seq);
+      if (publisher != null) {
+        state.versionTo(seq);
+      }
     }
 
     /**
@@ -359,6 +362,7 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       reducerErrors.incrementAndGet();
       log.error("reducer failed for {} (seq {}): {}", e.eventType(), seq, ex.toString());
     }
+    state.versionTo(seq);
     out.add(e.sequenced(seq, state.epoch(), state.resolve(e.entityId())));
     applied.incrementAndGet();
   }

@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * the seq of the event before it, identical on every replica; a seq above the last one is no
  * discontinuity, only an epoch change or a seq that goes back is. Resumes are served from the ring
  * only: history cannot prove that a run with holes is complete, so an older position gets a resync
- * snapshot.
+ * snapshot. A client that comes from a replica further along the stream than this one (its {@code
+ * since_seq} is ahead) waits, up to {@link #CATCH_UP}, until this replica has applied that far, and
+ * is then resumed from there; a resync snapshot if it has not by then.
  */
 public final class StreamHub implements EventSink {
   private static final Logger log = LoggerFactory.getLogger(StreamHub.class);
@@ -98,6 +100,16 @@ public final class StreamHub implements EventSink {
 
   // owner-thread state
   private final List<StreamConnection> subscribers = new ArrayList<>();
+
+  /** Cluster mode: how long a resume from ahead of this replica waits for it to catch up. */
+  static final java.time.Duration CATCH_UP = java.time.Duration.ofSeconds(10);
+
+  /** Cluster mode: resumes from ahead, with when they started waiting (nanoTime). */
+  private final Map<Request, Long> waiting = new LinkedHashMap<>();
+
+  /** Cluster mode: resumes that waited {@link #CATCH_UP} in vain; they get a resync snapshot. */
+  private final java.util.Set<Request> gaveUp = new java.util.HashSet<>();
+
   private final FrameRing ring;
   private String ringEpoch;
   private final boolean streamPositions;
@@ -227,6 +239,9 @@ public final class StreamHub implements EventSink {
       frames.add(f);
     }
     stats.eventsPublished.add(frames.size());
+    if (!waiting.isEmpty()) {
+      releaseCaughtUp();
+    }
     Iterator<StreamConnection> it = subscribers.iterator();
     while (it.hasNext()) {
       StreamConnection c = it.next();
@@ -276,6 +291,11 @@ public final class StreamHub implements EventSink {
       StreamConnection conn, String epoch, long sinceSeq, String reason) {
     CompletableFuture<Sync> result = new CompletableFuture<>();
     requests.add(new Request(conn, epoch, sinceSeq, reason, result));
+    scheduleRequests();
+    return result;
+  }
+
+  private void scheduleRequests() {
     if (commandScheduled.compareAndSet(false, true)) {
       owner
           .call(
@@ -290,7 +310,29 @@ public final class StreamHub implements EventSink {
                 return null;
               });
     }
-    return result;
+  }
+
+  /** Owner thread: hands waiting resumes this replica has caught up with (or gave up on) back. */
+  private void releaseCaughtUp() {
+    long now = System.nanoTime();
+    boolean any = false;
+    Iterator<Map.Entry<Request, Long>> it = waiting.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<Request, Long> w = it.next();
+      Request q = w.getKey();
+      boolean expired = now - w.getValue() > CATCH_UP.toNanos();
+      if (q.sinceSeq() <= lastSeq || expired || q.conn().isClosed()) {
+        if (expired && q.sinceSeq() > lastSeq) {
+          gaveUp.add(q);
+        }
+        it.remove();
+        requests.add(q);
+        any = true;
+      }
+    }
+    if (any) {
+      scheduleRequests();
+    }
   }
 
   /** Removes {@code conn} from the subscribers (an owner command; lazily done on close anyway). */
@@ -331,6 +373,15 @@ public final class StreamHub implements EventSink {
     List<String> reasons = new ArrayList<>();
     for (Request q : batch) {
       StreamConnection c = q.conn();
+      if (streamPositions
+          && q.sinceSeq() > seq
+          && epoch.equals(q.epoch())
+          && !c.isClosed()
+          && !gaveUp.remove(q)) {
+        // From a replica further along: wait for this one to get there.
+        waiting.put(q, System.nanoTime());
+        continue;
+      }
       if (c.subscribed) {
         subscribers.remove(c);
         c.subscribed = false;
