@@ -217,6 +217,7 @@ class ReplicasTest {
       assertThat(client.snapshotReasons())
           .as("no resync: resumed from a ring; frames other than events: %s", notes)
           .doesNotContain("resync");
+      assertThat(client.resumes()).as("resumed on another replica: %s", notes).isPositive();
       assertThat(client.gaps()).isZero();
       assertThat(client.duplicates()).as("duplicates dropped by the client").isZero();
       List<Long> seqs = client.seqs();
