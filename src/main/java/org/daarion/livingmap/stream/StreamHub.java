@@ -486,6 +486,11 @@ public final class StreamHub implements EventSink {
     return frame;
   }
 
+  /** Cluster mode: resumes waiting for this replica to catch up (tests). */
+  CompletableFuture<Integer> waitingResumes() {
+    return owner.read(a -> waiting.size());
+  }
+
   /** Frames in the ring (for tests and metrics); read from any thread, approximate. */
   public int ringSize() {
     return ring.size();
