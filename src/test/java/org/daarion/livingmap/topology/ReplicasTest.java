@@ -35,10 +35,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Issue 8: three replicas (separate JVMs, cluster mode) on one nats-server and one PostgreSQL.
  * 50,000 node-metrics events (and, among them, 50 malformed messages that make holes in the seqs)
- * are published while one replica is SIGKILLed and started again. Then: history holds each event
- * exactly once, at its stream position; the three replicas serve the same snapshot at the same seq;
- * a stream client that was on the killed replica resumed on another one with no gap and no
- * duplicate, and its state matches that replica's snapshot.
+ * are published while the replica running the shared jobs is SIGKILLed and started again. Then: its
+ * lease passes to another replica; history holds each event exactly once, at its stream position;
+ * the three replicas serve the same snapshot at the same seq; a stream client that was on the
+ * killed replica resumed on another one with no gap and no duplicate, and its state matches that
+ * replica's snapshot.
  */
 class ReplicasTest {
   private static final int N = 50_000;
@@ -78,10 +79,17 @@ class ReplicasTest {
       CompletableFuture<Void> second = CompletableFuture.runAsync(() -> replicas.get(1).start());
       replicas.get(2).start();
       second.get(120, TimeUnit.SECONDS);
-      ServiceProcess victim = replicas.get(2);
-      ServiceProcess survivor = replicas.get(0);
+      // The replica to kill is the one running the shared jobs: its lease must pass on.
+      List<Http> https = replicas.stream().map(p -> new Http(p.port())).toList();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> holders(https).size() == 1);
+      int victimIndex = holders(https).get(0);
+      ServiceProcess victim = replicas.get(victimIndex);
+      ServiceProcess survivor = replicas.get((victimIndex + 1) % 3);
 
-      // A stream client on the replica that will be killed; it fails over to the first one.
+      // A stream client on the replica that will be killed; it fails over to a survivor.
       LivingMapStreamClient client =
           new LivingMapStreamClient(
               vertx,
@@ -138,6 +146,15 @@ class ReplicasTest {
           .until(() -> historyRows(db) >= N / 5 && client.events() > 0);
       victim.kill();
       assertThat(historyRows(db)).as("killed mid-ingest").isLessThan(N);
+      // Failover of the shared jobs while the holder is down.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                List<Integer> h = holders(https);
+                return h.size() == 1 && h.get(0) != victimIndex;
+              });
       victim.start();
 
       publishing.get(180, TimeUnit.SECONDS);
@@ -181,7 +198,6 @@ class ReplicasTest {
           .isEqualTo(malformed);
 
       // Converged: every replica applied the whole stream and serves the same snapshot.
-      List<Http> https = replicas.stream().map(p -> new Http(p.port())).toList();
       long lastValid = lastValidSeq(db);
       for (Http http : https) {
         await()
@@ -205,8 +221,7 @@ class ReplicasTest {
       await()
           .atMost(Duration.ofSeconds(30))
           .pollInterval(Duration.ofMillis(200))
-          .until(
-              () -> https.stream().filter(h -> cluster(h).getBoolean("shared_jobs")).count() == 1);
+          .until(() -> holders(https).size() == 1);
 
       // The client resumed on the survivor: every valid seq after its first snapshot, once.
       await()
@@ -251,6 +266,21 @@ class ReplicasTest {
       }
       vertx.close();
     }
+  }
+
+  /** Indexes of the replicas that say they hold the shared-jobs lease (down ones say nothing). */
+  private static List<Integer> holders(List<Http> https) {
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i < https.size(); i++) {
+      try {
+        if (cluster(https.get(i)).getBoolean("shared_jobs")) {
+          out.add(i);
+        }
+      } catch (RuntimeException down) {
+        // not answering: killed
+      }
+    }
+    return out;
   }
 
   private static JsonObject cluster(Http http) {
