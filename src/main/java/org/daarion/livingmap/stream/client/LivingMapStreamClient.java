@@ -32,13 +32,15 @@ import java.util.function.Consumer;
  *   <li>Each event frame moves the position to its seq. Without filters and {@code max_rate}, seqs
  *       are consecutive: a jump is a gap (never expected: the server resyncs instead of dropping)
  *       and makes the client reconnect with its position; a seq at or below the position is a
- *       duplicate and is ignored.
+ *       duplicate and is ignored. In cluster mode seqs have holes and each event frame says {@code
+ *       prev_seq}: then {@code prev_seq} must equal the position, or it is a gap.
  *   <li>With {@code max_rate}, metric frames arrive late and out of seq order; only a {@code
  *       coalesced} note moves the position (to its {@code to_seq}), and seqs above the position
  *       already seen are remembered to drop their replays after a resume.
  *   <li>On disconnect the client reconnects with {@code since_seq} and {@code epoch}; the server
  *       either replays what was missed (then sends {@code resumed}) or sends a snapshot with {@code
- *       reason:"resync"}, which replaces the local state.
+ *       reason:"resync"}, which replaces the local state. With {@link Options#failover} endpoints,
+ *       each reconnect goes to the next one (another replica).
  * </ol>
  *
  * <p>It keeps a local copy of the snapshot's items by id and applies {@code node.metrics.*} and
