@@ -317,12 +317,13 @@ public final class Application implements AutoCloseable {
   }
 
   /** Cluster mode: an event this replica made goes to the stream, from the lease holder only. */
-  private void publishDerived(Event e) {
+  private boolean publishDerived(Event e) {
     if (lease != null && lease.held()) {
       clusterStream.publish(e);
-    } else {
-      derivedDropped.incrementAndGet();
+      return true;
     }
+    derivedDropped.incrementAndGet();
+    return false;
   }
 
   /**
@@ -598,10 +599,14 @@ public final class Application implements AutoCloseable {
       poller.sourceServices().forEach(services::add);
       sources = poller.sourcesJson();
     }
-    return new JsonObject()
-        .put("source_services", services)
-        .put("version", Version.get())
-        .put("sources", sources);
+    JsonObject meta =
+        new JsonObject().put("source_services", services).put("version", Version.get());
+    if (!config.clustered()) {
+      // Cluster mode leaves out this replica's own view of its upstream polls, so that replicas at
+      // one seq serve the same bytes; each replica's is at /living-map/sources and in /health.
+      meta.put("sources", sources);
+    }
+    return meta;
   }
 
   private static HealthCheck sourcesCheck(UpstreamPoller poller) {

@@ -47,8 +47,18 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
    */
   @FunctionalInterface
   public interface DerivedPublisher {
-    void publish(Event event);
+    /** Returns whether the event was sent (false: not the lease holder, dropped). */
+    boolean publish(Event event);
   }
+
+  /** Cluster mode: a derived event published and not seen back through the stream yet. */
+  private record InFlight(Event event, long sentAt) {}
+
+  /**
+   * How long a published derived event counts as on its way; one not seen back by then (a lost
+   * publish) stops shaping the next poll's comparison.
+   */
+  static final long IN_FLIGHT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
 
   /** What a command may do: read and change the state, emit derived events. */
   public final class Access {
@@ -66,7 +76,9 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     public void applyPoll(UpstreamPoll poll) {
       if (publisher != null) {
         // Cluster mode: find the changes on a copy; they reach the state through the stream.
-        reconciler.apply(poll, state.copy(), StateOwner.this::emitDerived, clock.instant());
+        // The copy includes the changes already published and not back yet, so that a poll
+        // running before they return does not publish them again.
+        reconciler.apply(poll, stateWithInFlight(), StateOwner.this::emitDerived, clock.instant());
         return;
       }
       reconciler.apply(poll, state, StateOwner.this::emitDerived, clock.instant());
@@ -158,6 +170,10 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   private DerivedPublisher publisher;
 
   private final AtomicLong unpositioned = new AtomicLong();
+
+  /** Cluster mode, owner thread: derived events published and not back yet, oldest first. */
+  private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong reducerErrors = new AtomicLong();
   private final Thread thread;
@@ -353,6 +369,9 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       duplicateCount.incrementAndGet();
       return;
     }
+    if (!inFlight.isEmpty()) {
+      returned(e);
+    }
     state.seqTo(seq);
     state.streamSeq(seq);
     String id = state.resolve(e.entityId());
@@ -367,9 +386,45 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     applied.incrementAndGet();
   }
 
+  /** Cluster mode: an event came back through the stream; it is no longer on its way. */
+  private void returned(Event e) {
+    java.util.Iterator<InFlight> it = inFlight.iterator();
+    while (it.hasNext()) {
+      Event sent = it.next().event();
+      if (sent.eventType().equals(e.eventType()) && sent.payload().equals(e.payload())) {
+        it.remove();
+        return;
+      }
+    }
+  }
+
+  /** Cluster mode: a scratch copy of the state with the derived events still on their way. */
+  private LiveState stateWithInFlight() {
+    long now = System.nanoTime();
+    while (!inFlight.isEmpty() && now - inFlight.peekFirst().sentAt() > IN_FLIGHT_NANOS) {
+      inFlight.pollFirst();
+    }
+    LiveState scratch = state.copy();
+    for (InFlight f : inFlight) {
+      Event e = f.event();
+      try {
+        Reducers.apply(e, scratch.resolve(e.entityId()), scratch.seq(), scratch);
+      } catch (RuntimeException ex) {
+        log.debug(
+            "in-flight {} not applied to the scratch state: {}", e.eventType(), ex.toString());
+      }
+    }
+    return scratch;
+  }
+
+  /** Derived events on their way to the stream (cluster mode; tests and health). */
+  public int inFlightCount() {
+    return inFlight.size();
+  }
+
   private long emitDerived(String subject, String entityId, String entityType, JsonObject payload) {
     if (publisher != null) {
-      publisher.publish(
+      Event e =
           new Event(
               0,
               null,
@@ -380,7 +435,10 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
               "living-map-service",
               payload,
               null,
-              null));
+              null);
+      if (publisher.publish(e)) {
+        inFlight.addLast(new InFlight(e, System.nanoTime()));
+      }
       return -1;
     }
     long seq = state.nextSeq();

@@ -30,7 +30,7 @@ class ClusterPositionsTest {
   @BeforeEach
   void start() {
     a = owner(published::add, seenA);
-    b = owner(e -> {}, seenB);
+    b = owner(e -> false, seenB);
   }
 
   private static StateOwner owner(StateOwner.DerivedPublisher publisher, List<Event> seen) {
@@ -90,6 +90,10 @@ class ClusterPositionsTest {
     assertThat(added.eventType()).isEqualTo(Reconciler.ADDED);
     assertThat(a.state().get("agent:sofia")).as("not applied before it has a position").isNull();
     assertThat(seenA).isEmpty();
+    // Polled again before the change came back: it is on its way, not published twice.
+    a.applyPoll(poll).join();
+    assertThat(published).hasSize(1);
+    assertThat(a.inFlightCount()).isEqualTo(1);
 
     // The stream gives it position 12; both replicas apply it there.
     for (StateOwner o : List.of(a, b)) {
@@ -104,6 +108,7 @@ class ClusterPositionsTest {
     assertThat(StateCodec.dump(cutA).put("at", "-").encode())
         .isEqualTo(StateCodec.dump(cutB).put("at", "-").encode());
 
+    assertThat(a.inFlightCount()).as("back through the stream").isZero();
     // The same poll again finds nothing to change.
     a.applyPoll(poll).join();
     assertThat(published).hasSize(1);

@@ -47,7 +47,7 @@ class StreamClusterPositionsTest {
   @BeforeEach
   void start() throws Exception {
     owner = new StateOwner(new LiveState(EPOCH, 0), 10_000, Clock.systemUTC());
-    owner.positionsFromStream(e -> {});
+    owner.positionsFromStream(e -> false);
     SnapshotService snapshots =
         new SnapshotService(owner, workers, () -> new JsonObject().put("version", "test"));
     hub =
