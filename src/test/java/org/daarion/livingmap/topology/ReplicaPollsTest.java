@@ -99,7 +99,19 @@ class ReplicaPollsTest {
                   String b = body(https.get(1));
                   return a.equals(b);
                 });
-        // Written once: no entity added twice, although both replicas polled.
+        // Written once: no entity added twice, although both replicas polled. History is written
+        // by the shared durable consumer: wait until it has nothing left.
+        try (io.nats.client.Connection raw = io.nats.client.Nats.connect(nats.url())) {
+          io.nats.client.JetStreamManagement jsm = raw.jetStreamManagement();
+          await()
+              .atMost(Duration.ofSeconds(60))
+              .pollInterval(Duration.ofMillis(100))
+              .until(
+                  () -> {
+                    var ci = jsm.getConsumerInfo("LIVING_MAP", "living-map");
+                    return ci.getNumPending() == 0 && ci.getNumAckPending() == 0;
+                  });
+        }
         try (var c = db.connect();
             PreparedStatement ps =
                 c.prepareStatement(
