@@ -70,7 +70,11 @@ public final class ClusterStream implements AutoCloseable {
   private volatile long pending;
   private volatile boolean running;
   private volatile String lastError;
+  private volatile boolean recreate;
   private Thread thread;
+
+  /** How long the live consumer may stay silent while the stream has newer messages. */
+  static final Duration STALL_CHECK = Duration.ofSeconds(5);
 
   public ClusterStream(Config config, NatsTuning tuning) {
     this.url =
@@ -98,6 +102,13 @@ public final class ClusterStream implements AutoCloseable {
             .maxReconnects(-1)
             .reconnectWait(tuning.reconnectWaitMin())
             .pingInterval(tuning.pingInterval())
+            .connectionListener(
+                (conn, event) -> {
+                  if (event == io.nats.client.ConnectionListener.Events.RECONNECTED) {
+                    // An ordered consumer is ephemeral: a restarted server may have lost it.
+                    recreate = true;
+                  }
+                })
             .build();
     long deadline = System.nanoTime() + timeout.toNanos();
     Exception last = null;
@@ -229,16 +240,34 @@ public final class ClusterStream implements AutoCloseable {
                     new OrderedConsumerConfiguration()
                         .deliverPolicy(DeliverPolicy.ByStartSequence)
                         .startSequence(from));
+        recreate = false;
+        long lastProgress = System.nanoTime();
         try (IterableConsumer it = consumer.iterate()) {
-          while (running) {
+          while (running && !recreate) {
             Message m = it.nextMessage(Duration.ofMillis(500));
             if (m == null || !m.isJetStream()) {
+              if (System.nanoTime() - lastProgress > STALL_CHECK.toNanos()) {
+                lastProgress = System.nanoTime();
+                if (stalled()) {
+                  log.warn(
+                      "cluster live consumer on {} silent at sequence {} while the stream has"
+                          + " more: recreating it",
+                      stream,
+                      lastDelivered);
+                  break;
+                }
+              }
               continue;
             }
+            lastProgress = System.nanoTime();
             if (!deliver(m, intake)) {
               return;
             }
           }
+        }
+        if (recreate && running) {
+          log.info(
+              "reconnected to NATS: reading {} again from sequence {}", stream, lastDelivered + 1);
         }
       } catch (InterruptedException e) {
         if (!running) {
@@ -259,6 +288,19 @@ public final class ClusterStream implements AutoCloseable {
           return;
         }
       }
+    }
+  }
+
+  /** Whether the stream holds messages after the last one read here (a request to the server). */
+  private boolean stalled() {
+    try {
+      long last =
+          connection.jetStreamManagement().getStreamInfo(stream).getStreamState().getLastSequence();
+      pending = Math.max(0, last - lastDelivered);
+      return last > lastDelivered;
+    } catch (Exception e) {
+      lastError = e.toString();
+      return false;
     }
   }
 
