@@ -41,8 +41,10 @@ import org.slf4j.LoggerFactory;
  *       hands each message on a configured subject to the intake with the message id {@code
  *       js:<stream>:<seq>} (so its position is its stream sequence) and JetStream's store time as
  *       its timestamp. Nothing is acknowledged: history is written by the shared durable consumer
- *       ({@link NatsIngest}), not here. The ordered consumer recreates itself after a server
- *       restart or a missed message, from the last sequence delivered.
+ *       ({@link NatsIngest}), not here. The ordered consumer is made again, from the sequence after
+ *       the last one delivered, after every reconnect (a restarted server may have lost it, being
+ *       ephemeral) and whenever it stays silent for {@link #STALL_CHECK} while the stream holds
+ *       newer messages.
  *   <li><b>Derived events.</b> {@link #publish} puts an event this service made (reconciliation,
  *       alerts) on the stream, asynchronously, with a {@code Nats-Msg-Id} so a retry is stored
  *       once; every replica applies it when it comes back.
