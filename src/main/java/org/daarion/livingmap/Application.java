@@ -93,6 +93,10 @@ public final class Application implements AutoCloseable {
 
   private StateOwner owner;
   private EventIntake intake;
+
+  /** Where {@code POST /living-map/events} goes: the intake, or in cluster mode the stream. */
+  private EventIntake eventsRoute;
+
   private InProcessBus bus;
   private SnapshotService snapshots;
   private HistoryStore history;
@@ -275,6 +279,16 @@ public final class Application implements AutoCloseable {
       intake = new EventIntake(new EventParser(config.maxEventBytes), owner, writer, clock);
     }
     bus = new InProcessBus(intake);
+    // Cluster mode: an event posted to one replica goes to the shared stream, so that every
+    // replica applies it at its stream position and history writes it once.
+    eventsRoute =
+        cluster
+            ? new EventIntake(
+                new EventParser(config.maxEventBytes),
+                e -> clusterStream.publish(e),
+                rejection -> {},
+                clock)
+            : intake;
 
     checks.add(databaseCheck(db));
     checks.add(writerCheck(writer));
@@ -432,7 +446,7 @@ public final class Application implements AutoCloseable {
         new AdminRoutes(
             () -> poller.pollNow().toCompletionStage().toCompletableFuture(),
             () -> snapshotScheduler.saveNow(),
-            intake));
+            eventsRoute));
     api = new ApiServer(vertx, config, Version.get(), groups, security, metrics);
   }
 

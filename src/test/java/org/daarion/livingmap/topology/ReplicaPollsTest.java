@@ -99,6 +99,31 @@ class ReplicaPollsTest {
                   String b = body(https.get(1));
                   return a.equals(b);
                 });
+        // An event posted to one replica reaches every replica through the stream.
+        Http.Response posted =
+            https
+                .get(1)
+                .post(
+                    "/living-map/events",
+                    new JsonObject()
+                        .put("event_type", "node.metrics.posted-1")
+                        .put(
+                            "payload", new JsonObject().put("node_id", "posted-1").put("cpu", 0.42))
+                        .encode());
+        assertThat(posted.status()).as(posted.body()).isEqualTo(202);
+        for (Http http : https) {
+          await()
+              .atMost(Duration.ofSeconds(30))
+              .pollInterval(Duration.ofMillis(100))
+              .until(
+                  () -> {
+                    Http.Response r = http.get("/living-map/entities/node:posted-1");
+                    return r.status() == 200
+                        && r.json().getJsonObject("data").getJsonObject("metrics").getDouble("cpu")
+                            == 0.42;
+                  });
+        }
+
         // Written once: no entity added twice, although both replicas polled. History is written
         // by the shared durable consumer: wait until it has nothing left.
         try (io.nats.client.Connection raw = io.nats.client.Nats.connect(nats.url())) {
@@ -122,6 +147,15 @@ class ReplicaPollsTest {
           assertThat(rs.getLong(1)).as("entities added").isPositive();
           assertThat(rs.getLong(2)).as("each entity added once").isEqualTo(rs.getLong(1));
           assertThat(rs.getLong(3)).isEqualTo(rs.getLong(1));
+        }
+        try (var c = db.connect();
+            PreparedStatement ps =
+                c.prepareStatement(
+                    "SELECT count(*) FROM living_map_history"
+                        + " WHERE event_type = 'node.metrics.posted-1'");
+            ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          assertThat(rs.getLong(1)).as("the posted event, written once").isEqualTo(1);
         }
       } finally {
         apps.forEach(Application::close);
