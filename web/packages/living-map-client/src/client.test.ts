@@ -211,6 +211,22 @@ describe('LivingMapClient', () => {
     c.stop();
   });
 
+  it('cluster mode: a seq jump bridged by prev_seq is a hole, not a gap; a prev_seq past the position is', async () => {
+    const c = makeClient();
+    c.start();
+    const ws = last();
+    ws.open();
+    ws.frame({ kind: 'snapshot', data: snap(), seq: 10, epoch: 'e1' });
+    ws.frame({ ...metrics(14, 0.5), prev_seq: 10 }); // 11..13 are not events of this map
+    await vi.advanceTimersByTimeAsync(1);
+    expect(c.getState().stats.gaps).toBe(0);
+    expect(c.getState().seq).toBe(14);
+    ws.frame({ ...metrics(20, 0.7), prev_seq: 17 }); // the event at 17 never arrived
+    expect(c.getState().stats.gaps).toBe(1);
+    expect(last().params.get('since_seq')).toBe('14');
+    c.stop();
+  });
+
   it('treats an epoch change in an event as a gap', () => {
     const c = makeClient();
     c.start();

@@ -484,8 +484,15 @@ export class LivingMapClient {
         return;
       }
       const filtered = this.hasFilters() && !this.options.detectGapsWithFilters;
-      if (seq > this.lastSeq + 1 && !filtered) {
-        this.onGap(`expected seq ${this.lastSeq + 1}, got ${seq}`);
+      // Cluster mode: seqs are stream sequences with holes; prev_seq names the event before.
+      const prev = typeof ev.prev_seq === 'number' ? ev.prev_seq : undefined;
+      const gap = prev !== undefined ? prev !== this.lastSeq : seq > this.lastSeq + 1;
+      if (gap && !filtered) {
+        this.onGap(
+          prev !== undefined
+            ? `event ${seq} follows ${prev}, last applied ${this.lastSeq}`
+            : `expected seq ${this.lastSeq + 1}, got ${seq}`,
+        );
         return;
       }
     }

@@ -140,6 +140,8 @@ export interface LivingMapEvent {
   timestamp: string;
   payload: Record<string, unknown>;
   seq?: number;
+  /** Cluster mode: the seq of the event before this one in the stream (seqs have holes). */
+  prev_seq?: number;
   epoch?: string;
   entity_id?: string | null;
   entity_type?: string | null;

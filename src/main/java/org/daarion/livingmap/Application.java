@@ -41,6 +41,7 @@ import org.daarion.livingmap.history.Database;
 import org.daarion.livingmap.history.HistoryStore;
 import org.daarion.livingmap.history.HistoryWriter;
 import org.daarion.livingmap.history.RetentionJob;
+import org.daarion.livingmap.history.SharedJobsLease;
 import org.daarion.livingmap.history.SnapshotData;
 import org.daarion.livingmap.history.SnapshotScheduler;
 import org.daarion.livingmap.history.SnapshotStore;
@@ -49,8 +50,10 @@ import org.daarion.livingmap.metrics.Metrics;
 import org.daarion.livingmap.metrics.MetricsBridge;
 import org.daarion.livingmap.simulator.Simulator;
 import org.daarion.livingmap.source.bus.InProcessBus;
+import org.daarion.livingmap.source.nats.ClusterStream;
 import org.daarion.livingmap.source.nats.NatsIngest;
 import org.daarion.livingmap.source.nats.NatsPublisher;
+import org.daarion.livingmap.source.nats.NatsTuning;
 import org.daarion.livingmap.source.upstream.SourcePolicy;
 import org.daarion.livingmap.source.upstream.UpstreamPoller;
 import org.daarion.livingmap.state.Entity;
@@ -90,6 +93,10 @@ public final class Application implements AutoCloseable {
 
   private StateOwner owner;
   private EventIntake intake;
+
+  /** Where {@code POST /living-map/events} goes: the intake, or in cluster mode the stream. */
+  private EventIntake eventsRoute;
+
   private InProcessBus bus;
   private SnapshotService snapshots;
   private HistoryStore history;
@@ -108,6 +115,17 @@ public final class Application implements AutoCloseable {
   private StreamEndpoint stream;
   private Security security;
   private int port;
+
+  /** Cluster mode only (LIVING_MAP_REPLICA_ID): the shared stream and the shared-jobs lease. */
+  private ClusterStream clusterStream;
+
+  private SharedJobsLease lease;
+  private final java.util.concurrent.atomic.AtomicLong derivedDropped =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** How long a replica waits for NATS at start-up before it refuses to start. */
+  private static final java.time.Duration CLUSTER_CONNECT_TIMEOUT =
+      java.time.Duration.ofSeconds(60);
 
   private Application(Config config) {
     this.config = config;
@@ -151,21 +169,47 @@ public final class Application implements AutoCloseable {
     closeables.add(db);
     log.info("history in {}", db.description());
     history = new HistoryStore(db);
-    snapshotStore = new SnapshotStore(db);
+    snapshotStore = config.clustered() ? SnapshotStore.keepingKeyOrder(db) : new SnapshotStore(db);
     timeTravel = new TimeTravel(db, snapshotStore, history, this::replay);
 
-    Optional<HistoryStore.Position> last = history.lastPosition().join();
-    String epoch = last.map(HistoryStore.Position::epoch).orElseGet(Application::newEpoch);
-    long seq = last.map(HistoryStore.Position::seq).orElse(0L);
+    boolean cluster = config.clustered();
+    String epoch;
+    long seq;
+    java.util.function.BooleanSupplier sharedJobs = () -> true;
+    if (cluster) {
+      // Positions are the shared stream's: its identity is the epoch, its sequences the seqs.
+      clusterStream = new ClusterStream(config, NatsTuning.DEFAULTS);
+      epoch = clusterStream.connect(CLUSTER_CONNECT_TIMEOUT);
+      seq = 0;
+      lease =
+          new SharedJobsLease(
+              db.dataSource(),
+              config.natsStream,
+              config.replicaId.orElseThrow(),
+              SharedJobsLease.DEFAULT_RETRY);
+      closeables.add(lease);
+      lease.start();
+      sharedJobs = lease::held;
+    } else {
+      Optional<HistoryStore.Position> last = history.lastPosition().join();
+      epoch = last.map(HistoryStore.Position::epoch).orElseGet(Application::newEpoch);
+      seq = last.map(HistoryStore.Position::seq).orElse(0L);
+    }
     state = new LiveState(epoch, seq);
 
-    RetentionJob retention = new RetentionJob(db, config);
+    RetentionJob retention = new RetentionJob(db, config, sharedJobs);
     closeables.add(retention);
     HistoryWriter writer = new HistoryWriter(db, config);
     closeables.add(writer);
 
     owner = new StateOwner(state, STATE_QUEUE, clock);
-    owner.addSink(writer);
+    if (cluster) {
+      // History is written by the shared durable consumer below, not from the live path; the
+      // events this replica makes go to the stream, only while it runs the shared jobs.
+      owner.positionsFromStream(this::publishDerived);
+    } else {
+      owner.addSink(writer);
+    }
     closeables.add(owner);
     // A bad rule file refuses start-up here, with the file's line and the reason.
     alerts =
@@ -190,10 +234,15 @@ public final class Application implements AutoCloseable {
             snapshotWorkers,
             history::eventsAfter,
             StreamHub.Options.defaults(),
-            new StreamStats());
+            new StreamStats(),
+            cluster);
     owner.addSink(hub);
     owner.start();
-    restore(timeTravel, epoch, seq);
+    if (cluster) {
+      restoreCluster(epoch);
+    } else {
+      restore(timeTravel, epoch, seq);
+    }
 
     snapshotScheduler =
         new SnapshotScheduler(
@@ -212,15 +261,34 @@ public final class Application implements AutoCloseable {
                                 Version.get(),
                                 storedSnapshot(cut)),
                         snapshotWorkers),
-            config);
+            config,
+            sharedJobs);
     closeables.add(snapshotScheduler);
     retention.start();
     snapshotScheduler.start();
 
     alerts.start(AlertService.DEFAULT_TICK);
 
-    intake = new EventIntake(new EventParser(config.maxEventBytes), owner, writer, clock);
+    if (cluster) {
+      // Live: every replica reads the whole stream; rejected events are stored by the history
+      // path, so here they are only holes in the seqs.
+      intake =
+          new EventIntake(
+              new EventParser(config.maxEventBytes), owner, rejection -> {}, clock, true);
+    } else {
+      intake = new EventIntake(new EventParser(config.maxEventBytes), owner, writer, clock);
+    }
     bus = new InProcessBus(intake);
+    // Cluster mode: an event posted to one replica goes to the shared stream, so that every
+    // replica applies it at its stream position and history writes it once.
+    eventsRoute =
+        cluster
+            ? new EventIntake(
+                new EventParser(config.maxEventBytes),
+                e -> clusterStream.publish(e),
+                rejection -> {},
+                clock)
+            : intake;
 
     checks.add(databaseCheck(db));
     checks.add(writerCheck(writer));
@@ -234,12 +302,69 @@ public final class Application implements AutoCloseable {
     closeables.add(
         MetricsBridge.start(
             vertx, metrics, clock, intake, writer, hub.stats(), () -> poller, alerts));
-    if (config.natsUrl.isPresent()) {
+    if (cluster) {
+      closeables.add(clusterStream);
+      clusterStream.start(state.seq(), intake);
+      checks.add(clusterCheck());
+      // History: one durable consumer shared by the replicas, each event written once with its
+      // stream position and acknowledged after commit; a dead replica's share is redelivered to
+      // the others.
+      EventIntake historyIntake =
+          new EventIntake(
+              new EventParser(config.maxEventBytes),
+              e ->
+                  writer.onEvents(
+                      List.of(e.sequenced(e.streamSequence(), epoch, state.resolve(e.entityId())))),
+              writer,
+              clock,
+              true);
+      NatsIngest nats = new NatsIngest(config, historyIntake);
+      closeables.add(nats);
+      nats.start();
+      checks.add(natsCheck(nats));
+    } else if (config.natsUrl.isPresent()) {
       NatsIngest nats = new NatsIngest(config, intake);
       closeables.add(nats);
       nats.start();
       checks.add(natsCheck(nats));
     }
+  }
+
+  /** Cluster mode: an event this replica made goes to the stream, from the lease holder only. */
+  private boolean publishDerived(Event e) {
+    if (lease != null && lease.held()) {
+      clusterStream.publish(e);
+      return true;
+    }
+    derivedDropped.incrementAndGet();
+    return false;
+  }
+
+  /**
+   * Cluster mode: the newest stored snapshot of this stream (any replica's: at the same seq they
+   * are the same), then the stream itself from the sequence after it. History is not replayed: the
+   * stream holds every event, history may still lack some that another replica has not written.
+   */
+  private void restoreCluster(String epoch) {
+    Optional<org.daarion.livingmap.history.StoredSnapshot> stored = snapshotStore.latest().join();
+    owner
+        .call(
+            a -> {
+              stored
+                  .filter(s -> epoch.equals(s.epoch()))
+                  .map(s -> s.snapshot().getJsonObject("state"))
+                  .ifPresentOrElse(
+                      st -> {
+                        a.restore(StateCodec.load(st));
+                        log.info(
+                            "state restored from a stored snapshot at seq {}", a.state().seq());
+                      },
+                      () -> log.info("no stored snapshot of epoch {}: reading the stream", epoch));
+              a.continueAt(epoch, a.state().seq());
+              hub.continueAfter(a.state().seq());
+              return null;
+            })
+        .join();
   }
 
   /**
@@ -287,6 +412,10 @@ public final class Application implements AutoCloseable {
     poller.start();
     // A baseline once the first poll has filled the map: time travel works from the first
     // minute, and a crash before the first interval replays from here instead of from nothing.
+    if (config.clustered()) {
+      // Cluster mode: the lease holder stores snapshots on its schedule.
+      return;
+    }
     poller
         .pollNow()
         .onComplete(
@@ -317,7 +446,7 @@ public final class Application implements AutoCloseable {
         new AdminRoutes(
             () -> poller.pollNow().toCompletionStage().toCompletableFuture(),
             () -> snapshotScheduler.saveNow(),
-            intake));
+            eventsRoute));
     api = new ApiServer(vertx, config, Version.get(), groups, security, metrics);
   }
 
@@ -484,10 +613,14 @@ public final class Application implements AutoCloseable {
       poller.sourceServices().forEach(services::add);
       sources = poller.sourcesJson();
     }
-    return new JsonObject()
-        .put("source_services", services)
-        .put("version", Version.get())
-        .put("sources", sources);
+    JsonObject meta =
+        new JsonObject().put("source_services", services).put("version", Version.get());
+    if (!config.clustered()) {
+      // Cluster mode leaves out this replica's own view of its upstream polls, so that replicas at
+      // one seq serve the same bytes; each replica's is at /living-map/sources and in /health.
+      meta.put("sources", sources);
+    }
+    return meta;
   }
 
   private static HealthCheck sourcesCheck(UpstreamPoller poller) {
@@ -557,6 +690,32 @@ public final class Application implements AutoCloseable {
                 .put("entities", state.size())
                 .put("queue", owner.queueDepth())
                 .put("reducer_errors", owner.reducerErrors()));
+  }
+
+  /** Cluster mode: this replica, its position in the shared stream, and the lease. */
+  private HealthCheck clusterCheck() {
+    return check(
+        "cluster",
+        false,
+        () -> {
+          long applied = state.seq();
+          long read = clusterStream.lastDelivered();
+          long streamLast = read + clusterStream.pending();
+          long lag = clusterStream.pending() + owner.queueDepth();
+          return new JsonObject()
+              .put("status", clusterStream.connected() ? "ok" : "degraded")
+              .put("replica_id", config.replicaId.orElse(null))
+              .put("stream", clusterStream.stream())
+              .put("epoch", state.epoch())
+              .put("applied_seq", applied)
+              .put("stream_last_seq", streamLast)
+              .put("lag", lag)
+              .put("shared_jobs", lease.held())
+              .put("derived_published", clusterStream.published())
+              .put("derived_publish_failures", clusterStream.publishFailures())
+              .put("derived_dropped", derivedDropped.get())
+              .put("last_error", clusterStream.lastError());
+        });
   }
 
   private static HealthCheck natsCheck(NatsIngest nats) {

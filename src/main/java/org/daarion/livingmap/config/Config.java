@@ -37,6 +37,12 @@ public final class Config {
   public final String natsStream;
   public final boolean natsCreateStream;
   public final String natsDurable;
+
+  /**
+   * Cluster mode ({@code LIVING_MAP_REPLICA_ID}): this replica's name; empty for a single instance.
+   */
+  public final Optional<String> replicaId;
+
   public final Path dataDir;
   public final Map<UpstreamSource, Optional<URI>> upstreamUrls;
   public final Optional<String> upstreamToken;
@@ -129,6 +135,7 @@ public final class Config {
     natsStream = string(Settings.NATS_STREAM);
     natsCreateStream = bool(Settings.NATS_CREATE_STREAM);
     natsDurable = string(Settings.NATS_DURABLE);
+    replicaId = optional(Settings.REPLICA_ID).map(String::trim);
     dataDir = Path.of(string(Settings.DATA_DIR));
     Map<UpstreamSource, Optional<URI>> urls = new HashMap<>();
     for (UpstreamSource source : UpstreamSource.values()) {
@@ -223,6 +230,9 @@ public final class Config {
     maxUriBytes = intIn(Settings.MAX_URI_BYTES, 256, 1 << 20);
     requestTimeout = positiveDuration(Settings.REQUEST_TIMEOUT);
     idleTimeout = positiveDuration(Settings.IDLE_TIMEOUT);
+    if (replicaId.isPresent()) {
+      checkCluster(replicaId.get());
+    }
     if (authJwt && jwtSecret.isEmpty() && jwksUrl.isEmpty()) {
       throw bad(
           Settings.AUTH,
@@ -232,6 +242,60 @@ public final class Config {
     if (authApiKey && apiKeys.isEmpty()) {
       throw bad(Settings.AUTH, value(Settings.AUTH), "apikey needs " + Settings.API_KEYS.env());
     }
+  }
+
+  /** The subject cluster-mode replicas publish their own events on (reconciliation, alerts). */
+  public static final String CLUSTER_SUBJECTS = "living_map.>";
+
+  private void checkCluster(String id) {
+    Setting s = Settings.REPLICA_ID;
+    if (!id.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")) {
+      throw bad(s, id, "must be 1 to 63 letters, digits, '.', '_' or '-' (e.g. the pod name)");
+    }
+    if (natsMode != NatsMode.JETSTREAM || natsUrl.isEmpty()) {
+      throw bad(
+          s,
+          id,
+          "cluster mode needs "
+              + Settings.NATS_MODE.env()
+              + "=jetstream and "
+              + Settings.NATS_URL.env()
+              + " (the replicas share one JetStream stream)");
+    }
+    if (databaseUrl.isEmpty()) {
+      throw bad(
+          s,
+          id,
+          "cluster mode needs "
+              + Settings.DATABASE_URL.env()
+              + " (one PostgreSQL shared by the replicas, not the embedded one)");
+    }
+    if (simulatorMode == SimulatorMode.ON) {
+      throw bad(
+          s,
+          id,
+          "cluster mode cannot run the built-in simulator ("
+              + Settings.SIMULATOR.env()
+              + "=on): publish to the shared NATS instead");
+    }
+  }
+
+  /** Whether this is one replica of several ({@code LIVING_MAP_REPLICA_ID} is set). */
+  public boolean clustered() {
+    return replicaId.isPresent();
+  }
+
+  /**
+   * The subjects taken from JetStream: the configured ones, plus {@link #CLUSTER_SUBJECTS} in
+   * cluster mode (the events replicas publish themselves).
+   */
+  public List<String> streamSubjects() {
+    if (!clustered() || natsSubjects.contains(CLUSTER_SUBJECTS)) {
+      return natsSubjects;
+    }
+    List<String> all = new java.util.ArrayList<>(natsSubjects);
+    all.add(CLUSTER_SUBJECTS);
+    return List.copyOf(all);
   }
 
   /** Whether any authentication is on ({@code LIVING_MAP_AUTH} is not {@code off}). */

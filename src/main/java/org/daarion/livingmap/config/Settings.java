@@ -55,6 +55,12 @@ public final class Settings {
           "--nats-durable",
           "living-map",
           "JetStream durable consumer name.");
+  public static final Setting REPLICA_ID =
+      new Setting(
+          "LIVING_MAP_REPLICA_ID",
+          "--replica-id",
+          null,
+          "Cluster mode: this replica's name, unique among the replicas (e.g. the pod name). Set: several replicas share one JetStream stream and one PostgreSQL; seq is the JetStream stream sequence, history is written once, shared jobs run on one replica. Needs LIVING_MAP_NATS_MODE=jetstream, NATS_URL and DATABASE_URL. Unset: a single instance.");
   public static final Setting DATA_DIR =
       new Setting(
           "LIVING_MAP_DATA_DIR",
@@ -398,6 +404,7 @@ public final class Settings {
           NATS_STREAM,
           NATS_CREATE_STREAM,
           NATS_DURABLE,
+          REPLICA_ID,
           DATA_DIR,
           CITY_SERVICE_URL,
           SPACE_SERVICE_URL,

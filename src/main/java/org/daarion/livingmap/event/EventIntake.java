@@ -21,10 +21,26 @@ public final class EventIntake {
   private final Sequencer sequencer;
   private final RejectedSink rejected;
   private final Clock clock;
+  private final boolean sourceTime;
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicLong rejectedCount = new AtomicLong();
 
   public EventIntake(EventParser parser, Sequencer sequencer, RejectedSink rejected, Clock clock) {
+    this(parser, sequencer, rejected, clock, false);
+  }
+
+  /**
+   * @param sourceTime stamp events with the time their source gives (JetStream's store time, see
+   *     {@link #accept(String, byte[], String, Acker, java.time.Instant)}) instead of the time they
+   *     arrive here: cluster mode, where every replica must give an event the same timestamp
+   */
+  public EventIntake(
+      EventParser parser,
+      Sequencer sequencer,
+      RejectedSink rejected,
+      Clock clock,
+      boolean sourceTime) {
+    this.sourceTime = sourceTime;
     this.parser = parser;
     this.sequencer = sequencer;
     this.rejected = rejected;
@@ -39,6 +55,17 @@ public final class EventIntake {
     return take(subject, data, msgId, acker) != Outcome.INTERRUPTED;
   }
 
+  /**
+   * Like {@link #accept(String, byte[], String, Acker)} with the time the source stored the message
+   * (null: unknown); used as the event's timestamp when this intake was made with {@code
+   * sourceTime}, ignored otherwise.
+   */
+  public boolean accept(
+      String subject, byte[] data, String msgId, Acker acker, java.time.Instant storedAt) {
+    java.time.Instant at = sourceTime && storedAt != null ? storedAt : clock.instant();
+    return take(subject, data, msgId, acker, at) != Outcome.INTERRUPTED;
+  }
+
   /** What became of one message. */
   public enum Outcome {
     ACCEPTED,
@@ -48,7 +75,12 @@ public final class EventIntake {
 
   /** Like {@link #accept}, saying whether the event was accepted or rejected. */
   public Outcome take(String subject, byte[] data, String msgId, Acker acker) {
-    EventParser.Result result = parser.parse(subject, data, msgId, acker, clock.instant());
+    return take(subject, data, msgId, acker, clock.instant());
+  }
+
+  private Outcome take(
+      String subject, byte[] data, String msgId, Acker acker, java.time.Instant receivedAt) {
+    EventParser.Result result = parser.parse(subject, data, msgId, acker, receivedAt);
     if (!result.ok()) {
       long n = rejectedCount.incrementAndGet();
       if (n <= 10 || Long.bitCount(n) == 1) {

@@ -50,6 +50,7 @@ public final class RetentionJob implements AutoCloseable {
   private final AtomicLong rejectedDeleted = new AtomicLong();
   private volatile String lastError;
   private volatile Instant lastRunAt;
+  private java.util.function.BooleanSupplier active = () -> true;
 
   /** Retention and snapshots kept from the config, every 10 minutes. */
   public RetentionJob(Database database, Config config) {
@@ -61,6 +62,16 @@ public final class RetentionJob implements AutoCloseable {
         DEFAULT_BATCH,
         DEFAULT_PAUSE,
         Clock.systemUTC());
+  }
+
+  /**
+   * Like {@link #RetentionJob(Database, Config)}, running only while {@code active} says so
+   * (cluster mode: while this replica holds the shared-jobs lease); a skipped run waits for the
+   * next interval.
+   */
+  public RetentionJob(Database database, Config config, java.util.function.BooleanSupplier active) {
+    this(database, config);
+    this.active = active;
   }
 
   public RetentionJob(
@@ -87,6 +98,9 @@ public final class RetentionJob implements AutoCloseable {
   }
 
   private void runSafely() {
+    if (!active.getAsBoolean()) {
+      return;
+    }
     try {
       Result r = runOnce();
       if (r.historyDeleted() + r.snapshotsDeleted() + r.rejectedDeleted() > 0) {

@@ -30,9 +30,23 @@ public final class SnapshotScheduler implements AutoCloseable {
   private volatile Instant lastSavedAt;
   private volatile String lastError;
   private volatile boolean closed;
+  private java.util.function.BooleanSupplier active = () -> true;
 
   public SnapshotScheduler(SnapshotStore store, SnapshotSource source, Config config) {
     this(store, source, config.snapshotInterval);
+  }
+
+  /**
+   * Scheduled and final snapshots only while {@code active} says so (cluster mode: while this
+   * replica holds the shared-jobs lease); {@link #saveNow} always stores.
+   */
+  public SnapshotScheduler(
+      SnapshotStore store,
+      SnapshotSource source,
+      Config config,
+      java.util.function.BooleanSupplier active) {
+    this(store, source, config.snapshotInterval);
+    this.active = active;
   }
 
   public SnapshotScheduler(SnapshotStore store, SnapshotSource source, Duration interval) {
@@ -62,6 +76,9 @@ public final class SnapshotScheduler implements AutoCloseable {
   }
 
   private void saveSafely() {
+    if (!active.getAsBoolean()) {
+      return;
+    }
     try {
       saveBlocking();
     } catch (Exception e) {
@@ -111,6 +128,10 @@ public final class SnapshotScheduler implements AutoCloseable {
       return;
     }
     closed = true;
+    if (!active.getAsBoolean()) {
+      scheduler.shutdownNow();
+      return;
+    }
     try {
       saveNow().get(SAVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {

@@ -50,6 +50,15 @@ public final class SnapshotStore {
     this(database.dataSource(), database.executor(), COMPRESS_ABOVE_BYTES);
   }
 
+  /**
+   * Cluster mode: every snapshot stored compressed, as JSON text, so that a replica restored from
+   * it has its fields in the same order as the replicas that applied the stream (jsonb would
+   * reorder object keys, and snapshots of replicas at one seq must be byte-identical).
+   */
+  public static SnapshotStore keepingKeyOrder(Database database) {
+    return new SnapshotStore(database.dataSource(), database.executor(), 0);
+  }
+
   SnapshotStore(DataSource dataSource, Executor executor, int compressAbove) {
     this.dataSource = dataSource;
     this.executor = executor;

@@ -56,6 +56,28 @@ public final class LiveState {
     this.streamSeq = value;
   }
 
+  /**
+   * Cluster mode: the version is the seq, so that replicas at the same seq report the same version
+   * (every change there comes from an event at a seq, or a restore to one).
+   */
+  void versionTo(long value) {
+    this.version = value;
+  }
+
+  /** Cluster mode: the position jumps to a stream sequence (higher than the current one). */
+  void seqTo(long value) {
+    this.seq = value;
+  }
+
+  /** A scratch copy (entities and aliases) to compute changes on without changing this state. */
+  LiveState copy() {
+    LiveState c = new LiveState(epoch, seq);
+    c.entities.putAll(entities);
+    c.aliases.putAll(aliases);
+    c.streamSeq = streamSeq;
+    return c;
+  }
+
   long nextSeq() {
     return ++seq;
   }

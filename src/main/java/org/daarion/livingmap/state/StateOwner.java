@@ -39,6 +39,27 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     T run(Access access);
   }
 
+  /**
+   * Cluster mode: where the events this service makes itself (reconciliation, alerts) go instead of
+   * being sequenced here. The implementation publishes them to the shared stream (when this replica
+   * holds the lease), and every replica applies them when they come back with their stream
+   * position. Called on the owner's thread; must not block for long.
+   */
+  @FunctionalInterface
+  public interface DerivedPublisher {
+    /** Returns whether the event was sent (false: not the lease holder, dropped). */
+    boolean publish(Event event);
+  }
+
+  /** Cluster mode: a derived event published and not seen back through the stream yet. */
+  private record InFlight(Event event, long sentAt) {}
+
+  /**
+   * How long a published derived event counts as on its way; one not seen back by then (a lost
+   * publish) stops shaping the next poll's comparison.
+   */
+  static final long IN_FLIGHT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+
   /** What a command may do: read and change the state, emit derived events. */
   public final class Access {
     private Access() {}
@@ -53,6 +74,13 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     }
 
     public void applyPoll(UpstreamPoll poll) {
+      if (publisher != null) {
+        // Cluster mode: find the changes on a copy; they reach the state through the stream.
+        // The copy includes the changes already published and not back yet, so that a poll
+        // running before they return does not publish them again.
+        reconciler.apply(poll, stateWithInFlight(), StateOwner.this::emitDerived, clock.instant());
+        return;
+      }
       reconciler.apply(poll, state, StateOwner.this::emitDerived, clock.instant());
     }
 
@@ -71,6 +99,9 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     /** Continues numbering after {@code seq} in {@code epoch} (the newest position in history). */
     public void continueAt(String epoch, long seq) {
       state.position(epoch, seq);
+      if (publisher != null) {
+        state.versionTo(seq);
+      }
     }
 
     /**
@@ -79,10 +110,16 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
      * The sinks receive it, in seq order, when the command ends. Used by alerts ({@code
      * living_map.alert.*}, see {@link AlertMarks}).
      *
-     * @return the seq it was given
+     * <p>Cluster mode: the event is published instead (see {@link DerivedPublisher}) and applied
+     * when it comes back through the stream.
+     *
+     * @return the seq it was given, or -1 in cluster mode (not known yet)
      */
     public long emit(String subject, String entityId, String entityType, JsonObject payload) {
       long seq = emitDerived(subject, entityId, entityType, payload);
+      if (publisher != null) {
+        return seq;
+      }
       try {
         Reducers.apply(out.get(out.size() - 1), state.resolve(entityId), seq, state);
       } catch (RuntimeException ex) {
@@ -129,6 +166,14 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   /** Commands the owner's own thread called; run after the current batch. Owner thread only. */
   private final ArrayDeque<Task<?>> local = new ArrayDeque<>();
 
+  /** Cluster mode: seq is the JetStream stream sequence; derived events are published. */
+  private DerivedPublisher publisher;
+
+  private final AtomicLong unpositioned = new AtomicLong();
+
+  /** Cluster mode, owner thread: derived events published and not back yet, oldest first. */
+  private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong reducerErrors = new AtomicLong();
   private final Thread thread;
@@ -145,6 +190,24 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   /** Adds a sink; call before {@link #start}. */
   public void addSink(EventSink sink) {
     sinks.add(sink);
+  }
+
+  /**
+   * Cluster mode (call before {@link #start}): every event's {@code seq} is its JetStream stream
+   * sequence (so seqs have holes where the stream holds messages not applied here), an event at or
+   * below the current seq is a duplicate and is dropped, events without a stream sequence are
+   * refused, and derived events go to {@code publisher} instead of being sequenced here.
+   */
+  public void positionsFromStream(DerivedPublisher publisher) {
+    if (thread.isAlive()) {
+      throw new IllegalStateException("set cluster mode before start()");
+    }
+    this.publisher = java.util.Objects.requireNonNull(publisher);
+  }
+
+  /** Cluster mode: events refused because they had no stream sequence. */
+  public long unpositionedCount() {
+    return unpositioned.get();
   }
 
   public void start() {
@@ -248,6 +311,10 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   }
 
   private void applyEvent(Event e) {
+    if (publisher != null) {
+      applyAtStreamPosition(e);
+      return;
+    }
     long streamSeq = e.streamSequence();
     if (streamSeq > 0) {
       long newest = state.streamSeq();
@@ -284,7 +351,96 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     applied.incrementAndGet();
   }
 
+  /** Cluster mode: the event's position is its stream sequence; at most once per position. */
+  private void applyAtStreamPosition(Event e) {
+    long seq = e.streamSequence();
+    if (seq <= 0) {
+      long n = unpositioned.incrementAndGet();
+      if (n <= 10 || Long.bitCount(n) == 1) {
+        log.warn(
+            "cluster mode: {} event without a JetStream position refused [{} so far]; publish it"
+                + " to the shared stream instead",
+            e.eventType(),
+            n);
+      }
+      return;
+    }
+    if (seq <= state.seq()) {
+      duplicateCount.incrementAndGet();
+      return;
+    }
+    if (!inFlight.isEmpty()) {
+      returned(e);
+    }
+    state.seqTo(seq);
+    state.streamSeq(seq);
+    String id = state.resolve(e.entityId());
+    try {
+      Reducers.apply(e, id, seq, state);
+    } catch (RuntimeException ex) {
+      reducerErrors.incrementAndGet();
+      log.error("reducer failed for {} (seq {}): {}", e.eventType(), seq, ex.toString());
+    }
+    state.versionTo(seq);
+    out.add(e.sequenced(seq, state.epoch(), state.resolve(e.entityId())));
+    applied.incrementAndGet();
+  }
+
+  /** Cluster mode: an event came back through the stream; it is no longer on its way. */
+  private void returned(Event e) {
+    java.util.Iterator<InFlight> it = inFlight.iterator();
+    while (it.hasNext()) {
+      Event sent = it.next().event();
+      if (sent.eventType().equals(e.eventType()) && sent.payload().equals(e.payload())) {
+        it.remove();
+        return;
+      }
+    }
+  }
+
+  /** Cluster mode: a scratch copy of the state with the derived events still on their way. */
+  private LiveState stateWithInFlight() {
+    long now = System.nanoTime();
+    while (!inFlight.isEmpty() && now - inFlight.peekFirst().sentAt() > IN_FLIGHT_NANOS) {
+      inFlight.pollFirst();
+    }
+    LiveState scratch = state.copy();
+    for (InFlight f : inFlight) {
+      Event e = f.event();
+      try {
+        Reducers.apply(e, scratch.resolve(e.entityId()), scratch.seq(), scratch);
+      } catch (RuntimeException ex) {
+        log.debug(
+            "in-flight {} not applied to the scratch state: {}", e.eventType(), ex.toString());
+      }
+    }
+    return scratch;
+  }
+
+  /** Derived events on their way to the stream (cluster mode; tests and health). */
+  public int inFlightCount() {
+    return inFlight.size();
+  }
+
   private long emitDerived(String subject, String entityId, String entityType, JsonObject payload) {
+    if (publisher != null) {
+      Event e =
+          new Event(
+              0,
+              null,
+              clock.instant(),
+              subject,
+              entityId,
+              entityType,
+              "living-map-service",
+              payload,
+              null,
+              null);
+      if (publisher.publish(e)) {
+        inFlight.addLast(new InFlight(e, System.nanoTime()));
+      }
+      return -1;
+    }
     long seq = state.nextSeq();
     out.add(
         new Event(

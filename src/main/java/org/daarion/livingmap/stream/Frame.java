@@ -11,19 +11,29 @@ import org.daarion.livingmap.event.Event;
  * and payload, what every socket without a compression extension sends byte for byte), so a drain
  * can hand many of them to the socket in one write. Immutable; nobody writes into either. A control
  * frame (a note such as {@code resumed}) has no event and goes only to one connection.
+ *
+ * <p>{@code prevSeq} is the seq of the event before this one in the hub's order: {@code seq - 1}
+ * when seqs are consecutive; in cluster mode, where seqs are JetStream stream sequences with holes,
+ * the frame says it as {@code prev_seq} so that a client tells a hole from a gap.
  */
-record Frame(Event event, Buffer bytes, ByteBuf wire) {
+record Frame(Event event, Buffer bytes, ByteBuf wire, long prevSeq) {
   long seq() {
     return event == null ? -1 : event.seq();
   }
 
   static Frame of(Event e) {
     Buffer b = Frames.event(e);
-    return new Frame(e, b, wire(b));
+    return new Frame(e, b, wire(b), e.seq() - 1);
+  }
+
+  /** An event frame that carries {@code prev_seq} (cluster mode). */
+  static Frame of(Event e, long prevSeq) {
+    Buffer b = Frames.event(e, prevSeq);
+    return new Frame(e, b, wire(b), prevSeq);
   }
 
   static Frame control(Buffer bytes) {
-    return new Frame(null, bytes, null);
+    return new Frame(null, bytes, null, -1);
   }
 
   /** Whether a connection with {@code max_rate} may coalesce this frame (node metrics). */

@@ -65,22 +65,53 @@ final class FrameRing {
   }
 
   /**
-   * Frames with {@code afterSeq < seq <= toSeq}, in order, or null when the ring does not hold all
-   * of them (the oldest wanted was evicted). Seqs in the ring are consecutive.
+   * Frames with {@code afterSeq < seq <= toSeq}, in order, or null when the ring cannot prove it
+   * holds all of them: the oldest frame after {@code afterSeq} must be the one that follows it (its
+   * {@code prevSeq} is at or below {@code afterSeq}, or an older frame is still held), and the
+   * newest must reach {@code toSeq}. Seqs in the ring ascend; they are consecutive in a single
+   * instance and have holes in cluster mode (stream sequences), which {@code prevSeq} bridges.
    */
   List<Frame> range(long afterSeq, long toSeq) {
     if (toSeq <= afterSeq) {
       return List.of();
     }
-    if (size == 0 || firstSeq() > afterSeq + 1 || lastSeq() < toSeq) {
+    if (size == 0 || lastSeq() < toSeq) {
       return null;
     }
-    int from = (int) (afterSeq + 1 - firstSeq());
-    int count = (int) (toSeq - afterSeq);
-    List<Frame> out = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      out.add(slots[(head + from + i) % slots.length]);
+    int from = firstAfter(afterSeq);
+    if (from >= size) {
+      return null;
+    }
+    if (from == 0 && at(0).prevSeq() > afterSeq) {
+      return null;
+    }
+    List<Frame> out = new ArrayList<>();
+    for (int i = from; i < size; i++) {
+      Frame f = at(i);
+      if (f.seq() > toSeq) {
+        break;
+      }
+      out.add(f);
     }
     return out;
+  }
+
+  private Frame at(int i) {
+    return slots[(head + i) % slots.length];
+  }
+
+  /** Index (from the oldest) of the first frame with seq above {@code seq}; size when none. */
+  private int firstAfter(long seq) {
+    int lo = 0;
+    int hi = size;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (at(mid).seq() <= seq) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 }

@@ -27,17 +27,25 @@ public final class Frames {
 
   /** The frame of one event; called once per event by the hub. */
   public static Buffer event(Event e) {
-    JsonObject o =
-        new JsonObject()
-            .put("kind", "event")
-            .put("seq", e.seq())
-            .put("epoch", e.epoch())
-            .put("event_type", e.eventType())
-            .put("timestamp", e.timestamp() == null ? null : e.timestamp().toString())
-            .put("entity_id", e.entityId())
-            .put("entity_type", e.entityType())
-            .put("source_service", e.sourceService())
-            .put("payload", e.payload());
+    return event(e, -1);
+  }
+
+  /**
+   * The frame of one event with {@code prev_seq}, the seq of the event before it in the stream
+   * (cluster mode, where seqs have holes); without it when {@code prevSeq < 0}.
+   */
+  public static Buffer event(Event e, long prevSeq) {
+    JsonObject o = new JsonObject().put("kind", "event").put("seq", e.seq());
+    if (prevSeq >= 0) {
+      o.put("prev_seq", prevSeq);
+    }
+    o.put("epoch", e.epoch())
+        .put("event_type", e.eventType())
+        .put("timestamp", e.timestamp() == null ? null : e.timestamp().toString())
+        .put("entity_id", e.entityId())
+        .put("entity_type", e.entityType())
+        .put("source_service", e.sourceService())
+        .put("payload", e.payload());
     return o.toBuffer();
   }
 

@@ -44,6 +44,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Epochs.</b> If the events change epoch or their seq jumps (state restored), the ring is
  * cleared and every subscriber is resynchronised.
+ *
+ * <p><b>Cluster mode</b> ({@code streamPositions}): seqs are JetStream stream sequences, ascending
+ * with holes (messages this replica did not apply). Each event frame then carries {@code prev_seq},
+ * the seq of the event before it, identical on every replica; a seq above the last one is no
+ * discontinuity, only an epoch change or a seq that goes back is. Resumes are served from the ring
+ * only: history cannot prove that a run with holes is complete, so an older position gets a resync
+ * snapshot. A client that comes from a replica further along the stream than this one (its {@code
+ * since_seq} is ahead) waits, up to {@link #CATCH_UP}, until this replica has applied that far, and
+ * is then resumed from there; a resync snapshot if it has not by then.
  */
 public final class StreamHub implements EventSink {
   private static final Logger log = LoggerFactory.getLogger(StreamHub.class);
@@ -91,8 +100,22 @@ public final class StreamHub implements EventSink {
 
   // owner-thread state
   private final List<StreamConnection> subscribers = new ArrayList<>();
+
+  /** Cluster mode: how long a resume from ahead of this replica waits for it to catch up. */
+  static final java.time.Duration CATCH_UP = java.time.Duration.ofSeconds(10);
+
+  /** Cluster mode: resumes from ahead, with when they started waiting (nanoTime). */
+  private final Map<Request, Long> waiting = new LinkedHashMap<>();
+
+  /** Cluster mode: resumes that waited {@link #CATCH_UP} in vain; they get a resync snapshot. */
+  private final java.util.Set<Request> gaveUp = new java.util.HashSet<>();
+
   private final FrameRing ring;
   private String ringEpoch;
+  private final boolean streamPositions;
+
+  /** Cluster mode: the seq of the last event published (the next frame's prev_seq), or -1. */
+  private long lastSeq = -1;
 
   private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean commandScheduled = new AtomicBoolean();
@@ -115,7 +138,23 @@ public final class StreamHub implements EventSink {
       MissedEvents missed,
       Options options,
       StreamStats stats) {
-    this.missed = missed == null ? MissedEvents.NONE : missed;
+    this(owner, snapshots, executor, missed, options, stats, false);
+  }
+
+  /**
+   * @param streamPositions cluster mode: seqs are stream sequences with holes (see the class
+   *     Javadoc); {@code missed} is then ignored
+   */
+  public StreamHub(
+      StateOwner owner,
+      SnapshotService snapshots,
+      Executor executor,
+      MissedEvents missed,
+      Options options,
+      StreamStats stats,
+      boolean streamPositions) {
+    this.streamPositions = streamPositions;
+    this.missed = missed == null || streamPositions ? MissedEvents.NONE : missed;
     this.owner = owner;
     this.snapshots = snapshots;
     this.executor = executor;
@@ -137,7 +176,15 @@ public final class StreamHub implements EventSink {
    * unset.
    */
   public void missedEvents(MissedEvents m) {
-    this.missed = m == null ? MissedEvents.NONE : m;
+    this.missed = m == null || streamPositions ? MissedEvents.NONE : m;
+  }
+
+  /**
+   * Cluster mode: the position the state starts from (restored), so that the first event's {@code
+   * prev_seq} is right. Call on the owner's thread (in an owner command) before any event.
+   */
+  public void continueAfter(long seq) {
+    lastSeq = seq;
   }
 
   MissedEvents missedEvents() {
@@ -152,6 +199,27 @@ public final class StreamHub implements EventSink {
     List<Frame> frames = new ArrayList<>(batch.size());
     boolean discontinuity = false;
     for (Event e : batch) {
+      if (streamPositions) {
+        if (!e.epoch().equals(ringEpoch) || e.seq() <= lastSeq) {
+          if (ringEpoch != null) {
+            discontinuity = true;
+            log.info(
+                "stream position moved to {}/{} (was {}/{}): resynchronising {} connections",
+                e.epoch(),
+                e.seq(),
+                ringEpoch,
+                lastSeq,
+                subscribers.size());
+          }
+          ring.clear();
+          ringEpoch = e.epoch();
+        }
+        Frame f = Frame.of(e, Math.max(lastSeq, 0));
+        lastSeq = e.seq();
+        ring.append(f);
+        frames.add(f);
+        continue;
+      }
       if (!e.epoch().equals(ringEpoch) || (ring.size() > 0 && e.seq() != ring.lastSeq() + 1)) {
         if (ringEpoch != null) {
           discontinuity = true;
@@ -171,6 +239,9 @@ public final class StreamHub implements EventSink {
       frames.add(f);
     }
     stats.eventsPublished.add(frames.size());
+    if (!waiting.isEmpty()) {
+      releaseCaughtUp();
+    }
     Iterator<StreamConnection> it = subscribers.iterator();
     while (it.hasNext()) {
       StreamConnection c = it.next();
@@ -220,6 +291,11 @@ public final class StreamHub implements EventSink {
       StreamConnection conn, String epoch, long sinceSeq, String reason) {
     CompletableFuture<Sync> result = new CompletableFuture<>();
     requests.add(new Request(conn, epoch, sinceSeq, reason, result));
+    scheduleRequests();
+    return result;
+  }
+
+  private void scheduleRequests() {
     if (commandScheduled.compareAndSet(false, true)) {
       owner
           .call(
@@ -234,7 +310,29 @@ public final class StreamHub implements EventSink {
                 return null;
               });
     }
-    return result;
+  }
+
+  /** Owner thread: hands waiting resumes this replica has caught up with (or gave up on) back. */
+  private void releaseCaughtUp() {
+    long now = System.nanoTime();
+    boolean any = false;
+    Iterator<Map.Entry<Request, Long>> it = waiting.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<Request, Long> w = it.next();
+      Request q = w.getKey();
+      boolean expired = now - w.getValue() > CATCH_UP.toNanos();
+      if (q.sinceSeq() <= lastSeq || expired || q.conn().isClosed()) {
+        if (expired && q.sinceSeq() > lastSeq) {
+          gaveUp.add(q);
+        }
+        it.remove();
+        requests.add(q);
+        any = true;
+      }
+    }
+    if (any) {
+      scheduleRequests();
+    }
   }
 
   /** Removes {@code conn} from the subscribers (an owner command; lazily done on close anyway). */
@@ -275,6 +373,15 @@ public final class StreamHub implements EventSink {
     List<String> reasons = new ArrayList<>();
     for (Request q : batch) {
       StreamConnection c = q.conn();
+      if (streamPositions
+          && q.sinceSeq() > seq
+          && epoch.equals(q.epoch())
+          && !c.isClosed()
+          && !gaveUp.remove(q)) {
+        // From a replica further along: wait for this one to get there.
+        waiting.put(q, System.nanoTime());
+        continue;
+      }
       if (c.subscribed) {
         subscribers.remove(c);
         c.subscribed = false;
@@ -318,6 +425,7 @@ public final class StreamHub implements EventSink {
     if (fromRing != null) {
       return new Sync(seq, epoch, null, null, since, 0, 0, fromRing);
     }
+
     if (missed == MissedEvents.NONE) {
       return null;
     }
@@ -376,6 +484,11 @@ public final class StreamHub implements EventSink {
       snapshotFrames.put(key, frame);
     }
     return frame;
+  }
+
+  /** Cluster mode: resumes waiting for this replica to catch up (tests). */
+  CompletableFuture<Integer> waitingResumes() {
+    return owner.read(a -> waiting.size());
   }
 
   /** Frames in the ring (for tests and metrics); read from any thread, approximate. */

@@ -31,6 +31,54 @@ class ConfigTest {
   }
 
   @Test
+  void clusterModeNeedsJetStreamAndASharedDatabase() {
+    Map<String, String> ok =
+        Map.of(
+            "LIVING_MAP_REPLICA_ID", "living-map-0",
+            "LIVING_MAP_NATS_MODE", "jetstream",
+            "NATS_URL", "nats://nats:4222",
+            "DATABASE_URL", "postgresql://u:p@db:5432/daarion");
+    Config c = Config.of(ok);
+    assertThat(c.clustered()).isTrue();
+    assertThat(c.replicaId).contains("living-map-0");
+    assertThat(c.streamSubjects()).contains(Config.CLUSTER_SUBJECTS).containsAll(c.natsSubjects);
+    assertThat(Config.of(Map.of()).clustered()).isFalse();
+    assertThat(Config.of(Map.of()).streamSubjects()).isEqualTo(Config.of(Map.of()).natsSubjects);
+
+    java.util.function.Function<Map<String, String>, Map<String, String>> with =
+        change -> {
+          Map<String, String> m = new java.util.HashMap<>(ok);
+          change.forEach(
+              (k, v) -> {
+                if (v == null) {
+                  m.remove(k);
+                } else {
+                  m.put(k, v);
+                }
+              });
+          return m;
+        };
+    Map<String, String> noDatabase = new java.util.HashMap<>();
+    noDatabase.put("DATABASE_URL", null);
+    assertThatThrownBy(() -> Config.of(with.apply(noDatabase)))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("LIVING_MAP_REPLICA_ID")
+        .hasMessageContaining("DATABASE_URL");
+    assertThatThrownBy(() -> Config.of(with.apply(Map.of("LIVING_MAP_NATS_MODE", "core"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("LIVING_MAP_REPLICA_ID")
+        .hasMessageContaining("LIVING_MAP_NATS_MODE=jetstream");
+    Map<String, String> noNats = new java.util.HashMap<>();
+    noNats.put("NATS_URL", null);
+    assertThatThrownBy(() -> Config.of(with.apply(noNats))).hasMessageContaining("NATS_URL");
+    assertThatThrownBy(() -> Config.of(with.apply(Map.of("LIVING_MAP_SIMULATOR", "on"))))
+        .hasMessageContaining("LIVING_MAP_SIMULATOR");
+    assertThatThrownBy(() -> Config.of(with.apply(Map.of("LIVING_MAP_REPLICA_ID", "a b"))))
+        .hasMessageContaining("LIVING_MAP_REPLICA_ID")
+        .hasMessageContaining("'a b'");
+  }
+
+  @Test
   void badPortNamesTheSetting() {
     assertThatThrownBy(() -> Config.of(Map.of("PORT", "abc")))
         .isInstanceOf(ConfigException.class)

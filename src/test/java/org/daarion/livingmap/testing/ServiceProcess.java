@@ -132,6 +132,12 @@ public final class ServiceProcess implements AutoCloseable {
     process = null;
   }
 
+  /** The running JVM's process id (benchmarks read its CPU time); -1 when not running. */
+  public long pid() {
+    Process p = process;
+    return p == null ? -1 : p.pid();
+  }
+
   public boolean isAlive() {
     return process != null && process.isAlive();
   }

@@ -349,7 +349,8 @@ final class JetStreamPuller {
     OnceAcker acker = new OnceAcker(m, counters);
     counters.handedOff();
     try {
-      if (!intake.accept(subject, m.getData(), JetStreamMsgIds.of(stream, seq), acker)) {
+      if (!intake.accept(
+          subject, m.getData(), JetStreamMsgIds.of(stream, seq), acker, storedAt(m))) {
         acker.abandon();
         return false;
       }
@@ -362,6 +363,17 @@ final class JetStreamPuller {
       }
     }
     return true;
+  }
+
+  /** When JetStream stored {@code m}, or null when its metadata does not say. */
+  static java.time.Instant storedAt(Message m) {
+    try {
+      java.time.ZonedDateTime t = m.metaData().timestamp();
+      // Microseconds: what PostgreSQL keeps, so a state rebuilt from history matches.
+      return t == null ? null : t.toInstant().truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   /** Asks for immediate redelivery of messages fetched but not handed on. */

@@ -88,10 +88,10 @@ public final class NatsIngest implements AutoCloseable {
             () -> new IllegalArgumentException("NATS_URL is not set: no NATS to ingest from"));
     this.mode = config.natsMode;
     this.tuning = tuning;
-    List<String> subjects = Subjects.minimalCover(config.natsSubjects);
-    if (subjects.size() < config.natsSubjects.size()) {
-      log.info(
-          "NATS subjects {} reduced to {} (the others are covered)", config.natsSubjects, subjects);
+    List<String> configured = config.streamSubjects();
+    List<String> subjects = Subjects.minimalCover(configured);
+    if (subjects.size() < configured.size()) {
+      log.info("NATS subjects {} reduced to {} (the others are covered)", configured, subjects);
     }
     this.connector = new NatsConnector("living-map-ingest", url, tuning);
     if (mode == NatsMode.CORE) {

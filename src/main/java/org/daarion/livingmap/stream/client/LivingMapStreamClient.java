@@ -32,13 +32,15 @@ import java.util.function.Consumer;
  *   <li>Each event frame moves the position to its seq. Without filters and {@code max_rate}, seqs
  *       are consecutive: a jump is a gap (never expected: the server resyncs instead of dropping)
  *       and makes the client reconnect with its position; a seq at or below the position is a
- *       duplicate and is ignored.
+ *       duplicate and is ignored. In cluster mode seqs have holes and each event frame says {@code
+ *       prev_seq}: then {@code prev_seq} must equal the position, or it is a gap.
  *   <li>With {@code max_rate}, metric frames arrive late and out of seq order; only a {@code
  *       coalesced} note moves the position (to its {@code to_seq}), and seqs above the position
  *       already seen are remembered to drop their replays after a resume.
  *   <li>On disconnect the client reconnects with {@code since_seq} and {@code epoch}; the server
  *       either replays what was missed (then sends {@code resumed}) or sends a snapshot with {@code
- *       reason:"resync"}, which replaces the local state.
+ *       reason:"resync"}, which replaces the local state. With {@link Options#failover} endpoints,
+ *       each reconnect goes to the next one (another replica).
  * </ol>
  *
  * <p>It keeps a local copy of the snapshot's items by id and applies {@code node.metrics.*} and
@@ -60,6 +62,7 @@ public final class LivingMapStreamClient implements AutoCloseable {
     boolean compression;
     Consumer<Buffer> rawEvents;
     Consumer<JsonObject> frames;
+    final List<String[]> failover = new ArrayList<>();
 
     public Options host(String h) {
       host = h;
@@ -79,6 +82,15 @@ public final class LivingMapStreamClient implements AutoCloseable {
     /** A query parameter: layers, types, entities, events, max_rate. */
     public Options param(String name, String value) {
       query.put(name, value);
+      return this;
+    }
+
+    /**
+     * Another replica to reconnect to (cluster mode): each reconnect goes to the next endpoint in
+     * turn, starting with {@link #host}/{@link #port}, with the same position and filters.
+     */
+    public Options failover(String h, int p) {
+      failover.add(new String[] {h, Integer.toString(p)});
       return this;
     }
 
@@ -163,6 +175,7 @@ public final class LivingMapStreamClient implements AutoCloseable {
   private boolean closed;
   private boolean live;
   private Promise<Void> firstSync;
+  private int endpoint;
 
   public LivingMapStreamClient(Vertx vertx, Options options) {
     this.vertx = vertx;
@@ -209,11 +222,17 @@ public final class LivingMapStreamClient implements AutoCloseable {
           .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
       sep = '&';
     }
+    String host = options.host;
+    int port = options.port;
+    synchronized (this) {
+      int n = endpoint % (options.failover.size() + 1);
+      if (n > 0) {
+        host = options.failover.get(n - 1)[0];
+        port = Integer.parseInt(options.failover.get(n - 1)[1]);
+      }
+    }
     WebSocketConnectOptions co =
-        new WebSocketConnectOptions()
-            .setHost(options.host)
-            .setPort(options.port)
-            .setURI(uri.toString());
+        new WebSocketConnectOptions().setHost(host).setPort(port).setURI(uri.toString());
     wsClient
         .connect(co)
         .onSuccess(this::attach)
@@ -259,7 +278,7 @@ public final class LivingMapStreamClient implements AutoCloseable {
               onRawLines(fr.binaryData());
             } else if (fr.isText() && fr.isFinal() && isEventFrame(fr.binaryData())) {
               Buffer b = fr.binaryData();
-              onEventSeq(scanLong(b, SEQ), null);
+              onEventSeq(scanLong(b, SEQ), scanLong(b, PREV_SEQ), null);
               options.rawEvents.accept(b);
             } else if (fr.isText() || fr.isContinuation()) {
               message[0] =
@@ -305,6 +324,9 @@ public final class LivingMapStreamClient implements AutoCloseable {
         return;
       }
       reconnects++;
+      if (!options.failover.isEmpty()) {
+        endpoint++;
+      }
     }
     vertx.setTimer(
         options.reconnectDelayMs,
@@ -321,6 +343,7 @@ public final class LivingMapStreamClient implements AutoCloseable {
   private static final byte[] EVENT_PREFIX =
       "{\"kind\":\"event\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SEQ = "\"seq\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] PREV_SEQ = "\"prev_seq\":".getBytes(StandardCharsets.US_ASCII);
 
   private static boolean isEventFrame(Buffer b) {
     if (b.length() < EVENT_PREFIX.length) {
@@ -401,7 +424,7 @@ public final class LivingMapStreamClient implements AutoCloseable {
     }
     switch (f.getString("kind", "")) {
       case "snapshot" -> onSnapshot(f);
-      case "event" -> onEventSeq(f.getLong("seq", -1L), f);
+      case "event" -> onEventSeq(f.getLong("seq", -1L), f.getLong("prev_seq", -1L), f);
       case "coalesced" -> {
         synchronized (this) {
           position = Math.max(position, f.getLong("to_seq"));
@@ -476,7 +499,11 @@ public final class LivingMapStreamClient implements AutoCloseable {
     }
   }
 
-  private void onEventSeq(long seq, JsonObject f) {
+  /**
+   * @param prevSeq the seq of the event before this one ({@code prev_seq}, cluster mode, where seqs
+   *     have holes), or -1 when the frame has none (seqs are then consecutive)
+   */
+  private void onEventSeq(long seq, long prevSeq, JsonObject f) {
     boolean reconnect = false;
     synchronized (this) {
       if (f != null && epoch != null && !epoch.equals(f.getString("epoch"))) {
@@ -492,7 +519,7 @@ public final class LivingMapStreamClient implements AutoCloseable {
       } else if (seq <= lastSeq) {
         duplicates++;
         return;
-      } else if (!filtered() && seq != lastSeq + 1) {
+      } else if (!filtered() && (prevSeq >= 0 ? prevSeq != lastSeq : seq != lastSeq + 1)) {
         gaps++;
         reconnect = true;
       } else {
