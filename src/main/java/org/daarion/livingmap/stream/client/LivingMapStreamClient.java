@@ -407,7 +407,7 @@ public final class LivingMapStreamClient implements AutoCloseable {
       if (end > from) {
         Buffer line = b.slice(from, end);
         if (isEventFrame(line)) {
-          onEventSeq(scanLong(line, SEQ), null);
+          onEventSeq(scanLong(line, SEQ), scanLong(line, PREV_SEQ), null);
           options.rawEvents.accept(line);
         } else {
           onText(line.toString(StandardCharsets.UTF_8));
