@@ -339,16 +339,19 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       appliedStreamSeqs.add(streamSeq);
     }
     long seq = state.nextSeq();
-    String id = state.resolve(e.entityId());
+    reduce(e, seq);
+    out.add(e.sequenced(seq, state.epoch(), state.resolve(e.entityId())));
+    applied.incrementAndGet();
+  }
+
+  private void reduce(Event e, long seq) {
     try {
-      Reducers.apply(e, id, seq, state);
+      Reducers.apply(e, state.resolve(e.entityId()), seq, state);
     } catch (RuntimeException ex) {
       // The event is valid JSON of the right types; a reducer bug must not lose it.
       reducerErrors.incrementAndGet();
       log.error("reducer failed for {} (seq {}): {}", e.eventType(), seq, ex.toString());
     }
-    out.add(e.sequenced(seq, state.epoch(), state.resolve(e.entityId())));
-    applied.incrementAndGet();
   }
 
   /** Cluster mode: the event's position is its stream sequence; at most once per position. */
@@ -374,13 +377,7 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     }
     state.seqTo(seq);
     state.streamSeq(seq);
-    String id = state.resolve(e.entityId());
-    try {
-      Reducers.apply(e, id, seq, state);
-    } catch (RuntimeException ex) {
-      reducerErrors.incrementAndGet();
-      log.error("reducer failed for {} (seq {}): {}", e.eventType(), seq, ex.toString());
-    }
+    reduce(e, seq);
     state.versionTo(seq);
     out.add(e.sequenced(seq, state.epoch(), state.resolve(e.entityId())));
     applied.incrementAndGet();
@@ -423,29 +420,10 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   }
 
   private long emitDerived(String subject, String entityId, String entityType, JsonObject payload) {
-    if (publisher != null) {
-      Event e =
-          new Event(
-              0,
-              null,
-              clock.instant(),
-              subject,
-              entityId,
-              entityType,
-              "living-map-service",
-              payload,
-              null,
-              null);
-      if (publisher.publish(e)) {
-        inFlight.addLast(new InFlight(e, System.nanoTime()));
-      }
-      return -1;
-    }
-    long seq = state.nextSeq();
-    out.add(
+    Event e =
         new Event(
-            seq,
-            state.epoch(),
+            0,
+            null,
             clock.instant(),
             subject,
             entityId,
@@ -453,7 +431,15 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
             "living-map-service",
             payload,
             null,
-            null));
+            null);
+    if (publisher != null) {
+      if (publisher.publish(e)) {
+        inFlight.addLast(new InFlight(e, System.nanoTime()));
+      }
+      return -1;
+    }
+    long seq = state.nextSeq();
+    out.add(e.sequenced(seq, state.epoch(), entityId));
     return seq;
   }
 

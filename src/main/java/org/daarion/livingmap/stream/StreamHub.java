@@ -199,28 +199,15 @@ public final class StreamHub implements EventSink {
     List<Frame> frames = new ArrayList<>(batch.size());
     boolean discontinuity = false;
     for (Event e : batch) {
-      if (streamPositions) {
-        if (!e.epoch().equals(ringEpoch) || e.seq() <= lastSeq) {
-          if (ringEpoch != null) {
-            discontinuity = true;
-            log.info(
-                "stream position moved to {}/{} (was {}/{}): resynchronising {} connections",
-                e.epoch(),
-                e.seq(),
-                ringEpoch,
-                lastSeq,
-                subscribers.size());
-          }
-          ring.clear();
-          ringEpoch = e.epoch();
-        }
-        Frame f = Frame.of(e, Math.max(lastSeq, 0));
-        lastSeq = e.seq();
-        ring.append(f);
-        frames.add(f);
-        continue;
-      }
-      if (!e.epoch().equals(ringEpoch) || (ring.size() > 0 && e.seq() != ring.lastSeq() + 1)) {
+      // Stream positions (cluster mode) have holes, so only a seq that goes back is a move there;
+      // our own positions are gap-free, so any seq but the next one is.
+      long previous = streamPositions ? lastSeq : ring.lastSeq();
+      boolean moved =
+          !e.epoch().equals(ringEpoch)
+              || (streamPositions
+                  ? e.seq() <= lastSeq
+                  : ring.size() > 0 && e.seq() != ring.lastSeq() + 1);
+      if (moved) {
         if (ringEpoch != null) {
           discontinuity = true;
           log.info(
@@ -228,13 +215,16 @@ public final class StreamHub implements EventSink {
               e.epoch(),
               e.seq(),
               ringEpoch,
-              ring.lastSeq(),
+              previous,
               subscribers.size());
         }
         ring.clear();
         ringEpoch = e.epoch();
       }
-      Frame f = Frame.of(e);
+      Frame f = streamPositions ? Frame.of(e, Math.max(lastSeq, 0)) : Frame.of(e);
+      if (streamPositions) {
+        lastSeq = e.seq();
+      }
       ring.append(f);
       frames.add(f);
     }

@@ -10,10 +10,7 @@ import io.nats.client.Options;
 import io.nats.client.OrderedConsumerContext;
 import io.nats.client.PublishOptions;
 import io.nats.client.api.DeliverPolicy;
-import io.nats.client.api.DiscardPolicy;
 import io.nats.client.api.OrderedConsumerConfiguration;
-import io.nats.client.api.RetentionPolicy;
-import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import java.nio.charset.StandardCharsets;
@@ -170,16 +167,7 @@ public final class ClusterStream implements AutoCloseable {
                 + subjects);
       }
       try {
-        return jsm.addStream(
-            StreamConfiguration.builder()
-                .name(stream)
-                .subjects(subjects)
-                .storageType(StorageType.File)
-                .retentionPolicy(RetentionPolicy.Limits)
-                .discardPolicy(DiscardPolicy.Old)
-                .maxAge(tuning.streamMaxAge())
-                .duplicateWindow(Duration.ofMinutes(2))
-                .build());
+        return jsm.addStream(tuning.streamConfiguration(stream, subjects));
       } catch (JetStreamApiException race) {
         // Another replica created it first.
         return jsm.getStreamInfo(stream);

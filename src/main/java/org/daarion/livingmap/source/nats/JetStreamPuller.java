@@ -10,9 +10,6 @@ import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
 import io.nats.client.api.ConsumerInfo;
 import io.nats.client.api.DeliverPolicy;
-import io.nats.client.api.DiscardPolicy;
-import io.nats.client.api.RetentionPolicy;
-import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import java.time.Duration;
@@ -216,16 +213,7 @@ final class JetStreamPuller {
                 + " cover "
                 + subjects);
       }
-      StreamConfiguration sc =
-          StreamConfiguration.builder()
-              .name(stream)
-              .subjects(subjects)
-              .storageType(StorageType.File)
-              .retentionPolicy(RetentionPolicy.Limits)
-              .discardPolicy(DiscardPolicy.Old)
-              .maxAge(tuning.streamMaxAge())
-              .duplicateWindow(Duration.ofMinutes(2))
-              .build();
+      StreamConfiguration sc = tuning.streamConfiguration(stream, subjects);
       try {
         jsm.addStream(sc);
         log.info("created JetStream stream {} for {}", stream, subjects);

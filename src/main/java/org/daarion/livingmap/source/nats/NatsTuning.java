@@ -1,6 +1,11 @@
 package org.daarion.livingmap.source.nats;
 
+import io.nats.client.api.DiscardPolicy;
+import io.nats.client.api.RetentionPolicy;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -93,6 +98,23 @@ public record NatsTuning(
 
   public Builder toBuilder() {
     return new Builder(this);
+  }
+
+  /**
+   * The stream this service creates when the configured one is absent: file storage, limits
+   * retention dropping the oldest, messages kept for {@link #streamMaxAge}, and a two-minute window
+   * in which a repeated {@code Nats-Msg-Id} is stored once.
+   */
+  StreamConfiguration streamConfiguration(String stream, List<String> subjects) {
+    return StreamConfiguration.builder()
+        .name(stream)
+        .subjects(subjects)
+        .storageType(StorageType.File)
+        .retentionPolicy(RetentionPolicy.Limits)
+        .discardPolicy(DiscardPolicy.Old)
+        .maxAge(streamMaxAge)
+        .duplicateWindow(Duration.ofMinutes(2))
+        .build();
   }
 
   /** Copy-and-change builder. */
