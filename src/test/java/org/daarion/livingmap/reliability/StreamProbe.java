@@ -16,6 +16,9 @@ import org.daarion.livingmap.testing.Http;
  */
 final class StreamProbe implements AutoCloseable {
   private final Vertx vertx = Vertx.vertx();
+  // Held for the probe's lifetime: Vert.x 5 closes a client that becomes unreachable, and with it
+  // its sockets (a GC during a long test closed the stream with 1000).
+  private final WebSocketClient client;
   private final AtomicLong frames = new AtomicLong();
   private final AtomicLong events = new AtomicLong();
   private final AtomicLong highestSeq = new AtomicLong();
@@ -31,7 +34,7 @@ final class StreamProbe implements AutoCloseable {
   }
 
   StreamProbe(int port) throws Exception {
-    WebSocketClient client = vertx.createWebSocketClient();
+    client = vertx.createWebSocketClient();
     ws =
         client
             .connect(port, "127.0.0.1", "/living-map/stream")
