@@ -1,6 +1,7 @@
 package org.daarion.livingmap.event;
 
 import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,8 +32,8 @@ public final class EventIntake {
 
   /**
    * @param sourceTime stamp events with the time their source gives (JetStream's store time, see
-   *     {@link #accept(String, byte[], String, Acker, java.time.Instant)}) instead of the time they
-   *     arrive here: cluster mode, where every replica must give an event the same timestamp
+   *     {@link #accept(String, byte[], String, Acker, Instant)}) instead of the time they arrive
+   *     here: cluster mode, where every replica must give an event the same timestamp
    */
   public EventIntake(
       EventParser parser,
@@ -60,9 +61,8 @@ public final class EventIntake {
    * (null: unknown); used as the event's timestamp when this intake was made with {@code
    * sourceTime}, ignored otherwise.
    */
-  public boolean accept(
-      String subject, byte[] data, String msgId, Acker acker, java.time.Instant storedAt) {
-    java.time.Instant at = sourceTime && storedAt != null ? storedAt : clock.instant();
+  public boolean accept(String subject, byte[] data, String msgId, Acker acker, Instant storedAt) {
+    Instant at = sourceTime && storedAt != null ? storedAt : clock.instant();
     return take(subject, data, msgId, acker, at) != Outcome.INTERRUPTED;
   }
 
@@ -78,8 +78,7 @@ public final class EventIntake {
     return take(subject, data, msgId, acker, clock.instant());
   }
 
-  private Outcome take(
-      String subject, byte[] data, String msgId, Acker acker, java.time.Instant receivedAt) {
+  private Outcome take(String subject, byte[] data, String msgId, Acker acker, Instant receivedAt) {
     EventParser.Result result = parser.parse(subject, data, msgId, acker, receivedAt);
     if (!result.ok()) {
       long n = rejectedCount.incrementAndGet();

@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.daarion.livingmap.config.Config;
 import org.slf4j.Logger;
@@ -50,18 +51,11 @@ public final class RetentionJob implements AutoCloseable {
   private final AtomicLong rejectedDeleted = new AtomicLong();
   private volatile String lastError;
   private volatile Instant lastRunAt;
-  private java.util.function.BooleanSupplier active = () -> true;
+  private final BooleanSupplier active;
 
   /** Retention and snapshots kept from the config, every 10 minutes. */
   public RetentionJob(Database database, Config config) {
-    this(
-        database.dataSource(),
-        config.retention,
-        config.snapshotsKept,
-        DEFAULT_INTERVAL,
-        DEFAULT_BATCH,
-        DEFAULT_PAUSE,
-        Clock.systemUTC());
+    this(database, config, () -> true);
   }
 
   /**
@@ -69,9 +63,16 @@ public final class RetentionJob implements AutoCloseable {
    * (cluster mode: while this replica holds the shared-jobs lease); a skipped run waits for the
    * next interval.
    */
-  public RetentionJob(Database database, Config config, java.util.function.BooleanSupplier active) {
-    this(database, config);
-    this.active = active;
+  public RetentionJob(Database database, Config config, BooleanSupplier active) {
+    this(
+        database.dataSource(),
+        config.retention,
+        config.snapshotsKept,
+        DEFAULT_INTERVAL,
+        DEFAULT_BATCH,
+        DEFAULT_PAUSE,
+        Clock.systemUTC(),
+        active);
   }
 
   public RetentionJob(
@@ -82,6 +83,18 @@ public final class RetentionJob implements AutoCloseable {
       int batchSize,
       Duration pause,
       Clock clock) {
+    this(dataSource, retention, snapshotsKept, interval, batchSize, pause, clock, () -> true);
+  }
+
+  private RetentionJob(
+      DataSource dataSource,
+      Duration retention,
+      int snapshotsKept,
+      Duration interval,
+      int batchSize,
+      Duration pause,
+      Clock clock,
+      BooleanSupplier active) {
     this.dataSource = dataSource;
     this.retention = retention;
     this.snapshotsKept = snapshotsKept;
@@ -89,6 +102,7 @@ public final class RetentionJob implements AutoCloseable {
     this.batchSize = batchSize;
     this.pause = pause;
     this.clock = clock;
+    this.active = active;
   }
 
   /** Runs now and then every interval. */

@@ -7,6 +7,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.daarion.livingmap.config.Config;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +31,7 @@ public final class SnapshotScheduler implements AutoCloseable {
   private volatile Instant lastSavedAt;
   private volatile String lastError;
   private volatile boolean closed;
-  private java.util.function.BooleanSupplier active = () -> true;
+  private final BooleanSupplier active;
 
   public SnapshotScheduler(SnapshotStore store, SnapshotSource source, Config config) {
     this(store, source, config.snapshotInterval);
@@ -41,18 +42,20 @@ public final class SnapshotScheduler implements AutoCloseable {
    * replica holds the shared-jobs lease); {@link #saveNow} always stores.
    */
   public SnapshotScheduler(
-      SnapshotStore store,
-      SnapshotSource source,
-      Config config,
-      java.util.function.BooleanSupplier active) {
-    this(store, source, config.snapshotInterval);
-    this.active = active;
+      SnapshotStore store, SnapshotSource source, Config config, BooleanSupplier active) {
+    this(store, source, config.snapshotInterval, active);
   }
 
   public SnapshotScheduler(SnapshotStore store, SnapshotSource source, Duration interval) {
+    this(store, source, interval, () -> true);
+  }
+
+  private SnapshotScheduler(
+      SnapshotStore store, SnapshotSource source, Duration interval, BooleanSupplier active) {
     this.store = store;
     this.source = source;
     this.interval = interval;
+    this.active = active;
   }
 
   /** Stores a snapshot every interval, the first one interval after this call. */
