@@ -20,6 +20,10 @@ import java.time.Instant;
  * @param msgId the source's message id for deduplication (JetStream sequence or Nats-Msg-Id), or
  *     null
  * @param acker acknowledges the event to its source once stored
+ * @param payloadJson the payload's JSON text as it arrived (UTF-8), when it is plain JSON that can
+ *     be copied into frames and history as it is (see {@link JsonText#isPlainObject}); null when
+ *     the payload must be encoded from {@code payload} (derived events, history replays, payloads
+ *     with comments)
  */
 public record Event(
     long seq,
@@ -31,7 +35,8 @@ public record Event(
     String sourceService,
     JsonObject payload,
     String msgId,
-    Acker acker) {
+    Acker acker,
+    byte[] payloadJson) {
 
   public Event {
     if (acker == null) {
@@ -39,9 +44,60 @@ public record Event(
     }
   }
 
+  /** An event whose payload is encoded from {@code payload} when it is written out. */
+  public Event(
+      long seq,
+      String epoch,
+      Instant timestamp,
+      String eventType,
+      String entityId,
+      String entityType,
+      String sourceService,
+      JsonObject payload,
+      String msgId,
+      Acker acker) {
+    this(
+        seq,
+        epoch,
+        timestamp,
+        eventType,
+        entityId,
+        entityType,
+        sourceService,
+        payload,
+        msgId,
+        acker,
+        null);
+  }
+
+  /**
+   * The payload as JSON text (UTF-8): the bytes it arrived as when they are plain JSON, else
+   * encoded; {@code null} for a missing payload.
+   */
+  public byte[] payloadBytes() {
+    if (payloadJson != null) {
+      return payloadJson;
+    }
+    return payload == null ? null : payload.toBuffer().getBytes();
+  }
+
   /** A new, unsequenced event as a source delivers it. */
   public static Event incoming(
       String subject, JsonObject payload, Instant receivedAt, String msgId, Acker acker) {
+    return incoming(subject, payload, null, receivedAt, msgId, acker);
+  }
+
+  /**
+   * Like {@link #incoming(String, JsonObject, Instant, String, Acker)} with the bytes the payload
+   * was parsed from, kept when they are plain JSON (see {@link JsonText#isPlainObject}).
+   */
+  public static Event incoming(
+      String subject,
+      JsonObject payload,
+      byte[] data,
+      Instant receivedAt,
+      String msgId,
+      Acker acker) {
     EntityIds.Ref ref = EntityIds.of(subject, payload);
     return new Event(
         0,
@@ -53,7 +109,8 @@ public record Event(
         SourceServices.forSubject(subject),
         payload,
         msgId,
-        acker);
+        acker,
+        data != null && JsonText.isPlainObject(data) ? data : null);
   }
 
   /**
@@ -84,6 +141,7 @@ public record Event(
         sourceService,
         payload,
         msgId,
-        acker);
+        acker,
+        payloadJson);
   }
 }

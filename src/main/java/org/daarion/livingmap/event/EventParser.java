@@ -109,7 +109,7 @@ public final class EventParser {
     if (typeError != null) {
       return reject(receivedAt, subject, typeError, data, msgId, acker);
     }
-    return new Result(Event.incoming(subject, payload, receivedAt, msgId, acker), null);
+    return new Result(Event.incoming(subject, payload, data, receivedAt, msgId, acker), null);
   }
 
   private static String checkTypes(String subject, JsonObject payload) {

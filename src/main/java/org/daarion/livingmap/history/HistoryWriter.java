@@ -22,6 +22,7 @@ import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventSink;
 import org.daarion.livingmap.event.RejectedSink;
 import org.daarion.livingmap.event.Rejection;
+import org.daarion.livingmap.event.Utf8Buffer;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -134,6 +135,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
   private final AtomicLong retries = new AtomicLong();
   private final AtomicLong refusedAfterClose = new AtomicLong();
   private final AtomicLong copyConflicts = new AtomicLong();
+  private final CopyText copyText = new CopyText(); // writer thread only
 
   /** A writer with the configured batch size, linger and queue capacity, started. */
   public HistoryWriter(Database database, Config config) {
@@ -327,12 +329,13 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
         return insertEvents(c, events);
       }
     }
+    Utf8Buffer rows = copyText.rows(events);
     Savepoint sp = c.setSavepoint();
     try {
       long n =
           c.unwrap(PGConnection.class)
               .getCopyAPI()
-              .copyIn(COPY_EVENTS, new ByteArrayInputStream(copyText(events)));
+              .copyIn(COPY_EVENTS, new ByteArrayInputStream(rows.array(), 0, rows.length()));
       c.releaseSavepoint(sp);
       return (int) n;
     } catch (SQLException e) {
@@ -352,55 +355,6 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
           + " entity_id, entity_type, msg_id) FROM STDIN";
 
   private static final String UNIQUE_VIOLATION = "23505";
-
-  /** The batch in COPY text format: tab-separated, {@code \N} for NULL, backslash escapes. */
-  static byte[] copyText(List<Event> events) {
-    StringBuilder b = new StringBuilder(events.size() * 320);
-    for (Event e : events) {
-      b.append(Uuid7.next(e.timestamp())).append('\t');
-      b.append(e.seq()).append('\t');
-      field(b, e.epoch());
-      field(b, e.timestamp().toString());
-      field(b, e.eventType());
-      field(b, e.payload() == null ? "{}" : e.payload().encode());
-      field(b, e.sourceService());
-      field(b, e.entityId());
-      field(b, e.entityType());
-      b.append(copyValue(e.msgId())).append('\n');
-    }
-    return b.toString().getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static void field(StringBuilder b, String v) {
-    b.append(copyValue(v)).append('\t');
-  }
-
-  private static String copyValue(String v) {
-    if (v == null) {
-      return "\\N";
-    }
-    v = text(v);
-    boolean plain = true;
-    for (int i = 0; i < v.length() && plain; i++) {
-      char ch = v.charAt(i);
-      plain = ch != '\\' && ch != '\t' && ch != '\n' && ch != '\r';
-    }
-    if (plain) {
-      return v;
-    }
-    StringBuilder out = new StringBuilder(v.length() + 8);
-    for (int i = 0; i < v.length(); i++) {
-      char ch = v.charAt(i);
-      switch (ch) {
-        case '\\' -> out.append("\\\\");
-        case '\t' -> out.append("\\t");
-        case '\n' -> out.append("\\n");
-        case '\r' -> out.append("\\r");
-        default -> out.append(ch);
-      }
-    }
-    return out.toString();
-  }
 
   static int insertEvents(Connection c, List<Event> events) throws SQLException {
     int n = events.size();

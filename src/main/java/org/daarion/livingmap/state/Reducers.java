@@ -88,8 +88,8 @@ final class Reducers {
       return;
     }
     Entity node = existingOrNew(s, "node", id, at);
-    JsonObject d = node.data().copy();
-    JsonObject m = d.getJsonObject("metrics", new JsonObject());
+    JsonObject d = shallowCopy(node.data());
+    JsonObject m = shallowCopy(d.getJsonObject("metrics", new JsonObject()));
     for (String key :
         new String[] {"cpu", "gpu", "ram", "disk", "net_in", "net_out", "temperature"}) {
       Object v = p.getValue(key);
@@ -115,7 +115,7 @@ final class Reducers {
       return;
     }
     Entity agent = existingOrNew(s, "agent", id, at);
-    JsonObject d = agent.data().copy();
+    JsonObject d = shallowCopy(agent.data());
     String status = p.getString("status");
     if (status != null) {
       d.put("status", agentStatus(status));
@@ -142,8 +142,8 @@ final class Reducers {
       return;
     }
     Entity agent = existingOrNew(s, "agent", agentId, at);
-    JsonObject d = agent.data().copy();
-    JsonObject u = d.getJsonObject("usage", new JsonObject()).copy();
+    JsonObject d = shallowCopy(agent.data());
+    JsonObject u = shallowCopy(d.getJsonObject("usage", new JsonObject()));
     long calls = u.getLong("llm_calls_24h", 0L) + 1;
     u.put("llm_calls_24h", calls);
     u.put("tokens_24h", u.getLong("tokens_24h", 0L) + longOf(p, "total_tokens"));
@@ -166,8 +166,8 @@ final class Reducers {
       return;
     }
     Entity agent = existingOrNew(s, "agent", agentId, at);
-    JsonObject d = agent.data().copy();
-    JsonObject u = d.getJsonObject("usage", new JsonObject()).copy();
+    JsonObject d = shallowCopy(agent.data());
+    JsonObject u = shallowCopy(d.getJsonObject("usage", new JsonObject()));
     u.put("invocations_24h", u.getLong("invocations_24h", 0L) + 1);
     d.put("usage", u);
     d.put("last_active", timestampOf(p, at));
@@ -179,7 +179,7 @@ final class Reducers {
     if (channelRaw != null) {
       String channelId = s.resolve(EntityIds.canonical("channel", channelRaw));
       Entity channel = existingOrNew(s, "channel", channelId, at);
-      JsonObject d = channel.data().copy();
+      JsonObject d = shallowCopy(channel.data());
       d.put("messages_24h", d.getLong("messages_24h", 0L) + 1);
       d.put("last_message_at", timestampOf(p, at));
       if (p.getString("microdao_id") != null && d.getValue("microdao_id") == null) {
@@ -191,8 +191,8 @@ final class Reducers {
       String agentId = s.resolve(EntityIds.canonical("agent", p.getString("sender_id")));
       Entity agent = s.get(agentId);
       if (agent != null) {
-        JsonObject d = agent.data().copy();
-        JsonObject u = d.getJsonObject("usage", new JsonObject()).copy();
+        JsonObject d = shallowCopy(agent.data());
+        JsonObject u = shallowCopy(d.getJsonObject("usage", new JsonObject()));
         u.put("messages_24h", u.getLong("messages_24h", 0L) + 1);
         d.put("usage", u);
         d.put("last_active", timestampOf(p, at));
@@ -354,6 +354,15 @@ final class Reducers {
       return null;
     }
     return s.resolve(EntityIds.canonical("agent", raw));
+  }
+
+  /**
+   * A copy of {@code o} that shares its nested values: entities are immutable, so a reducer copies
+   * only the levels it changes (a deep copy of every entity on every event was most of the
+   * reducers' cost). A nested object the reducer changes must be copied the same way first.
+   */
+  private static JsonObject shallowCopy(JsonObject o) {
+    return new JsonObject(new java.util.LinkedHashMap<>(o.getMap()));
   }
 
   static Entity existingOrNew(LiveState s, String type, String id, Instant at) {

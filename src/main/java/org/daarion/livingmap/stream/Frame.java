@@ -1,7 +1,6 @@
 package org.daarion.livingmap.stream;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import org.daarion.livingmap.event.Event;
 
@@ -22,14 +21,12 @@ record Frame(Event event, Buffer bytes, ByteBuf wire, long prevSeq) {
   }
 
   static Frame of(Event e) {
-    Buffer b = Frames.event(e);
-    return new Frame(e, b, wire(b), e.seq() - 1);
+    return new EventFrameEncoder().frame(e, -1);
   }
 
   /** An event frame that carries {@code prev_seq} (cluster mode). */
   static Frame of(Event e, long prevSeq) {
-    Buffer b = Frames.event(e, prevSeq);
-    return new Frame(e, b, wire(b), prevSeq);
+    return new EventFrameEncoder().frame(e, prevSeq);
   }
 
   static Frame control(Buffer bytes) {
@@ -46,12 +43,15 @@ record Frame(Event event, Buffer bytes, ByteBuf wire, long prevSeq) {
   }
 
   /**
-   * A final, unmasked text frame (RFC 6455 section 5.2) around {@code payload}; not ref-counted.
+   * The header length of a final, unmasked text frame (RFC 6455 section 5.2) with {@code n} payload
+   * bytes: 2, 4 or 10.
    */
-  static ByteBuf wire(Buffer payload) {
-    int n = payload.length();
-    int header = n < 126 ? 2 : n < 65536 ? 4 : 10;
-    byte[] out = new byte[header + n];
+  static int headerLength(int n) {
+    return n < 126 ? 2 : n < 65536 ? 4 : 10;
+  }
+
+  /** Writes that header at the start of {@code out}. */
+  static void writeHeader(byte[] out, int n) {
     out[0] = (byte) 0x81;
     if (n < 126) {
       out[1] = (byte) n;
@@ -65,7 +65,5 @@ record Frame(Event event, Buffer bytes, ByteBuf wire, long prevSeq) {
         out[2 + i] = (byte) ((long) n >>> (56 - 8 * i));
       }
     }
-    payload.getBytes(0, n, out, header);
-    return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(out));
   }
 }

@@ -25,7 +25,7 @@ import org.daarion.livingmap.event.Event;
 public final class Frames {
   private Frames() {}
 
-  /** The frame of one event; called once per event by the hub. */
+  /** The frame of one event (see {@link EventFrameEncoder}, which the hub keeps and reuses). */
   public static Buffer event(Event e) {
     return event(e, -1);
   }
@@ -35,18 +35,7 @@ public final class Frames {
    * (cluster mode, where seqs have holes); without it when {@code prevSeq < 0}.
    */
   public static Buffer event(Event e, long prevSeq) {
-    JsonObject o = new JsonObject().put("kind", "event").put("seq", e.seq());
-    if (prevSeq >= 0) {
-      o.put("prev_seq", prevSeq);
-    }
-    o.put("epoch", e.epoch())
-        .put("event_type", e.eventType())
-        .put("timestamp", e.timestamp() == null ? null : e.timestamp().toString())
-        .put("entity_id", e.entityId())
-        .put("entity_type", e.entityType())
-        .put("source_service", e.sourceService())
-        .put("payload", e.payload());
-    return o.toBuffer();
+    return new EventFrameEncoder().frame(e, prevSeq).bytes();
   }
 
   /**

@@ -689,6 +689,7 @@ final class StreamConnection {
       return;
     }
     List<Frame> frames = new ArrayList<>();
+    EventFrameEncoder encoder = new EventFrameEncoder();
     long expect = sync.historyAfter() + 1;
     if (err == null && events != null) {
       for (Event e : events) {
@@ -701,7 +702,7 @@ final class StreamConnection {
         if (e.seq() != expect || !sync.epoch().equals(e.epoch())) {
           break;
         }
-        frames.add(Frame.of(e));
+        frames.add(encoder.frame(e, -1));
         expect++;
       }
     } else if (err != null) {

@@ -111,6 +111,7 @@ public final class StreamHub implements EventSink {
   private final java.util.Set<Request> gaveUp = new java.util.HashSet<>();
 
   private final FrameRing ring;
+  private final EventFrameEncoder encoder = new EventFrameEncoder(); // owner thread only
   private String ringEpoch;
   private final boolean streamPositions;
 
@@ -221,7 +222,7 @@ public final class StreamHub implements EventSink {
         ring.clear();
         ringEpoch = e.epoch();
       }
-      Frame f = streamPositions ? Frame.of(e, Math.max(lastSeq, 0)) : Frame.of(e);
+      Frame f = encoder.frame(e, streamPositions ? Math.max(lastSeq, 0) : -1);
       if (streamPositions) {
         lastSeq = e.seq();
       }

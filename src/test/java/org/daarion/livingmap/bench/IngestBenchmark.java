@@ -211,6 +211,8 @@ public final class IngestBenchmark {
               "  CPU seconds used during the ingest (2 cores x %.1f s = %.1f s): JVM %.1f,"
                   + " nats-server %.1f, PostgreSQL %.1f%n",
               seconds, 2 * seconds, cpuUsed.jvm(), cpuUsed.nats(), cpuUsed.postgres());
+          System.out.printf("  the JVM's busiest threads:%s%n", cpuUsed.top(false, 8));
+          System.out.printf("  PostgreSQL's processes:%s%n", cpuUsed.top(true, 8));
           // Alert rules run on the state owner for every event (issue 9 asks for their cost here).
           double alertSeconds = (app.alerts().evaluationNanos() - alertNanos0) / 1e9;
           long alertEvents = app.alerts().eventsEvaluated() - alertEvents0;
@@ -280,19 +282,51 @@ public final class IngestBenchmark {
   }
 
   /** CPU time in seconds used so far by the JVM, nats-server and the embedded PostgreSQL. */
-  record Cpu(double jvm, double nats, double postgres) {
+  record Cpu(double jvm, double nats, double postgres, Map<String, Double> threads) {
     Cpu minus(Cpu o) {
-      return new Cpu(jvm - o.jvm, nats - o.nats, postgres - o.postgres);
+      Map<String, Double> t = new HashMap<>(threads);
+      o.threads.forEach((k, v) -> t.merge(k, -v, Double::sum));
+      return new Cpu(jvm - o.jvm, nats - o.nats, postgres - o.postgres, t);
     }
+
+    /** The threads (JVM) or processes (pg: ...) that used the most CPU, by name. */
+    String top(boolean postgres, int n) {
+      StringBuilder b = new StringBuilder();
+      threads.entrySet().stream()
+          .filter(e -> e.getKey().startsWith("pg: ") == postgres && e.getValue() >= 0.005)
+          .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+          .limit(n)
+          .forEach(e -> b.append(String.format("%n    %-16s %5.2f s", e.getKey(), e.getValue())));
+      return b.toString();
+    }
+  }
+
+  /** CPU seconds per thread of this JVM, threads of one name summed. */
+  static Map<String, Double> threadCpu() {
+    Map<String, Double> m = new HashMap<>();
+    java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+    for (java.io.File t : tasks == null ? new java.io.File[0] : tasks) {
+      try {
+        String stat = Files.readString(t.toPath().resolve("stat"));
+        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        String[] x = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        double sec = (Long.parseLong(x[11]) + Long.parseLong(x[12])) / 100.0;
+        m.merge(name.replaceAll("[0-9]+$", "#"), sec, Double::sum);
+      } catch (java.io.IOException | RuntimeException e) {
+        // the thread ended meanwhile
+      }
+    }
+    return m;
   }
 
   static Cpu cpu(int natsPort, Path dataDir) {
     double jvm =
         ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0);
     long nats = 0;
-    long pg = 0;
     Map<Long, Long> parent = new HashMap<>();
     Map<Long, Long> ticks = new HashMap<>();
+    Map<Long, Long> reaped = new HashMap<>();
+    Map<Long, String> commands = new HashMap<>();
     Long postmaster = null;
     java.io.File[] procs = new java.io.File("/proc").listFiles();
     for (java.io.File f : procs == null ? new java.io.File[0] : procs) {
@@ -305,7 +339,9 @@ public final class IngestBenchmark {
         long pid = Long.parseLong(f.getName());
         parent.put(pid, Long.parseLong(x[1]));
         ticks.put(pid, Long.parseLong(x[11]) + Long.parseLong(x[12]));
+        reaped.put(pid, Long.parseLong(x[13]) + Long.parseLong(x[14]));
         String cmd = Files.readString(f.toPath().resolve("cmdline")).replace('\0', ' ');
+        commands.put(pid, cmd);
         if (cmd.contains("nats-server") && cmd.contains(" " + natsPort + " ")) {
           nats += ticks.get(pid);
         }
@@ -316,14 +352,47 @@ public final class IngestBenchmark {
         // the process ended meanwhile
       }
     }
+    Map<String, Double> threads = threadCpu();
     if (postmaster != null) {
+      // Children that ended (autovacuum workers) count in the postmaster's reaped time.
+      threads.put("pg: ended", reaped.get(postmaster) / 100.0);
+      threads.put("pg: postmaster", ticks.get(postmaster) / 100.0);
       for (Map.Entry<Long, Long> e : ticks.entrySet()) {
-        if (e.getKey().equals(postmaster) || postmaster.equals(parent.get(e.getKey()))) {
-          pg += e.getValue();
+        if (postmaster.equals(parent.get(e.getKey()))) {
+          threads.merge(pgKind(commands.get(e.getKey())), e.getValue() / 100.0, Double::sum);
         }
       }
     }
-    return new Cpu(jvm, nats / 100.0, pg / 100.0);
+    double pg =
+        threads.entrySet().stream()
+            .filter(e -> e.getKey().startsWith("pg: "))
+            .mapToDouble(Map.Entry::getValue)
+            .sum();
+    return new Cpu(jvm, nats / 100.0, pg, threads);
+  }
+
+  /** "pg: checkpointer", "pg: autovacuum worker", "pg: backend" and so on. */
+  private static String pgKind(String cmd) {
+    String c = cmd == null ? "" : cmd.trim();
+    if (!c.startsWith("postgres: ")) {
+      return "pg: other";
+    }
+    c = c.substring("postgres: ".length());
+    for (String kind :
+        new String[] {
+          "checkpointer",
+          "background writer",
+          "walwriter",
+          "autovacuum launcher",
+          "autovacuum worker",
+          "logical replication launcher",
+          "stats collector"
+        }) {
+      if (c.startsWith(kind)) {
+        return "pg: " + kind;
+      }
+    }
+    return "pg: backend";
   }
 
   private record Ev(String subject, byte[] payload) {}

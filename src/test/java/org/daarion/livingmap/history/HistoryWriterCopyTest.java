@@ -91,6 +91,36 @@ class HistoryWriterCopyTest {
   }
 
   @Test
+  void aPayloadIsCopiedAsItArrivedWhitespaceAndEscapesIncluded() throws Exception {
+    String raw =
+        "{\n\t\"agent_id\" : \"a\\\\b\",\r\n \"note\":\"tab\\there \\u00e9 ü\",\"n\":1.50}";
+    byte[] data = raw.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    JsonObject parsed = new JsonObject(raw);
+    Instant at = Instant.parse("2026-01-01T00:00:00.123456Z");
+    Event in = Event.incoming("agent.event.status", parsed, data, at, "js:S:9", null);
+    assertThat(in.payloadJson()).as("plain JSON is kept as it arrived").isSameAs(data);
+    AtomicInteger acks = new AtomicInteger();
+    try (HistoryWriter w =
+        new HistoryWriter(db.dataSource(), db, 100, Duration.ofMillis(5), 1000)) {
+      w.onEvents(List.of(withAck(in.sequenced(1, "e1", "agent:a\\b"), acks)));
+      await().atMost(Duration.ofSeconds(10)).until(() -> acks.get() == 1);
+      assertThat(w.copyConflicts()).isZero();
+      assertThat(w.status().unstorableRows()).isZero();
+    }
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT payload::text, timestamp, msg_id, entity_id FROM living_map_history")) {
+      assertThat(rs.next()).isTrue();
+      assertThat(new JsonObject(rs.getString(1))).isEqualTo(parsed);
+      assertThat(rs.getTimestamp(2).toInstant()).isEqualTo(at);
+      assertThat(rs.getString(3)).isEqualTo("js:S:9");
+      assertThat(rs.getString(4)).isEqualTo("agent:a\\b");
+    }
+  }
+
+  @Test
   void aBatchWithAStoredRowFallsBackToTheInsertAndWritesTheRest() throws Exception {
     AtomicInteger acks = new AtomicInteger();
     try (HistoryWriter w =
@@ -131,6 +161,7 @@ class HistoryWriterCopyTest {
         e.sourceService(),
         e.payload(),
         e.msgId(),
-        acks::incrementAndGet);
+        acks::incrementAndGet,
+        e.payloadJson());
   }
 }
