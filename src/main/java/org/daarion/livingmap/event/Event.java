@@ -129,6 +129,25 @@ public record Event(
     }
   }
 
+  /**
+   * This event without its body: no payload, message id or acknowledgement, what a stream frame
+   * needs to route an event it already holds as bytes.
+   */
+  public Event header() {
+    return new Event(
+        seq,
+        epoch,
+        timestamp,
+        eventType,
+        entityId,
+        entityType,
+        sourceService,
+        null,
+        null,
+        null,
+        null);
+  }
+
   /** This event at its position, with its entity id resolved against the live state. */
   public Event sequenced(long seq, String epoch, String resolvedEntityId) {
     return new Event(

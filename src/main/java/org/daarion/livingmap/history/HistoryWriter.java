@@ -137,6 +137,9 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
   private final AtomicLong copyConflicts = new AtomicLong();
   private final CopyText copyText = new CopyText(); // writer thread only
 
+  /** Time spent writing and acknowledging batches; written by the writer thread only. */
+  private volatile long busyNanos;
+
   /** A writer with the configured batch size, linger and queue capacity, started. */
   public HistoryWriter(Database database, Config config) {
     this(
@@ -272,6 +275,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
         long ms = (System.nanoTime() - t0) / 1_000_000;
         succeeded(events.size(), rejections.size(), inserted, ms);
         ackAll(events, rejections);
+        busyNanos += System.nanoTime() - t0;
         return;
       } catch (SQLException e) {
         if (isDataError(e)) {
@@ -280,6 +284,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
             writeRowByRow(events, rejections);
             succeeded(events.size(), rejections.size(), -1, (System.nanoTime() - t0) / 1_000_000);
             ackAll(events, rejections);
+            busyNanos += System.nanoTime() - t0;
             return;
           } catch (SQLException again) {
             failed(again);
@@ -290,6 +295,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
       } catch (RuntimeException e) {
         failed(e);
       }
+      busyNanos += System.nanoTime() - t0;
       retries.incrementAndGet();
       Thread.sleep(backoff);
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
@@ -560,6 +566,15 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
 
   public long rowsWritten() {
     return rows.get();
+  }
+
+  /**
+   * Nanoseconds this writer has spent writing batches (COPY text, statements, commits, retries) and
+   * acknowledging them, not waiting for events: its busy share of wall time says whether history is
+   * the ingest path's bottleneck.
+   */
+  public long busyNanos() {
+    return busyNanos;
   }
 
   public long lastBatchLatencyMs() {

@@ -17,6 +17,8 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -41,7 +43,8 @@ import java.util.function.Supplier;
  *       living_map_state_seq}
  *   <li>{@code living_map_history_batch_size} summary, {@code living_map_history_write_seconds}
  *       histogram, {@code living_map_history_queue_depth}, {@code
- *       living_map_history_write_failures_total}, {@code living_map_history_events_written_total}
+ *       living_map_history_write_failures_total}, {@code living_map_history_events_written_total},
+ *       {@code living_map_history_writer_busy_seconds_total} (time spent writing and acknowledging)
  *   <li>{@code living_map_source_up{source}} (1 up, 0 down), {@code
  *       living_map_source_poll_seconds{source,outcome}} histogram, {@code
  *       living_map_source_staleness_seconds{source}}
@@ -78,6 +81,7 @@ public final class Metrics implements AutoCloseable {
   public static final String SOURCE_STALENESS = "living_map_source_staleness_seconds";
   public static final String ALERTS_FIRING = "living_map_alerts_firing";
   public static final String ALERT_EVALUATION = "living_map_alert_evaluation_seconds";
+  public static final String HISTORY_WRITER_BUSY = "living_map_history_writer_busy_seconds";
 
   private static final Duration[] LATENCY_SLOS = {
     Duration.ofMillis(1),
@@ -104,6 +108,12 @@ public final class Metrics implements AutoCloseable {
   private final DistributionSummary historyBatch;
   private final Timer historyWrite;
   private final Timer ingestLag;
+
+  /**
+   * What function counters read: Micrometer holds a function counter's object only weakly, so a
+   * supplier nobody else holds would be collected and the counter read NaN from then on.
+   */
+  private final List<Supplier<Number>> counterSources = new CopyOnWriteArrayList<>();
 
   public Metrics() {
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -307,9 +317,22 @@ public final class Metrics implements AutoCloseable {
 
   /** Time spent evaluating alert rules on events, read from {@code nanos} at each scrape. */
   public void alertEvaluation(Supplier<Number> nanos) {
+    counterSources.add(nanos);
     FunctionCounter.builder(
             ALERT_EVALUATION, nanos, n -> n.get().doubleValue() / TimeUnit.SECONDS.toNanos(1))
         .description("Seconds the state owner spent evaluating alert rules on events")
+        .register(registry);
+  }
+
+  /**
+   * Time the history writer spent writing and acknowledging batches, read from {@code nanos} at
+   * each scrape: its rate is the writer's utilisation (near 1: history is the bottleneck).
+   */
+  public void historyWriterBusy(Supplier<Number> nanos) {
+    counterSources.add(nanos);
+    FunctionCounter.builder(
+            HISTORY_WRITER_BUSY, nanos, n -> n.get().doubleValue() / TimeUnit.SECONDS.toNanos(1))
+        .description("Seconds the history writer spent writing and acknowledging batches")
         .register(registry);
   }
 

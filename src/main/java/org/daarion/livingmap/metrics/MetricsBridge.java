@@ -43,6 +43,7 @@ public final class MetricsBridge implements AutoCloseable {
     metrics.alertsFiring(
         () -> alerts.alerts().stream().filter(a -> "firing".equals(a.state())).count());
     metrics.alertEvaluation(alerts::evaluationNanos);
+    metrics.historyWriterBusy(writer::busyNanos);
     for (UpstreamSource s : UpstreamSource.values()) {
       metrics.sourceUp(
           s.serviceName(),

@@ -13,7 +13,10 @@ import org.daarion.livingmap.event.Utf8Buffer;
  * the fields by hand in the order of the contract, the payload as the bytes it arrived as when they
  * are plain JSON, and the WebSocket header in front, all in one array that {@link Frame#bytes()}
  * and {@link Frame#wire()} share. Every event pays for this once, listeners or not (the ring keeps
- * frames for resume), so it is kept to one pass and one allocation. One owner thread.
+ * frames for resume), so it is kept to one pass and one allocation. The frame keeps only the
+ * event's {@link Event#header() header}: the ring holds tens of thousands of frames for about a
+ * second each, and a payload tree and a bus message in each were most of what the collector had to
+ * copy. One owner thread.
  */
 final class EventFrameEncoder {
   private final Utf8Buffer json = new Utf8Buffer(1024);
@@ -56,6 +59,6 @@ final class EventFrameEncoder {
     ByteBuf wire = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(out));
     Buffer bytes =
         BufferInternal.buffer(Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(out, header, n)));
-    return new Frame(e, bytes, wire, prevSeq >= 0 ? prevSeq : e.seq() - 1);
+    return new Frame(e.header(), bytes, wire, prevSeq >= 0 ? prevSeq : e.seq() - 1);
   }
 }

@@ -155,6 +155,7 @@ public final class IngestBenchmark {
         long committed;
         long stateDone = 0;
         long c0 = -1; // committed when the measured events start being consumed
+        double writerBusy0 = 0;
         long alertNanos0 = 0;
         long alertEvents0 = 0;
         Cpu cpuUsed = null;
@@ -174,6 +175,7 @@ public final class IngestBenchmark {
             }
             if (c0 < 0 && firstDelivery.get() != 0) {
               c0 = w == 0 ? 0 : committed;
+              writerBusy0 = w == 0 ? 0 : writerBusySeconds(app);
               alertNanos0 = w == 0 ? 0 : app.alerts().evaluationNanos();
               alertEvents0 = w == 0 ? 0 : app.alerts().eventsEvaluated();
             }
@@ -211,6 +213,10 @@ public final class IngestBenchmark {
               "  CPU seconds used during the ingest (2 cores x %.1f s = %.1f s): JVM %.1f,"
                   + " nats-server %.1f, PostgreSQL %.1f%n",
               seconds, 2 * seconds, cpuUsed.jvm(), cpuUsed.nats(), cpuUsed.postgres());
+          double busy = writerBusySeconds(app) - writerBusy0;
+          System.out.printf(
+              "  history writer busy %.2f s of %.2f s (%.0f%%): writing and acknowledging batches%n",
+              busy, seconds, 100 * busy / seconds);
           System.out.printf("  the JVM's busiest threads:%s%n", cpuUsed.top(false, 8));
           System.out.printf("  PostgreSQL's processes:%s%n", cpuUsed.top(true, 8));
           // Alert rules run on the state owner for every event (issue 9 asks for their cost here).
@@ -265,6 +271,16 @@ public final class IngestBenchmark {
       deleteQuietly(dir);
     }
     System.exit(0);
+  }
+
+  /** living_map_history_writer_busy_seconds_total as /metrics shows it. */
+  private static double writerBusySeconds(Application app) {
+    var c =
+        app.metrics()
+            .registry()
+            .find(org.daarion.livingmap.metrics.Metrics.HISTORY_WRITER_BUSY)
+            .functionCounter();
+    return c == null ? 0 : c.count();
   }
 
   /** Extra service settings from {@code -Dbench.env.NAME=value}. */

@@ -6,6 +6,37 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class MetricsTest {
+  /**
+   * Micrometer holds a function counter's object weakly: a supplier only the meter knows must still
+   * be read after a collection, not NaN.
+   */
+  @Test
+  void functionCountersOutliveACollectionOfTheirSuppliers() {
+    try (Metrics m = new Metrics()) {
+      m.alertEvaluation(
+          new java.util.function.Supplier<Number>() {
+            @Override
+            public Number get() {
+              return 2_000_000_000L;
+            }
+          });
+      m.historyWriterBusy(
+          new java.util.function.Supplier<Number>() {
+            @Override
+            public Number get() {
+              return 3_000_000_000L;
+            }
+          });
+      for (int i = 0; i < 3; i++) {
+        System.gc();
+      }
+      assertThat(m.scrape())
+          .contains(
+              "living_map_alert_evaluation_seconds_total 2.0",
+              "living_map_history_writer_busy_seconds_total 3.0");
+    }
+  }
+
   @Test
   void helpersRegisterTheDocumentedNames() {
     try (Metrics m = new Metrics()) {
