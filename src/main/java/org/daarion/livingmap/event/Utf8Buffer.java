@@ -74,6 +74,39 @@ public final class Utf8Buffer {
     return this;
   }
 
+  /** Big-endian, as PostgreSQL's binary formats want. */
+  public Utf8Buffer int16(short v) {
+    ensure(2);
+    buf[len++] = (byte) (v >>> 8);
+    buf[len++] = (byte) v;
+    return this;
+  }
+
+  public Utf8Buffer int32(int v) {
+    ensure(4);
+    setInt32(len, v);
+    len += 4;
+    return this;
+  }
+
+  public Utf8Buffer int64(long v) {
+    ensure(8);
+    for (int i = 7; i >= 0; i--) {
+      buf[len + i] = (byte) v;
+      v >>>= 8;
+    }
+    len += 8;
+    return this;
+  }
+
+  /** Overwrites four bytes already written at {@code at}, big-endian (a length known later). */
+  public void setInt32(int at, int v) {
+    buf[at] = (byte) (v >>> 24);
+    buf[at + 1] = (byte) (v >>> 16);
+    buf[at + 2] = (byte) (v >>> 8);
+    buf[at + 3] = (byte) v;
+  }
+
   public Utf8Buffer decimal(long v) {
     if (v >= 0 && v < 10) {
       return put((byte) ('0' + v));

@@ -121,6 +121,60 @@ class HistoryWriterCopyTest {
   }
 
   @Test
+  void timestampsAreStoredAsPostgreSqlReadsTheirText() throws Exception {
+    List<Instant> times =
+        List.of(
+            Instant.parse("2026-01-01T00:00:00.123456Z"),
+            Instant.parse("2026-01-01T00:00:00.1234565Z"),
+            Instant.parse("2026-01-01T00:00:00.1234575Z"),
+            Instant.parse("2026-01-01T00:00:00.9999996Z"),
+            Instant.parse("1999-12-31T23:59:59.9999995Z"),
+            Instant.parse("1970-01-01T00:00:00Z"),
+            Instant.parse("1901-05-06T07:08:09.0000005Z"));
+    AtomicInteger acks = new AtomicInteger();
+    try (HistoryWriter w =
+        new HistoryWriter(db.dataSource(), db, 100, Duration.ofMillis(5), 1000)) {
+      List<Event> events = new java.util.ArrayList<>();
+      for (int i = 0; i < times.size(); i++) {
+        Event e = event(i + 1, "agent:t", new JsonObject(), "js:T:" + i);
+        events.add(
+            withAck(
+                new Event(
+                    e.seq(),
+                    e.epoch(),
+                    times.get(i),
+                    e.eventType(),
+                    e.entityId(),
+                    e.entityType(),
+                    e.sourceService(),
+                    e.payload(),
+                    e.msgId(),
+                    null),
+                acks));
+      }
+      w.onEvents(events);
+      await().atMost(Duration.ofSeconds(10)).until(() -> acks.get() == times.size());
+      assertThat(w.copyConflicts()).isZero();
+    }
+    try (Connection c = db.dataSource().getConnection();
+        java.sql.PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT timestamp = ?::timestamptz, timestamp::text FROM living_map_history"
+                    + " WHERE seq = ?")) {
+      for (int i = 0; i < times.size(); i++) {
+        ps.setString(1, times.get(i).toString());
+        ps.setLong(2, i + 1);
+        try (ResultSet rs = ps.executeQuery()) {
+          assertThat(rs.next()).isTrue();
+          assertThat(rs.getBoolean(1))
+              .as("%s stored as %s", times.get(i), rs.getString(2))
+              .isTrue();
+        }
+      }
+    }
+  }
+
+  @Test
   void aBatchWithAStoredRowFallsBackToTheInsertAndWritesTheRest() throws Exception {
     AtomicInteger acks = new AtomicInteger();
     try (HistoryWriter w =
