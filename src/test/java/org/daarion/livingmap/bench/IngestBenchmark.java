@@ -231,11 +231,20 @@ public final class IngestBenchmark {
               alertEvents == 0 ? 0 : alertSeconds * 1e6 / alertEvents,
               100 * alertSeconds / cpuUsed.jvm());
           for (String setting :
-              new String[] {"fsync", "synchronous_commit", "shared_buffers", "wal_level"}) {
+              new String[] {
+                "server_version", "fsync", "synchronous_commit", "shared_buffers", "wal_level"
+              }) {
             try (ResultSet rs = st.executeQuery("SHOW " + setting)) {
               rs.next();
               System.out.printf("  postgres %s = %s%n", setting, rs.getString(1));
             }
+          }
+
+          try (ResultSet rs =
+              st.executeQuery(
+                  "SELECT datcollate FROM pg_database WHERE datname = current_database()")) {
+            rs.next();
+            System.out.printf("  postgres collation = %s%n", rs.getString(1));
           }
 
           // 3. COPY of the same rows into an empty copy of the table.
