@@ -1,9 +1,11 @@
 package org.daarion.livingmap.event;
 
-import io.vertx.core.buffer.Buffer;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.jackson.JacksonCodec;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
@@ -69,6 +71,14 @@ public final class EventParser {
 
   private final int maxBytes;
 
+  /**
+   * Vert.x's JSON factory (comments allowed), reading straight from the message's bytes; the
+   * objects are built by Vert.x's streaming codec, as {@code Json.decodeValue} builds them, without
+   * the data-binding layer it goes through (a third of the pull thread's time).
+   */
+  private final JsonFactory json =
+      JsonFactory.builder().enable(JsonReadFeature.ALLOW_JAVA_COMMENTS).build();
+
   public EventParser(int maxBytes) {
     this.maxBytes = maxBytes;
   }
@@ -98,8 +108,8 @@ public final class EventParser {
     }
     Object parsed;
     try {
-      parsed = Json.decodeValue(Buffer.buffer(data));
-    } catch (DecodeException | IllegalStateException e) {
+      parsed = JacksonCodec.fromParser(json.createParser(data), Object.class);
+    } catch (DecodeException | IllegalStateException | IOException e) {
       return reject(receivedAt, subject, "not JSON: " + shortMessage(e), data, msgId, acker);
     }
     if (!(parsed instanceof JsonObject payload)) {
