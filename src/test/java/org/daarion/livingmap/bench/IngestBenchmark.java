@@ -156,6 +156,7 @@ public final class IngestBenchmark {
         long stateDone = 0;
         long c0 = -1; // committed when the measured events start being consumed
         double writerBusy0 = 0;
+        long wal0 = 0;
         long alertNanos0 = 0;
         long alertEvents0 = 0;
         Cpu cpuUsed = null;
@@ -176,6 +177,7 @@ public final class IngestBenchmark {
             if (c0 < 0 && firstDelivery.get() != 0) {
               c0 = w == 0 ? 0 : committed;
               writerBusy0 = w == 0 ? 0 : writerBusySeconds(app);
+              wal0 = walBytes(st);
               alertNanos0 = w == 0 ? 0 : app.alerts().evaluationNanos();
               alertEvents0 = w == 0 ? 0 : app.alerts().eventsEvaluated();
             }
@@ -214,9 +216,11 @@ public final class IngestBenchmark {
                   + " nats-server %.1f, PostgreSQL %.1f%n",
               seconds, 2 * seconds, cpuUsed.jvm(), cpuUsed.nats(), cpuUsed.postgres());
           double busy = writerBusySeconds(app) - writerBusy0;
+          long walIngest = walBytes(st) - wal0;
           System.out.printf(
-              "  history writer busy %.2f s of %.2f s (%.0f%%): writing and acknowledging batches%n",
-              busy, seconds, 100 * busy / seconds);
+              "  history writer busy %.2f s of %.2f s (%.0f%%): writing and acknowledging batches;"
+                  + " WAL written %,d bytes = %,d per event%n",
+              busy, seconds, 100 * busy / seconds, walIngest, walIngest / Math.max(1, total - c0));
           System.out.printf("  the JVM's busiest threads:%s%n", cpuUsed.top(false, 8));
           System.out.printf("  PostgreSQL's processes:%s%n", cpuUsed.top(true, 8));
           // Alert rules run on the state owner for every event (issue 9 asks for their cost here).
@@ -255,6 +259,7 @@ public final class IngestBenchmark {
               .copyOut(
                   "COPY (SELECT * FROM living_map_history WHERE seq > " + w + ") TO STDOUT", text);
           st.execute("CHECKPOINT");
+          long walCopy0 = walBytes(st);
           long copyStart = System.nanoTime();
           long copied =
               c.unwrap(PGConnection.class)
@@ -262,11 +267,12 @@ public final class IngestBenchmark {
                   .copyIn("COPY copy_target FROM STDIN", new StringReader(text.toString()));
           double copyS = (System.nanoTime() - copyStart) / 1e9;
           double copyRate = copied / copyS;
+          long walCopy = walBytes(st) - walCopy0;
           st.execute("DROP TABLE copy_target");
           System.out.printf(
               "COPY: %,d rows into an empty LIKE living_map_history INCLUDING ALL in %.2f s ="
-                  + " %,.0f rows/s%n",
-              copied, copyS, copyRate);
+                  + " %,.0f rows/s (WAL %,d bytes per row)%n",
+              copied, copyS, copyRate, walCopy / Math.max(1, copied));
           // The same rows in the binary format the history writer uses, for comparison.
           java.io.ByteArrayOutputStream binary = new java.io.ByteArrayOutputStream();
           c.unwrap(PGConnection.class)
@@ -303,6 +309,14 @@ public final class IngestBenchmark {
       deleteQuietly(dir);
     }
     System.exit(0);
+  }
+
+  /** The WAL position in bytes. */
+  private static long walBytes(Statement st) throws java.sql.SQLException {
+    try (ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")) {
+      rs.next();
+      return rs.getLong(1);
+    }
   }
 
   /** living_map_history_writer_busy_seconds_total as /metrics shows it. */
