@@ -148,6 +148,29 @@ public record Event(
         null);
   }
 
+  /**
+   * This event without its payload object when it has the payload's bytes ({@link #payloadBytes()}
+   * gives them), for a queue where the object tree would only wait to be collected; itself
+   * otherwise.
+   */
+  public Event withPayloadBytesOnly() {
+    if (payloadJson == null || payload == null) {
+      return this;
+    }
+    return new Event(
+        seq,
+        epoch,
+        timestamp,
+        eventType,
+        entityId,
+        entityType,
+        sourceService,
+        null,
+        msgId,
+        acker,
+        payloadJson);
+  }
+
   /** This event at its position, with its entity id resolved against the live state. */
   public Event sequenced(long seq, String epoch, String resolvedEntityId) {
     return new Event(

@@ -194,7 +194,8 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
   @Override
   public void onEvents(List<Event> batch) {
     for (Event e : batch) {
-      if (!enqueue(e)) {
+      // The writer needs the payload's bytes only; events wait here until their batch commits.
+      if (!enqueue(e.withPayloadBytesOnly())) {
         return;
       }
     }
@@ -422,7 +423,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
       epoch[i] = text(e.epoch());
       ts[i] = e.timestamp().toString();
       type[i] = text(e.eventType());
-      payload[i] = e.payload() == null ? "{}" : e.payload().encode();
+      payload[i] = payloadText(e);
       source[i] = text(e.sourceService());
       entityId[i] = text(e.entityId());
       entityType[i] = text(e.entityType());
@@ -441,6 +442,11 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
       ps.setObject(10, msgId);
       return ps.executeUpdate();
     }
+  }
+
+  private static String payloadText(Event e) {
+    byte[] p = e.payloadBytes();
+    return p == null ? "{}" : new String(p, StandardCharsets.UTF_8);
   }
 
   private static void insertRejections(Connection c, List<Rejection> rejections)
@@ -481,8 +487,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
               e.eventType(),
               e.seq(),
               ex.getMessage());
-          byte[] raw =
-              (e.payload() == null ? "" : e.payload().encode()).getBytes(StandardCharsets.UTF_8);
+          byte[] raw = payloadText(e).getBytes(StandardCharsets.UTF_8);
           all.add(
               new Rejection(
                   e.timestamp(),

@@ -334,7 +334,7 @@ final class JetStreamPuller {
       log.warn("JetStream message on {} without metadata: {}", subject, e.toString());
       return true;
     }
-    OnceAcker acker = new OnceAcker(m, counters);
+    OnceAcker acker = new OnceAcker(m.getConnection(), m.getReplyTo(), counters);
     counters.handedOff();
     try {
       if (!intake.accept(
@@ -406,14 +406,23 @@ final class JetStreamPuller {
     return s == null || s.isEmpty() ? null : s;
   }
 
-  /** Acknowledges once, from any thread; never throws. */
+  /** What {@link Message#ack()} sends to the message's reply subject. */
+  private static final byte[] ACK = "+ACK".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+  /**
+   * Acknowledges once, from any thread; never throws. Holds the reply subject, not the message: an
+   * event waits for its commit for a while, and the bus message (payload, headers, metadata) would
+   * wait with it, tens of thousands of them, for the collector to copy again and again.
+   */
   static final class OnceAcker implements Acker {
-    private final Message msg;
+    private final Connection connection;
+    private final String replyTo;
     private final IngestCounters counters;
     private final AtomicBoolean done = new AtomicBoolean();
 
-    OnceAcker(Message msg, IngestCounters counters) {
-      this.msg = msg;
+    OnceAcker(Connection connection, String replyTo, IngestCounters counters) {
+      this.connection = connection;
+      this.replyTo = replyTo;
       this.counters = counters;
     }
 
@@ -423,7 +432,7 @@ final class JetStreamPuller {
         return;
       }
       try {
-        msg.ack();
+        connection.publish(replyTo, ACK);
         counters.acked.incrementAndGet();
       } catch (RuntimeException e) {
         // Connection closed: the message is delivered again later and history dedupes it.
