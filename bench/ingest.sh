@@ -2,7 +2,7 @@
 # Issue 3 ingest benchmark: 200,000 events through NATS JetStream into the live state and the
 # PostgreSQL history, against a COPY of the same rows. Needs nats-server on PATH (or
 # /usr/sbin/nats-server). Prints a cold phase (the first 200,000 events of a service that has
-# just started) and a warm one (200,000 more after 300,000 warm-up events, the steady state).
+# just started) and a warm one (200,000 more after 500,000 warm-up events, the steady state).
 # Options: -Dbench.events=N, -Dbench.warmup=W (0: cold only), -Dbench.env.LIVING_MAP_HISTORY_BATCH=2000 ...
 set -euo pipefail
 cd "$(dirname "$0")/.."

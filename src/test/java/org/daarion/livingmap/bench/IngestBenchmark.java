@@ -49,7 +49,7 @@ import org.postgresql.PGConnection;
  *       binary one the history writer uses.
  * </ol>
  *
- * <p>System properties: {@code bench.events} N (200000); {@code bench.warmup} W (300000; 0 measures
+ * <p>System properties: {@code bench.events} N (200000); {@code bench.warmup} W (500000; 0 measures
  * the cold phase only); {@code bench.env.NAME=value} service settings.
  */
 public final class IngestBenchmark {
@@ -60,7 +60,7 @@ public final class IngestBenchmark {
 
   public static void main(String[] args) throws Exception {
     int n = Integer.getInteger("bench.events", 200_000);
-    int w = Integer.getInteger("bench.warmup", 300_000);
+    int w = Integer.getInteger("bench.warmup", 500_000);
     int total = w + n;
     Path dir = Files.createTempDirectory("living-map-ingest-bench");
     System.out.printf(
