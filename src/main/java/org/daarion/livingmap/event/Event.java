@@ -134,18 +134,7 @@ public record Event(
    * needs to route an event it already holds as bytes.
    */
   public Event header() {
-    return new Event(
-        seq,
-        epoch,
-        timestamp,
-        eventType,
-        entityId,
-        entityType,
-        sourceService,
-        null,
-        null,
-        null,
-        null);
+    return with(seq, epoch, entityId, null, null, null, null);
   }
 
   /**
@@ -157,28 +146,29 @@ public record Event(
     if (payloadJson == null || payload == null) {
       return this;
     }
+    return with(seq, epoch, entityId, null, msgId, acker, payloadJson);
+  }
+
+  /** This event at its position, with its entity id resolved against the live state. */
+  public Event sequenced(long seq, String epoch, String resolvedEntityId) {
+    return with(seq, epoch, resolvedEntityId, payload, msgId, acker, payloadJson);
+  }
+
+  /** This event with the fields that change between its stages. */
+  private Event with(
+      long seq,
+      String epoch,
+      String entityId,
+      JsonObject payload,
+      String msgId,
+      Acker acker,
+      byte[] payloadJson) {
     return new Event(
         seq,
         epoch,
         timestamp,
         eventType,
         entityId,
-        entityType,
-        sourceService,
-        null,
-        msgId,
-        acker,
-        payloadJson);
-  }
-
-  /** This event at its position, with its entity id resolved against the live state. */
-  public Event sequenced(long seq, String epoch, String resolvedEntityId) {
-    return new Event(
-        seq,
-        epoch,
-        timestamp,
-        eventType,
-        resolvedEntityId,
         entityType,
         sourceService,
         payload,

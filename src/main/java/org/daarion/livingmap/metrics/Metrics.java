@@ -317,11 +317,8 @@ public final class Metrics implements AutoCloseable {
 
   /** Time spent evaluating alert rules on events, read from {@code nanos} at each scrape. */
   public void alertEvaluation(Supplier<Number> nanos) {
-    counterSources.add(nanos);
-    FunctionCounter.builder(
-            ALERT_EVALUATION, nanos, n -> n.get().doubleValue() / TimeUnit.SECONDS.toNanos(1))
-        .description("Seconds the state owner spent evaluating alert rules on events")
-        .register(registry);
+    secondsCounter(
+        ALERT_EVALUATION, "Seconds the state owner spent evaluating alert rules on events", nanos);
   }
 
   /**
@@ -329,10 +326,17 @@ public final class Metrics implements AutoCloseable {
    * each scrape: its rate is the writer's utilisation (near 1: history is the bottleneck).
    */
   public void historyWriterBusy(Supplier<Number> nanos) {
+    secondsCounter(
+        HISTORY_WRITER_BUSY,
+        "Seconds the history writer spent writing and acknowledging batches",
+        nanos);
+  }
+
+  /** A counter of seconds read from a nanosecond total at each scrape. */
+  private void secondsCounter(String name, String description, Supplier<Number> nanos) {
     counterSources.add(nanos);
-    FunctionCounter.builder(
-            HISTORY_WRITER_BUSY, nanos, n -> n.get().doubleValue() / TimeUnit.SECONDS.toNanos(1))
-        .description("Seconds the history writer spent writing and acknowledging batches")
+    FunctionCounter.builder(name, nanos, n -> n.get().doubleValue() / TimeUnit.SECONDS.toNanos(1))
+        .description(description)
         .register(registry);
   }
 

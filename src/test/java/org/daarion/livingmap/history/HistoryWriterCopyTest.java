@@ -41,10 +41,20 @@ class HistoryWriterCopyTest {
   }
 
   private static Event event(long seq, String entityId, JsonObject payload, String msgId) {
+    return event(
+        seq, entityId, payload, msgId, Instant.parse("2026-01-01T00:00:00Z").plusMillis(seq));
+  }
+
+  private static Event event(long seq, Instant at, String msgId) {
+    return event(seq, "agent:t", new JsonObject(), msgId, at);
+  }
+
+  private static Event event(
+      long seq, String entityId, JsonObject payload, String msgId, Instant at) {
     return new Event(
         seq,
         "e1",
-        Instant.parse("2026-01-01T00:00:00Z").plusMillis(seq),
+        at,
         "agent.event.status",
         entityId,
         "agent",
@@ -136,21 +146,7 @@ class HistoryWriterCopyTest {
         new HistoryWriter(db.dataSource(), db, 100, Duration.ofMillis(5), 1000)) {
       List<Event> events = new java.util.ArrayList<>();
       for (int i = 0; i < times.size(); i++) {
-        Event e = event(i + 1, "agent:t", new JsonObject(), "js:T:" + i);
-        events.add(
-            withAck(
-                new Event(
-                    e.seq(),
-                    e.epoch(),
-                    times.get(i),
-                    e.eventType(),
-                    e.entityId(),
-                    e.entityType(),
-                    e.sourceService(),
-                    e.payload(),
-                    e.msgId(),
-                    null),
-                acks));
+        events.add(withAck(event(i + 1, times.get(i), "js:T:" + i), acks));
       }
       w.onEvents(events);
       await().atMost(Duration.ofSeconds(10)).until(() -> acks.get() == times.size());
