@@ -445,9 +445,15 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
   }
 
   private static String payloadText(Event e) {
-    byte[] p = e.payloadBytes();
-    return p == null ? "{}" : new String(p, StandardCharsets.UTF_8);
+    return new String(payloadUtf8(e), StandardCharsets.UTF_8);
   }
+
+  private static byte[] payloadUtf8(Event e) {
+    byte[] p = e.payloadBytes();
+    return p == null ? EMPTY_OBJECT : p;
+  }
+
+  private static final byte[] EMPTY_OBJECT = {'{', '}'};
 
   private static void insertRejections(Connection c, List<Rejection> rejections)
       throws SQLException {
@@ -487,7 +493,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
               e.eventType(),
               e.seq(),
               ex.getMessage());
-          byte[] raw = payloadText(e).getBytes(StandardCharsets.UTF_8);
+          byte[] raw = payloadUtf8(e);
           all.add(
               new Rejection(
                   e.timestamp(),
@@ -620,7 +626,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
   }
 
   /**
-   * Nanoseconds this writer has spent writing batches (COPY text, statements, commits, retries) and
+   * Nanoseconds this writer has spent writing batches (COPY data, statements, commits, retries) and
    * acknowledging them, not waiting for events: its busy share of wall time says whether history is
    * the ingest path's bottleneck.
    */
