@@ -90,7 +90,12 @@ final class JetStreamPuller {
     thread.start();
   }
 
-  /** Stops pulling and waits for the thread; messages not handed on are left for redelivery. */
+  /**
+   * Stops pulling and waits for the thread. A fetch in progress is let finish (at most the fetch
+   * wait) so that what it brings is released for immediate redelivery; interrupted instead, its
+   * messages would sit in the client unacknowledged and come back to the next instance only after
+   * AckWait. The thread is interrupted only if it is still blocked after that (a full state queue).
+   */
   void stop() {
     Thread t;
     synchronized (this) {
@@ -101,10 +106,14 @@ final class JetStreamPuller {
     if (t == null) {
       return;
     }
-    t.interrupt();
     try {
-      t.join(tuning.fetchWait().toMillis() + 5_000);
+      t.join(tuning.fetchWait().toMillis() + 1_000);
+      if (t.isAlive()) {
+        t.interrupt();
+        t.join(5_000);
+      }
     } catch (InterruptedException e) {
+      t.interrupt();
       Thread.currentThread().interrupt();
     }
     if (t.isAlive()) {
