@@ -20,15 +20,6 @@ record Frame(Event event, Buffer bytes, ByteBuf wire, long prevSeq) {
     return event == null ? -1 : event.seq();
   }
 
-  static Frame of(Event e) {
-    return new EventFrameEncoder().frame(e, -1);
-  }
-
-  /** An event frame that carries {@code prev_seq} (cluster mode). */
-  static Frame of(Event e, long prevSeq) {
-    return new EventFrameEncoder().frame(e, prevSeq);
-  }
-
   static Frame control(Buffer bytes) {
     return new Frame(null, bytes, null, -1);
   }

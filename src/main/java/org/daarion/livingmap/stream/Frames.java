@@ -5,7 +5,6 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import org.daarion.livingmap.event.Event;
 
 /**
  * The server-to-client frames of CONTRACT section 3 and our additions, each built as JSON bytes.
@@ -21,22 +20,11 @@ import org.daarion.livingmap.event.Event;
  * {"kind":"resumed","since_seq":N,"seq":S,"epoch":E,"replayed":K}   (after a resume)
  * {"kind":"subscribed","filter":{...}}   (after a subscribe/unsubscribe op)
  * </pre>
+ *
+ * <p>Event frames, one per event on the hot path, are written by {@link EventFrameEncoder}.
  */
 public final class Frames {
   private Frames() {}
-
-  /** The frame of one event (see {@link EventFrameEncoder}, which the hub keeps and reuses). */
-  public static Buffer event(Event e) {
-    return event(e, -1);
-  }
-
-  /**
-   * The frame of one event with {@code prev_seq}, the seq of the event before it in the stream
-   * (cluster mode, where seqs have holes); without it when {@code prevSeq < 0}.
-   */
-  public static Buffer event(Event e, long prevSeq) {
-    return new EventFrameEncoder().frame(e, prevSeq).bytes();
-  }
 
   /**
    * A snapshot frame around already serialised snapshot JSON, by concatenation: the snapshot is not
