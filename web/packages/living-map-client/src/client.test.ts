@@ -341,6 +341,15 @@ describe('LivingMapClient', () => {
     c.stop();
   });
 
+  it('a socket that closes before opening is an error even without an error event', () => {
+    const c = makeClient();
+    c.start();
+    last().drop(1006);
+    expect(c.getState().error?.message).toBe('WebSocket error on ws://map.test/living-map/stream (closed before opening, code 1006)');
+    expect(c.getState().connectionStatus).toBe('reconnecting');
+    c.stop();
+  });
+
   it('HTTP errors carry the status', async () => {
     const fetch = vi.fn(async () => new Response(JSON.stringify({ error: 'unknown entity' }), { status: 404, statusText: 'Not Found' }));
     const c = makeClient({ fetch });

@@ -407,8 +407,11 @@ export class LivingMapClient {
       return;
     }
     this.ws = ws;
+    let opened = false;
+    let errored = false;
     ws.onopen = () => {
       if (this.ws !== ws) return;
+      opened = true;
       this.set({ connectionStatus: 'connected', error: null });
       this.armIdle();
     };
@@ -426,6 +429,7 @@ export class LivingMapClient {
     };
     ws.onerror = () => {
       if (this.ws !== ws) return;
+      errored = true;
       // the browser gives no detail; the URL is what a reader needs to tell a wrong origin
       this.set({ error: new Error(`WebSocket error on ${url.split('?')[0]}`) });
     };
@@ -435,6 +439,9 @@ export class LivingMapClient {
       this.flush();
       if (ev && ev.code && ev.code !== 1000 && ev.code !== 1001 && ev.reason) {
         this.set({ error: new Error(`stream closed ${ev.code}: ${ev.reason}`) });
+      } else if (!opened && !errored) {
+        // not every WebSocket fires `error` before `close` on a refused connection
+        this.set({ error: new Error(`WebSocket error on ${url.split('?')[0]} (closed before opening, code ${ev?.code ?? '?'})`) });
       }
       this.scheduleReconnect();
     };
