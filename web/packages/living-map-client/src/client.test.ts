@@ -275,6 +275,7 @@ describe('LivingMapClient', () => {
     await c.refetch();
     expect(fetch).toHaveBeenCalledWith('http://map.test/living-map/snapshot', expect.anything());
     expect(c.getState().seq).toBe(42);
+    expect(c.getState().snapshot?.meta.live).toBe(false); // fetched over HTTP, no stream yet
     c.start();
     expect(last().params.get('since_seq')).toBe('42');
     last().open();

@@ -253,10 +253,13 @@ export class LivingMapClient {
     return (await res.json()) as T;
   }
 
-  /** `GET /snapshot` (or `?at=ISO` for the past). Does not change the client's state. */
-  fetchSnapshot(at?: string | Date): Promise<Snapshot> {
+  /**
+   * `GET /snapshot` (or `?at=ISO` for the past), with the required `meta` fields filled in and
+   * `meta.live` false. Does not change the client's state.
+   */
+  async fetchSnapshot(at?: string | Date): Promise<Snapshot> {
     const q = at ? `?at=${encodeURIComponent(typeof at === 'string' ? at : at.toISOString())}` : '';
-    return this.getJson<Snapshot>(`/snapshot${q}`);
+    return normalizeSnapshot(await this.getJson<Snapshot>(`/snapshot${q}`), false);
   }
 
   fetchEntity(id: string): Promise<EntityDetail> {
