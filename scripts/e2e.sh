@@ -4,7 +4,7 @@
 #   mvn -q package -DskipTests && scripts/e2e.sh
 #
 # Starts target/living-map.jar on embedded defaults on a free port with a fresh data dir,
-# waits for /living-map/health, runs web/e2e/ui.e2e.mjs in headless Chromium, stops the
+# waits for /living-map/health, runs web/e2e/*.e2e.mjs in headless Chromium, stops the
 # service and exits with the test's status. Screenshots land in test-artifacts/.
 # E2E_MOCK=1 runs the same test against web/e2e/mock-server.mjs instead (no jar needed).
 # Installs Debian's chromium (as root) and web/node_modules (npm ci) if they are missing.
@@ -30,7 +30,7 @@ fi
 
 if [ "${E2E_MOCK:-}" = 1 ]; then
   [ -f target/classes/webroot/index.html ] || { echo "e2e: target/classes/webroot is not built (mvn generate-resources)" >&2; exit 2; }
-  cd web && exec node --test --test-concurrency=1 e2e/ui.e2e.mjs
+  cd web && exec node --test --test-concurrency=1 e2e/*.e2e.mjs
 fi
 
 [ -f "$JAR" ] || { echo "e2e: $JAR not found: build it first (mvn package -DskipTests)" >&2; exit 2; }
@@ -68,7 +68,7 @@ done
 echo "e2e: service healthy at $URL"
 
 set +e
-(cd web && LIVING_MAP_URL=$URL ARTIFACTS_DIR="$ROOT/test-artifacts" node --test --test-concurrency=1 e2e/ui.e2e.mjs)
+(cd web && LIVING_MAP_URL=$URL ARTIFACTS_DIR="$ROOT/test-artifacts" node --test --test-concurrency=1 e2e/*.e2e.mjs)
 STATUS=$?
 set -e
 if [ $STATUS -ne 0 ]; then echo "e2e: failed; last service log lines:" >&2; tail -30 "$LOG" >&2; fi

@@ -26,8 +26,11 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['src/**/*.test.ts', 'packages/*/src/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'packages/*/src/**/*.test.tsx'],
     environment: 'node',
+    // the type tests (*.test-d.ts) run through tsc: `npm test` runs them after the others
+    // (`vitest run --typecheck.only`), so tsc does not compete with the timed tests for the CPU
+    typecheck: { include: ['packages/*/src/**/*.test-d.ts'], tsconfig: './tsconfig.typecheck.json' },
     pool: 'threads',
     poolOptions: { threads: { maxThreads: 2, minThreads: 1 } },
   },

@@ -27,7 +27,8 @@ export async function launch() {
 export async function startMock(env = {}) {
   const { spawn } = await import('node:child_process');
   const net = await import('node:net');
-  const port = await new Promise((res) => {
+  // env.PORT pins the port (a test restarting the service on the same origin); else a free one
+  const port = env.PORT ? Number(env.PORT) : await new Promise((res) => {
     const s = net.createServer();
     s.listen(0, () => {
       const p = s.address().port;

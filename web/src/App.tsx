@@ -127,7 +127,7 @@ export function App() {
 
   // ---- alerts: the list on load and on every (re)connection, then every 30 s (silences have
   // no events); stream events keep it live in between -----------------------------------------
-  const connected = live.connectionStatus === 'connected';
+  const connected = live.streamStatus === 'connected';
   useEffect(() => {
     let cancelled = false;
     const load = () =>
@@ -309,7 +309,7 @@ export function App() {
     };
   }, [client, layer, selected, time, past, alerts, alertsOpen, hiddenSeverities]);
 
-  const status = live.connectionStatus;
+  const status = live.streamStatus;
   const sel = selected ? index.get(selected) ?? null : null;
   const names = useCallback((id: string) => index.get(id)?.name ?? id, [index]);
   const S = shown?.layers;
@@ -369,7 +369,7 @@ export function App() {
         >
           Alerts <span className="n" style={{ ['--c' as string]: topSeverity ? severityColor(topSeverity) : undefined }}>{alertTotal}</span>
         </button>
-        <div className={`badge conn-${time ? 'past' : status}`} data-testid="connection" title={live.error?.message ?? ''}>
+        <div className={`badge conn-${time ? 'past' : status}`} data-testid="connection" title={live.lastError?.message ?? ''}>
           <span className="pulse-dot" />
           {time ? 'Time travel' : STATUS_TEXT[status] ?? status}
         </div>
@@ -382,7 +382,7 @@ export function App() {
             {live.error ? (
               <>
                 <b>Cannot reach the Living Map service.</b>
-                <span>{live.error.message}</span>
+                <span>{live.error}</span>
                 <button onClick={() => live.refetch().catch(() => undefined)}>Retry</button>
               </>
             ) : time && pastError ? (

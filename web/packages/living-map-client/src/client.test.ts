@@ -275,6 +275,7 @@ describe('LivingMapClient', () => {
     await c.refetch();
     expect(fetch).toHaveBeenCalledWith('http://map.test/living-map/snapshot', expect.anything());
     expect(c.getState().seq).toBe(42);
+    expect(c.getState().snapshot?.meta.live).toBe(false); // fetched over HTTP, no stream yet
     c.start();
     expect(last().params.get('since_seq')).toBe('42');
     last().open();
@@ -282,6 +283,72 @@ describe('LivingMapClient', () => {
     expect(c.getState().error?.message).toBe('bad filter');
     c.stop();
     expect(c.getState().connectionStatus).toBe('disconnected');
+  });
+
+  it('applied events advance generated_at to the newest event time and mark the snapshot live', async () => {
+    const c = makeClient();
+    c.start();
+    const ws = last();
+    ws.open();
+    ws.frame({ kind: 'snapshot', data: snap(), seq: 10, epoch: 'e1' });
+    const first = c.getState().snapshot!;
+    expect(first.generated_at).toBe('2025-11-28T10:00:00Z');
+    expect(first.meta.live).toBe(true);
+    ws.frame({ ...metrics(11, 0.5), timestamp: '2025-11-28T10:00:05.123456Z' });
+    ws.frame({ ...metrics(12, 0.6), timestamp: '2025-11-28T10:00:07Z' });
+    await vi.advanceTimersByTimeAsync(1);
+    let s = c.getState().snapshot!;
+    expect(s.generated_at).toBe('2025-11-28T10:00:07Z');
+    expect(s.meta.generated_at).toBe('2025-11-28T10:00:07Z');
+    expect(s.meta.server_generated_at).toBe('2025-11-28T10:00:00Z');
+    expect(first.generated_at).toBe('2025-11-28T10:00:00Z'); // the earlier snapshot is untouched
+    // an event stamped earlier (a lagging publisher clock) never moves it back
+    ws.frame({ ...metrics(13, 0.7), timestamp: '2025-11-28T09:59:00Z' });
+    await vi.advanceTimersByTimeAsync(1);
+    s = c.getState().snapshot!;
+    expect(s.layers.nodes.items[0].metrics.cpu).toBe(0.7);
+    expect(s.generated_at).toBe('2025-11-28T10:00:07Z');
+    c.stop();
+  });
+
+  it('fills the meta fields the original contract requires when a server variant leaves them out', () => {
+    const c = makeClient();
+    c.start();
+    last().open();
+    const pub = snap() as unknown as Record<string, unknown>;
+    pub.meta = { generated_at: '2025-11-28T10:00:00Z' }; // the public view: no source_services, no version
+    last().frame({ kind: 'snapshot', data: pub, seq: 10, epoch: 'e1' });
+    const m = c.getState().snapshot!.meta;
+    expect(m.source_services).toEqual([]);
+    expect(m.version).toBe('');
+    expect(m.generated_at).toBe('2025-11-28T10:00:00Z');
+    c.stop();
+  });
+
+  it('records why it re-synchronised: its own gap, and the server resync snapshot', async () => {
+    const c = makeClient();
+    c.start();
+    let ws = last();
+    ws.open();
+    ws.frame({ kind: 'snapshot', data: snap(), seq: 10, epoch: 'e1' });
+    expect(c.getState().lastResync).toBeNull();
+    ws.frame(metrics(13, 0.5));
+    expect(c.getState().lastResync).toMatchObject({ kind: 'gap', reason: 'expected seq 11, got 13' });
+    ws = last();
+    ws.open();
+    ws.frame({ kind: 'snapshot', reason: 'resync', data: { ...snap(), seq: 40, epoch: 'e2' }, seq: 40, epoch: 'e2' });
+    expect(c.getState().lastResync).toMatchObject({ kind: 'server', reason: expect.stringContaining('seq 10') });
+    expect(c.getState().error).toBeNull();
+    c.stop();
+  });
+
+  it('a socket that closes before opening is an error even without an error event', () => {
+    const c = makeClient();
+    c.start();
+    last().drop(1006);
+    expect(c.getState().error?.message).toBe('WebSocket error on ws://map.test/living-map/stream (closed before opening, code 1006)');
+    expect(c.getState().connectionStatus).toBe('reconnecting');
+    c.stop();
   });
 
   it('HTTP errors carry the status', async () => {

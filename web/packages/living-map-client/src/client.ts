@@ -19,7 +19,9 @@ import type {
   EntityDetail,
   HistoryBucket,
   LivingMapEvent,
+  ResyncInfo,
   Snapshot,
+  SnapshotMeta,
   StoredSnapshotInfo,
   StreamFilters,
   StreamFrame,
@@ -68,7 +70,14 @@ export interface LivingMapClientOptions {
 export interface LivingMapState {
   snapshot: Snapshot | null;
   connectionStatus: ConnectionStatus;
+  /**
+   * The most recent problem (a failed connection, an error frame, a gap, a silent stream), even
+   * while the snapshot is still shown; cleared when the stream opens or a snapshot is adopted.
+   * The React hook's `error` is narrower: a string, and only when no snapshot can be shown.
+   */
   error: Error | null;
+  /** Why and when the client last re-synchronised (a gap it saw, or the server's resync snapshot). */
+  lastResync: ResyncInfo | null;
   /** Recent events, newest first. */
   events: LivingMapEvent[];
   seq?: number;
@@ -86,6 +95,54 @@ function joinUrl(base: string, path: string): string {
   return base.replace(/\/+$/, '') + path;
 }
 
+/**
+ * The snapshot with the `meta` fields the original contract requires (`source_services`,
+ * `generated_at`, `version`) present, and `meta.live` set: a server variant may leave some out
+ * (the public view has no `source_services`), and a page written to the original reads them.
+ */
+function normalizeSnapshot(s: Snapshot, live: boolean): Snapshot {
+  const m = (s.meta ?? {}) as Partial<SnapshotMeta>;
+  const generatedAt =
+    typeof s.generated_at === 'string' ? s.generated_at : typeof m.generated_at === 'string' ? m.generated_at : new Date().toISOString();
+  const meta: SnapshotMeta = {
+    ...m,
+    source_services: Array.isArray(m.source_services) ? m.source_services : [],
+    generated_at: typeof m.generated_at === 'string' ? m.generated_at : generatedAt,
+    version: typeof m.version === 'string' ? m.version : '',
+    live,
+  };
+  return { ...s, generated_at: generatedAt, meta };
+}
+
+/** The newest parseable `timestamp` in a batch, as given (ISO) and in ms; undefined if none parses. */
+function newestTimestamp(batch: readonly LivingMapEvent[]): { iso: string; ms: number } | undefined {
+  let best: { iso: string; ms: number } | undefined;
+  for (const e of batch) {
+    const ms = typeof e.timestamp === 'string' ? Date.parse(e.timestamp) : NaN;
+    if (Number.isFinite(ms) && (!best || ms > best.ms)) best = { iso: e.timestamp, ms };
+  }
+  return best;
+}
+
+/**
+ * After a batch was applied: `generated_at` (top level and in `meta`) becomes the time of the newest
+ * applied event, never moving back (a publisher's clock may lag the server's), the server's own
+ * time is kept in `meta.server_generated_at`, and `meta.live` is true.
+ */
+function stampLive(s: Snapshot, batch: readonly LivingMapEvent[]): Snapshot {
+  const newest = newestTimestamp(batch);
+  const current = Date.parse(s.generated_at);
+  const meta = s.meta;
+  if (newest && !(Number.isFinite(current) && current >= newest.ms)) {
+    return {
+      ...s,
+      generated_at: newest.iso,
+      meta: { ...meta, generated_at: newest.iso, live: true, server_generated_at: meta.server_generated_at ?? s.generated_at },
+    };
+  }
+  return meta.live === true ? s : { ...s, meta: { ...meta, live: true } };
+}
+
 function defaultOrigin(): string {
   const loc = (globalThis as { location?: Location }).location;
   return loc ? loc.origin : 'http://localhost:7017';
@@ -98,6 +155,7 @@ export class LivingMapClient {
     snapshot: null,
     connectionStatus: 'idle',
     error: null,
+    lastResync: null,
     events: [],
     attempt: 0,
     stats: { framesReceived: 0, eventsApplied: 0, resyncs: 0, gaps: 0, duplicates: 0, reconnects: 0 },
@@ -195,10 +253,13 @@ export class LivingMapClient {
     return (await res.json()) as T;
   }
 
-  /** `GET /snapshot` (or `?at=ISO` for the past). Does not change the client's state. */
-  fetchSnapshot(at?: string | Date): Promise<Snapshot> {
+  /**
+   * `GET /snapshot` (or `?at=ISO` for the past), with the required `meta` fields filled in and
+   * `meta.live` false. Does not change the client's state.
+   */
+  async fetchSnapshot(at?: string | Date): Promise<Snapshot> {
     const q = at ? `?at=${encodeURIComponent(typeof at === 'string' ? at : at.toISOString())}` : '';
-    return this.getJson<Snapshot>(`/snapshot${q}`);
+    return normalizeSnapshot(await this.getJson<Snapshot>(`/snapshot${q}`), false);
   }
 
   fetchEntity(id: string): Promise<EntityDetail> {
@@ -274,7 +335,8 @@ export class LivingMapClient {
       const pos = snapshotPosition(s);
       const newer =
         this.lastSeq === undefined || pos.seq === undefined || pos.epoch !== this.epoch || pos.seq >= this.lastSeq;
-      if (newer) this.adoptSnapshot(s, pos);
+      // live when the stream is open: its next events apply to this snapshot
+      if (newer) this.adoptSnapshot(s, pos, this.state.connectionStatus === 'connected');
       return s;
     } catch (e) {
       this.set({ error: e as Error });
@@ -348,8 +410,11 @@ export class LivingMapClient {
       return;
     }
     this.ws = ws;
+    let opened = false;
+    let errored = false;
     ws.onopen = () => {
       if (this.ws !== ws) return;
+      opened = true;
       this.set({ connectionStatus: 'connected', error: null });
       this.armIdle();
     };
@@ -367,7 +432,9 @@ export class LivingMapClient {
     };
     ws.onerror = () => {
       if (this.ws !== ws) return;
-      this.set({ error: new Error('WebSocket error') });
+      errored = true;
+      // the browser gives no detail; the URL is what a reader needs to tell a wrong origin
+      this.set({ error: new Error(`WebSocket error on ${url.split('?')[0]}`) });
     };
     ws.onclose = (ev) => {
       if (this.ws !== ws) return;
@@ -375,6 +442,9 @@ export class LivingMapClient {
       this.flush();
       if (ev && ev.code && ev.code !== 1000 && ev.code !== 1001 && ev.reason) {
         this.set({ error: new Error(`stream closed ${ev.code}: ${ev.reason}`) });
+      } else if (!opened && !errored) {
+        // not every WebSocket fires `error` before `close` on a refused connection
+        this.set({ error: new Error(`WebSocket error on ${url.split('?')[0]} (closed before opening, code ${ev?.code ?? '?'})`) });
       }
       this.scheduleReconnect();
     };
@@ -447,9 +517,13 @@ export class LivingMapClient {
         const f = frame as { data: Snapshot; seq?: number; epoch?: string; reason?: string };
         this.flush();
         this.pending = [];
-        if (f.reason === 'resync') this.bump('resyncs');
+        if (f.reason === 'resync') {
+          this.bump('resyncs');
+          const why = this.lastSeq !== undefined ? `resume from seq ${this.lastSeq} answered with a fresh snapshot` : 'fresh snapshot';
+          this.set({ lastResync: { kind: 'server', reason: why, at: new Date().toISOString() } });
+        }
         const pos = snapshotPosition(f.data);
-        this.adoptSnapshot(f.data, { seq: f.seq ?? pos.seq, epoch: f.epoch ?? pos.epoch });
+        this.adoptSnapshot(f.data, { seq: f.seq ?? pos.seq, epoch: f.epoch ?? pos.epoch }, true);
         break;
       }
       case 'event':
@@ -463,11 +537,12 @@ export class LivingMapClient {
     }
   }
 
-  private adoptSnapshot(s: Snapshot, pos: { seq?: number; epoch?: string }): void {
+  private adoptSnapshot(s: Snapshot, pos: { seq?: number; epoch?: string }, live: boolean): void {
     this.lastSeq = pos.seq;
     this.epoch = pos.epoch ?? this.epoch;
     this.gapStreak = 0;
-    const snap = pos.seq !== undefined && s.seq === undefined ? { ...s, seq: pos.seq, epoch: pos.epoch } : s;
+    const norm = normalizeSnapshot(s, live);
+    const snap = pos.seq !== undefined && norm.seq === undefined ? { ...norm, seq: pos.seq, epoch: pos.epoch } : norm;
     this.set({ snapshot: snap, seq: this.lastSeq, epoch: this.epoch, error: null });
   }
 
@@ -517,7 +592,10 @@ export class LivingMapClient {
       this.forceFresh = true;
       this.lastSeq = undefined;
     }
-    this.set({ error: new Error(`stream gap: ${why}; resyncing`) });
+    this.set({
+      error: new Error(`stream gap: ${why}; resyncing`),
+      lastResync: { kind: 'gap', reason: why, at: new Date().toISOString() },
+    });
     if (!this.stopped) this.reconnectNow();
   }
 
@@ -538,7 +616,7 @@ export class LivingMapClient {
     if (!this.pending.length) return;
     const batch = this.pending;
     this.pending = [];
-    const snapshot = this.state.snapshot ? applyEvents(this.state.snapshot, batch) : null;
+    const snapshot = this.state.snapshot ? stampLive(applyEvents(this.state.snapshot, batch), batch) : null;
     const max = this.options.maxEvents;
     const events = batch.slice(-max).reverse().concat(this.state.events).slice(0, max);
     this.bump('eventsApplied', batch.length);

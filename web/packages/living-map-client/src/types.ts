@@ -111,12 +111,28 @@ export interface AgentsLayer {
   [extra: string]: unknown;
 }
 
+/**
+ * `meta` of a snapshot. `source_services`, `generated_at` and `version` are required, as in the
+ * original service's `LivingMapSnapshot`; the client fills them in when a server variant leaves
+ * them out (the public view has no `source_services`).
+ */
 export interface SnapshotMeta {
-  source_services?: string[];
-  generated_at?: string;
-  version?: string;
+  source_services: string[];
+  /** Equal to the snapshot's top-level `generated_at` (it moves with applied events too). */
+  generated_at: string;
+  version: string;
   seq?: number;
   epoch?: string;
+  /**
+   * Set by the client, never by the server: `true` once the snapshot is kept current by the live
+   * stream (it came from the stream, or stream events have been applied to it), so
+   * `generated_at` is the time of the newest applied event; `false` for a snapshot fetched over
+   * HTTP that no event has moved yet. Whether the stream is open right now is the connection
+   * status's business, not this flag's.
+   */
+  live?: boolean;
+  /** Set by the client when events moved `generated_at`: the time the server cut the snapshot. */
+  server_generated_at?: string;
   [extra: string]: unknown;
 }
 
@@ -209,7 +225,26 @@ export interface HistoryBucket {
   count: number;
 }
 
+/**
+ * The client's detailed stream status. (The React hook's `connectionStatus` is the original
+ * service's four-valued one, `'connecting' | 'open' | 'closed' | 'error'`; this one is its
+ * `streamStatus`.)
+ */
 export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected' | 'error';
+
+/** Why the client last re-synchronised its snapshot, and when (`LivingMapState.lastResync`). */
+export interface ResyncInfo {
+  /**
+   * `gap`: the client saw a seq gap or an epoch change and resumed or reconnected;
+   * `server`: the server answered a resume with a fresh snapshot (`reason: "resync"`), e.g.
+   * after a restart or when the missed events were no longer in its ring.
+   */
+  kind: 'gap' | 'server';
+  /** Human-readable detail, e.g. `expected seq 12, got 14`. */
+  reason: string;
+  /** When it happened (ISO). */
+  at: string;
+}
 
 export type AlertSeverity = 'critical' | 'warning' | 'info';
 
@@ -250,3 +285,6 @@ export interface AlertList {
   has_more?: boolean;
   counts?: Record<string, number>;
 }
+
+/** The original service's name for the snapshot type (its React hook exported it under this name). */
+export type LivingMapSnapshot = Snapshot;
