@@ -857,6 +857,11 @@ public final class Application implements AutoCloseable {
     return config;
   }
 
+  /** Requests refused as crafted or malformed, by kind. */
+  public org.daarion.livingmap.api.BadInput apiBadInput() {
+    return api.badInput();
+  }
+
   public Metrics metrics() {
     return metrics;
   }

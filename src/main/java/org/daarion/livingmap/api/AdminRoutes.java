@@ -51,7 +51,7 @@ public final class AdminRoutes implements RouteGroup {
         f,
         (v, err) -> {
           if (err != null) {
-            Responses.unavailable(ctx, what + " failed: " + err.getMessage());
+            Responses.unavailable(ctx, what + " failed: " + Responses.safeReason(err));
           } else {
             Responses.json(ctx, 202, new JsonObject().put("status", "done").put("operation", what));
           }
