@@ -45,6 +45,7 @@ import org.daarion.livingmap.history.SharedJobsLease;
 import org.daarion.livingmap.history.SnapshotData;
 import org.daarion.livingmap.history.SnapshotScheduler;
 import org.daarion.livingmap.history.SnapshotStore;
+import org.daarion.livingmap.history.StoredSnapshot;
 import org.daarion.livingmap.history.TimeTravel;
 import org.daarion.livingmap.metrics.Metrics;
 import org.daarion.livingmap.metrics.MetricsBridge;
@@ -108,6 +109,10 @@ public final class Application implements AutoCloseable {
   private LiveState state;
   private SnapshotStore snapshotStore;
   private TimeTravel timeTravel;
+
+  /** How the state was loaded at start, for {@code /health}: from a snapshot, history, or not. */
+  private volatile JsonObject restoreStatus = new JsonObject().put("from", "empty");
+
   private final List<HealthCheck> checks = new ArrayList<>();
   private Metrics metrics;
   private AlertService alerts;
@@ -209,6 +214,7 @@ public final class Application implements AutoCloseable {
       owner.positionsFromStream(this::publishDerived);
     } else {
       owner.addSink(writer);
+      owner.rejectInto(writer);
     }
     closeables.add(owner);
     // A bad rule file refuses start-up here, with the file's line and the reason.
@@ -347,19 +353,35 @@ public final class Application implements AutoCloseable {
    */
   private void restoreCluster(String epoch) {
     Optional<org.daarion.livingmap.history.StoredSnapshot> stored = snapshotStore.latest().join();
+    Optional<StateCut> base = Optional.empty();
+    if (stored.isPresent() && epoch.equals(stored.get().epoch())) {
+      try {
+        base = Optional.of(StateCodec.loadChecked(stored.get().snapshot().getValue("state")));
+        restoreStatus =
+            new JsonObject().put("from", "snapshot").put("snapshot_seq", stored.get().seq());
+      } catch (IllegalArgumentException bad) {
+        // The stream holds every event: reading it from its start rebuilds the state.
+        log.warn(
+            "stored snapshot at seq {} cannot be restored ({}); reading the stream from its start",
+            stored.get().seq(),
+            bad.getMessage());
+        restoreStatus =
+            new JsonObject()
+                .put("from", "stream")
+                .put("snapshot_rejected", bad.getMessage())
+                .put("snapshot_seq", stored.get().seq());
+      }
+    }
+    Optional<StateCut> chosen = base;
     owner
         .call(
             a -> {
-              stored
-                  .filter(s -> epoch.equals(s.epoch()))
-                  .map(s -> s.snapshot().getJsonObject("state"))
-                  .ifPresentOrElse(
-                      st -> {
-                        a.restore(StateCodec.load(st));
-                        log.info(
-                            "state restored from a stored snapshot at seq {}", a.state().seq());
-                      },
-                      () -> log.info("no stored snapshot of epoch {}: reading the stream", epoch));
+              chosen.ifPresentOrElse(
+                  st -> {
+                    a.restore(st);
+                    log.info("state restored from a stored snapshot at seq {}", a.state().seq());
+                  },
+                  () -> log.info("no stored snapshot of epoch {}: reading the stream", epoch));
               a.continueAt(epoch, a.state().seq());
               hub.continueAfter(a.state().seq());
               return null;
@@ -502,26 +524,52 @@ public final class Application implements AutoCloseable {
    */
   private void restore(TimeTravel timeTravel, String epoch, long seq) {
     Optional<TimeTravel.Restore> restore = timeTravel.restoreOnStart().join();
+    StateCut checked = null;
+    if (restore.isPresent() && restore.get().snapshot() != null) {
+      StoredSnapshot stored = restore.get().snapshot();
+      try {
+        checked = StateCodec.loadChecked(stored.snapshot().getValue("state"));
+        restoreStatus = new JsonObject().put("from", "snapshot").put("snapshot_seq", stored.seq());
+      } catch (IllegalArgumentException bad) {
+        // The state is rebuilt from what history holds, through the reducers as they check now;
+        // the next stored snapshot is cut from that state.
+        Optional<TimeTravel.Restore> fromHistory = timeTravel.historyOnly().join();
+        log.warn(
+            "stored snapshot at seq {} cannot be restored ({}); {}",
+            stored.seq(),
+            bad.getMessage(),
+            fromHistory.isPresent()
+                ? "replaying history instead"
+                : "history is too long to replay: the state starts empty");
+        restoreStatus =
+            new JsonObject()
+                .put("from", fromHistory.isPresent() ? "history" : "empty")
+                .put("snapshot_rejected", bad.getMessage())
+                .put("snapshot_seq", stored.seq());
+        restore = fromHistory;
+      }
+    } else if (restore.isPresent()) {
+      restoreStatus = new JsonObject().put("from", "history");
+    }
+    StateCut base = checked;
+    Optional<TimeTravel.Restore> chosen = restore;
     owner
         .call(
             a -> {
-              restore.ifPresent(
+              chosen.ifPresent(
                   r -> {
-                    if (r.snapshot() == null) {
+                    if (base == null) {
                       // No usable stored snapshot: the history of the newest epoch alone.
                       r.events().forEach(a::replay);
                       log.info("state restored from {} events of history", r.events().size());
                       return;
                     }
-                    JsonObject stored = r.snapshot().snapshot().getJsonObject("state");
-                    if (stored != null) {
-                      a.restore(StateCodec.load(stored));
-                      r.events().forEach(a::replay);
-                      log.info(
-                          "state restored from snapshot at seq {} plus {} events",
-                          r.snapshot().seq(),
-                          r.events().size());
-                    }
+                    a.restore(base);
+                    r.events().forEach(a::replay);
+                    log.info(
+                        "state restored from snapshot at seq {} plus {} events",
+                        r.snapshot().seq(),
+                        r.events().size());
                   });
               a.continueAt(epoch, seq);
               return null;
@@ -689,7 +737,9 @@ public final class Application implements AutoCloseable {
                 .put("epoch", state.epoch())
                 .put("entities", state.size())
                 .put("queue", owner.queueDepth())
-                .put("reducer_errors", owner.reducerErrors()));
+                .put("reducer_errors", owner.reducerErrors())
+                .put("reducer_rejected", owner.reducerRejectedCount())
+                .put("restore", restoreStatus));
   }
 
   /** Cluster mode: this replica, its position in the shared stream, and the lease. */
@@ -718,14 +768,18 @@ public final class Application implements AutoCloseable {
         });
   }
 
+  /**
+   * Critical: while NATS is away no event reaches the map, so an orchestrator should send readers
+   * to a replica that has it ({@code /health/ready} answers 503 then).
+   */
   private static HealthCheck natsCheck(NatsIngest nats) {
     return check(
         "nats",
-        false,
+        true,
         () -> {
           NatsIngest.State s = nats.state();
           return new JsonObject()
-              .put("status", s.ready() ? "ok" : "degraded")
+              .put("status", s.ready() ? "ok" : "down")
               .put("connection", s.status().wireName())
               .put("mode", s.mode().name().toLowerCase(Locale.ROOT))
               .put("received", s.received())
@@ -805,6 +859,11 @@ public final class Application implements AutoCloseable {
 
   public Config config() {
     return config;
+  }
+
+  /** Requests refused as crafted or malformed, by kind. */
+  public org.daarion.livingmap.api.BadInput apiBadInput() {
+    return api.badInput();
   }
 
   public Metrics metrics() {

@@ -51,7 +51,7 @@ public final class AdminRoutes implements RouteGroup {
         f,
         (v, err) -> {
           if (err != null) {
-            Responses.unavailable(ctx, what + " failed: " + err.getMessage());
+            Responses.unavailable(ctx, what + " failed: " + Responses.safeReason(err));
           } else {
             Responses.json(ctx, 202, new JsonObject().put("status", "done").put("operation", what));
           }
@@ -74,6 +74,11 @@ public final class AdminRoutes implements RouteGroup {
       throw new BadParameter("event_type", "event_type (the NATS subject) is required");
     }
     Object payload = body.getValue("payload");
+    String nonFinite = org.daarion.livingmap.event.FiniteNumbers.firstNonFinite(payload);
+    if (nonFinite != null) {
+      // Vert.x reads 1e400 as Infinity and would write it back as the string "Infinity".
+      throw new BadParameter("payload", "payload field '" + nonFinite + "' is not a finite number");
+    }
     byte[] bytes =
         payload instanceof JsonObject o
             ? o.toBuffer().getBytes()

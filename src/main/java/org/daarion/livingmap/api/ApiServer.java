@@ -49,6 +49,7 @@ public final class ApiServer {
   private final List<RouteGroup> groups;
   private final Security security;
   private final Metrics metrics;
+  private final BadInput badInput;
   private Buffer openApi;
   private String docsPage;
 
@@ -86,6 +87,12 @@ public final class ApiServer {
     this.groups = List.copyOf(groups);
     this.security = security;
     this.metrics = metrics;
+    this.badInput = new BadInput(metrics, java.time.Clock.systemUTC());
+  }
+
+  /** Refused requests by kind (tests, and the log limiter behind them). */
+  public BadInput badInput() {
+    return badInput;
   }
 
   /** Starts listening; completes with the bound port. */
@@ -160,6 +167,7 @@ public final class ApiServer {
     public Future<?> start() {
       return vertx
           .createHttpServer(options)
+          .invalidRequestHandler(ApiServer.this::invalidRequest)
           .requestHandler(router)
           .listen()
           .onSuccess(s -> boundPort = s.actualPort());
@@ -184,6 +192,7 @@ public final class ApiServer {
     if (metrics != null) {
       router.route().handler(new MetricsHandler(metrics));
     }
+    router.route().handler(new RequestGuard(badInput));
     security.installFront(router);
     router.get("/").handler(this::root);
     router.get("/living-map").handler(this::root);
@@ -203,6 +212,12 @@ public final class ApiServer {
         .route("/*")
         .handler(StaticHandler.create(WEBROOT).setCachingEnabled(true).setIndexPage("index.html"));
     router.route().failureHandler(this::failure);
+    // Errors the router raises itself, before or outside any route (no route at all, a method
+    // not allowed, a path it cannot normalise): the same JSON instead of its HTML page.
+    for (int status = 400; status < 600; status++) {
+      int code = status;
+      router.errorHandler(code, ctx -> routerError(ctx, code));
+    }
     return router;
   }
 
@@ -284,16 +299,67 @@ public final class ApiServer {
   private void failure(RoutingContext ctx) {
     Throwable err = ctx.failure();
     if (err instanceof BadParameter bad) {
+      badInput.note("bad_parameter", bad.parameter() + ": " + bad.getMessage());
       Responses.badParameter(ctx, bad);
       return;
     }
     int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+    routerError(ctx, status);
+  }
+
+  private void routerError(RoutingContext ctx, int status) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return;
+    }
+    Throwable err = ctx.failure();
+    String path = ctx.request().path();
     if (status >= 500) {
-      log.error("request {} {} failed", ctx.request().method(), ctx.request().path(), err);
+      badInput.noteFailure("internal", ctx.request().method() + " " + path + " failed", err);
       Responses.json(
           ctx, status, Responses.error("internal", "the server failed to answer this request"));
-    } else {
-      Responses.json(ctx, status, Responses.error("http_" + status, "request refused"));
+      return;
     }
+    String code = status == 404 ? "not_found" : "http_" + status;
+    badInput.note(code, ctx.request().method() + " " + path);
+    String detail =
+        switch (status) {
+          case 404 -> "no route " + path;
+          case 405 -> "method " + ctx.request().method() + " not allowed on " + path;
+          case 413 -> "request body too large";
+          default -> "request refused";
+        };
+    Responses.json(ctx, status, Responses.error(code, detail));
+  }
+
+  /**
+   * Requests the HTTP codec could not read (a request line or headers over the limits, a broken
+   * request line): Vert.x's default answers with an empty body; this one with the JSON error shape.
+   */
+  private void invalidRequest(io.vertx.core.http.HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    int status;
+    String code;
+    String detail;
+    if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+      status = 414;
+      code = "uri_too_long";
+      detail = "the request line is longer than the server accepts";
+    } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+      status = 431;
+      code = "headers_too_large";
+      detail = "the request headers are larger than the server accepts";
+    } else {
+      status = 400;
+      code = "invalid_http";
+      detail = "the request is not valid HTTP/1.1";
+    }
+    badInput.note(code, detail + (cause == null ? "" : ": " + cause.getClass().getSimpleName()));
+    request
+        .response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json; charset=utf-8")
+        .putHeader("Connection", "close")
+        .end(Responses.error(code, detail).toBuffer())
+        .onComplete(v -> request.connection().close());
   }
 }

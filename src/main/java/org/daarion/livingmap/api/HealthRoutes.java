@@ -5,9 +5,12 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.util.List;
+import org.daarion.livingmap.api.security.Principal;
 
 /**
- * {@code GET /living-map/health} in the contract's shape plus per-dependency checks; {@code
+ * {@code GET /living-map/health} in the contract's shape plus per-dependency checks (the checks
+ * only for callers with the read role: with auth on, a caller without credentials gets {@code
+ * status, service, version, time} as the original service answered); {@code
  * /living-map/health/live} (the process answers) and {@code /living-map/health/ready} (critical
  * dependencies are up) for orchestrators.
  */
@@ -37,15 +40,19 @@ public final class HealthRoutes implements RouteGroup {
       results.put(c.name(), r);
       allOk &= "ok".equals(r.getString("status"));
     }
-    Responses.json(
-        ctx,
-        200,
+    JsonObject body =
         new JsonObject()
             .put("status", allOk ? "ok" : "degraded")
             .put("service", "living-map-service")
             .put("version", version)
-            .put("time", clock.instant().toString())
-            .put("checks", results));
+            .put("time", clock.instant().toString());
+    Principal caller = Principal.of(ctx);
+    if (caller == null || caller.hasRole(Principal.READ)) {
+      body.put("checks", results);
+    }
+    // Else the original's answer, for probes without credentials: whether the service is up,
+    // not what its dependencies are (addresses, errors and counts are for operators).
+    Responses.json(ctx, 200, body);
   }
 
   private void live(RoutingContext ctx) {

@@ -94,7 +94,8 @@ public final class HistoryRoutes implements RouteGroup {
             ctx.response().putHeader("Retry-After", "1");
             Responses.unavailable(ctx, "the history store is busy; try again");
           } else {
-            Responses.unavailable(ctx, "the history store is unavailable: " + cause.getMessage());
+            Responses.unavailable(
+                ctx, "the history store is unavailable: " + Responses.safeReason(cause));
           }
         });
   }

@@ -70,16 +70,21 @@ public final class Params {
 
   /** ISO-8601 with an offset, or without one (then UTC, as DAARION's naive timestamps mean). */
   static Instant parseInstant(String name, String v) {
+    Instant at;
     try {
-      return OffsetDateTime.parse(v).toInstant();
+      at = OffsetDateTime.parse(v).toInstant();
     } catch (DateTimeParseException e) {
       try {
-        return LocalDateTime.parse(v).toInstant(ZoneOffset.UTC);
+        at = LocalDateTime.parse(v).toInstant(ZoneOffset.UTC);
       } catch (DateTimeParseException e2) {
         throw new BadParameter(
             name,
             name + " must be an ISO-8601 date-time such as 2025-11-28T10:00:00Z, got '" + v + "'");
       }
     }
+    if (!org.daarion.livingmap.history.HistoryQuery.inRange(at)) {
+      throw new BadParameter(name, name + " " + org.daarion.livingmap.history.HistoryQuery.RANGE);
+    }
+    return at;
   }
 }

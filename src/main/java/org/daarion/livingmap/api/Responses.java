@@ -60,6 +60,26 @@ public final class Responses {
     json(ctx, 404, error("not_found", detail));
   }
 
+  /**
+   * Why an asynchronous part failed, in words a client may read: a busy pool or a timeout says so;
+   * anything else (a database error with PostgreSQL's own text, a bug) only that it failed.
+   */
+  static String safeReason(Throwable err) {
+    Throwable cause = err;
+    while ((cause instanceof java.util.concurrent.CompletionException
+            || cause instanceof java.util.concurrent.ExecutionException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof java.util.concurrent.RejectedExecutionException) {
+      return "busy; try again";
+    }
+    if (cause instanceof java.util.concurrent.TimeoutException) {
+      return "timed out";
+    }
+    return "failed (" + cause.getClass().getSimpleName() + "); see the service log";
+  }
+
   static void unavailable(RoutingContext ctx, String detail) {
     json(ctx, 503, error("unavailable", detail));
   }

@@ -43,7 +43,7 @@ public final class SnapshotRoutes implements RouteGroup {
         snapshots.current(),
         (s, err) -> {
           if (err != null) {
-            Responses.unavailable(ctx, "snapshot unavailable: " + err.getMessage());
+            Responses.unavailable(ctx, "snapshot unavailable: " + Responses.safeReason(err));
             return;
           }
           send(ctx, s);
@@ -70,7 +70,7 @@ public final class SnapshotRoutes implements RouteGroup {
         timeTravel.at(at),
         (json, err) -> {
           if (err != null) {
-            Responses.unavailable(ctx, "time travel failed: " + err.getMessage());
+            Responses.unavailable(ctx, "time travel failed: " + Responses.safeReason(err));
           } else if (json == null) {
             Responses.notFound(ctx, "no stored state at or before " + at);
           } else {

@@ -77,7 +77,7 @@ public final class SourceRoutes implements RouteGroup {
         owner.cut(),
         (cut, err) -> {
           if (err != null) {
-            Responses.unavailable(ctx, "state busy: " + err.getMessage());
+            Responses.unavailable(ctx, "state busy: " + Responses.safeReason(err));
             return;
           }
           io.vertx.core.json.JsonObject graph =

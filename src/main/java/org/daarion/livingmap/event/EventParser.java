@@ -15,8 +15,10 @@ import java.util.Map;
  * it runs on the source's own thread, off the state owner.
  *
  * <p>Rejected: payloads over the size limit, non-JSON, JSON that is not an object, and known
- * subjects whose fields have the wrong JSON type (a number where a string belongs and so on).
- * Missing optional fields are fine: publishers omit them.
+ * subjects whose fields have the wrong JSON type (a number where a string belongs and so on), and
+ * numbers that are not finite as a double anywhere in the payload ({@code 1e400}, see {@link
+ * FiniteNumbers}): the state could not store them as numbers. Missing optional fields are fine:
+ * publishers omit them.
  */
 public final class EventParser {
   /** Field name to the JSON kind it must have when present, per subject family. */
@@ -41,7 +43,8 @@ public final class EventParser {
               "prompt_tokens", Kind.NUMBER,
               "completion_tokens", Kind.NUMBER,
               "latency_ms", Kind.NUMBER,
-              "success", Kind.BOOLEAN),
+              "success", Kind.BOOLEAN,
+              "model", Kind.STRING),
           "usage.agent",
           Map.of(
               "agent_id", Kind.STRING,
@@ -56,9 +59,28 @@ public final class EventParser {
               "sender_type", Kind.STRING,
               "microdao_id", Kind.STRING),
           "dao.event",
-          Map.of("dao_id", Kind.STRING, "slug", Kind.STRING, "proposal_id", Kind.STRING),
+          Map.of(
+              "dao_id", Kind.STRING,
+              "slug", Kind.STRING,
+              "proposal_id", Kind.STRING,
+              "name", Kind.STRING,
+              "status", Kind.STRING,
+              "microdao_id", Kind.STRING,
+              "token_symbol", Kind.STRING),
           "microdao.event",
-          Map.of("microdao_id", Kind.STRING, "slug", Kind.STRING, "changes", Kind.OBJECT),
+          Map.of(
+              "microdao_id", Kind.STRING,
+              "slug", Kind.STRING,
+              "changes", Kind.OBJECT,
+              "name", Kind.STRING,
+              "token_symbol", Kind.STRING),
+          "living_map.entity",
+          Map.of(
+              "entity_id", Kind.STRING,
+              "entity_type", Kind.STRING,
+              "entity", Kind.OBJECT,
+              "changes", Kind.OBJECT,
+              "source", Kind.STRING),
           "city.event",
           Map.of("severity", Kind.STRING, "label", Kind.STRING, "type", Kind.STRING));
 
@@ -114,6 +136,16 @@ public final class EventParser {
     }
     if (!(parsed instanceof JsonObject payload)) {
       return reject(receivedAt, subject, "payload is not a JSON object", data, msgId, acker);
+    }
+    String nonFinite = FiniteNumbers.firstNonFinite(payload);
+    if (nonFinite != null) {
+      return reject(
+          receivedAt,
+          subject,
+          "field '" + nonFinite + "' is not a finite number",
+          data,
+          msgId,
+          acker);
     }
     String typeError = checkTypes(subject, payload);
     if (typeError != null) {

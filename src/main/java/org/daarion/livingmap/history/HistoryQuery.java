@@ -211,6 +211,29 @@ public record HistoryQuery(
    * {@code fromisoformat} took it), or a date alone (its start, UTC).
    */
   static Instant instant(Map<String, String> p, String name) {
+    Instant at = parseInstant(p, name);
+    if (at != null && !inRange(at)) {
+      throw new BadParameterException(name, RANGE);
+    }
+    return at;
+  }
+
+  /** What {@link #inRange} allows, as a parameter's error detail says it. */
+  public static final String RANGE = "must be between the years 1 and 9999";
+
+  private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
+
+  /**
+   * Whether an instant can be compared with stored timestamps: Java parses years to ±999999999,
+   * PostgreSQL's timestamptz stops at 4713 BC and 294276 AD and refuses the rest with its own error
+   * text; the API takes the years 1 to 9999.
+   */
+  public static boolean inRange(Instant at) {
+    return !at.isBefore(EARLIEST) && !at.isAfter(LATEST);
+  }
+
+  private static Instant parseInstant(Map<String, String> p, String name) {
     String v = blankToNull(p.get(name));
     if (v == null) {
       return null;

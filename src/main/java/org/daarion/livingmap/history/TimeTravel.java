@@ -98,6 +98,26 @@ public final class TimeTravel {
   }
 
   /**
+   * The newest epoch's history alone, for a start whose stored snapshot cannot be used: {@code
+   * snapshot} is null; empty when history is empty or holds more than {@link
+   * #MAX_REPLAY_WITHOUT_SNAPSHOT} events in that epoch (the state starts empty then).
+   */
+  public CompletableFuture<Optional<Restore>> historyOnly() {
+    return HistoryStore.async(
+        executor,
+        () -> {
+          Optional<HistoryStore.Position> last = history.lastPositionBlocking();
+          if (last.isEmpty() || last.get().seq() > MAX_REPLAY_WITHOUT_SNAPSHOT) {
+            return Optional.empty();
+          }
+          return Optional.of(
+              new Restore(
+                  null,
+                  history.eventsAfterBlocking(last.get().epoch(), 0, null, MAX_REPLAY_EVENTS)));
+        });
+  }
+
+  /**
    * The newest stored snapshot that history has caught up with, and the events after it (its epoch,
    * seq order), for the live state to load at start before the upstream polls finish.
    *

@@ -33,7 +33,9 @@ import java.util.function.Supplier;
  *
  * <ul>
  *   <li>{@code living_map_http_server_requests_seconds{method,route,status}} histogram
- *   <li>{@code living_map_auth_failures_total{reason}}, {@code living_map_rate_limited_total{kind}}
+ *   <li>{@code living_map_auth_failures_total{reason}}, {@code
+ *       living_map_rate_limited_total{kind}}, {@code living_map_bad_requests_total{kind}} (crafted
+ *       or malformed requests refused)
  *   <li>{@code living_map_ws_connections} gauge, {@code living_map_ws_connects_total}, {@code
  *       living_map_ws_messages_sent_total}, {@code living_map_ws_resyncs_total}, {@code
  *       living_map_ws_drops_total{reason}}, {@code living_map_ws_refused_total{reason}}
@@ -59,6 +61,7 @@ public final class Metrics implements AutoCloseable {
   public static final String HTTP_REQUESTS = "living_map_http_server_requests";
   public static final String AUTH_FAILURES = "living_map_auth_failures";
   public static final String RATE_LIMITED = "living_map_rate_limited";
+  public static final String BAD_REQUESTS = "living_map_bad_requests";
   public static final String WS_CONNECTIONS = "living_map_ws_connections";
   public static final String WS_CONNECTS = "living_map_ws_connects";
   public static final String WS_MESSAGES_SENT = "living_map_ws_messages_sent";
@@ -200,6 +203,15 @@ public final class Metrics implements AutoCloseable {
    */
   public void rateLimited(String kind) {
     registry.counter(RATE_LIMITED, "kind", kind).increment();
+  }
+
+  /**
+   * A request refused as crafted or malformed, by kind ({@code malformed_path}, {@code
+   * malformed_query}, {@code invalid_http}, {@code not_found}, ...); the log shows at most one line
+   * per kind per interval, this counts them all.
+   */
+  public void badRequest(String kind) {
+    registry.counter(BAD_REQUESTS, "kind", kind).increment();
   }
 
   // ---- WebSocket stream ----

@@ -22,6 +22,18 @@ public final class LiveState {
    */
   private final ConcurrentHashMap<String, String> aliases = new ConcurrentHashMap<>();
 
+  /**
+   * While a reducer runs: what each entity and alias it touched was before (null: absent), so a
+   * reducer that fails half-way leaves no trace ({@link #rollBack}). Owner thread only; the lists
+   * are reused from event to event.
+   */
+  private boolean recording;
+
+  private final List<String> touchedIds = new ArrayList<>();
+  private final List<Entity> priorEntities = new ArrayList<>();
+  private final List<String> touchedAliases = new ArrayList<>();
+  private final List<String> priorAliases = new ArrayList<>();
+
   private volatile String epoch;
   private volatile long seq;
   private volatile long version;
@@ -105,12 +117,20 @@ public final class LiveState {
   /** Stores {@code e}; an entity with firing alerts keeps showing them ({@link AlertMarks}). */
   void put(Entity e) {
     e = AlertMarks.settle(e);
-    entities.put(e.id(), e);
+    Entity prior = entities.put(e.id(), e);
+    if (recording) {
+      touchedIds.add(e.id());
+      priorEntities.add(prior);
+    }
     version++;
   }
 
   Entity remove(String id) {
     Entity removed = entities.remove(id);
+    if (recording && removed != null) {
+      touchedIds.add(id);
+      priorEntities.add(removed);
+    }
     if (removed != null) {
       version++;
     }
@@ -139,8 +159,65 @@ public final class LiveState {
             ? id.substring(0, colon + 1) + key
             : key;
     if (!typed.equals(id)) {
-      aliases.put(typed, id);
+      String prior = aliases.put(typed, id);
+      if (recording) {
+        touchedAliases.add(typed);
+        priorAliases.add(prior);
+      }
     }
+  }
+
+  /** Starts recording changes so that {@link #rollBack} can undo them. Owner thread only. */
+  void beginChange() {
+    touchedIds.clear();
+    priorEntities.clear();
+    touchedAliases.clear();
+    priorAliases.clear();
+    recording = true;
+  }
+
+  /** Keeps the changes made since {@link #beginChange}. */
+  void commitChange() {
+    recording = false;
+    touchedIds.clear();
+    priorEntities.clear();
+    touchedAliases.clear();
+    priorAliases.clear();
+  }
+
+  /** Undoes every change since {@link #beginChange}, newest first. */
+  void rollBack() {
+    recording = false;
+    for (int i = touchedIds.size() - 1; i >= 0; i--) {
+      Entity prior = priorEntities.get(i);
+      if (prior == null) {
+        entities.remove(touchedIds.get(i));
+      } else {
+        entities.put(prior.id(), prior);
+      }
+    }
+    for (int i = touchedAliases.size() - 1; i >= 0; i--) {
+      String prior = priorAliases.get(i);
+      if (prior == null) {
+        aliases.remove(touchedAliases.get(i));
+      } else {
+        aliases.put(touchedAliases.get(i), prior);
+      }
+    }
+    version++;
+    commitChange();
+  }
+
+  /** The entities changed since {@link #beginChange} as they are now (absent ones left out). */
+  List<Entity> changedEntities() {
+    List<Entity> out = new ArrayList<>(touchedIds.size());
+    for (String id : touchedIds) {
+      Entity e = entities.get(id);
+      if (e != null) {
+        out.add(e);
+      }
+    }
+    return out;
   }
 
   /**

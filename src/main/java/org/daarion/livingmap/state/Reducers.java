@@ -21,6 +21,51 @@ final class Reducers {
 
   private Reducers() {}
 
+  /**
+   * Applies one event as one change: when its reducer meets a value of the wrong type (a {@link
+   * ClassCastException} from a typed getter, or any other failure) or leaves a number that is not
+   * finite in an entity (an average that overflowed, a decimal string like {@code "1e400"}), every
+   * change it made is undone and the reason is returned; null when the event was applied. Owner
+   * thread (or a private state) only.
+   */
+  static String applyChecked(Event e, String entityId, long seq, LiveState s) {
+    s.beginChange();
+    try {
+      apply(e, entityId, seq, s);
+    } catch (RuntimeException ex) {
+      s.rollBack();
+      return "the " + e.eventType() + " reducer met a value it cannot use: " + describe(ex);
+    }
+    for (Entity changed : s.changedEntities()) {
+      String bad = org.daarion.livingmap.event.FiniteNumbers.firstNonFinite(changed.data());
+      if (bad == null) {
+        bad = org.daarion.livingmap.event.FiniteNumbers.firstNonFinite(changed.extra());
+      }
+      if (bad != null) {
+        s.rollBack();
+        return "the "
+            + e.eventType()
+            + " reducer would store a number that is not finite at "
+            + changed.id()
+            + " "
+            + bad;
+      }
+    }
+    s.commitChange();
+    return null;
+  }
+
+  private static String describe(RuntimeException ex) {
+    String m = ex.getMessage();
+    if (ex instanceof ClassCastException && m != null) {
+      // "class java.lang.Integer cannot be cast to class java.lang.String (... module ...)"
+      int paren = m.indexOf(" (");
+      return "wrong type: " + (paren > 0 ? m.substring(0, paren) : m);
+    }
+    String text = ex.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+    return text.length() > 200 ? text.substring(0, 200) : text;
+  }
+
   /** Applies one event; {@code entityId} is already resolved against the state. */
   static void apply(Event e, String entityId, long seq, LiveState s) {
     String subject = e.eventType();
@@ -104,9 +149,9 @@ final class Reducers {
   }
 
   static String nodeStatus(JsonObject m) {
-    double cpu = m.getDouble("cpu", 0.0);
-    double gpu = m.getDouble("gpu", 0.0);
-    double temp = m.getDouble("temperature", 0.0);
+    double cpu = number(m, "cpu");
+    double gpu = number(m, "gpu");
+    double temp = number(m, "temperature");
     return cpu >= HOT_LOAD || gpu >= HOT_LOAD || temp >= HOT_TEMPERATURE ? "warning" : "online";
   }
 
@@ -144,12 +189,12 @@ final class Reducers {
     Entity agent = existingOrNew(s, "agent", agentId, at);
     JsonObject d = shallowCopy(agent.data());
     JsonObject u = shallowCopy(d.getJsonObject("usage", new JsonObject()));
-    long calls = u.getLong("llm_calls_24h", 0L) + 1;
+    long calls = count(u, "llm_calls_24h") + 1;
     u.put("llm_calls_24h", calls);
-    u.put("tokens_24h", u.getLong("tokens_24h", 0L) + longOf(p, "total_tokens"));
+    u.put("tokens_24h", count(u, "tokens_24h") + longOf(p, "total_tokens"));
     Number latency = p.getValue("latency_ms") instanceof Number n ? n : null;
     if (latency != null) {
-      double avg = u.getDouble("avg_response_time_ms", 0.0);
+      double avg = number(u, "avg_response_time_ms");
       u.put("avg_response_time_ms", avg + (latency.doubleValue() - avg) / calls);
     }
     d.put("usage", u);
@@ -168,7 +213,7 @@ final class Reducers {
     Entity agent = existingOrNew(s, "agent", agentId, at);
     JsonObject d = shallowCopy(agent.data());
     JsonObject u = shallowCopy(d.getJsonObject("usage", new JsonObject()));
-    u.put("invocations_24h", u.getLong("invocations_24h", 0L) + 1);
+    u.put("invocations_24h", count(u, "invocations_24h") + 1);
     d.put("usage", u);
     d.put("last_active", timestampOf(p, at));
     s.put(agent.withData(d, seq, at));
@@ -180,7 +225,7 @@ final class Reducers {
       String channelId = s.resolve(EntityIds.canonical("channel", channelRaw));
       Entity channel = existingOrNew(s, "channel", channelId, at);
       JsonObject d = shallowCopy(channel.data());
-      d.put("messages_24h", d.getLong("messages_24h", 0L) + 1);
+      d.put("messages_24h", count(d, "messages_24h") + 1);
       d.put("last_message_at", timestampOf(p, at));
       if (p.getString("microdao_id") != null && d.getValue("microdao_id") == null) {
         d.put("microdao_id", p.getString("microdao_id"));
@@ -193,7 +238,7 @@ final class Reducers {
       if (agent != null) {
         JsonObject d = shallowCopy(agent.data());
         JsonObject u = shallowCopy(d.getJsonObject("usage", new JsonObject()));
-        u.put("messages_24h", u.getLong("messages_24h", 0L) + 1);
+        u.put("messages_24h", count(u, "messages_24h") + 1);
         d.put("usage", u);
         d.put("last_active", timestampOf(p, at));
         s.put(agent.withData(d, seq, at));
@@ -246,9 +291,8 @@ final class Reducers {
         }
         putIfPresent(d, "name", p.getString("name"));
       }
-      case "member_added" -> x.put("members_count", x.getLong("members_count", 0L) + 1);
-      case "member_removed" ->
-          x.put("members_count", Math.max(0, x.getLong("members_count", 0L) - 1));
+      case "member_added" -> x.put("members_count", count(x, "members_count") + 1);
+      case "member_removed" -> x.put("members_count", Math.max(0, count(x, "members_count") - 1));
       case "treasury_updated" -> {
         Double balance = decimal(p.getValue("new_balance"));
         if (balance != null) {
@@ -264,7 +308,7 @@ final class Reducers {
             && !active.contains(proposal)) {
           active.add(proposal);
         }
-        x.put("proposals_total", x.getLong("proposals_total", 0L) + 1);
+        x.put("proposals_total", count(x, "proposals_total") + 1);
       }
       case "proposal_activated" -> {
         if (proposal != null && !active.contains(proposal)) {
@@ -272,12 +316,12 @@ final class Reducers {
         }
       }
       case "proposal_closed" -> active.remove(proposal);
-      case "vote_cast" -> x.put("votes_total", x.getLong("votes_total", 0L) + 1);
+      case "vote_cast" -> x.put("votes_total", count(x, "votes_total") + 1);
       default -> {}
     }
     x.put("active_proposal_ids", active);
     // An upstream count covers proposals Living Map never saw open; events only move it.
-    long base = x.getLong("active_proposals_base", 0L);
+    long base = count(x, "active_proposals_base");
     d.put("active_proposals", base + active.size());
     s.put(dao.withData(d, seq, at).withExtra(x));
   }
@@ -323,8 +367,8 @@ final class Reducers {
           }
         }
       }
-      case "member_added" -> d.put("members", d.getLong("members", 0L) + 1);
-      case "member_removed" -> d.put("members", Math.max(0, d.getLong("members", 0L) - 1));
+      case "member_added" -> d.put("members", count(d, "members") + 1);
+      case "member_removed" -> d.put("members", Math.max(0, count(d, "members") - 1));
       case "treasury_updated" -> {
         Double balance = decimal(p.getValue("new_balance"));
         if (balance != null) {
@@ -381,6 +425,16 @@ final class Reducers {
       }
     }
     return fallback.toString();
+  }
+
+  /** A stored number, or 0 when absent or not a number (an upstream may send "n/a"). */
+  private static double number(JsonObject o, String key) {
+    return o.getValue(key) instanceof Number n ? n.doubleValue() : 0.0;
+  }
+
+  /** A stored counter, or 0 when absent or not a number. */
+  private static long count(JsonObject o, String key) {
+    return o.getValue(key) instanceof Number n ? n.longValue() : 0L;
   }
 
   private static long longOf(JsonObject p, String key) {

@@ -81,6 +81,52 @@ public final class StateCodec {
   }
 
   /**
+   * A stored state loaded and checked as the live state must hold it: decodable, every number
+   * finite, node metrics numbers, and the API snapshot buildable from it (what {@code /snapshot}
+   * does with it). A stored snapshot written before the reducers checked what they store can hold
+   * {@code "cpu":"Infinity"}; loading it as it is would make every {@code /snapshot} fail.
+   *
+   * @throws IllegalArgumentException saying what is wrong, when the stored state cannot be used
+   */
+  public static StateCut loadChecked(Object storedState) {
+    if (!(storedState instanceof JsonObject dump)) {
+      throw new IllegalArgumentException("the stored snapshot has no state object");
+    }
+    StateCut cut;
+    try {
+      cut = load(dump);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("the stored state cannot be decoded: " + e, e);
+    }
+    for (Entity e : cut.entities()) {
+      if (e.id() == null || e.type() == null) {
+        throw new IllegalArgumentException("a stored entity has no id or type");
+      }
+      String bad = org.daarion.livingmap.event.FiniteNumbers.firstNonFinite(e.data());
+      if (bad == null) {
+        bad = org.daarion.livingmap.event.FiniteNumbers.firstNonFinite(e.extra());
+      }
+      if (bad != null) {
+        throw new IllegalArgumentException(e.id() + " holds a number that is not finite at " + bad);
+      }
+      if (e.data().getValue("metrics") instanceof JsonObject metrics) {
+        for (Map.Entry<String, Object> m : metrics) {
+          if (m.getValue() != null && !(m.getValue() instanceof Number)) {
+            throw new IllegalArgumentException(
+                e.id() + " metrics." + m.getKey() + " is not a number: " + m.getValue());
+          }
+        }
+      }
+    }
+    try {
+      SnapshotBuilder.build(cut, new JsonObject()).toBuffer();
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("no snapshot can be built from the stored state: " + e, e);
+    }
+    return cut;
+  }
+
+  /**
    * The API snapshot at {@code at}: a stored state plus the events after it, applied by the same
    * reducers as the live state. Runs on the caller's thread on a private state.
    */
@@ -99,7 +145,8 @@ public final class StateCodec {
       if (e.seq() <= s.seq() && e.epoch() != null && e.epoch().equals(s.epoch())) {
         continue;
       }
-      Reducers.apply(e, s.resolve(e.entityId()), e.seq(), s);
+      // An event the reducers refuse (stored before they checked) changes nothing, as live.
+      Reducers.applyChecked(e, s.resolve(e.entityId()), e.seq(), s);
       s.position(e.epoch() == null ? s.epoch() : e.epoch(), e.seq());
     }
     return SnapshotBuilder.build(s.cut(at), meta);

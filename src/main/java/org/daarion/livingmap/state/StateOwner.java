@@ -15,6 +15,8 @@ import java.util.function.Function;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventIntake;
 import org.daarion.livingmap.event.EventSink;
+import org.daarion.livingmap.event.RejectedSink;
+import org.daarion.livingmap.event.Rejection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -120,11 +122,11 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       if (publisher != null) {
         return seq;
       }
-      try {
-        Reducers.apply(out.get(out.size() - 1), state.resolve(entityId), seq, state);
-      } catch (RuntimeException ex) {
+      String refused =
+          Reducers.applyChecked(out.get(out.size() - 1), state.resolve(entityId), seq, state);
+      if (refused != null) {
         reducerErrors.incrementAndGet();
-        log.error("reducer failed for derived {} (seq {}): {}", subject, seq, ex.toString());
+        log.error("derived {} (seq {}) left the state unchanged: {}", subject, seq, refused);
       }
       return seq;
     }
@@ -132,7 +134,12 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     /** Applies an event that already has its position (history replay at start). */
     public void replay(Event e) {
       String id = state.resolve(e.entityId());
-      Reducers.apply(e, id, e.seq(), state);
+      String refused = Reducers.applyChecked(e, id, e.seq(), state);
+      if (refused != null) {
+        // Stored before the reducers checked what they store: it keeps its place in history
+        // and changes nothing, as it would be rejected now.
+        noteRejected(e, refused);
+      }
       state.position(e.epoch(), e.seq());
       if (e.streamSequence() > state.streamSeq()) {
         state.streamSeq(e.streamSequence());
@@ -176,6 +183,11 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
 
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong reducerErrors = new AtomicLong();
+  private final AtomicLong reducerRejected = new AtomicLong();
+
+  /** Where events a reducer refused go (the rejected-events table); none: counted only. */
+  private RejectedSink rejectedSink;
+
   private final Thread thread;
   private volatile boolean running;
 
@@ -203,6 +215,23 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       throw new IllegalStateException("set cluster mode before start()");
     }
     this.publisher = java.util.Objects.requireNonNull(publisher);
+  }
+
+  /**
+   * Sends events whose reducer refused them ({@link Reducers#applyChecked}) to {@code sink} instead
+   * of sequencing them; call before {@link #start}. Without one (cluster mode, where history is
+   * written from the stream, not from here), such an event keeps its position and changes nothing.
+   */
+  public void rejectInto(RejectedSink sink) {
+    if (thread.isAlive()) {
+      throw new IllegalStateException("set the rejected sink before start()");
+    }
+    this.rejectedSink = java.util.Objects.requireNonNull(sink);
+  }
+
+  /** Events a reducer refused (wrong type, a number that is not finite): none of them applied. */
+  public long reducerRejectedCount() {
+    return reducerRejected.get();
   }
 
   /** Cluster mode: events refused because they had no stream sequence. */
@@ -338,20 +367,47 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       }
       appliedStreamSeqs.add(streamSeq);
     }
-    long seq = state.nextSeq();
-    reduce(e, seq);
+    long seq = state.seq() + 1;
+    String refused = Reducers.applyChecked(e, state.resolve(e.entityId()), seq, state);
+    if (refused != null && rejectedSink != null) {
+      // Not sequenced: the state holds no trace of it, and the rejected table keeps it with
+      // the reason (its acknowledgement follows from there).
+      noteRejected(e, refused);
+      rejectedSink.reject(rejection(e, refused));
+      return;
+    }
+    if (refused != null) {
+      noteRejected(e, refused);
+    }
+    state.nextSeq();
     out.add(e.sequenced(seq, state.epoch(), state.resolve(e.entityId())));
     applied.incrementAndGet();
   }
 
   private void reduce(Event e, long seq) {
-    try {
-      Reducers.apply(e, state.resolve(e.entityId()), seq, state);
-    } catch (RuntimeException ex) {
-      // The event is valid JSON of the right types; a reducer bug must not lose it.
-      reducerErrors.incrementAndGet();
-      log.error("reducer failed for {} (seq {}): {}", e.eventType(), seq, ex.toString());
+    String refused = Reducers.applyChecked(e, state.resolve(e.entityId()), seq, state);
+    if (refused != null) {
+      noteRejected(e, refused);
     }
+  }
+
+  private void noteRejected(Event e, String reason) {
+    long n = reducerRejected.incrementAndGet();
+    if (n <= 10 || Long.bitCount(n) == 1) {
+      log.warn("{} event refused by its reducer: {} [{} so far]", e.eventType(), reason, n);
+    }
+  }
+
+  private static Rejection rejection(Event e, String reason) {
+    byte[] raw = e.payloadBytes();
+    if (raw == null) {
+      raw = new byte[0];
+    }
+    int size = raw.length;
+    if (raw.length > Rejection.MAX_RAW_BYTES) {
+      raw = java.util.Arrays.copyOf(raw, Rejection.MAX_RAW_BYTES);
+    }
+    return new Rejection(e.timestamp(), e.eventType(), reason, raw, size, e.msgId(), e.acker());
   }
 
   /** Cluster mode: the event's position is its stream sequence; at most once per position. */

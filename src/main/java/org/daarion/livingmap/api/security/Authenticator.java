@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * AuthHandler} for every routed request, and directly by a WebSocket endpoint that is not behind
  * the router.
  *
- * <p>Credentials, first found wins:
+ * <p>Credentials, in order of precedence (every one presented must be valid; the principal is the
+ * first's):
  *
  * <ol>
  *   <li>{@code Authorization: Bearer <jwt>};
@@ -124,6 +125,9 @@ public final class Authenticator {
   }
 
   private Future<Principal> authenticateChecked(HttpServerRequest request) {
+    // Every credential presented is checked, and each must hold: a valid token does not carry a
+    // wrong key along with it (nor the reverse). The principal is the first in the order above.
+    java.util.List<Future<Principal>> presented = new java.util.ArrayList<>(2);
     String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
     if (authorization != null) {
       String trimmed = authorization.trim();
@@ -132,27 +136,32 @@ public final class Authenticator {
       if (!scheme.toLowerCase(Locale.ROOT).equals("bearer")) {
         throw AuthException.unauthorized("unsupported Authorization scheme (use Bearer)");
       }
-      return bearer(sp < 0 ? "" : trimmed.substring(sp + 1).trim());
+      presented.add(bearer(sp < 0 ? "" : trimmed.substring(sp + 1).trim()));
     }
     String key = request.getHeader("X-API-Key");
     if (key != null) {
       if (apiKeys == null) {
         throw AuthException.unauthorized("API keys are not accepted here (LIVING_MAP_AUTH)");
       }
-      return apiKeys
-          .find(key.trim())
-          .map(Future::succeededFuture)
-          .orElseGet(() -> Future.failedFuture(AuthException.unauthorized("invalid API key")));
+      Optional<Principal> found = apiKeys.find(key.trim());
+      if (found.isEmpty()) {
+        throw AuthException.unauthorized("invalid API key");
+      }
+      presented.add(Future.succeededFuture(found.get()));
     }
     if (isWebSocketUpgrade(request)) {
       String query = request.getParam("access_token");
       if (query != null) {
-        return bearer(query.trim());
+        presented.add(bearer(query.trim()));
+      } else {
+        subprotocolToken(request).ifPresent(t -> presented.add(bearer(t)));
       }
-      Optional<String> fromProtocol = subprotocolToken(request);
-      if (fromProtocol.isPresent()) {
-        return bearer(fromProtocol.get());
-      }
+    }
+    if (presented.size() == 1) {
+      return presented.get(0);
+    }
+    if (presented.size() > 1) {
+      return Future.all(presented).map(all -> all.<Principal>resultAt(0));
     }
     if (publicMode) {
       return Future.succeededFuture(Principal.ANONYMOUS);
@@ -167,6 +176,14 @@ public final class Authenticator {
       throw AuthException.unauthorized("bearer tokens are not accepted here (LIVING_MAP_AUTH)");
     }
     return jwt.verify(token);
+  }
+
+  /** Whether {@code request} carries any credential this class reads. */
+  public static boolean presentsCredentials(HttpServerRequest request) {
+    return request.getHeader(HttpHeaders.AUTHORIZATION) != null
+        || request.getHeader("X-API-Key") != null
+        || (isWebSocketUpgrade(request)
+            && (request.getParam("access_token") != null || subprotocolToken(request).isPresent()));
   }
 
   /** Whether {@code request} asks for a WebSocket upgrade. */

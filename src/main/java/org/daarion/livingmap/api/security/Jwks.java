@@ -10,20 +10,11 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.math.BigInteger;
 import java.net.URI;
-import java.security.AlgorithmParameters;
-import java.security.KeyFactory;
 import java.security.PublicKey;
-import java.security.spec.ECGenParameterSpec;
-import java.security.spec.ECParameterSpec;
-import java.security.spec.ECPoint;
-import java.security.spec.ECPublicKeySpec;
-import java.security.spec.RSAPublicKeySpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -193,37 +184,33 @@ public final class Jwks {
     return Map.copyOf(out);
   }
 
+  /**
+   * One JWK as a verification key, read by Nimbus JOSE+JWT (key type, curve, point on the curve and
+   * parameter encodings are its checks, not ours).
+   */
   static Key key(JsonObject jwk) throws java.security.GeneralSecurityException {
-    String kty = jwk.getString("kty");
-    String kid = jwk.getString("kid");
-    if ("RSA".equals(kty)) {
-      RSAPublicKeySpec spec = new RSAPublicKeySpec(big(jwk, "n"), big(jwk, "e"));
-      return new Key(kid, "RSA", null, KeyFactory.getInstance("RSA").generatePublic(spec));
+    com.nimbusds.jose.jwk.JWK parsed;
+    try {
+      parsed = com.nimbusds.jose.jwk.JWK.parse(jwk.encode());
+    } catch (java.text.ParseException e) {
+      throw new IllegalArgumentException("not a JWK: " + e.getMessage(), e);
     }
-    if ("EC".equals(kty)) {
-      String crv = jwk.getString("crv");
-      String std =
-          switch (String.valueOf(crv)) {
-            case "P-256" -> "secp256r1";
-            case "P-384" -> "secp384r1";
-            case "P-521" -> "secp521r1";
-            default -> throw new IllegalArgumentException("unsupported curve " + crv);
-          };
-      AlgorithmParameters params = AlgorithmParameters.getInstance("EC");
-      params.init(new ECGenParameterSpec(std));
-      ECParameterSpec ec = params.getParameterSpec(ECParameterSpec.class);
-      ECPublicKeySpec spec = new ECPublicKeySpec(new ECPoint(big(jwk, "x"), big(jwk, "y")), ec);
-      return new Key(kid, "EC", crv, KeyFactory.getInstance("EC").generatePublic(spec));
+    String kid = parsed.getKeyID();
+    try {
+      if (parsed instanceof com.nimbusds.jose.jwk.RSAKey rsa) {
+        return new Key(kid, "RSA", null, rsa.toRSAPublicKey());
+      }
+      if (parsed instanceof com.nimbusds.jose.jwk.ECKey ec) {
+        String crv = ec.getCurve().getName();
+        if (!crv.equals("P-256") && !crv.equals("P-384") && !crv.equals("P-521")) {
+          throw new IllegalArgumentException("unsupported curve " + crv);
+        }
+        return new Key(kid, "EC", crv, ec.toECPublicKey());
+      }
+    } catch (com.nimbusds.jose.JOSEException e) {
+      throw new java.security.GeneralSecurityException(e.getMessage(), e);
     }
-    throw new IllegalArgumentException("unsupported kty " + kty);
-  }
-
-  private static BigInteger big(JsonObject jwk, String field) {
-    String v = jwk.getString(field);
-    if (v == null) {
-      throw new IllegalArgumentException("missing " + field);
-    }
-    return new BigInteger(1, Base64.getUrlDecoder().decode(v));
+    throw new IllegalArgumentException("unsupported kty " + parsed.getKeyType());
   }
 
   void close() {

@@ -1,12 +1,18 @@
 package org.daarion.livingmap.api.security;
 
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.MACVerifier;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.Signature;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,18 +25,20 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Verifies DAARION access tokens: compact JWS, {@code HS256} with the shared secret or {@code
- * RS256/384/512} and {@code ES256/384} with keys from a {@link Jwks}. The algorithm must fit the
- * configured key ({@code none} and HMAC-with-a-public-key are refused). Checks, in order:
- * signature, {@code exp} (required) and {@code nbf} with the leeway, {@code iss}, {@code aud} when
- * configured, {@code sub} (required). Roles come from {@code roles} (array or comma/space separated
- * string), {@code scope}/{@code scp}, plus the configured default roles. Thread-safe; runs on the
- * caller's event loop (a signature check is microseconds).
+ * RS256/384/512} and {@code ES256/384} with keys from a {@link Jwks}; signatures are checked by
+ * Nimbus JOSE+JWT's verifiers. The algorithm must fit the configured key ({@code none} and
+ * HMAC-with-a-public-key are refused). Checks, in order: signature, {@code exp} (required) and
+ * {@code nbf} with the leeway, {@code iss}, {@code aud} when configured, {@code sub} (required).
+ * Roles come from {@code roles} (array or comma/space separated string), {@code scope}/{@code scp},
+ * plus the configured default roles. Thread-safe; runs on the caller's event loop (a signature
+ * check is microseconds).
  */
 public final class JwtVerifier {
   /** Longest token we look at; longer ones are refused before any decoding. */
   static final int MAX_TOKEN_CHARS = 8192;
 
   private final SecretKeySpec hmacKey;
+  private final MACVerifier hmacVerifier;
   private final Jwks jwks;
   private final String issuer;
   private final List<String> audience;
@@ -56,12 +64,24 @@ public final class JwtVerifier {
         secret == null
             ? null
             : new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
+    this.hmacVerifier = macVerifier(secret);
     this.jwks = jwks;
     this.issuer = issuer;
     this.audience = List.copyOf(audience);
     this.leeway = leeway;
     this.clock = clock;
     this.defaultRoles = List.copyOf(defaultRoles);
+  }
+
+  private static MACVerifier macVerifier(String secret) {
+    if (secret == null) {
+      return null;
+    }
+    try {
+      return new MACVerifier(secret.getBytes(StandardCharsets.UTF_8));
+    } catch (JOSEException shorterThan256Bits) {
+      return null;
+    }
   }
 
   /** The principal of a valid token; otherwise a failed future with a 401 {@link AuthException}. */
@@ -102,7 +122,7 @@ public final class JwtVerifier {
           throw AuthException.unauthorized(
               "HS256 tokens are not accepted (no shared secret configured)");
         }
-        if (!MessageDigest.isEqual(hmac(signed), signature)) {
+        if (!hmacValid(token, signed, signature)) {
           throw AuthException.unauthorized("invalid token signature");
         }
         return Future.succeededFuture(principal(claims));
@@ -116,7 +136,7 @@ public final class JwtVerifier {
         return jwks.find(kid, kty)
             .compose(
                 key -> {
-                  if (!verifySignature(alg, key, signed, signature)) {
+                  if (!verifySignature(alg, key, token)) {
                     return Future.failedFuture(
                         AuthException.unauthorized("invalid token signature"));
                   }
@@ -131,6 +151,23 @@ public final class JwtVerifier {
     }
   }
 
+  /**
+   * HS256 by Nimbus's {@code MACVerifier}. Nimbus refuses secrets under 256 bits; a shorter one
+   * (the start-up warns about it) is still checked, by the JDK's HMAC with a constant-time compare,
+   * so that configurations that worked keep working.
+   */
+  private boolean hmacValid(String token, byte[] signed, byte[] signature) {
+    if (hmacVerifier == null) {
+      return MessageDigest.isEqual(hmac(signed), signature);
+    }
+    try {
+      JWSObject jws = JWSObject.parse(token);
+      return jws.getHeader().getAlgorithm().equals(JWSAlgorithm.HS256) && jws.verify(hmacVerifier);
+    } catch (java.text.ParseException | JOSEException | RuntimeException e) {
+      return false;
+    }
+  }
+
   private byte[] hmac(byte[] data) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
@@ -141,27 +178,28 @@ public final class JwtVerifier {
     }
   }
 
-  private static boolean verifySignature(String alg, Jwks.Key key, byte[] data, byte[] sig) {
-    String javaAlg =
-        switch (alg) {
-          case "RS256" -> "SHA256withRSA";
-          case "RS384" -> "SHA384withRSA";
-          case "RS512" -> "SHA512withRSA";
-          case "ES256" -> "SHA256withECDSAinP1363Format";
-          default -> "SHA384withECDSAinP1363Format";
-        };
-    if (alg.equals("ES256") && !("P-256".equals(key.crv()) && sig.length == 64)) {
-      return false;
-    }
-    if (alg.equals("ES384") && !("P-384".equals(key.crv()) && sig.length == 96)) {
-      return false;
-    }
+  /**
+   * RS256/384/512 and ES256/384 by Nimbus's verifiers: the algorithm must match the token's header
+   * and the key (an ES256 token needs a P-256 key and a 64-byte JOSE signature; Nimbus checks
+   * both).
+   */
+  private static boolean verifySignature(String alg, Jwks.Key key, String token) {
     try {
-      Signature s = Signature.getInstance(javaAlg);
-      s.initVerify(key.key());
-      s.update(data);
-      return s.verify(sig);
-    } catch (GeneralSecurityException | RuntimeException e) {
+      JWSObject jws = JWSObject.parse(token);
+      if (!jws.getHeader().getAlgorithm().getName().equals(alg)) {
+        return false;
+      }
+      JWSVerifier verifier;
+      if (alg.startsWith("RS") && key.key() instanceof java.security.interfaces.RSAPublicKey rsa) {
+        verifier = new RSASSAVerifier(rsa);
+      } else if (alg.equals("ES256") && "P-256".equals(key.crv())
+          || alg.equals("ES384") && "P-384".equals(key.crv())) {
+        verifier = new ECDSAVerifier((java.security.interfaces.ECPublicKey) key.key());
+      } else {
+        return false;
+      }
+      return jws.verify(verifier);
+    } catch (java.text.ParseException | JOSEException | RuntimeException e) {
       return false;
     }
   }

@@ -165,8 +165,15 @@ final class UpstreamHttp {
               Buffer body = ar.result().body();
               try {
                 Object json = body == null || body.length() == 0 ? null : Json.decodeValue(body);
+                String nonFinite = org.daarion.livingmap.event.FiniteNumbers.firstNonFinite(json);
                 if (json == null) {
                   p.tryFail(UpstreamException.badPayload(path, "empty body"));
+                } else if (nonFinite != null) {
+                  // The state holds finite numbers only (see FiniteNumbers); the reply is
+                  // refused as a whole, like one that is not JSON.
+                  p.tryFail(
+                      UpstreamException.badPayload(
+                          path, "number at " + nonFinite + " is not finite"));
                 } else {
                   p.tryComplete(new Reply(path, status, json, 1));
                 }

@@ -136,6 +136,9 @@ class AuthTest {
             Map.entry("api-key-almost", new String[] {"X-API-Key", READER_KEY + "x"}));
     for (String path : protectedGets) {
       for (Map.Entry<String, String[]> c : bad.entrySet()) {
+        if (c.getKey().equals("missing") && path.equals("/living-map/health")) {
+          continue; // answered without checks: PresentedCredentialsTest
+        }
         HttpResponse<String> r = server.get(path, c.getValue());
         assertRefused(r, 401);
         assertThat(r.headers().firstValue("WWW-Authenticate")).as(c.getKey()).isPresent();
