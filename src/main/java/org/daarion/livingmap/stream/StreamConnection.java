@@ -820,7 +820,13 @@ final class StreamConnection {
       return;
     }
     filter = next;
-    send(Frames.subscribed(next, name));
+    Buffer note = Frames.subscribed(next, name);
+    if (!visibility.isFull()) {
+      // The echo of the filter names no hidden entity either, even one the client asked for.
+      JsonObject shown = visibility.redact(new JsonObject(note));
+      note = shown == null ? note : shown.toBuffer();
+    }
+    send(note);
     if (phase == Phase.NEW) {
       startSync(null, -1, null);
     } else {

@@ -492,7 +492,16 @@ public final class StreamHub implements EventSink {
       data = unfiltered ? snap.bytes() : SnapshotFilter.apply(snap.json(), filter).toBuffer();
     } else {
       JsonObject seen = visibility.snapshot(snap.json());
-      data = (unfiltered ? seen : SnapshotFilter.apply(seen, filter)).toBuffer();
+      if (!unfiltered) {
+        seen = SnapshotFilter.apply(seen, filter);
+        // meta.filter echoes what the client asked for, which may name a hidden entity.
+        JsonObject meta = seen.getJsonObject("meta");
+        if (meta != null) {
+          JsonObject shown = visibility.redact(meta);
+          seen.put("meta", shown == null ? new JsonObject() : shown);
+        }
+      }
+      data = seen.toBuffer();
     }
     Buffer frame = Frames.snapshot(cut.seq(), cut.epoch(), reason, data);
     synchronized (snapshotFrames) {
