@@ -89,7 +89,7 @@ public final class Visibility {
             : Pattern.compile(
                 "(?<![A-Za-z0-9_])(?:"
                     + String.join("|", new TreeSet<>(hiddenTypes))
-                    + "):[A-Za-z0-9][A-Za-z0-9._~@-]*");
+                    + "):[A-Za-z0-9](?:[A-Za-z0-9._~@-]*[A-Za-z0-9_~@])?");
   }
 
   /** The class that does not see {@code hiddenLayers}; {@code aliases} resolves upstream keys. */
