@@ -74,6 +74,11 @@ final class VisibilityWorld implements AutoCloseable {
   final String layerRoles;
 
   VisibilityWorld(String layerRoles) throws Exception {
+    this(layerRoles, 200);
+  }
+
+  /** {@code minHistory}: events stored before the world counts as ready. */
+  VisibilityWorld(String layerRoles, long minHistory) throws Exception {
     this.layerRoles = layerRoles;
     String keys =
         "reader:"
@@ -116,7 +121,7 @@ final class VisibilityWorld implements AutoCloseable {
                   && layers.getJsonObject("agents").getJsonArray("items").size() >= 12
                   && !layers.getJsonObject("space").getJsonArray("planets").isEmpty()
                   && http.get("/living-map/history?limit=1", ADMIN).json().getLong("total", 0L)
-                      > 200
+                      > minHistory
                   && !http.get("/living-map/snapshots", ADMIN)
                       .json()
                       .getJsonArray("items", new JsonArray())
