@@ -37,7 +37,9 @@ import org.daarion.livingmap.state.EntityTypes;
  *       is one, and a map key that is one are <b>dropped</b> (not replaced by a marker: counts and
  *       lists read as if the entity were not there);
  *   <li>free text that mentions a hidden {@code type:slug} id (alert messages) keeps the text with
- *       the id <b>redacted</b> to {@value #REDACTED}.
+ *       the id <b>redacted</b> to {@value #REDACTED}; text that is JSON (a rejected event's raw
+ *       payload) is filtered as JSON; bytes it cannot read (a rejected binary payload, {@code
+ *       raw_encoding: base64}) are withheld.
  * </ul>
  *
  * Aggregates (layer totals of visible layers, a microDAO's agent and node counts) stay: they name
@@ -316,6 +318,9 @@ public final class Visibility {
       Object r;
       if (hidesRef(k, null) && k.indexOf(':') > 0) {
         r = DROP;
+      } else if ("raw".equals(k) && "base64".equals(o.getValue("raw_encoding"))) {
+        // Bytes the filter cannot read (a rejected binary payload) are withheld.
+        r = v == null ? v : DROP;
       } else {
         r = redactValue(v, k, o);
       }
@@ -378,6 +383,20 @@ public final class Visibility {
       if (hidesRef(s, keyType(key, parent))) {
         return DROP;
       }
+      if (s.length() > 1 && (s.charAt(0) == '{' || s.charAt(0) == '[')) {
+        // JSON kept as text (a rejected event's raw payload) is filtered as JSON.
+        Object parsed = parseOrNull(s);
+        if (parsed != null) {
+          Object r = redactValue(parsed, key, parent);
+          if (r == DROP) {
+            return DROP;
+          }
+          if (r != parsed) {
+            return r instanceof JsonObject ro ? ro.encode() : ((JsonArray) r).encode();
+          }
+          return v;
+        }
+      }
       if (embedded != null && s.indexOf(':') > 0) {
         Matcher m = embedded.matcher(s);
         if (m.find()) {
@@ -386,6 +405,15 @@ public final class Visibility {
       }
     }
     return v;
+  }
+
+  private static Object parseOrNull(String s) {
+    try {
+      Object o = io.vertx.core.json.Json.decodeValue(s);
+      return o instanceof JsonObject || o instanceof JsonArray ? o : null;
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   @SuppressWarnings("unchecked")

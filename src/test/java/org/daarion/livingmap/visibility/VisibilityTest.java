@@ -194,4 +194,30 @@ class VisibilityTest {
             .put("payload", new JsonObject().put("channel_id", "general"));
     assertThat(reader.event(visible)).isSameAs(visible);
   }
+
+  @Test
+  void rejectedRawPayloadsAreFilteredAsJsonOrWithheld() {
+    JsonObject rejected =
+        new JsonObject()
+            .put(
+                "items",
+                new JsonArray()
+                    .add(
+                        new JsonObject()
+                            .put("subject", "messaging.message.created")
+                            .put(
+                                "raw",
+                                "{\"sender_type\":\"agent\",\"sender_id\":\"sofia\",\"x\":1e999}")
+                            .put("raw_encoding", "utf8"))
+                    .add(
+                        new JsonObject()
+                            .put("subject", "messaging.message.created")
+                            .put("raw", "AAEC")
+                            .put("raw_encoding", "base64"))
+                    .add(new JsonObject().put("subject", "node.metrics.gpu-01").put("raw", "{")));
+    JsonArray items = reader.redact(rejected).getJsonArray("items");
+    assertThat(items).hasSize(2);
+    assertThat(items.getJsonObject(0).getString("raw")).doesNotContain("sofia");
+    assertThat(items.getJsonObject(1).containsKey("raw")).isFalse();
+  }
 }
