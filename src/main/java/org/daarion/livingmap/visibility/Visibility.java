@@ -67,9 +67,6 @@ public final class Visibility {
   private static final Set<String> IDENTITY_KEYS =
       Set.of("id", "entity_id", "source", "target", "from", "to", "event_type", "subject");
 
-  private static final Pattern TYPED_KEY =
-      Pattern.compile("(?:^|_)(microdao|dao|node|agent|channel)(?:_id|_ids|s)$");
-
   private final TreeSet<String> hiddenLayers;
   private final Set<String> hiddenTypes;
   private final String key;
@@ -270,9 +267,9 @@ public final class Visibility {
     if ("orbits".equals(key)) {
       return "node";
     }
-    Matcher m = TYPED_KEY.matcher(key);
-    if (m.find()) {
-      return m.group(1);
+    String typed = typedKey(key);
+    if (typed != null) {
+      return typed;
     }
     if (parent != null && key.endsWith("_id")) {
       Object t = parent.getValue(key.substring(0, key.length() - 3) + "_type");
@@ -287,6 +284,26 @@ public final class Visibility {
       }
     }
     return null;
+  }
+
+  /**
+   * {@code node_id}, {@code target_node_id}, {@code agent_ids}, {@code nodes}: the type the name
+   * ends with (by hand: this runs for every string field of every filtered body).
+   */
+  private static String typedKey(String key) {
+    String stem;
+    if (key.endsWith("_ids")) {
+      stem = key.substring(0, key.length() - 4);
+    } else if (key.endsWith("_id")) {
+      stem = key.substring(0, key.length() - 3);
+    } else if (key.endsWith("s")) {
+      stem = key.substring(0, key.length() - 1);
+    } else {
+      return null;
+    }
+    int u = stem.lastIndexOf('_');
+    String last = u < 0 ? stem : stem.substring(u + 1);
+    return EntityTypes.TYPES.contains(last) ? last : null;
   }
 
   private boolean about(JsonObject o) {
@@ -397,7 +414,7 @@ public final class Visibility {
           return v;
         }
       }
-      if (embedded != null && s.indexOf(':') > 0) {
+      if (embedded != null && s.indexOf(':') > 0 && mentionsHiddenType(s)) {
         Matcher m = embedded.matcher(s);
         if (m.find()) {
           return m.replaceAll(REDACTED);
@@ -405,6 +422,16 @@ public final class Visibility {
       }
     }
     return v;
+  }
+
+  /** A cheap test before the pattern: most text with a colon is a timestamp or a URL. */
+  private boolean mentionsHiddenType(String s) {
+    for (String t : hiddenTypes) {
+      if (s.contains(t + ":")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Object parseOrNull(String s) {

@@ -84,6 +84,13 @@ public final class VisibilityBench {
         }
       }
       long t2 = System.nanoTime();
+      long fields = 0;
+      for (int i = 0; i < n; i++) {
+        fields += new JsonObject(microdao).size();
+      }
+      long t3 = System.nanoTime();
+      System.out.printf(
+          "round %d: decode alone %.2f us (%d)%n", round, (t3 - t2) / 1e3 / n, fields / n);
       System.out.printf(
           "round %d: redacted event %.2f us (decode+filter+encode, %d bytes), unchanged event %.2f us"
               + " (decode+filter, shared frame reused)%n",
