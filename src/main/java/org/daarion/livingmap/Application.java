@@ -454,6 +454,9 @@ public final class Application implements AutoCloseable {
   private void buildApi() {
     List<RouteGroup> groups = new ArrayList<>();
     groups.add(new HealthRoutes(Version.get(), checks, clock));
+    // Payloads may name a hidden entity by an upstream key (a UUID): the live alias index says.
+    security.layers().resolveAliasesWith(state::resolve);
+    groups.add(security.snapshotGuard(snapshots::current));
     groups.add(
         new SnapshotRoutes(
             snapshots, at -> timeTravel.stateAt(at).thenApply(r -> r.found() ? r.state() : null)));
@@ -495,6 +498,8 @@ public final class Application implements AutoCloseable {
       return;
     }
     long[] expiryTimer = {-1};
+    org.daarion.livingmap.visibility.Visibility visibility =
+        security.layers().visibility(principal);
     stream.handle(
         ctx.request(),
         new StreamSession() {
@@ -506,6 +511,11 @@ public final class Application implements AutoCloseable {
           @Override
           public boolean allowFrame() {
             return admission.ticket().allowFrame();
+          }
+
+          @Override
+          public org.daarion.livingmap.visibility.Visibility visibility() {
+            return visibility;
           }
 
           @Override

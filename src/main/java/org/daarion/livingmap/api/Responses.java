@@ -8,8 +8,19 @@ import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
+import org.daarion.livingmap.visibility.Visibility;
 
-/** JSON responses and the error shape every route shares (the alert routes too). */
+/**
+ * JSON responses and the error shape every route shares (the alert routes too).
+ *
+ * <p><b>The visibility door.</b> Every body written here passes the caller's {@link Visibility}
+ * (put into the routing context by the security chain): for a caller with hidden layers the body is
+ * decoded, references to hidden entities are dropped ({@link Visibility#redact}) and it is encoded
+ * again; a body that as a whole is about a hidden entity becomes a 404. A route that prepares bytes
+ * for the caller's class itself (the snapshot, once per version and class) hands them in with
+ * {@link #prepared}, which checks the class instead of decoding. Routes never write bodies to the
+ * response directly, so a new route cannot forget the filter.
+ */
 public final class Responses {
   private Responses() {}
 
@@ -35,6 +46,50 @@ public final class Responses {
   }
 
   static void bytes(RoutingContext ctx, int status, Buffer body) {
+    Visibility v = Visibility.of(ctx);
+    if (!v.isFull()) {
+      body = filtered(ctx, v, body);
+      if (body == null) {
+        status = 404;
+        body = error("not_found", "no such resource").toBuffer();
+      }
+    }
+    send(ctx, status, body);
+  }
+
+  /**
+   * Sends {@code body}, prepared for the visibility class {@code preparedFor}; when that is not the
+   * caller's class the body goes through the filter like any other.
+   */
+  public static void prepared(RoutingContext ctx, int status, Buffer body, Visibility preparedFor) {
+    if (preparedFor.key().equals(Visibility.of(ctx).key())) {
+      send(ctx, status, body);
+    } else {
+      bytes(ctx, status, body);
+    }
+  }
+
+  /** {@code body} as {@code v} sees it; null when it is about a hidden entity. */
+  private static Buffer filtered(RoutingContext ctx, Visibility v, Buffer body) {
+    Object json;
+    try {
+      json = io.vertx.core.json.Json.decodeValue(body);
+    } catch (io.vertx.core.json.DecodeException e) {
+      // Not JSON: nothing here writes other bodies; refuse rather than pass unfiltered bytes.
+      return error("internal", "response withheld").toBuffer();
+    }
+    if (json instanceof JsonObject o) {
+      JsonObject r = v.redact(o);
+      return r == null ? null : r == o ? body : r.toBuffer();
+    }
+    if (json instanceof io.vertx.core.json.JsonArray a) {
+      io.vertx.core.json.JsonArray r = v.redact(a);
+      return r == a ? body : r.toBuffer();
+    }
+    return body;
+  }
+
+  private static void send(RoutingContext ctx, int status, Buffer body) {
     if (ctx.response().ended() || ctx.response().closed()) {
       return;
     }

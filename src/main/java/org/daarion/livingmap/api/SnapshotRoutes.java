@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import org.daarion.livingmap.state.Snapshot;
 import org.daarion.livingmap.state.SnapshotService;
+import org.daarion.livingmap.visibility.Visibility;
 
 /**
  * {@code GET /living-map/snapshot}: the live state, serialised once per state version and served
@@ -74,7 +75,9 @@ public final class SnapshotRoutes implements RouteGroup {
           } else if (json == null) {
             Responses.notFound(ctx, "no stored state at or before " + at);
           } else {
-            Responses.json(ctx, 200, json);
+            // Time travel is as visible as now: the past state reduced for the caller's class.
+            Visibility v = Visibility.of(ctx);
+            Responses.prepared(ctx, 200, v.snapshot(json).toBuffer(), v);
           }
         });
   }

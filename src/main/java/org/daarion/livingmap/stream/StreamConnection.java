@@ -28,6 +28,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.daarion.livingmap.event.Event;
+import org.daarion.livingmap.visibility.Visibility;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -141,6 +142,7 @@ final class StreamConnection {
   private final ArrayDeque<Long> badFrameTimes = new ArrayDeque<>();
   private final ArrayDeque<Long> messageTimes = new ArrayDeque<>();
   private final StreamSession session;
+  private final Visibility visibility;
   // max_rate coalescing
   private final LinkedHashMap<String, Frame> held = new LinkedHashMap<>();
   private long handedSeq;
@@ -164,6 +166,7 @@ final class StreamConnection {
       Runnable onClosed,
       StreamSession session) {
     this.session = session;
+    this.visibility = session.visibility();
     this.drainer = drainer;
     this.id = id;
     this.vertx = vertx;
@@ -183,6 +186,11 @@ final class StreamConnection {
 
   StreamFilter filter() {
     return filter;
+  }
+
+  /** The caller's visibility class (fixed at connect). */
+  Visibility visibility() {
+    return visibility;
   }
 
   boolean isClosed() {
@@ -720,7 +728,8 @@ final class StreamConnection {
     StreamFilter f = filter;
     List<Frame> out = new ArrayList<>();
     for (List<Frame> part : List.of(fromHistory, sync.ringFrames())) {
-      for (Frame fr : part) {
+      // A replay is this connection's own: its frames are filtered for its class here.
+      for (Frame fr : VisibleFrames.view(part, visibility)) {
         if (f.isAll() || f.matches(fr.event())) {
           out.add(fr);
         }
@@ -811,7 +820,13 @@ final class StreamConnection {
       return;
     }
     filter = next;
-    send(Frames.subscribed(next, name));
+    Buffer note = Frames.subscribed(next, name);
+    if (!visibility.isFull()) {
+      // The echo of the filter names no hidden entity either, even one the client asked for.
+      JsonObject shown = visibility.redact(new JsonObject(note));
+      note = shown == null ? note : shown.toBuffer();
+    }
+    send(note);
     if (phase == Phase.NEW) {
       startSync(null, -1, null);
     } else {

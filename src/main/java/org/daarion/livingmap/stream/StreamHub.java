@@ -1,6 +1,7 @@
 package org.daarion.livingmap.stream;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -16,6 +17,7 @@ import org.daarion.livingmap.state.Snapshot;
 import org.daarion.livingmap.state.SnapshotService;
 import org.daarion.livingmap.state.StateCut;
 import org.daarion.livingmap.state.StateOwner;
+import org.daarion.livingmap.visibility.Visibility;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -233,6 +235,7 @@ public final class StreamHub implements EventSink {
     if (!waiting.isEmpty()) {
       releaseCaughtUp();
     }
+    VisibleFrames.PerClass views = new VisibleFrames.PerClass(frames);
     Iterator<StreamConnection> it = subscribers.iterator();
     while (it.hasNext()) {
       StreamConnection c = it.next();
@@ -248,12 +251,17 @@ public final class StreamHub implements EventSink {
         continue;
       }
       StreamFilter filter = c.filter();
+      // One view per visibility class and batch, shared by its connections.
+      List<Frame> visible = views.of(c.visibility());
       List<Frame> mine;
       if (filter.isAll()) {
-        mine = frames;
+        mine = visible;
+        if (mine.isEmpty()) {
+          continue;
+        }
       } else {
         mine = null;
-        for (Frame f : frames) {
+        for (Frame f : visible) {
           if (filter.matches(f.event())) {
             if (mine == null) {
               mine = new ArrayList<>();
@@ -443,7 +451,7 @@ public final class StreamHub implements EventSink {
       Request q = requests.get(i);
       String reason = reasons.get(i);
       try {
-        Buffer frame = snapshotFrame(snap, cut, q.conn().filter(), reason);
+        Buffer frame = snapshotFrame(snap, cut, q.conn().filter(), q.conn().visibility(), reason);
         q.result().complete(new Sync(cut.seq(), cut.epoch(), frame, reason, -1, 0, 0, List.of()));
       } catch (RuntimeException e) {
         log.error("filtered snapshot failed", e);
@@ -457,19 +465,44 @@ public final class StreamHub implements EventSink {
    * that asks for the same. The frame's {@code seq} is the cut's (the snapshot's own {@code seq}
    * field may be lower when the events in between changed no entity).
    */
-  private Buffer snapshotFrame(Snapshot snap, StateCut cut, StreamFilter filter, String reason) {
+  private Buffer snapshotFrame(
+      Snapshot snap, StateCut cut, StreamFilter filter, Visibility visibility, String reason) {
     String key =
-        cut.epoch() + "/" + cut.seq() + "/" + snap.version() + "/" + reason + "/" + filter.key();
+        cut.epoch()
+            + "/"
+            + cut.seq()
+            + "/"
+            + snap.version()
+            + "/"
+            + reason
+            + "/"
+            + filter.key()
+            + "/"
+            + visibility.key();
     synchronized (snapshotFrames) {
       Buffer b = snapshotFrames.get(key);
       if (b != null) {
         return b;
       }
     }
-    Buffer data =
-        filter.layers().isEmpty() && filter.types().isEmpty() && filter.entities().isEmpty()
-            ? snap.bytes()
-            : SnapshotFilter.apply(snap.json(), filter).toBuffer();
+    boolean unfiltered =
+        filter.layers().isEmpty() && filter.types().isEmpty() && filter.entities().isEmpty();
+    Buffer data;
+    if (visibility.isFull()) {
+      data = unfiltered ? snap.bytes() : SnapshotFilter.apply(snap.json(), filter).toBuffer();
+    } else {
+      JsonObject seen = visibility.snapshot(snap.json());
+      if (!unfiltered) {
+        seen = SnapshotFilter.apply(seen, filter);
+        // meta.filter echoes what the client asked for, which may name a hidden entity.
+        JsonObject meta = seen.getJsonObject("meta");
+        if (meta != null) {
+          JsonObject shown = visibility.redact(meta);
+          seen.put("meta", shown == null ? new JsonObject() : shown);
+        }
+      }
+      data = seen.toBuffer();
+    }
     Buffer frame = Frames.snapshot(cut.seq(), cut.epoch(), reason, data);
     synchronized (snapshotFrames) {
       snapshotFrames.put(key, frame);

@@ -1,6 +1,7 @@
 package org.daarion.livingmap.stream;
 
 import io.vertx.core.http.ServerWebSocket;
+import org.daarion.livingmap.visibility.Visibility;
 
 /**
  * What the caller's security knows about one stream connection: told when the socket opens (to
@@ -30,4 +31,12 @@ public interface StreamSession {
 
   /** Called exactly once, when the connection ends or the upgrade fails. */
   void closed();
+
+  /**
+   * What the caller may see: its snapshot, live events and replays are filtered by this class.
+   * Fixed for the connection's life.
+   */
+  default Visibility visibility() {
+    return Visibility.FULL;
+  }
 }

@@ -4,7 +4,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
+import org.daarion.livingmap.visibility.Visibility;
 
 /**
  * Per-layer visibility ({@code LIVING_MAP_LAYER_ROLES=layer=role|role,...}): a listed layer is
@@ -14,8 +16,39 @@ import java.util.function.Predicate;
 public final class LayerPolicy {
   private final Map<String, List<String>> layerRoles;
 
+  /** One per visibility class: at most 2^(configured layers) entries. */
+  private final Map<Set<String>, Visibility> classes = new ConcurrentHashMap<>();
+
+  private volatile Visibility.Aliases aliases = Visibility.Aliases.NONE;
+
   public LayerPolicy(Map<String, List<String>> layerRoles) {
     this.layerRoles = Map.copyOf(layerRoles);
+  }
+
+  /**
+   * Where upstream keys (UUIDs) are resolved to entity ids, so that a payload naming a hidden
+   * entity by its upstream key is filtered too (the live state's alias index). Set once at start,
+   * before requests arrive.
+   */
+  public void resolveAliasesWith(Visibility.Aliases aliases) {
+    this.aliases = aliases == null ? Visibility.Aliases.NONE : aliases;
+    classes.clear();
+  }
+
+  /**
+   * The visibility class of {@code p}: everything for admins, auth off and when no configured layer
+   * is hidden from it; otherwise the class of its hidden layers, shared by every principal with the
+   * same ones. Anonymous callers (public mode) see no restricted layer.
+   */
+  public Visibility visibility(Principal p) {
+    if (p == null) {
+      return Visibility.FULL;
+    }
+    Set<String> hidden = hidden(p);
+    if (hidden.isEmpty()) {
+      return Visibility.FULL;
+    }
+    return classes.computeIfAbsent(hidden, h -> Visibility.hiding(h, aliases));
   }
 
   /** Whether {@code p} may see {@code layer}. */
@@ -53,24 +86,11 @@ public final class LayerPolicy {
   }
 
   /**
-   * {@code snapshot} without the layers hidden from {@code p} (a shallow copy; the input is not
-   * changed). {@code meta.hidden_layers} lists what was removed.
+   * {@code snapshot} as {@code p}'s class sees it: without the hidden layers and without references
+   * to their entities ({@link Visibility#snapshot}); {@code meta.hidden_layers} lists what was
+   * removed. The input is not changed.
    */
   public JsonObject filterSnapshot(JsonObject snapshot, Principal p) {
-    if (!restricts(p)) {
-      return snapshot;
-    }
-    JsonObject out = snapshot.copy();
-    JsonObject layers = out.getJsonObject("layers");
-    Set<String> hidden = hidden(p);
-    if (layers != null) {
-      hidden.forEach(layers::remove);
-    }
-    JsonObject meta = out.getJsonObject("meta");
-    if (meta != null) {
-      meta.put(
-          "hidden_layers", new io.vertx.core.json.JsonArray(hidden.stream().sorted().toList()));
-    }
-    return out;
+    return visibility(p).snapshot(snapshot);
   }
 }

@@ -21,6 +21,7 @@ import org.daarion.livingmap.api.RouteGroup;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.metrics.Metrics;
 import org.daarion.livingmap.state.Snapshot;
+import org.daarion.livingmap.visibility.Visibility;
 
 /**
  * Everything security- and limit-related, built once from {@link Config} by the composition root
@@ -162,6 +163,14 @@ public final class Security implements AutoCloseable {
                     metrics.authFailure(reason);
                   }
                 }));
+    // The visibility door: every body a route writes through Responses is filtered by this.
+    router
+        .route()
+        .handler(
+            ctx -> {
+              ctx.put(Visibility.CONTEXT_KEY, layers.visibility(Principal.of(ctx)));
+              ctx.next();
+            });
     if (httpBuckets != null) {
       router
           .route()

@@ -37,10 +37,12 @@ class SecurityPublicModeTest {
     assertThat(r.statusCode()).isEqualTo(200);
     JsonObject body = new JsonObject(r.body());
     assertThat(body.getBoolean("public")).isTrue();
-    JsonObject nodes = body.getJsonObject("layers").getJsonObject("nodes");
-    assertThat(nodes.getInteger("items_count")).isGreaterThanOrEqualTo(1);
-    assertThat(nodes.getJsonObject("items_by_status").getInteger("online"))
+    JsonObject agents = body.getJsonObject("layers").getJsonObject("agents");
+    assertThat(agents.getInteger("items_count")).isGreaterThanOrEqualTo(1);
+    assertThat(agents.getJsonObject("items_by_status").getInteger("online"))
         .isGreaterThanOrEqualTo(1);
+    // Anonymous callers see no more than a reader: not even the counts of a restricted layer.
+    assertThat(body.getJsonObject("layers").fieldNames()).doesNotContain("nodes");
     assertThat(r.body())
         .doesNotContain("gpu-1")
         .doesNotContain("sofia")
