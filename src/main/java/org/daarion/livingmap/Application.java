@@ -33,7 +33,9 @@ import org.daarion.livingmap.api.security.Principal;
 import org.daarion.livingmap.api.security.Security;
 import org.daarion.livingmap.api.security.StreamGuard;
 import org.daarion.livingmap.config.Config;
+import org.daarion.livingmap.config.NatsMode;
 import org.daarion.livingmap.config.UpstreamSource;
+import org.daarion.livingmap.event.ByteBudget;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventIntake;
 import org.daarion.livingmap.event.EventParser;
@@ -202,7 +204,15 @@ public final class Application implements AutoCloseable {
     HistoryWriter writer = new HistoryWriter(db, config);
     closeables.add(writer);
 
-    owner = new StateOwner(state, STATE_QUEUE, clock);
+    owner =
+        new StateOwner(
+            state,
+            STATE_QUEUE,
+            new ByteBudget(
+                "state",
+                config.stateQueueBytes,
+                coreNats() ? ByteBudget.Overflow.REJECT : ByteBudget.Overflow.BLOCK),
+            clock);
     if (cluster) {
       // History is written by the shared durable consumer below, not from the live path; the
       // events this replica makes go to the stream, only while it runs the shared jobs.
@@ -233,7 +243,7 @@ public final class Application implements AutoCloseable {
             snapshots,
             snapshotWorkers,
             history::eventsAfter,
-            StreamHub.Options.defaults(),
+            StreamHub.Options.defaults().withRingBytes(config.streamRingBytes),
             new StreamStats(),
             cluster);
     owner.addSink(hub);
@@ -276,7 +286,16 @@ public final class Application implements AutoCloseable {
           new EventIntake(
               new EventParser(config.maxEventBytes), owner, rejection -> {}, clock, true);
     } else {
-      intake = new EventIntake(new EventParser(config.maxEventBytes), owner, writer, clock);
+      // NATS core cannot wait: a full queue there would fill the client's buffer, which then drops
+      // messages unseen. So a full state queue rejects the event, stored with the reason.
+      intake =
+          new EventIntake(
+              new EventParser(config.maxEventBytes),
+              owner,
+              writer,
+              clock,
+              false,
+              coreNats() ? ByteBudget.Overflow.REJECT : ByteBudget.Overflow.BLOCK);
     }
     bus = new InProcessBus(intake);
     // Cluster mode: an event posted to one replica goes to the shared stream, so that every
@@ -328,6 +347,11 @@ public final class Application implements AutoCloseable {
       nats.start();
       checks.add(natsCheck(nats));
     }
+  }
+
+  /** Events come from NATS core (no redelivery: what cannot wait is rejected, not held). */
+  private boolean coreNats() {
+    return config.natsUrl.isPresent() && config.natsMode == NatsMode.CORE;
   }
 
   /** Cluster mode: an event this replica made goes to the stream, from the lease holder only. */

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.event.Acker;
+import org.daarion.livingmap.event.ByteBudget;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventSink;
 import org.daarion.livingmap.event.RejectedSink;
@@ -120,6 +121,14 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
   private final long lingerNanos;
   private final BlockingQueue<Object> queue;
   private final int capacity;
+
+  /**
+   * Bytes of the items queued or in the batch being written, released once the batch commits:
+   * producers wait when it is spent (back-pressure to the state owner and from it to the sources),
+   * so a slow database holds at most this much event data here.
+   */
+  private final ByteBudget queueBytes;
+
   private final Thread thread;
 
   /**
@@ -168,11 +177,26 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
         database,
         config.historyBatch,
         config.historyLinger,
-        config.historyQueue);
+        config.historyQueue,
+        config.historyQueueBytes);
   }
 
   HistoryWriter(
       DataSource dataSource, Database database, int batchSize, Duration linger, int capacity) {
+    this(dataSource, database, batchSize, linger, capacity, DEFAULT_QUEUE_BYTES);
+  }
+
+  /** 32 MiB: the default of {@code LIVING_MAP_HISTORY_QUEUE_BYTES}. */
+  public static final long DEFAULT_QUEUE_BYTES = 32L * 1024 * 1024;
+
+  HistoryWriter(
+      DataSource dataSource,
+      Database database,
+      int batchSize,
+      Duration linger,
+      int capacity,
+      long queueBytes) {
+    this.queueBytes = new ByteBudget("history", queueBytes, ByteBudget.Overflow.BLOCK);
     if (batchSize < 1 || capacity < 1) {
       throw new IllegalArgumentException("batch size and queue capacity must be positive");
     }
@@ -224,8 +248,15 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
       }
       return false;
     }
+    long w = weightOf(item);
     try {
-      queue.put(item);
+      queueBytes.acquire(w);
+      try {
+        queue.put(item);
+      } catch (InterruptedException e) {
+        queueBytes.release(w);
+        throw e;
+      }
       return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -261,6 +292,11 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
           queue.drainTo(items, batchSize - items.size());
         }
         writeUntilCommitted(items);
+        long held = 0;
+        for (Object o : items) {
+          held += weightOf(o);
+        }
+        queueBytes.release(held);
         items.clear();
       }
     } catch (InterruptedException e) {
@@ -277,6 +313,21 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
       lastErrorAt = Instant.now();
       throw e;
     }
+  }
+
+  private static long weightOf(Object item) {
+    if (item instanceof Event e) {
+      return ByteBudget.bytesOnlyWeightOf(e);
+    }
+    if (item instanceof Rejection r) {
+      return 256 + (r.raw() == null ? 0 : r.raw().length);
+    }
+    return 0;
+  }
+
+  /** The byte budget of the queue (metrics, health). */
+  public ByteBudget queueBytes() {
+    return queueBytes;
   }
 
   private void writeUntilCommitted(List<Object> items) throws InterruptedException {
