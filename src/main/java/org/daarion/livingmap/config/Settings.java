@@ -199,7 +199,7 @@ public final class Settings {
           "LIVING_MAP_STATE_QUEUE_BYTES",
           "--state-queue-bytes",
           "16777216",
-          "Bytes of events waiting for the state owner (an event weighs about 3x its payload, parsed). Full: JetStream stops pulling, the simulator waits, NATS core rejects the event with the reason (stored in living_map_rejected_events).");
+          "Bytes of events waiting for the state owner (an event weighs about 3x its payload, parsed). Full: the source waits (JetStream stops pulling; NATS core's intake queue fills, then rejects).");
   public static final Setting HISTORY_QUEUE_BYTES =
       new Setting(
           "LIVING_MAP_HISTORY_QUEUE_BYTES",
@@ -216,19 +216,19 @@ public final class Settings {
       new Setting(
           "LIVING_MAP_STREAM_RING_BYTES",
           "--stream-ring-bytes",
-          "33554432",
+          "16777216",
           "Bytes of recent event frames kept for stream resumes (at most 50,000 frames); older resumes are served from history.");
   public static final Setting NATS_BUFFER_BYTES =
       new Setting(
           "LIVING_MAP_NATS_BUFFER_BYTES",
           "--nats-buffer-bytes",
           "16777216",
-          "Bytes the NATS client may hold for this service: one JetStream pull at most, or the core subscription's pending messages (past it the client drops and counts them as a slow consumer).");
+          "Bytes of NATS messages held before they are parsed: one JetStream pull at most; in core mode the intake queue, past which an event is rejected with the reason (stored in living_map_rejected_events), and the client's own buffer.");
   public static final Setting RESPONSE_BYTES =
       new Setting(
           "LIVING_MAP_RESPONSE_BYTES",
           "--response-bytes",
-          "4194304",
+          "1048576",
           "Bytes of rows one /history or /rejected answer carries at most; a longer answer stops there with a next cursor to continue.");
   public static final Setting WS_PING_INTERVAL =
       new Setting(

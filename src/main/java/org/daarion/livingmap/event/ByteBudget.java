@@ -143,8 +143,12 @@ public final class ByteBudget {
    */
   public static long weightOf(Event e) {
     byte[] raw = e.payloadJson();
-    long text = raw != null ? raw.length : 256;
-    return 512 + 3 * text;
+    return weightOfRaw(raw != null ? raw.length : 256);
+  }
+
+  /** {@link #weightOf} an event that arrived as {@code rawBytes}. */
+  public static long weightOfRaw(long rawBytes) {
+    return 512 + 3 * rawBytes;
   }
 
   /** What an event weighs once only its payload's bytes are kept (history queue, frames). */

@@ -25,6 +25,14 @@ public final class EventIntake {
       submit(event);
       return true;
     }
+
+    /**
+     * Whether an event that arrived as {@code rawBytes} could be queued now; a source that cannot
+     * wait asks before parsing, so that refusing costs nothing when the queue is full.
+     */
+    default boolean hasRoomFor(long rawBytes) {
+      return true;
+    }
   }
 
   private final EventParser parser;
@@ -115,6 +123,11 @@ public final class EventIntake {
   }
 
   private Outcome take(String subject, byte[] data, String msgId, Acker acker, Instant receivedAt) {
+    if (overflow == ByteBudget.Overflow.REJECT && !sequencer.hasRoomFor(data.length)) {
+      // Not parsed: a full queue must cost the NATS dispatcher next to nothing, or it falls
+      // behind and the client drops messages that are then not even recorded.
+      return overBudget(subject, data, msgId, acker, receivedAt);
+    }
     EventParser.Result result = parser.parse(subject, data, msgId, acker, receivedAt);
     if (!result.ok()) {
       long n = rejectedCount.incrementAndGet();
@@ -147,8 +160,20 @@ public final class EventIntake {
 
   /** Why an event refused by a full queue is stored as rejected (the reason column). */
   public static final String OVER_BUDGET_REASON =
-      "memory budget: the state owner's queue is full (LIVING_MAP_STATE_QUEUE_BYTES); NATS core"
-          + " cannot wait, so the event is kept here instead of applied";
+      "memory budget: the intake queue is full (LIVING_MAP_NATS_BUFFER_BYTES,"
+          + " LIVING_MAP_STATE_QUEUE_BYTES); NATS core cannot wait, so the event is kept here"
+          + " instead of applied";
+
+  /** Raw bytes kept of an event rejected for the memory budget. */
+  static final int OVER_BUDGET_RAW_BYTES = 4096;
+
+  /**
+   * Stores an event that a source could not queue (its queue's REJECT policy) as rejected with
+   * {@link #OVER_BUDGET_REASON}, unparsed: its first {@link #OVER_BUDGET_RAW_BYTES} and its size.
+   */
+  public void rejectOverBudget(String subject, byte[] data, String msgId, Acker acker) {
+    overBudget(subject, data, msgId, acker, clock.instant());
+  }
 
   private Outcome overBudget(
       String subject, byte[] data, String msgId, Acker acker, Instant receivedAt) {
@@ -156,15 +181,16 @@ public final class EventIntake {
     rejectedCount.incrementAndGet();
     if (n <= 10 || Long.bitCount(n) == 1) {
       log.warn(
-          "event on {} ({} bytes) rejected: the state owner's queue is full [{} so far]",
+          "event on {} ({} bytes) rejected: the intake queue is full (memory budget) [{} so far]",
           subject,
           data.length,
           n);
     }
+    // The event is not wrong, only untimely: its start says what it was, size_bytes how big.
     byte[] raw =
-        data.length <= Rejection.MAX_RAW_BYTES
+        data.length <= OVER_BUDGET_RAW_BYTES
             ? data
-            : java.util.Arrays.copyOf(data, Rejection.MAX_RAW_BYTES);
+            : java.util.Arrays.copyOf(data, OVER_BUDGET_RAW_BYTES);
     rejected.reject(
         new Rejection(receivedAt, subject, OVER_BUDGET_REASON, raw, data.length, msgId, acker));
     return Outcome.REJECTED;

@@ -129,6 +129,14 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
    */
   private final ByteBudget queueBytes;
 
+  /**
+   * Rejected events have a budget of their own, so that a source that rejects because the queues
+   * are full (NATS core) is not made to wait for the very queue that is full: it would stop reading
+   * and the NATS client would drop messages unseen. Rejections keep 64 KiB of raw bytes at most, a
+   * quarter of the history budget holds hundreds of them; only past that does rejecting wait.
+   */
+  private final ByteBudget rejectedBytes;
+
   private final Thread thread;
 
   /**
@@ -197,6 +205,8 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
       int capacity,
       long queueBytes) {
     this.queueBytes = new ByteBudget("history", queueBytes, ByteBudget.Overflow.BLOCK);
+    this.rejectedBytes =
+        new ByteBudget("rejected", Math.max(1 << 20, queueBytes / 4), ByteBudget.Overflow.BLOCK);
     if (batchSize < 1 || capacity < 1) {
       throw new IllegalArgumentException("batch size and queue capacity must be positive");
     }
@@ -249,12 +259,13 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
       return false;
     }
     long w = weightOf(item);
+    ByteBudget budget = budgetOf(item);
     try {
-      queueBytes.acquire(w);
+      budget.acquire(w);
       try {
         queue.put(item);
       } catch (InterruptedException e) {
-        queueBytes.release(w);
+        budget.release(w);
         throw e;
       }
       return true;
@@ -292,11 +303,9 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
           queue.drainTo(items, batchSize - items.size());
         }
         writeUntilCommitted(items);
-        long held = 0;
         for (Object o : items) {
-          held += weightOf(o);
+          budgetOf(o).release(weightOf(o));
         }
-        queueBytes.release(held);
         items.clear();
       }
     } catch (InterruptedException e) {
@@ -325,9 +334,18 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
     return 0;
   }
 
+  private ByteBudget budgetOf(Object item) {
+    return item instanceof Rejection ? rejectedBytes : queueBytes;
+  }
+
   /** The byte budget of the queue (metrics, health). */
   public ByteBudget queueBytes() {
     return queueBytes;
+  }
+
+  /** The byte budget of the rejected events in the queue (metrics). */
+  public ByteBudget rejectedBytes() {
+    return rejectedBytes;
   }
 
   private void writeUntilCommitted(List<Object> items) throws InterruptedException {

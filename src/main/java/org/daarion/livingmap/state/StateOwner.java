@@ -268,6 +268,12 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     return true;
   }
 
+  @Override
+  public boolean hasRoomFor(long rawBytes) {
+    long used = queueBytes.used();
+    return used == 0 || used + ByteBudget.weightOfRaw(rawBytes) <= queueBytes.limit();
+  }
+
   /** The byte budget of the queue (metrics, health). */
   public ByteBudget queueBytes() {
     return queueBytes;

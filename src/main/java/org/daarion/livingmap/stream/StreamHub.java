@@ -61,7 +61,7 @@ public final class StreamHub implements EventSink {
   public record Options(int ringCapacity, long ringBytes, int maxReplay) {
     /** 50,000 frames or 64 MiB, whichever is hit first; resumes of up to 100,000 events. */
     public static Options defaults() {
-      return new Options(50_000, 32L * 1024 * 1024, 100_000);
+      return new Options(50_000, 16L * 1024 * 1024, 100_000);
     }
 
     /**

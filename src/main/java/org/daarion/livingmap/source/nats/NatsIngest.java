@@ -165,6 +165,14 @@ public final class NatsIngest implements AutoCloseable {
       }
     }
     connector.close(Duration.ofSeconds(2));
+    if (core != null) {
+      core.close();
+    }
+  }
+
+  /** Core mode: the byte budget between the NATS dispatcher and the intake; else null. */
+  public org.daarion.livingmap.event.ByteBudget coreBudget() {
+    return core == null ? null : core.budget();
   }
 
   public State state() {
