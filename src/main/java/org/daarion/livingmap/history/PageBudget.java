@@ -14,8 +14,11 @@ import java.sql.SQLException;
  * the budget: small rows still come a few hundred at a time, large ones one by one.
  */
 final class PageBudget {
-  /** Rows asked for in the first round, before any row's size is known. */
-  static final int FIRST_FETCH = 8;
+  /**
+   * Rows asked for in the first round, before any row's size is known: one, because PostgreSQL
+   * turns every row of a round into text, and eight 1 MiB rows for a 1 MiB page cost seconds.
+   */
+  static final int FIRST_FETCH = 1;
 
   static final int MAX_FETCH = 256;
 

@@ -146,6 +146,23 @@ public final class StreamEndpoint {
           queueBytes);
     }
 
+    public Settings withQueueBytes(long bytes) {
+      return new Settings(
+          pingInterval,
+          idleTimeout,
+          queueCapacity,
+          maxConnections,
+          resumeWindow,
+          maxClientMessageBytes,
+          badFrameLimit,
+          messageLimit,
+          floodWindow,
+          maxOverflows,
+          overflowWindow,
+          resyncTimeout,
+          bytes);
+    }
+
     public Settings withQueue(int capacity) {
       return new Settings(
           pingInterval,
