@@ -34,6 +34,7 @@ import org.daarion.livingmap.api.security.Security;
 import org.daarion.livingmap.api.security.StreamGuard;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.config.UpstreamSource;
+import org.daarion.livingmap.event.ByteBudget;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventIntake;
 import org.daarion.livingmap.event.EventParser;
@@ -173,7 +174,7 @@ public final class Application implements AutoCloseable {
     Database db = Database.start(config);
     closeables.add(db);
     log.info("history in {}", db.description());
-    history = new HistoryStore(db);
+    history = new HistoryStore(db, config.responseBytes);
     snapshotStore = config.clustered() ? SnapshotStore.keepingKeyOrder(db) : new SnapshotStore(db);
     timeTravel = new TimeTravel(db, snapshotStore, history, this::replay);
 
@@ -207,7 +208,12 @@ public final class Application implements AutoCloseable {
     HistoryWriter writer = new HistoryWriter(db, config);
     closeables.add(writer);
 
-    owner = new StateOwner(state, STATE_QUEUE, clock);
+    owner =
+        new StateOwner(
+            state,
+            STATE_QUEUE,
+            new ByteBudget("state", config.stateQueueBytes, ByteBudget.Overflow.BLOCK),
+            clock);
     if (cluster) {
       // History is written by the shared durable consumer below, not from the live path; the
       // events this replica makes go to the stream, only while it runs the shared jobs.
@@ -239,7 +245,7 @@ public final class Application implements AutoCloseable {
             snapshots,
             snapshotWorkers,
             history::eventsAfter,
-            StreamHub.Options.defaults(),
+            StreamHub.Options.defaults().withRingBytes(config.streamRingBytes),
             new StreamStats(),
             cluster);
     owner.addSink(hub);
@@ -282,6 +288,8 @@ public final class Application implements AutoCloseable {
           new EventIntake(
               new EventParser(config.maxEventBytes), owner, rejection -> {}, clock, true);
     } else {
+      // NATS core cannot wait: its messages queue in front of this (CoreIntakeQueue), which
+      // rejects with the reason when full.
       intake = new EventIntake(new EventParser(config.maxEventBytes), owner, writer, clock);
     }
     bus = new InProcessBus(intake);
@@ -302,6 +310,9 @@ public final class Application implements AutoCloseable {
     metrics = new Metrics();
     closeables.add(metrics);
     metrics.stateQueueDepth(owner::queueDepth);
+    budgetMetrics(owner.queueBytes());
+    budgetMetrics(writer.queueBytes());
+    budgetMetrics(writer.rejectedBytes());
     metrics.stateEntities(state::size);
     metrics.stateSeq(state::seq);
     security = Security.create(vertx, config, clock, metrics);
@@ -333,7 +344,30 @@ public final class Application implements AutoCloseable {
       closeables.add(nats);
       nats.start();
       checks.add(natsCheck(nats));
+      if (nats.coreBudget() != null) {
+        budgetMetrics(nats.coreBudget());
+      }
+      // Core NATS has no flow control: what the client drops never reaches the intake, so it
+      // can only be counted (it stays 0 while the intake keeps up, see docs/OPERATIONS.md).
+      io.micrometer.core.instrument.FunctionCounter.builder(
+              "living_map_nats_dropped", nats, NatsIngest::slowConsumerDrops)
+          .description("NATS core messages the client dropped before the intake saw them")
+          .tag("reason", "slow_consumer")
+          .register(metrics.registry());
     }
+  }
+
+  /** A byte budget's level, bound and overflows, labelled with its name and overflow policy. */
+  private void budgetMetrics(ByteBudget b) {
+    String[] tags = {"budget", b.name(), "policy", b.overflow().name().toLowerCase(Locale.ROOT)};
+    metrics.gauge("living_map_memory_used_bytes", "Bytes held by a bounded queue", b::used, tags);
+    metrics.gauge("living_map_memory_limit_bytes", "The byte bound of that queue", b::limit, tags);
+    io.micrometer.core.instrument.FunctionCounter.builder(
+            "living_map_memory_overflows", b, x -> x.refusedCount() + x.waitCount())
+        .description(
+            "Times a bounded queue was full (the producer waited, or the item was refused)")
+        .tags(tags)
+        .register(metrics.registry());
   }
 
   /** Cluster mode: an event this replica made goes to the stream, from the lease holder only. */

@@ -68,6 +68,13 @@ public final class Config {
   public final Duration snapshotInterval;
   public final int snapshotsKept;
   public final int maxEventBytes;
+  // --- memory budget in bytes (issue 13 part 2)
+  public final long stateQueueBytes;
+  public final long historyQueueBytes;
+  public final long wsQueueBytes;
+  public final long streamRingBytes;
+  public final long natsBufferBytes;
+  public final long responseBytes;
   public final Duration wsPingInterval;
   public final int wsQueue;
   public final int wsMaxConnections;
@@ -163,6 +170,13 @@ public final class Config {
     snapshotInterval = positiveDuration(Settings.SNAPSHOT_INTERVAL);
     snapshotsKept = intIn(Settings.SNAPSHOTS_KEPT, 1, 1_000_000);
     maxEventBytes = intIn(Settings.MAX_EVENT_BYTES, 1, Integer.MAX_VALUE);
+    stateQueueBytes = intIn(Settings.STATE_QUEUE_BYTES, 65_536, Integer.MAX_VALUE);
+    historyQueueBytes = intIn(Settings.HISTORY_QUEUE_BYTES, 65_536, Integer.MAX_VALUE);
+    wsQueueBytes = intIn(Settings.WS_QUEUE_BYTES, 65_536, Integer.MAX_VALUE);
+    streamRingBytes = intIn(Settings.STREAM_RING_BYTES, 65_536, Integer.MAX_VALUE);
+    // A pull must fit the largest message the server may carry (see NatsIngest).
+    natsBufferBytes = intIn(Settings.NATS_BUFFER_BYTES, 1 << 20, Integer.MAX_VALUE);
+    responseBytes = intIn(Settings.RESPONSE_BYTES, 65_536, Integer.MAX_VALUE);
     wsPingInterval = positiveDuration(Settings.WS_PING_INTERVAL);
     wsQueue = intIn(Settings.WS_QUEUE, 1, 10_000_000);
     wsMaxConnections = intIn(Settings.WS_MAX_CONNECTIONS, 1, 10_000_000);

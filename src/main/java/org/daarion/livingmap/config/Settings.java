@@ -193,6 +193,43 @@ public final class Settings {
           "--max-event-bytes",
           "1048576",
           "Larger event payloads are rejected (kept, not applied).");
+  // --- memory budget in bytes (issue 13 part 2); docs/OPERATIONS.md "Memory" relates them to -Xmx
+  public static final Setting STATE_QUEUE_BYTES =
+      new Setting(
+          "LIVING_MAP_STATE_QUEUE_BYTES",
+          "--state-queue-bytes",
+          "16777216",
+          "Bytes of events waiting for the state owner (an event weighs about 3x its payload, parsed). Full: the source waits (JetStream stops pulling; NATS core's intake queue fills, then rejects).");
+  public static final Setting HISTORY_QUEUE_BYTES =
+      new Setting(
+          "LIVING_MAP_HISTORY_QUEUE_BYTES",
+          "--history-queue-bytes",
+          "33554432",
+          "Bytes of events waiting for PostgreSQL, the batch being written included. Full: the state owner waits (back-pressure to the sources).");
+  public static final Setting WS_QUEUE_BYTES =
+      new Setting(
+          "LIVING_MAP_WS_QUEUE_BYTES",
+          "--ws-queue-bytes",
+          "4194304",
+          "Bytes of frames queued for one WebSocket client (frames are shared between clients). Past it the client is resynchronised with a fresh snapshot.");
+  public static final Setting STREAM_RING_BYTES =
+      new Setting(
+          "LIVING_MAP_STREAM_RING_BYTES",
+          "--stream-ring-bytes",
+          "16777216",
+          "Bytes of recent event frames kept for stream resumes (at most 50,000 frames); older resumes are served from history.");
+  public static final Setting NATS_BUFFER_BYTES =
+      new Setting(
+          "LIVING_MAP_NATS_BUFFER_BYTES",
+          "--nats-buffer-bytes",
+          "16777216",
+          "Bytes of NATS messages held before they are parsed: one JetStream pull at most; in core mode the intake queue, past which an event is rejected with the reason (stored in living_map_rejected_events), and the client's own buffer.");
+  public static final Setting RESPONSE_BYTES =
+      new Setting(
+          "LIVING_MAP_RESPONSE_BYTES",
+          "--response-bytes",
+          "1048576",
+          "Bytes of rows one /history or /rejected answer carries at most; a longer answer stops there with a next cursor to continue.");
   public static final Setting WS_PING_INTERVAL =
       new Setting(
           "LIVING_MAP_WS_PING_INTERVAL",
@@ -432,6 +469,12 @@ public final class Settings {
           SNAPSHOT_INTERVAL,
           SNAPSHOTS_KEPT,
           MAX_EVENT_BYTES,
+          STATE_QUEUE_BYTES,
+          HISTORY_QUEUE_BYTES,
+          WS_QUEUE_BYTES,
+          STREAM_RING_BYTES,
+          NATS_BUFFER_BYTES,
+          RESPONSE_BYTES,
           WS_PING_INTERVAL,
           WS_QUEUE,
           WS_MAX_CONNECTIONS,

@@ -52,6 +52,11 @@ public final class HistoryStore {
   static final String STATEMENT_TIMEOUT = "10s";
   static final String COUNT_TIMEOUT = "500ms";
 
+  /** {@link #COLUMNS} as stored, for a subquery that picks rows before they are converted. */
+  private static final String STORED_COLUMNS =
+      "id, timestamp, event_type, payload, source_service, entity_id, entity_type, seq, epoch,"
+          + " msg_id";
+
   private static final String COLUMNS =
       "id, timestamp, event_type, payload::text, source_service, entity_id, entity_type, seq,"
           + " epoch, msg_id";
@@ -62,13 +67,28 @@ public final class HistoryStore {
   private final DataSource dataSource;
   private final Executor executor;
 
+  /** Bytes of rows one answer carries at most ({@code LIVING_MAP_RESPONSE_BYTES}). */
+  private final long responseBytes;
+
+  /** 1 MiB: the default of {@code LIVING_MAP_RESPONSE_BYTES}. */
+  public static final long DEFAULT_RESPONSE_BYTES = 1024 * 1024;
+
   public HistoryStore(Database database) {
-    this(database.dataSource(), database.executor());
+    this(database, DEFAULT_RESPONSE_BYTES);
+  }
+
+  public HistoryStore(Database database, long responseBytes) {
+    this(database.dataSource(), database.executor(), responseBytes);
   }
 
   HistoryStore(DataSource dataSource, Executor executor) {
+    this(dataSource, executor, DEFAULT_RESPONSE_BYTES);
+  }
+
+  HistoryStore(DataSource dataSource, Executor executor, long responseBytes) {
     this.dataSource = dataSource;
     this.executor = executor;
+    this.responseBytes = responseBytes;
   }
 
   /** {@code GET /living-map/history}: {@code {items, total, has_more, total_is_estimate, ...}}. */
@@ -88,23 +108,37 @@ public final class HistoryStore {
         args.add(q.limit() + 1);
         args.add(q.offset());
         JsonArray items = new JsonArray();
+        PageBudget budget = new PageBudget(responseBytes);
+        // The page is chosen on the stored columns and its payloads turned into text outside,
+        // row by row as the driver fetches them: rows the page skips (offset, a sort of the whole
+        // table when it is small) or never fetches (past the byte budget) are not converted.
         try (PreparedStatement ps =
             c.prepareStatement(
                 "SELECT "
                     + COLUMNS
+                    + " FROM (SELECT "
+                    + STORED_COLUMNS
                     + " FROM living_map_history"
                     + where.sql
                     + order
-                    + " LIMIT ? OFFSET ?")) {
+                    + " LIMIT ? OFFSET ?) page"
+                    + order)) {
           bind(ps, args);
+          ps.setFetchSize(PageBudget.FIRST_FETCH);
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-              items.add(item(rs));
+              String payload = rs.getString(4);
+              if (items.size() < q.limit()
+                  && !budget.take(payload == null ? 0 : payload.length())) {
+                break;
+              }
+              items.add(item(rs, payload));
+              budget.adjust(rs);
             }
           }
         }
-        boolean hasMore = items.size() > q.limit();
-        if (hasMore) {
+        boolean hasMore = items.size() > q.limit() || budget.truncated();
+        if (items.size() > q.limit()) {
           items.remove(items.size() - 1);
         }
         c.commit();
@@ -126,12 +160,33 @@ public final class HistoryStore {
             .put("has_more", hasMore)
             .put("total_is_estimate", estimate)
             .put("limit", q.limit())
-            .put("offset", q.offset());
+            .put("offset", q.offset())
+            .put("truncated", budget.truncated())
+            .put("max_bytes", budget.limit())
+            .put("next", hasMore ? next(q, items) : null);
       } catch (SQLException | RuntimeException e) {
         c.rollback();
         throw e;
       }
     }
+  }
+
+  /**
+   * The parameters that continue after this page, in the query's own cursor: {@code before_seq}
+   * (with the epoch) when it pages by seq, else {@code offset}. The caller repeats its query with
+   * them; with {@code has_more} false there is none.
+   */
+  static JsonObject next(HistoryQuery q, JsonArray items) {
+    if (q.beforeSeq() != null || q.afterSeq() != null) {
+      if (items.isEmpty()) {
+        return null;
+      }
+      JsonObject last = items.getJsonObject(items.size() - 1);
+      return new JsonObject()
+          .put("before_seq", last.getLong("seq"))
+          .put("epoch", last.getString("epoch"));
+    }
+    return new JsonObject().put("offset", q.offset() + items.size());
   }
 
   /** {total, 1 if estimated}. */
@@ -330,16 +385,24 @@ public final class HistoryStore {
         () -> {
           JsonArray items = new JsonArray();
           long total;
+          PageBudget budget = new PageBudget(responseBytes);
           try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false); // lets the driver stream rows within the page's budget
             try (PreparedStatement ps =
                 c.prepareStatement(
                     "SELECT id, received_at, subject, reason, raw, size_bytes, msg_id"
                         + " FROM living_map_rejected_events ORDER BY id DESC LIMIT ? OFFSET ?")) {
               ps.setInt(1, limit);
               ps.setInt(2, offset);
+              ps.setFetchSize(PageBudget.FIRST_FETCH);
               try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                   byte[] raw = rs.getBytes(5);
+                  // Base64 and JSON escapes make the text up to 6x the bytes; 2x is typical.
+                  if (!budget.take(raw == null ? 0 : 2L * raw.length)) {
+                    break;
+                  }
+                  budget.adjust(rs);
                   String text = raw == null ? null : utf8OrNull(raw);
                   items.add(
                       new JsonObject()
@@ -359,9 +422,20 @@ public final class HistoryStore {
                 }
               }
             }
+            c.commit();
             total = count(c, "SELECT count(*) FROM living_map_rejected_events");
+            c.commit();
           }
-          return new JsonObject().put("items", items).put("total", total);
+          return new JsonObject()
+              .put("items", items)
+              .put("total", total)
+              .put("truncated", budget.truncated())
+              .put("max_bytes", budget.limit())
+              .put(
+                  "next",
+                  budget.truncated() || offset + items.size() < total
+                      ? new JsonObject().put("offset", offset + items.size())
+                      : null);
         });
   }
 
@@ -463,13 +537,18 @@ public final class HistoryStore {
   // ---- row mapping
 
   static JsonObject item(ResultSet rs) throws SQLException {
+    return item(rs, rs.getString(4));
+  }
+
+  /** A row as an item, its payload column already read as {@code payloadText}. */
+  static JsonObject item(ResultSet rs, String payloadText) throws SQLException {
     long seq = rs.getLong(8);
     boolean hasSeq = !rs.wasNull();
     return new JsonObject()
         .put("id", rs.getString(1))
         .put("timestamp", instant(rs, 2).toString())
         .put("event_type", rs.getString(3))
-        .put("payload", payload(rs.getString(4)))
+        .put("payload", payload(payloadText))
         .put("source_service", rs.getString(5))
         .put("entity_id", rs.getString(6))
         .put("entity_type", rs.getString(7))

@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.event.Acker;
+import org.daarion.livingmap.event.ByteBudget;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventSink;
 import org.daarion.livingmap.event.RejectedSink;
@@ -120,6 +121,22 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
   private final long lingerNanos;
   private final BlockingQueue<Object> queue;
   private final int capacity;
+
+  /**
+   * Bytes of the items queued or in the batch being written, released once the batch commits:
+   * producers wait when it is spent (back-pressure to the state owner and from it to the sources),
+   * so a slow database holds at most this much event data here.
+   */
+  private final ByteBudget queueBytes;
+
+  /**
+   * Rejected events have a budget of their own, so that a source that rejects because the queues
+   * are full (NATS core) is not made to wait for the very queue that is full: it would stop reading
+   * and the NATS client would drop messages unseen. Rejections keep 64 KiB of raw bytes at most, a
+   * quarter of the history budget holds hundreds of them; only past that does rejecting wait.
+   */
+  private final ByteBudget rejectedBytes;
+
   private final Thread thread;
 
   /**
@@ -168,11 +185,28 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
         database,
         config.historyBatch,
         config.historyLinger,
-        config.historyQueue);
+        config.historyQueue,
+        config.historyQueueBytes);
   }
 
   HistoryWriter(
       DataSource dataSource, Database database, int batchSize, Duration linger, int capacity) {
+    this(dataSource, database, batchSize, linger, capacity, DEFAULT_QUEUE_BYTES);
+  }
+
+  /** 32 MiB: the default of {@code LIVING_MAP_HISTORY_QUEUE_BYTES}. */
+  public static final long DEFAULT_QUEUE_BYTES = 32L * 1024 * 1024;
+
+  HistoryWriter(
+      DataSource dataSource,
+      Database database,
+      int batchSize,
+      Duration linger,
+      int capacity,
+      long queueBytes) {
+    this.queueBytes = new ByteBudget("history", queueBytes, ByteBudget.Overflow.BLOCK);
+    this.rejectedBytes =
+        new ByteBudget("rejected", Math.max(1 << 20, queueBytes / 4), ByteBudget.Overflow.BLOCK);
     if (batchSize < 1 || capacity < 1) {
       throw new IllegalArgumentException("batch size and queue capacity must be positive");
     }
@@ -224,8 +258,16 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
       }
       return false;
     }
+    long w = weightOf(item);
+    ByteBudget budget = budgetOf(item);
     try {
-      queue.put(item);
+      budget.acquire(w);
+      try {
+        queue.put(item);
+      } catch (InterruptedException e) {
+        budget.release(w);
+        throw e;
+      }
       return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -261,6 +303,9 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
           queue.drainTo(items, batchSize - items.size());
         }
         writeUntilCommitted(items);
+        for (Object o : items) {
+          budgetOf(o).release(weightOf(o));
+        }
         items.clear();
       }
     } catch (InterruptedException e) {
@@ -277,6 +322,30 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
       lastErrorAt = Instant.now();
       throw e;
     }
+  }
+
+  private static long weightOf(Object item) {
+    if (item instanceof Event e) {
+      return ByteBudget.bytesOnlyWeightOf(e);
+    }
+    if (item instanceof Rejection r) {
+      return 256 + (r.raw() == null ? 0 : r.raw().length);
+    }
+    return 0;
+  }
+
+  private ByteBudget budgetOf(Object item) {
+    return item instanceof Rejection ? rejectedBytes : queueBytes;
+  }
+
+  /** The byte budget of the queue (metrics, health). */
+  public ByteBudget queueBytes() {
+    return queueBytes;
+  }
+
+  /** The byte budget of the rejected events in the queue (metrics). */
+  public ByteBudget rejectedBytes() {
+    return rejectedBytes;
   }
 
   private void writeUntilCommitted(List<Object> items) throws InterruptedException {

@@ -63,6 +63,7 @@ public final class MetricsBridge implements AutoCloseable {
     }
     Delta accepted = new Delta(intake::acceptedCount);
     Delta rejected = new Delta(intake::rejectedCount);
+    Delta overBudget = new Delta(intake::overBudgetCount);
     Delta sent = new Delta(stream::framesSent);
     Delta resyncs = new Delta(stream::resyncs);
     Delta connects = new Delta(stream::connectionsTotal);
@@ -74,9 +75,13 @@ public final class MetricsBridge implements AutoCloseable {
             1000,
             t -> {
               metrics.ingested("intake", accepted.next());
-              long bad = rejected.next();
+              long full = overBudget.next();
+              long bad = rejected.next() - full;
               for (long i = 0; i < bad; i++) {
                 metrics.ingestRejected("validation");
+              }
+              for (long i = 0; i < full; i++) {
+                metrics.ingestRejected("memory_budget");
               }
               metrics.wsMessagesSent(sent.next());
               for (long i = resyncs.next(); i > 0; i--) {

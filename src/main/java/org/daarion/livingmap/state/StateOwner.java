@@ -12,6 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import org.daarion.livingmap.event.ByteBudget;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventIntake;
 import org.daarion.livingmap.event.EventSink;
@@ -29,7 +30,10 @@ import org.slf4j.LoggerFactory;
  * {@code seq} no sink is behind or ahead of.
  *
  * <p>Backpressure: {@link #submit} blocks while the queue is full; the queue is bounded by the
- * constructor's capacity.
+ * constructor's capacity and, for events, by a {@link ByteBudget} (each event weighs {@link
+ * ByteBudget#weightOf}): {@link #submit} waits for room ({@link ByteBudget.Overflow#BLOCK}), {@link
+ * #offer} refuses at once so that a source that cannot wait (NATS core) rejects the event with the
+ * reason instead ({@link ByteBudget.Overflow#REJECT}).
  */
 public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StateOwner.class);
@@ -191,7 +195,22 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   private final Thread thread;
   private volatile boolean running;
 
+  /** Events in the queue, in bytes ({@code LIVING_MAP_STATE_QUEUE_BYTES}). */
+  private final ByteBudget queueBytes;
+
   public StateOwner(LiveState state, int queueCapacity, Clock clock) {
+    this(
+        state,
+        queueCapacity,
+        new ByteBudget("state", DEFAULT_QUEUE_BYTES, ByteBudget.Overflow.BLOCK),
+        clock);
+  }
+
+  /** 16 MiB: the default of {@code LIVING_MAP_STATE_QUEUE_BYTES}. */
+  public static final long DEFAULT_QUEUE_BYTES = 16L * 1024 * 1024;
+
+  public StateOwner(LiveState state, int queueCapacity, ByteBudget queueBytes, Clock clock) {
+    this.queueBytes = queueBytes;
     this.state = state;
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
     this.clock = clock;
@@ -250,7 +269,43 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
 
   @Override
   public void submit(Event event) throws InterruptedException {
-    queue.put(event);
+    long w = ByteBudget.weightOf(event);
+    queueBytes.acquire(w);
+    try {
+      queue.put(event);
+    } catch (InterruptedException e) {
+      queueBytes.release(w);
+      throw e;
+    }
+  }
+
+  /**
+   * Queues the event only if its bytes and a slot are free now; never waits. False: the caller
+   * rejects it (the queue's {@link ByteBudget.Overflow#REJECT} policy for sources that cannot
+   * wait).
+   */
+  @Override
+  public boolean offer(Event event) {
+    long w = ByteBudget.weightOf(event);
+    if (!queueBytes.tryAcquire(w)) {
+      return false;
+    }
+    if (!queue.offer(event)) {
+      queueBytes.release(w);
+      return false;
+    }
+    return true;
+  }
+
+  @Override
+  public boolean hasRoomFor(long rawBytes) {
+    long used = queueBytes.used();
+    return used == 0 || used + ByteBudget.weightOfRaw(rawBytes) <= queueBytes.limit();
+  }
+
+  /** The byte budget of the queue (metrics, health). */
+  public ByteBudget queueBytes() {
+    return queueBytes;
   }
 
   /**
@@ -321,6 +376,7 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
         queue.drainTo(batch, DRAIN_MAX - 1);
         for (Object item : batch) {
           if (item instanceof Event e) {
+            queueBytes.release(ByteBudget.weightOf(e));
             applyEvent(e);
           } else if (item instanceof Task<?> t) {
             runTask(t);

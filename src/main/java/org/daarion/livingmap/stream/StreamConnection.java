@@ -27,6 +27,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.visibility.Visibility;
 import org.slf4j.Logger;
@@ -111,6 +112,14 @@ final class StreamConnection {
   /** Frames in {@code queue} plus {@code pending}: the bounded send queue's length. */
   private final AtomicInteger depth = new AtomicInteger();
 
+  /**
+   * The same frames' bytes, bounded by {@code LIVING_MAP_WS_QUEUE_BYTES} with the RESYNC policy: a
+   * count alone let a slow client hold thousands of 1 MiB frames.
+   */
+  private final AtomicLong depthBytes = new AtomicLong();
+
+  private long queuedBytes; // guarded by lock
+
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
   // context-owned
@@ -118,6 +127,7 @@ final class StreamConnection {
   private final ArrayDeque<List<Frame>> pending = new ArrayDeque<>();
   private int pendingIndex;
   private int pendingCounted; // frames of pending that count in depth
+  private long pendingCountedBytes; // their bytes
   private final ArrayDeque<List<Frame>> replay = new ArrayDeque<>();
   private int syncGen;
   private long lastSeen;
@@ -202,6 +212,11 @@ final class StreamConnection {
     return depth.get();
   }
 
+  /** Bytes of those frames; never above the byte bound. */
+  long depthBytes() {
+    return depthBytes.get();
+  }
+
   // ---------------------------------------------------------------- owner thread
 
   /**
@@ -211,19 +226,28 @@ final class StreamConnection {
    */
   boolean offer(List<Frame> frames) {
     int n = frames.size();
+    long b = 0;
+    for (Frame f : frames) {
+      b += f.bytes().length();
+    }
     synchronized (lock) {
       if (overflowed) {
         return false;
       }
-      if (depth.get() + n > settings.queueCapacity()) {
+      if (depth.get() + n > settings.queueCapacity()
+          || depthBytes.get() + b > settings.queueBytes()) {
         overflowed = true;
         depth.addAndGet(-queuedFrames);
+        depthBytes.addAndGet(-queuedBytes);
         queue.clear();
         queuedFrames = 0;
+        queuedBytes = 0;
         stats.overflows.increment();
       } else {
         queue.add(frames);
         queuedFrames += n;
+        queuedBytes += b;
+        depthBytes.addAndGet(b);
         stats.queueDepth(depth.addAndGet(n));
       }
     }
@@ -235,8 +259,10 @@ final class StreamConnection {
   void resetQueue() {
     synchronized (lock) {
       depth.addAndGet(-queuedFrames);
+      depthBytes.addAndGet(-queuedBytes);
       queue.clear();
       queuedFrames = 0;
+      queuedBytes = 0;
       overflowed = false;
     }
   }
@@ -364,6 +390,7 @@ final class StreamConnection {
           pendingCounted = 0;
         } else {
           int taken = 0;
+          long takenBytes = 0;
           synchronized (lock) {
             List<Frame> l;
             while ((l = queue.poll()) != null) {
@@ -371,8 +398,11 @@ final class StreamConnection {
               taken += l.size();
             }
             queuedFrames = 0;
+            takenBytes = queuedBytes;
+            queuedBytes = 0;
           }
           pendingCounted = taken;
+          pendingCountedBytes = takenBytes;
           if (pending.isEmpty()) {
             // Hand what this drain gathered to the socket now: nothing else is due to write it.
             writeWire();
@@ -394,6 +424,9 @@ final class StreamConnection {
         if (pendingCounted > 0) {
           pendingCounted--;
           depth.decrementAndGet();
+          long fb = f.bytes().length();
+          pendingCountedBytes -= fb;
+          depthBytes.addAndGet(-fb);
         }
         deliver(f, head.size() - pendingIndex + 1);
       }
@@ -618,9 +651,11 @@ final class StreamConnection {
       windowTimer = -1;
     }
     depth.addAndGet(-(pendingCounted - 0));
+    depthBytes.addAndGet(-pendingCountedBytes);
     pending.clear();
     pendingIndex = 0;
     pendingCounted = 0;
+    pendingCountedBytes = 0;
     replay.clear();
     held.clear();
     droppedSinceNote = 0;
@@ -967,6 +1002,7 @@ final class StreamConnection {
       stats.close(clientCode != null ? clientCode : 1006);
     }
     depth.addAndGet(-pendingCounted);
+    depthBytes.addAndGet(-pendingCountedBytes);
     pending.clear();
     replay.clear();
     held.clear();
@@ -979,8 +1015,10 @@ final class StreamConnection {
   private void resetQueueQuietly() {
     synchronized (lock) {
       depth.addAndGet(-queuedFrames);
+      depthBytes.addAndGet(-queuedBytes);
       queue.clear();
       queuedFrames = 0;
+      queuedBytes = 0;
     }
   }
 

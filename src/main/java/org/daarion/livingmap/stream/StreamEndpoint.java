@@ -54,6 +54,7 @@ public final class StreamEndpoint {
    * @param messageLimit more client messages of any kind than this within {@code floodWindow}: 1008
    * @param maxOverflows this many queue overflows within {@code overflowWindow}: close 4001
    * @param resyncTimeout a resync waiting this long for an unwritable socket: close 4001
+   * @param queueBytes bytes of frames one connection may have queued before it overflows (resync)
    */
   public record Settings(
       Duration pingInterval,
@@ -67,7 +68,41 @@ public final class StreamEndpoint {
       Duration floodWindow,
       int maxOverflows,
       Duration overflowWindow,
-      Duration resyncTimeout) {
+      Duration resyncTimeout,
+      long queueBytes) {
+
+    /** 4 MiB: the default of {@code LIVING_MAP_WS_QUEUE_BYTES}. */
+    public static final long QUEUE_BYTES = 4L * 1024 * 1024;
+
+    /** Settings with the default byte bound of a connection's queue. */
+    public Settings(
+        Duration pingInterval,
+        Duration idleTimeout,
+        int queueCapacity,
+        int maxConnections,
+        Duration resumeWindow,
+        int maxClientMessageBytes,
+        int badFrameLimit,
+        int messageLimit,
+        Duration floodWindow,
+        int maxOverflows,
+        Duration overflowWindow,
+        Duration resyncTimeout) {
+      this(
+          pingInterval,
+          idleTimeout,
+          queueCapacity,
+          maxConnections,
+          resumeWindow,
+          maxClientMessageBytes,
+          badFrameLimit,
+          messageLimit,
+          floodWindow,
+          maxOverflows,
+          overflowWindow,
+          resyncTimeout,
+          QUEUE_BYTES);
+    }
 
     /** 250 ms: long enough for a client's first message on a fresh connection, short for people. */
     public static final Duration RESUME_WINDOW = Duration.ofMillis(250);
@@ -90,7 +125,8 @@ public final class StreamEndpoint {
           Duration.ofMinutes(1),
           Duration.ofSeconds(10).compareTo(config.wsPingInterval) > 0
               ? Duration.ofSeconds(10)
-              : config.wsPingInterval);
+              : config.wsPingInterval,
+          config.wsQueueBytes);
     }
 
     public Settings withPing(Duration ping, Duration idle) {
@@ -106,7 +142,25 @@ public final class StreamEndpoint {
           floodWindow,
           maxOverflows,
           overflowWindow,
-          resyncTimeout);
+          resyncTimeout,
+          queueBytes);
+    }
+
+    public Settings withQueueBytes(long bytes) {
+      return new Settings(
+          pingInterval,
+          idleTimeout,
+          queueCapacity,
+          maxConnections,
+          resumeWindow,
+          maxClientMessageBytes,
+          badFrameLimit,
+          messageLimit,
+          floodWindow,
+          maxOverflows,
+          overflowWindow,
+          resyncTimeout,
+          bytes);
     }
 
     public Settings withQueue(int capacity) {
@@ -122,7 +176,8 @@ public final class StreamEndpoint {
           floodWindow,
           maxOverflows,
           overflowWindow,
-          resyncTimeout);
+          resyncTimeout,
+          queueBytes);
     }
 
     public Settings withMaxConnections(int max) {
@@ -138,7 +193,8 @@ public final class StreamEndpoint {
           floodWindow,
           maxOverflows,
           overflowWindow,
-          resyncTimeout);
+          resyncTimeout,
+          queueBytes);
     }
 
     public Settings withResumeWindow(Duration window) {
@@ -154,7 +210,8 @@ public final class StreamEndpoint {
           floodWindow,
           maxOverflows,
           overflowWindow,
-          resyncTimeout);
+          resyncTimeout,
+          queueBytes);
     }
 
     public Settings withResyncTimeout(Duration timeout) {

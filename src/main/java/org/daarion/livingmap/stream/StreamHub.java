@@ -63,7 +63,14 @@ public final class StreamHub implements EventSink {
   public record Options(int ringCapacity, long ringBytes, int maxReplay) {
     /** 50,000 frames or 64 MiB, whichever is hit first; resumes of up to 100,000 events. */
     public static Options defaults() {
-      return new Options(50_000, 64L * 1024 * 1024, 100_000);
+      return new Options(50_000, 16L * 1024 * 1024, 100_000);
+    }
+
+    /**
+     * These options with the ring bounded by {@code bytes} ({@code LIVING_MAP_STREAM_RING_BYTES}).
+     */
+    public Options withRingBytes(long bytes) {
+      return new Options(ringCapacity, bytes, maxReplay);
     }
   }
 

@@ -21,6 +21,7 @@ public final class ServiceProcess implements AutoCloseable {
   private final Map<String, String> env;
   private final int port;
   private final Path logFile;
+  private final List<String> jvmOptions;
   private Process process;
 
   /**
@@ -28,6 +29,15 @@ public final class ServiceProcess implements AutoCloseable {
    * @param dataDir {@code LIVING_MAP_DATA_DIR}; the log file goes there too
    */
   public ServiceProcess(Map<String, String> env, Path dataDir) {
+    this(env, dataDir, List.of("-Xmx512m"));
+  }
+
+  /**
+   * @param jvmOptions the service JVM's options (heap size and the like), instead of {@code
+   *     -Xmx512m}
+   */
+  public ServiceProcess(Map<String, String> env, Path dataDir, List<String> jvmOptions) {
+    this.jvmOptions = List.copyOf(jvmOptions);
     this.port = TestDatabase.freePort();
     this.env = new java.util.HashMap<>(env);
     this.env.put("PORT", Integer.toString(port));
@@ -47,7 +57,7 @@ public final class ServiceProcess implements AutoCloseable {
     }
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx512m");
+    cmd.addAll(jvmOptions);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("org.daarion.livingmap.Main");

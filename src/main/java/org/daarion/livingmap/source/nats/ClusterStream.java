@@ -82,7 +82,10 @@ public final class ClusterStream implements AutoCloseable {
     this.stream = config.natsStream;
     this.subjects = Subjects.minimalCover(config.streamSubjects());
     this.createStream = config.natsCreateStream;
-    this.tuning = tuning;
+    this.tuning =
+        tuning.toBuilder()
+            .fetchBytes(Math.min(tuning.fetchBytes(), config.natsBufferBytes))
+            .build();
     this.replicaId = config.replicaId.orElse("replica");
   }
 
@@ -232,7 +235,13 @@ public final class ClusterStream implements AutoCloseable {
                         .startSequence(from));
         recreate = false;
         long lastProgress = System.nanoTime();
-        try (IterableConsumer it = consumer.iterate()) {
+        // Read ahead by bytes, not the default 500 messages (500 MiB of 1 MiB events); at least
+        // the server's largest message, which must fit in one pull.
+        long readAhead =
+            Math.max(tuning.fetchBytes(), connection.getServerInfo().getMaxPayload() + 8192);
+        try (IterableConsumer it =
+            consumer.iterate(
+                io.nats.client.ConsumeOptions.builder().batchBytes(readAhead).build())) {
           while (running && !recreate) {
             Message m = it.nextMessage(Duration.ofMillis(500));
             if (m == null || !m.isJetStream()) {

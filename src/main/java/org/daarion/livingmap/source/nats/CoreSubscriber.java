@@ -6,25 +6,24 @@ import io.nats.client.Message;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
-import org.daarion.livingmap.event.Acker;
 import org.daarion.livingmap.event.EventIntake;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Core mode: one {@link Dispatcher} (one thread) subscribed to every subject; each message goes to
- * the intake on that thread, so the sequencer's backpressure fills the dispatcher's pending queue.
- * When that queue passes its limits the client drops messages (slow consumer): counted in {@link
- * #droppedCount()} and reported once per episode by the error listener. Core NATS has no
- * redelivery: messages published while disconnected or dropped are lost, as in the original
- * service.
+ * Core mode: one {@link Dispatcher} (one thread) subscribed to every subject; each message is
+ * queued as it arrived in a {@link CoreIntakeQueue} (or rejected with the reason when that is
+ * full), so the dispatcher never waits. Should the client's pending queue pass its limits anyway,
+ * the client drops messages (slow consumer): counted in {@link #droppedCount()} and reported once
+ * per episode by the error listener. Core NATS has no redelivery: messages published while
+ * disconnected or dropped are lost, as in the original service.
  */
 final class CoreSubscriber {
   private static final Logger log = LoggerFactory.getLogger(CoreSubscriber.class);
   static final String MSG_ID_HEADER = "Nats-Msg-Id";
 
   private final List<String> subjects;
-  private final EventIntake intake;
+  private final CoreIntakeQueue intake;
   private final NatsTuning tuning;
   private final IngestCounters counters;
   private volatile Dispatcher dispatcher;
@@ -32,7 +31,7 @@ final class CoreSubscriber {
   CoreSubscriber(
       List<String> subjects, EventIntake intake, NatsTuning tuning, IngestCounters counters) {
     this.subjects = subjects;
-    this.intake = intake;
+    this.intake = new CoreIntakeQueue(intake, tuning.pendingBytes());
     this.tuning = tuning;
     this.counters = counters;
   }
@@ -66,7 +65,7 @@ final class CoreSubscriber {
     counters.received.incrementAndGet();
     try {
       String msgId = msg.hasHeaders() ? msg.getHeaders().getFirst(MSG_ID_HEADER) : null;
-      intake.accept(msg.getSubject(), msg.getData(), msgId, Acker.NONE);
+      intake.offer(msg.getSubject(), msg.getData(), msgId);
     } catch (RuntimeException e) {
       // Never let one message kill the dispatcher thread.
       long n = counters.handlerErrors.incrementAndGet();
@@ -74,6 +73,16 @@ final class CoreSubscriber {
         log.error("NATS message on {} failed in the intake [{} so far]", msg.getSubject(), n, e);
       }
     }
+  }
+
+  /** Stops handing messages on, after those already queued (call after unsubscribing). */
+  void close() {
+    intake.close();
+  }
+
+  /** The byte budget between the dispatcher and the intake (metrics). */
+  org.daarion.livingmap.event.ByteBudget budget() {
+    return intake.budget();
   }
 
   /** Messages the client dropped because the dispatcher fell behind. */

@@ -137,7 +137,7 @@ final class JetStreamPuller {
         if (sub == null) {
           setUp();
         }
-        List<Message> batch = sub.fetch(tuning.fetchBatch(), tuning.fetchWait());
+        List<Message> batch = fetch();
         if (batch.isEmpty()) {
           checkConsumerWhenDue();
           continue;
@@ -371,6 +371,40 @@ final class JetStreamPuller {
     } catch (RuntimeException e) {
       return null;
     }
+  }
+
+  /**
+   * One pull of at most {@code fetchBatch} messages and {@code fetchBytes} bytes: the server stops
+   * at either, so a pull of large messages cannot bring more than the budget into the heap (jnats'
+   * {@code fetch} bounds the count only). The bytes are raised to the server's largest message,
+   * else a message larger than them would never be delivered. Ends early when the server says the
+   * pull is over (jnats answers {@code null} for its end-of-pull status).
+   */
+  private List<Message> fetch() throws InterruptedException {
+    long maxPayload = connector.connection().getServerInfo().getMaxPayload();
+    // The server counts a message's subject, headers and reply subject too.
+    long bytes = Math.max(tuning.fetchBytes(), maxPayload + 8192);
+    Duration wait = tuning.fetchWait();
+    sub.pull(
+        io.nats.client.PullRequestOptions.builder(tuning.fetchBatch())
+            .maxBytes(bytes)
+            .expiresIn(wait)
+            .build());
+    List<Message> out = new java.util.ArrayList<>();
+    // A little past the pull's expiry, so its end-of-pull status is read here, not by the next.
+    long deadline = System.nanoTime() + wait.toNanos() + 100_000_000L;
+    while (out.size() < tuning.fetchBatch()) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      Message m = sub.nextMessage(Duration.ofNanos(left));
+      if (m == null) {
+        break;
+      }
+      out.add(m);
+    }
+    return out;
   }
 
   /** Asks for immediate redelivery of messages fetched but not handed on. */

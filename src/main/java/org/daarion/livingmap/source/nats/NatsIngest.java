@@ -83,6 +83,13 @@ public final class NatsIngest implements AutoCloseable {
    * @throws IllegalArgumentException when {@code NATS_URL} is not set
    */
   public NatsIngest(Config config, EventIntake intake, NatsTuning tuning) {
+    // The client's buffers hold event data too: both bounded by LIVING_MAP_NATS_BUFFER_BYTES.
+    tuning =
+        tuning.toBuilder()
+            .pendingLimits(
+                tuning.pendingMessages(), Math.min(tuning.pendingBytes(), config.natsBufferBytes))
+            .fetchBytes(Math.min(tuning.fetchBytes(), config.natsBufferBytes))
+            .build();
     String url =
         config.natsUrl.orElseThrow(
             () -> new IllegalArgumentException("NATS_URL is not set: no NATS to ingest from"));
@@ -158,6 +165,14 @@ public final class NatsIngest implements AutoCloseable {
       }
     }
     connector.close(Duration.ofSeconds(2));
+    if (core != null) {
+      core.close();
+    }
+  }
+
+  /** Core mode: the byte budget between the NATS dispatcher and the intake; else null. */
+  public org.daarion.livingmap.event.ByteBudget coreBudget() {
+    return core == null ? null : core.budget();
   }
 
   public State state() {

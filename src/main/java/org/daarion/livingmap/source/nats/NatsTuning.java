@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param ackWait JetStream: redelivery delay of a message not acknowledged
  * @param maxAckPending JetStream: messages delivered but not yet acknowledged, at most
  * @param fetchBatch JetStream: messages asked for in one pull
+ * @param fetchBytes JetStream: bytes one pull may bring at most (raised to the server's largest
+ *     message, which must fit), so a pull of large messages stays within the memory budget
  * @param fetchWait JetStream: how long one pull waits for messages (also bounds how fast {@code
  *     close()} stops the pull thread)
  * @param consumerCheckInterval JetStream: while idle, how often to check that the consumer still
@@ -43,6 +45,7 @@ public record NatsTuning(
     Duration ackWait,
     int maxAckPending,
     int fetchBatch,
+    long fetchBytes,
     Duration fetchWait,
     Duration consumerCheckInterval,
     Duration streamMaxAge,
@@ -62,12 +65,14 @@ public record NatsTuning(
           8L * 1024 * 1024,
           // generous: the sequencer applies backpressure, bursts should queue, not drop
           1_000_000,
-          512L * 1024 * 1024,
+          // LIVING_MAP_NATS_BUFFER_BYTES' default: the client's buffer is heap like any other
+          16L * 1024 * 1024,
           // the history writer commits within about a second; 30 s absorbs a slow database
           Duration.ofSeconds(30),
           // enough in flight to keep a batched history writer full
           20_000,
           500,
+          16L * 1024 * 1024,
           Duration.ofSeconds(1),
           Duration.ofSeconds(5),
           // the stream is a buffer in front of history, not the archive: one day covers an outage
@@ -90,6 +95,9 @@ public record NatsTuning(
     if (pendingMessages < 1 || maxAckPending < 1 || fetchBatch < 1) {
       throw new IllegalArgumentException(
           "pendingMessages, maxAckPending and fetchBatch must be positive");
+    }
+    if (fetchBytes < 1 || pendingBytes < 1) {
+      throw new IllegalArgumentException("fetchBytes and pendingBytes must be positive");
     }
     if (fetchWait.toMillis() < 100) {
       throw new IllegalArgumentException("fetchWait must be at least 100 ms");
@@ -129,6 +137,7 @@ public record NatsTuning(
     private Duration ackWait;
     private int maxAckPending;
     private int fetchBatch;
+    private long fetchBytes;
     private Duration fetchWait;
     private Duration consumerCheckInterval;
     private Duration streamMaxAge;
@@ -145,6 +154,7 @@ public record NatsTuning(
       ackWait = t.ackWait;
       maxAckPending = t.maxAckPending;
       fetchBatch = t.fetchBatch;
+      fetchBytes = t.fetchBytes;
       fetchWait = t.fetchWait;
       consumerCheckInterval = t.consumerCheckInterval;
       streamMaxAge = t.streamMaxAge;
@@ -194,6 +204,11 @@ public record NatsTuning(
       return this;
     }
 
+    public Builder fetchBytes(long v) {
+      fetchBytes = v;
+      return this;
+    }
+
     public Builder consumerCheckInterval(Duration v) {
       consumerCheckInterval = v;
       return this;
@@ -221,6 +236,7 @@ public record NatsTuning(
           ackWait,
           maxAckPending,
           fetchBatch,
+          fetchBytes,
           fetchWait,
           consumerCheckInterval,
           streamMaxAge,

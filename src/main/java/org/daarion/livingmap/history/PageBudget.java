@@ -1,0 +1,70 @@
+package org.daarion.livingmap.history;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/**
+ * The byte budget of one answer read from PostgreSQL ({@code LIVING_MAP_RESPONSE_BYTES}, overflow
+ * policy TRUNCATE): rows are taken while their payload text fits, the first row always (so a page
+ * always moves on), and the answer then says where to continue. A thousand 1 MiB rows made a 1 GB
+ * answer before, and six of them at once ran the heap out.
+ *
+ * <p>The driver is asked for rows in small rounds (the statement must run outside autocommit for it
+ * to stream), sized from the largest row seen so far so that one round brings about what is left of
+ * the budget: small rows still come a few hundred at a time, large ones one by one.
+ */
+final class PageBudget {
+  /**
+   * Rows asked for in the first round, before any row's size is known: one, because PostgreSQL
+   * turns every row of a round into text, and eight 1 MiB rows for a 1 MiB page cost seconds.
+   */
+  static final int FIRST_FETCH = 1;
+
+  static final int MAX_FETCH = 256;
+
+  /** What a row costs besides its payload: ids, names, timestamps, JSON punctuation. */
+  static final int ROW_OVERHEAD = 256;
+
+  private final long limit;
+  private long used;
+  private long largest = ROW_OVERHEAD;
+  private boolean truncated;
+
+  PageBudget(long limit) {
+    this.limit = limit;
+  }
+
+  /**
+   * Whether a row whose variable parts are {@code textChars} long belongs in this page; false once
+   * it would pass the budget (then the page is {@link #truncated()}).
+   */
+  boolean take(long textChars) {
+    long row = ROW_OVERHEAD + textChars;
+    if (used > 0 && used + row > limit) {
+      truncated = true;
+      return false;
+    }
+    used += row;
+    largest = Math.max(largest, row);
+    return true;
+  }
+
+  /** Asks the driver for the next round's size; call after each row taken. */
+  void adjust(ResultSet rs) throws SQLException {
+    long left = Math.max(0, limit - used);
+    rs.setFetchSize((int) Math.max(1, Math.min(MAX_FETCH, left / largest + 1)));
+  }
+
+  /** The budget stopped the page before its row limit. */
+  boolean truncated() {
+    return truncated;
+  }
+
+  long used() {
+    return used;
+  }
+
+  long limit() {
+    return limit;
+  }
+}
