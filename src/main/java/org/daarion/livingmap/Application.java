@@ -225,7 +225,9 @@ public final class Application implements AutoCloseable {
     closeables.add(alerts);
     snapshotWorkers = Executors.newFixedThreadPool(2, daemon("snapshot-build"));
     closeables.add(snapshotWorkers::shutdownNow);
-    snapshots = new SnapshotService(owner, snapshotWorkers, this::meta);
+    snapshots =
+        new SnapshotService(owner, snapshotWorkers, this::meta, config.snapshotPrepareInterval);
+    closeables.add(snapshots::close);
     // Resumes older than the hub's in-memory ring are served from history.
     hub =
         new StreamHub(

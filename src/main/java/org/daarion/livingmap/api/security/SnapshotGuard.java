@@ -6,24 +6,23 @@ import io.vertx.core.Vertx;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
-import org.daarion.livingmap.state.Snapshot;
+import org.daarion.livingmap.api.PreparedResponses;
+import org.daarion.livingmap.state.PreparedSnapshot;
 
 /**
  * Mounted on {@code GET /living-map/snapshot} before the snapshot route: answers anonymous callers
  * (public mode) with the {@link PublicSnapshot} and callers with hidden layers with the {@link
  * LayerPolicy}-filtered snapshot; everyone else goes on to the full snapshot route. Time travel
- * ({@code ?at=}) is refused to both (401 / 403): it has no reduced form yet. The reduced snapshot
- * is built once per snapshot version.
+ * ({@code ?at=}) is refused to both (401 / 403): it has no reduced form yet. Each reduced snapshot
+ * is a variant of the prepared snapshot ({@link PreparedSnapshot#variant}: key {@code "public"}, or
+ * {@code "hidden:"} and the sorted hidden layers), encoded once per prepared version for everyone
+ * in that visibility class.
  */
 public final class SnapshotGuard implements Handler<RoutingContext> {
-  private final Supplier<CompletionStage<Snapshot>> current;
+  private final Supplier<CompletionStage<PreparedSnapshot>> current;
   private final LayerPolicy layers;
 
-  private record Reduced(Snapshot from, io.vertx.core.buffer.Buffer bytes) {}
-
-  private volatile Reduced reduced;
-
-  public SnapshotGuard(Supplier<CompletionStage<Snapshot>> current, LayerPolicy layers) {
+  public SnapshotGuard(Supplier<CompletionStage<PreparedSnapshot>> current, LayerPolicy layers) {
     this.current = current;
     this.layers = layers;
   }
@@ -52,16 +51,22 @@ public final class SnapshotGuard implements Handler<RoutingContext> {
     Context context = Vertx.currentContext();
     current
         .get()
+        .thenCompose(
+            prepared -> {
+              if (anonymous) {
+                return prepared.variant(PUBLIC_KEY, PublicSnapshot::reduce);
+              }
+              java.util.Set<String> hidden = layers.hidden(p);
+              return prepared.variant(hiddenKey(hidden), json -> layers.filterSnapshot(json, p));
+            })
         .whenComplete(
-            (snapshot, err) -> {
+            (encoded, err) -> {
               Runnable answer =
                   () -> {
                     if (err != null) {
                       Errors.send(ctx, 503, "unavailable", "snapshot unavailable");
-                    } else if (anonymous) {
-                      send(ctx, publicBytes(snapshot));
                     } else {
-                      send(ctx, layers.filterSnapshot(snapshot.json(), p).toBuffer());
+                      PreparedResponses.send(ctx, encoded);
                     }
                   };
               if (context == null) {
@@ -72,23 +77,11 @@ public final class SnapshotGuard implements Handler<RoutingContext> {
             });
   }
 
-  private io.vertx.core.buffer.Buffer publicBytes(Snapshot s) {
-    Reduced r = reduced;
-    if (r == null || r.from() != s) {
-      r = new Reduced(s, PublicSnapshot.reduce(s.json()).toBuffer());
-      reduced = r;
-    }
-    return r.bytes();
-  }
+  /** The variant key of anonymous callers in public mode. */
+  public static final String PUBLIC_KEY = "public";
 
-  private static void send(RoutingContext ctx, io.vertx.core.buffer.Buffer body) {
-    if (ctx.response().ended() || ctx.response().closed()) {
-      return;
-    }
-    ctx.response()
-        .setStatusCode(200)
-        .putHeader("Content-Type", "application/json; charset=utf-8")
-        .putHeader("Cache-Control", "no-cache")
-        .end(body);
+  /** The variant key of callers that may not see {@code hidden}: one per set of hidden layers. */
+  public static String hiddenKey(java.util.Set<String> hidden) {
+    return "hidden:" + String.join(",", new java.util.TreeSet<>(hidden));
   }
 }
