@@ -438,6 +438,9 @@ public final class Application implements AutoCloseable {
         new SnapshotRoutes(
             snapshots, at -> timeTravel.stateAt(at).thenApply(r -> r.found() ? r.state() : null)));
     LayerVisibility visibility = ctx -> security.layers().hidden(Principal.of(ctx));
+    groups.add(
+        new org.daarion.livingmap.api.DiffRoutes(
+            timeTravel, () -> owner.state().epoch(), visibility));
     groups.add(new EntityRoutes(state, this::enrich, visibility));
     groups.add(new HistoryRoutes(history, snapshotStore, clock, visibility));
     groups.add(new SourceRoutes(poller, owner, visibility));
