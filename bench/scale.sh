@@ -9,6 +9,7 @@
 #   - GET /living-map/diff for two instants a minute apart (nodes and agents).
 # Usage: bench/scale.sh [seconds-per-load-step]   (default 10). Needs nginx and wrk (Debian:
 # apt-get install nginx-light wrk; installed here when missing). Prints a summary at the end.
+# ATTACH_PID=<pid> PORT=<port> measures a service already running at 100x instead of starting one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STEP=${1:-10}
@@ -33,21 +34,34 @@ cleanup() {
 trap cleanup EXIT
 BASE="http://127.0.0.1:$PORT"
 
-echo "== starting the service at 100x (-Xmx614m), data in $WORK"
-PORT=$PORT LIVING_MAP_DATA_DIR="$WORK/data" LIVING_MAP_SIM_PORT=0 \
-  LIVING_MAP_SNAPSHOT_INTERVAL=30s \
-  java -Xmx614m -XX:NativeMemoryTracking=summary -Dlogback.configurationFile=bench/logback-bench.xml \
-  -cp "$CP" org.daarion.livingmap.Main \
-  --sim-microdaos 1200 --sim-daos 500 --sim-nodes 6000 --sim-agents 20000 --sim-rate 2000 \
-  >"$WORK/service.log" 2>&1 &
-SVC_PID=$!
-for i in $(seq 1 180); do
-  n=$(curl -s "$BASE/living-map/snapshot" 2>/dev/null | python3 -c 'import sys,json; print(json.load(sys.stdin)["meta"]["entities_total"])' 2>/dev/null || echo 0)
+if [ -n "${ATTACH_PID:-}" ]; then
+  # Measure a service already running at 100x on $PORT (left running).
+  echo "== attached to the service pid $ATTACH_PID on port $PORT"
+  RUN_PID=$ATTACH_PID
+else
+  echo "== starting the service at 100x (-Xmx614m), data in $WORK"
+  PORT=$PORT LIVING_MAP_DATA_DIR="$WORK/data" LIVING_MAP_SIM_PORT=0 \
+    LIVING_MAP_SNAPSHOT_INTERVAL=30s \
+    java -Xmx614m -XX:NativeMemoryTracking=summary -Dlogback.configurationFile=bench/logback-bench.xml \
+    -cp "$CP" org.daarion.livingmap.Main \
+    --sim-microdaos 1200 --sim-daos 500 --sim-nodes 6000 --sim-agents 20000 --sim-rate 2000 \
+    >"$WORK/service.log" 2>&1 &
+  SVC_PID=$!
+  RUN_PID=$SVC_PID
+fi
+# Until the polls have brought every entity in (or the count has not grown for 20 s; at most 3 min).
+n=0; last=-1; still=0
+for i in $(seq 1 90); do
+  n=$(curl -s -m 10 -H 'Accept-Encoding: gzip' "$BASE/living-map/snapshot" 2>/dev/null | gzip -dc 2>/dev/null \
+    | grep -o '"entities_total":[0-9]*' | cut -d: -f2 || true)
+  n=${n:-0}
   [ "$n" -ge 27700 ] && break
-  sleep 1
+  if [ "$n" -eq "$last" ] && [ "$n" -gt 0 ]; then still=$((still + 2)); [ "$still" -ge 20 ] && break; else still=0; fi
+  last=$n
+  sleep 2
 done
 echo "entities: $n"
-(while kill -0 "$SVC_PID" 2>/dev/null; do awk '/VmRSS/{print $2}' /proc/$SVC_PID/status; sleep 1; done) >"$WORK/rss.txt" &
+(while kill -0 "$RUN_PID" 2>/dev/null; do awk '/VmRSS/{print $2}' /proc/$RUN_PID/status; sleep 1; done) >"$WORK/rss.txt" &
 SAMPLER_PID=$!
 T1=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 T1_EPOCH=$(date +%s)
@@ -107,7 +121,7 @@ java -Xmx512m -cp "$CP" -Dlogback.configurationFile=bench/logback-bench.xml \
   org.daarion.livingmap.bench.ConnectBurst 127.0.0.1 "$PORT" 100 true | tail -1 || true
 
 echo "== native memory (NMT summary, committed KB)"
-jcmd "$SVC_PID" VM.native_memory summary 2>/dev/null | grep -E "^Total|^-\s+(Java Heap|Class|Thread|Code|GC|Internal|Other|Metaspace|Symbol|Arena)" || true
+jcmd "$RUN_PID" VM.native_memory summary 2>/dev/null | grep -E "^Total|^-\s+(Java Heap|Class|Thread|Code|GC|Internal|Other|Metaspace|Symbol|Arena)" || true
 
 now=$(date +%s)
 wait_s=$((T1_EPOCH + 62 - now))
