@@ -237,7 +237,9 @@ public final class Application implements AutoCloseable {
     closeables.add(alerts);
     snapshotWorkers = Executors.newFixedThreadPool(2, daemon("snapshot-build"));
     closeables.add(snapshotWorkers::shutdownNow);
-    snapshots = new SnapshotService(owner, snapshotWorkers, this::meta);
+    snapshots =
+        new SnapshotService(owner, snapshotWorkers, this::meta, config.snapshotPrepareInterval);
+    closeables.add(snapshots::close);
     // Resumes older than the hub's in-memory ring are served from history.
     hub =
         new StreamHub(
@@ -490,11 +492,14 @@ public final class Application implements AutoCloseable {
     groups.add(new HealthRoutes(Version.get(), checks, clock));
     // Payloads may name a hidden entity by an upstream key (a UUID): the live alias index says.
     security.layers().resolveAliasesWith(state::resolve);
-    groups.add(security.snapshotGuard(snapshots::current));
+    groups.add(security.snapshotGuard(snapshots::prepared));
     groups.add(
         new SnapshotRoutes(
             snapshots, at -> timeTravel.stateAt(at).thenApply(r -> r.found() ? r.state() : null)));
     LayerVisibility visibility = ctx -> security.layers().hidden(Principal.of(ctx));
+    groups.add(
+        new org.daarion.livingmap.api.DiffRoutes(
+            timeTravel, () -> owner.state().epoch(), visibility));
     groups.add(new EntityRoutes(state, this::enrich, visibility));
     groups.add(new HistoryRoutes(history, snapshotStore, clock, visibility));
     groups.add(new SourceRoutes(poller, owner, visibility));

@@ -70,7 +70,11 @@ public final class ApiServer {
       Security security,
       Metrics metrics) {
     this(vertx, config.host, config.port, version, groups, security, metrics);
+    this.wsCompression = config.wsCompression;
   }
+
+  /** Whether the stream offers permessage-deflate ({@code LIVING_MAP_WS_COMPRESSION}). */
+  private boolean wsCompression;
 
   private ApiServer(
       Vertx vertx,
@@ -111,7 +115,8 @@ public final class ApiServer {
                     .setHost(host)
                     .setPort(port)
                     .setCompressionSupported(true)
-                    .setRegisterWebSocketWriteHandlers(false)));
+                    .setRegisterWebSocketWriteHandlers(false)),
+            wsCompression);
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     if (options.getPort() == 0 && instances > 1) {
       // Vert.x shares a listening socket between instances by the port asked for; port 0 would

@@ -5,13 +5,13 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
-import org.daarion.livingmap.state.Snapshot;
 import org.daarion.livingmap.state.SnapshotService;
 import org.daarion.livingmap.visibility.Visibility;
 
 /**
- * {@code GET /living-map/snapshot}: the live state, serialised once per state version and served
- * with an ETag; with {@code ?at=ISO}, the state at that instant (time travel).
+ * {@code GET /living-map/snapshot}: the live state as prepared bytes ({@link
+ * SnapshotService#prepared}: serialised and gzipped once per prepared version, served with an ETag
+ * and 304 to conditional requests); with {@code ?at=ISO}, the state at that instant (time travel).
  */
 public final class SnapshotRoutes implements RouteGroup {
   /** Answers the state at a past instant; completes with null when nothing is stored before it. */
@@ -41,24 +41,14 @@ public final class SnapshotRoutes implements RouteGroup {
     }
     Responses.whenDone(
         ctx,
-        snapshots.current(),
+        snapshots.prepared(),
         (s, err) -> {
           if (err != null) {
             Responses.unavailable(ctx, "snapshot unavailable: " + Responses.safeReason(err));
             return;
           }
-          send(ctx, s);
+          PreparedResponses.send(ctx, s.full());
         });
-  }
-
-  private void send(RoutingContext ctx, Snapshot s) {
-    String etag = s.etag();
-    ctx.response().putHeader("ETag", etag).putHeader("Cache-Control", "no-cache");
-    if (etag.equals(ctx.request().getHeader("If-None-Match"))) {
-      ctx.response().setStatusCode(304).end();
-      return;
-    }
-    Responses.bytes(ctx, 200, s.bytes());
   }
 
   private void travel(RoutingContext ctx, Instant at) {

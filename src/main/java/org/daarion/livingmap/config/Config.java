@@ -66,6 +66,10 @@ public final class Config {
   public final int historyQueue;
   public final Duration retention;
   public final Duration snapshotInterval;
+
+  /** How often at most a changing state's served snapshot is prepared again; zero: on demand. */
+  public final Duration snapshotPrepareInterval;
+
   public final int snapshotsKept;
   public final int maxEventBytes;
   // --- memory budget in bytes (issue 13 part 2)
@@ -77,6 +81,10 @@ public final class Config {
   public final long responseBytes;
   public final Duration wsPingInterval;
   public final int wsQueue;
+
+  /** Whether the stream offers permessage-deflate. */
+  public final boolean wsCompression;
+
   public final int wsMaxConnections;
   public final String logFormat;
   public final Optional<Path> alertRules;
@@ -169,6 +177,7 @@ public final class Config {
     retention = positiveDuration(Settings.RETENTION);
     snapshotInterval = positiveDuration(Settings.SNAPSHOT_INTERVAL);
     snapshotsKept = intIn(Settings.SNAPSHOTS_KEPT, 1, 1_000_000);
+    snapshotPrepareInterval = duration(Settings.SNAPSHOT_PREPARE_INTERVAL);
     maxEventBytes = intIn(Settings.MAX_EVENT_BYTES, 1, Integer.MAX_VALUE);
     stateQueueBytes = intIn(Settings.STATE_QUEUE_BYTES, 65_536, Integer.MAX_VALUE);
     historyQueueBytes = intIn(Settings.HISTORY_QUEUE_BYTES, 65_536, Integer.MAX_VALUE);
@@ -179,6 +188,7 @@ public final class Config {
     responseBytes = intIn(Settings.RESPONSE_BYTES, 65_536, Integer.MAX_VALUE);
     wsPingInterval = positiveDuration(Settings.WS_PING_INTERVAL);
     wsQueue = intIn(Settings.WS_QUEUE, 1, 10_000_000);
+    wsCompression = bool(Settings.WS_COMPRESSION);
     wsMaxConnections = intIn(Settings.WS_MAX_CONNECTIONS, 1, 10_000_000);
     logFormat = choiceString(Settings.LOG_FORMAT, "text", "json");
     alertRules = optional(Settings.ALERT_RULES).map(Path::of);

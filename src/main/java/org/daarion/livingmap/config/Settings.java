@@ -181,6 +181,15 @@ public final class Settings {
           "--snapshot-interval",
           "5m",
           "How often the full state is stored for time travel.");
+  public static final Setting SNAPSHOT_PREPARE_INTERVAL =
+      new Setting(
+          "LIVING_MAP_SNAPSHOT_PREPARE_INTERVAL",
+          "--snapshot-prepare-interval",
+          "250ms",
+          "While the state changes, the served snapshot (identity and gzip bytes, every variant) is"
+              + " prepared again at most this often; versions in between are coalesced (clients"
+              + " continue from the snapshot's seq with the stream). 0 prepares every version on"
+              + " demand.");
   public static final Setting SNAPSHOTS_KEPT =
       new Setting(
           "LIVING_MAP_SNAPSHOTS_KEPT",
@@ -236,6 +245,13 @@ public final class Settings {
           "--ws-ping-interval",
           "30s",
           "Keep-alive ping to WebSocket clients.");
+  public static final Setting WS_COMPRESSION =
+      new Setting(
+          "LIVING_MAP_WS_COMPRESSION",
+          "--ws-compression",
+          "false",
+          "Offer permessage-deflate on the stream. The snapshot frame is compressed once per"
+              + " prepared version for every socket; live events are then compressed per socket.");
   public static final Setting WS_QUEUE =
       new Setting(
           "LIVING_MAP_WS_QUEUE",
@@ -467,6 +483,7 @@ public final class Settings {
           HISTORY_QUEUE,
           RETENTION,
           SNAPSHOT_INTERVAL,
+          SNAPSHOT_PREPARE_INTERVAL,
           SNAPSHOTS_KEPT,
           MAX_EVENT_BYTES,
           STATE_QUEUE_BYTES,
@@ -476,6 +493,7 @@ public final class Settings {
           NATS_BUFFER_BYTES,
           RESPONSE_BYTES,
           WS_PING_INTERVAL,
+          WS_COMPRESSION,
           WS_QUEUE,
           WS_MAX_CONNECTIONS,
           ALERT_RULES,

@@ -118,6 +118,40 @@ public final class TimeTravel {
   }
 
   /**
+   * The state right after the event at {@code seq} of {@code epoch}: the newest stored snapshot of
+   * that epoch not ahead of it, plus the history events after it up to {@code seq}.
+   */
+  public CompletableFuture<Result> stateAtSeq(String epoch, long seq) {
+    return HistoryStore.async(
+        executor,
+        () -> {
+          Optional<StoredSnapshot> base = snapshots.newestNotAhead(epoch, seq);
+          if (base.isEmpty() || base.get().seq() == null) {
+            return Result.notFound(null, "no stored snapshot at or before seq " + seq);
+          }
+          StoredSnapshot s = base.get();
+          long n = seq - s.seq();
+          if (n > MAX_REPLAY_EVENTS) {
+            return Result.notFound(
+                null,
+                "more than "
+                    + MAX_REPLAY_EVENTS
+                    + " events between the nearest stored snapshot and"
+                    + " seq "
+                    + seq);
+          }
+          List<Event> events =
+              new java.util.ArrayList<>(
+                  history.eventsAfterBlocking(s.epoch(), s.seq(), null, (int) n));
+          events.removeIf(e -> e.seq() > seq);
+          Instant at =
+              events.isEmpty() ? s.generatedAt() : events.get(events.size() - 1).timestamp();
+          JsonObject state = replayer.replay(s.snapshot(), events, at);
+          return new Result(true, state, at, s, events.size(), null);
+        });
+  }
+
+  /**
    * The newest stored snapshot that history has caught up with, and the events after it (its epoch,
    * seq order), for the live state to load at start before the upstream polls finish.
    *

@@ -1,67 +1,191 @@
 package org.daarion.livingmap.state;
 
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Serves the current snapshot, built and serialised at most once per state version (and per change
- * of the meta it carries). Readers never wait for the state owner when nothing changed; otherwise
- * the owner takes a cheap cut and the build runs on {@code executor}.
+ * Serves the current snapshot as prepared bytes ({@link PreparedSnapshot}): built, serialised and
+ * compressed once per <em>prepared</em> version and shared by every reader, HTTP and stream alike.
+ *
+ * <p><b>Coalescing.</b> With a {@code prepareInterval} above zero, versions that come faster than
+ * the interval are coalesced: a snapshot is "the state as of seq N", and readers continue from N
+ * with the stream. While the state changes, a background task prepares a new version at most once
+ * per interval, and never more often than every {@link #DUTY} times the last preparation took (so
+ * that preparing holds at most about a third of a core at any size). A reader is answered at once
+ * from the last prepared version when that is current, younger than the interval, or being
+ * replaced; only a reader that finds it both stale and old (a quiet state that just changed) waits
+ * for the next preparation, which all such readers share. With an interval of zero every change of
+ * version is prepared on demand (tests, and the previous behaviour).
+ *
+ * <p><b>Variants.</b> Variants keyed by visibility class (see {@link PreparedSnapshot#variant}) are
+ * encoded once per prepared version; those asked for recently ({@link #HOT_FOR}) are prepared
+ * together with the next version, at most {@link #MAX_HOT_VARIANTS} of them, so their readers do
+ * not wait either.
  */
-public final class SnapshotService {
+public final class SnapshotService implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SnapshotService.class);
+
+  /** The interval when none is configured: every change of version is prepared on demand. */
+  public static final Duration ON_DEMAND = Duration.ZERO;
+
+  /** A preparation waits at least this many times the last one's duration after it. */
+  static final int DUTY = 2;
+
+  /** A variant asked for within this time is prepared ahead with each new version. */
+  static final Duration HOT_FOR = Duration.ofSeconds(60);
+
+  /**
+   * Variants prepared ahead at most: each holds its identity and gzip bytes (about 8.7 MB at 100x
+   * DAARION for the full view), so this bounds the prepared bytes to a few tens of MB.
+   */
+  static final int MAX_HOT_VARIANTS = 4;
+
   private final StateOwner owner;
   private final Executor executor;
   private final Supplier<JsonObject> meta;
-  private volatile Snapshot cached;
-  private volatile JsonObject cachedMeta;
-  private CompletableFuture<Snapshot> inflight;
+  private final long intervalNanos;
+  private final ScheduledExecutorService ticker;
+
+  private volatile PreparedSnapshot latest;
+  private CompletableFuture<PreparedSnapshot> inflight; // guarded by this
+  private long lastPrepareNanos; // guarded by this
+
+  private record Hot(UnaryOperator<JsonObject> reducer, long lastUsedNanos) {}
+
+  private final Map<String, Hot> hot = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong preparations =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /** On demand: every change of version is prepared when first asked for. */
+  public SnapshotService(StateOwner owner, Executor executor, Supplier<JsonObject> meta) {
+    this(owner, executor, meta, ON_DEMAND);
+  }
 
   /**
    * @param meta fields for the snapshot's {@code meta} (version, source_services, sources); called
    *     on every request, so it must be cheap
+   * @param prepareInterval how often at most a changing state is prepared again; zero for on demand
    */
-  public SnapshotService(StateOwner owner, Executor executor, Supplier<JsonObject> meta) {
+  public SnapshotService(
+      StateOwner owner, Executor executor, Supplier<JsonObject> meta, Duration prepareInterval) {
     this.owner = owner;
     this.executor = executor;
     this.meta = meta;
+    this.intervalNanos = prepareInterval.toNanos();
+    if (intervalNanos > 0) {
+      ticker =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "snapshot-prepare");
+                t.setDaemon(true);
+                return t;
+              });
+      long ms = Math.max(1, prepareInterval.toMillis());
+      ticker.scheduleWithFixedDelay(this::tick, ms, ms, TimeUnit.MILLISECONDS);
+    } else {
+      ticker = null;
+    }
   }
 
-  /** The snapshot at the current state version. Completes on {@code executor} or at once. */
+  /** The snapshot readers are served now (see the class Javadoc). */
   public CompletableFuture<Snapshot> current() {
-    Snapshot c = cached;
+    return prepared().thenApply(PreparedSnapshot::snapshot);
+  }
+
+  /** The prepared snapshot readers are served now; completes at once unless it must wait. */
+  public CompletableFuture<PreparedSnapshot> prepared() {
+    PreparedSnapshot p = latest;
     JsonObject m = meta.get();
-    if (c != null && c.version() == owner.state().version() && m.equals(cachedMeta)) {
-      return CompletableFuture.completedFuture(c);
+    if (p != null && m.equals(p.meta())) {
+      if (p.version() == owner.state().version()) {
+        return CompletableFuture.completedFuture(p);
+      }
+      if (intervalNanos > 0) {
+        synchronized (this) {
+          if (inflight != null || System.nanoTime() < p.freshUntilNanos()) {
+            return CompletableFuture.completedFuture(p);
+          }
+        }
+      }
     }
+    return refresh(m);
+  }
+
+  /** Whether versions are coalesced (a prepare interval is set) rather than prepared on demand. */
+  public boolean coalesces() {
+    return intervalNanos > 0;
+  }
+
+  /** The last prepared snapshot, or null before the first; never waits. Any thread. */
+  public PreparedSnapshot latest() {
+    return latest;
+  }
+
+  /** Notes that {@code key} was asked for, so that the next versions prepare it ahead. */
+  void touch(String key, UnaryOperator<JsonObject> reducer) {
+    if (!key.isEmpty()) {
+      hot.put(key, new Hot(reducer, System.nanoTime()));
+    }
+  }
+
+  private void tick() {
+    try {
+      PreparedSnapshot p = latest;
+      if (p == null) {
+        return;
+      }
+      JsonObject m = meta.get();
+      if (p.version() == owner.state().version() && m.equals(p.meta())) {
+        return;
+      }
+      synchronized (this) {
+        if (inflight != null || System.nanoTime() < p.freshUntilNanos()) {
+          return;
+        }
+      }
+      refresh(m);
+    } catch (RuntimeException e) {
+      log.warn("snapshot preparation tick failed", e);
+    }
+  }
+
+  private CompletableFuture<PreparedSnapshot> refresh(JsonObject m) {
     synchronized (this) {
       if (inflight != null) {
         return inflight;
       }
-      Snapshot stale = c;
-      // When the owner is too busy to take a cut, the last snapshot (with its own seq) is the
-      // honest answer: readers keep being served while ingest is saturated.
-      CompletableFuture<Snapshot> f =
+      PreparedSnapshot stale = latest;
+      CompletableFuture<PreparedSnapshot> f =
           owner
               .cut()
-              .thenApplyAsync(cut -> build(cut, m), executor)
+              .thenApplyAsync(cut -> prepare(cut, m), executor)
               .exceptionally(
                   err -> {
+                    // When the owner is too busy to take a cut, the last snapshot (with its own
+                    // seq) is the honest answer: readers keep being served while ingest saturates.
                     if (stale == null) {
-                      throw new java.util.concurrent.CompletionException(err);
+                      throw err instanceof CompletionException c ? c : new CompletionException(err);
                     }
                     return stale;
                   });
       inflight = f;
       f.whenComplete(
-          (s, err) -> {
+          (p, err) -> {
             synchronized (this) {
               inflight = null;
-              if (s != null && (cached == null || s.version() >= cached.version())) {
-                cached = s;
-                cachedMeta = m;
-              }
+              publish(p);
             }
           });
       return f;
@@ -70,26 +194,70 @@ public final class SnapshotService {
 
   /** Builds a snapshot from a cut taken elsewhere (stream subscriptions take their own cut). */
   public Snapshot build(StateCut cut) {
-    Snapshot c = cached;
+    PreparedSnapshot c = latest;
     JsonObject m = meta.get();
     if (c != null
         && c.version() == cut.version()
-        && c.epoch().equals(cut.epoch())
-        && m.equals(cachedMeta)) {
-      return c;
+        && c.snapshot().epoch().equals(cut.epoch())
+        && m.equals(c.meta())) {
+      return c.snapshot();
     }
-    Snapshot s = build(cut, m);
+    PreparedSnapshot p = prepare(cut, m);
     synchronized (this) {
-      if (cached == null || s.version() >= cached.version()) {
-        cached = s;
-        cachedMeta = m;
-      }
+      publish(p);
     }
-    return s;
+    return p.snapshot();
   }
 
-  private static Snapshot build(StateCut cut, JsonObject meta) {
-    JsonObject json = SnapshotBuilder.build(cut, meta);
-    return new Snapshot(cut.epoch(), cut.seq(), cut.version(), cut.at(), json, json.toBuffer());
+  private void publish(PreparedSnapshot p) {
+    if (p != null && (latest == null || p.version() >= latest.version())) {
+      latest = p;
+    }
+  }
+
+  private PreparedSnapshot prepare(StateCut cut, JsonObject m) {
+    preparations.incrementAndGet();
+    long start = System.nanoTime();
+    JsonObject json = SnapshotBuilder.build(cut, m);
+    Snapshot s =
+        new Snapshot(
+            cut.epoch(),
+            cut.seq(),
+            cut.version(),
+            cut.at(),
+            json,
+            PreparedSnapshot.offHeap(json.toBuffer()));
+    PreparedSnapshot p = new PreparedSnapshot(s, m, executor, this);
+    p.prepareFull();
+    long now = System.nanoTime();
+    hot.values().removeIf(h -> now - h.lastUsedNanos() > HOT_FOR.toNanos());
+    hot.entrySet().stream()
+        .sorted((a, b) -> Long.compare(b.getValue().lastUsedNanos(), a.getValue().lastUsedNanos()))
+        .limit(MAX_HOT_VARIANTS)
+        .forEach(e -> p.prepareNow(e.getKey(), e.getValue().reducer()));
+    long ready = System.nanoTime();
+    long took = ready - start;
+    p.freshUntil(ready + Math.max(intervalNanos, (DUTY - 1) * took));
+    synchronized (this) {
+      lastPrepareNanos = took;
+    }
+    return p;
+  }
+
+  /** Versions prepared so far (metrics, tests). */
+  public long preparations() {
+    return preparations.get();
+  }
+
+  /** Nanoseconds the last preparation took (metrics, tests). */
+  public synchronized long lastPrepareNanos() {
+    return lastPrepareNanos;
+  }
+
+  @Override
+  public void close() {
+    if (ticker != null) {
+      ticker.shutdownNow();
+    }
   }
 }

@@ -1,6 +1,8 @@
 package org.daarion.livingmap.stream;
 
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -42,9 +44,22 @@ public final class Frames {
     }
     head.append(",\"data\":");
     byte[] h = head.toString().getBytes(StandardCharsets.UTF_8);
+    io.netty.buffer.ByteBuf d = ((BufferInternal) data).getByteBuf();
+    if (d.isDirect()) {
+      // Prepared bytes outside the heap: the frame shares them (no copy of the snapshot), and stays
+      // direct so that every socket writes the same memory instead of copying it.
+      return BufferInternal.buffer(
+          Unpooled.wrappedUnmodifiableBuffer(direct(h), d, direct(new byte[] {'}'})));
+    }
     Buffer b = Buffer.buffer(h.length + data.length() + 1);
     b.appendBytes(h).appendBuffer(data).appendByte((byte) '}');
     return b;
+  }
+
+  private static io.netty.buffer.ByteBuf direct(byte[] bytes) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(bytes.length);
+    b.put(bytes).flip();
+    return Unpooled.wrappedBuffer(b);
   }
 
   public static Buffer ping(Instant now) {

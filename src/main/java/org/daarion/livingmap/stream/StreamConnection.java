@@ -141,6 +141,9 @@ final class StreamConnection {
 
   private boolean flushScheduled;
 
+  /** Whether a message went through the socket's compression encoder (context-owned). */
+  private boolean encoderUsed;
+
   /**
    * Netty's context of the socket, for writes flushed once per event-loop task; null: Vert.x
    * writes.
@@ -201,6 +204,14 @@ final class StreamConnection {
   /** The caller's visibility class (fixed at connect). */
   Visibility visibility() {
     return visibility;
+  }
+
+  /**
+   * Whether the socket negotiated permessage-deflate (its first snapshot can be sent
+   * precompressed).
+   */
+  boolean deflates() {
+    return chctx != null && !rawWire;
   }
 
   boolean isClosed() {
@@ -707,13 +718,32 @@ final class StreamConnection {
       return;
     }
     if (sync.isSnapshot()) {
-      send(sync.snapshot());
+      if (sync.deflatedSnapshot() != null && deflates() && !encoderUsed) {
+        sendDeflated(sync.deflatedSnapshot());
+      } else {
+        send(sync.snapshot());
+      }
       stats.snapshotsSent.increment();
       if ("resync".equals(sync.reason())) {
         stats.resyncs.increment();
       }
-      handedSeq = sync.seq();
-      noteSeq = sync.seq();
+      if (sync.sinceSeq() >= 0) {
+        // A prepared snapshot at sinceSeq: the events after it up to the subscription follow.
+        List<Frame> out = new ArrayList<>();
+        for (Frame fr : sync.ringFrames()) {
+          if (filter.isAll() || filter.matches(fr.event())) {
+            out.add(fr);
+          }
+        }
+        handedSeq = sync.sinceSeq();
+        noteSeq = sync.sinceSeq();
+        if (!out.isEmpty()) {
+          replay.add(out);
+        }
+      } else {
+        handedSeq = sync.seq();
+        noteSeq = sync.seq();
+      }
       goLive();
       return;
     }
@@ -917,6 +947,7 @@ final class StreamConnection {
     if (phase == Phase.CLOSED) {
       return;
     }
+    encoderUsed = true;
     int len = b.length();
     if (chctx != null) {
       writeWire();
@@ -948,6 +979,41 @@ final class StreamConnection {
         ws.writeFrame(off == 0 ? text(part, last) : WebSocketFrame.continuationFrame(part, last));
       }
     }
+    stats.framesSent.increment();
+    stats.bytesSent.add(len);
+  }
+
+  /**
+   * Writes a message compressed once for every socket ({@link
+   * org.daarion.livingmap.state.PreparedSnapshot#deflateMessage}): RSV1 set on its first frame, so
+   * the socket's own deflate encoder passes it on untouched. Only as the first message through that
+   * encoder: the encoder's later messages may refer back only to what it compressed itself, and it
+   * has compressed nothing before (the client's window then holds this message too, which the
+   * encoder never refers to).
+   */
+  private void sendDeflated(Buffer b) {
+    if (phase == Phase.CLOSED) {
+      return;
+    }
+    writeWire();
+    ByteBuf bytes = ((BufferInternal) b).getByteBuf();
+    int len = b.length();
+    int rsv1 = 4;
+    if (len <= FRAGMENT) {
+      chctx.write(new TextWebSocketFrame(true, rsv1, bytes), chctx.voidPromise());
+    } else {
+      for (int off = 0; off < len; off += FRAGMENT) {
+        int end = Math.min(len, off + FRAGMENT);
+        ByteBuf part = bytes.slice(off, end - off);
+        boolean last = end == len;
+        chctx.write(
+            off == 0
+                ? new TextWebSocketFrame(last, rsv1, part)
+                : new ContinuationWebSocketFrame(last, 0, part),
+            chctx.voidPromise());
+      }
+    }
+    markUnflushed();
     stats.framesSent.increment();
     stats.bytesSent.add(len);
   }

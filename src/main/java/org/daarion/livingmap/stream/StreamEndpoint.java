@@ -279,10 +279,21 @@ public final class StreamEndpoint {
    * per-message deflate, which would compress the shared frame bytes once per socket.
    */
   public static HttpServerOptions serverOptions(HttpServerOptions options) {
+    return serverOptions(options, false);
+  }
+
+  /**
+   * As {@link #serverOptions(HttpServerOptions)}, offering permessage-deflate when {@code
+   * compression}: the connect snapshot is then sent compressed once per prepared version for every
+   * socket (see {@code StreamConnection#sendDeflated}); live events are compressed by each socket's
+   * encoder (per socket: that is what the extension's shared window costs), and batched frames go
+   * uncompressed.
+   */
+  public static HttpServerOptions serverOptions(HttpServerOptions options, boolean compression) {
     return options
         .setMaxWebSocketFrameSize(1024 * 1024)
         .setMaxWebSocketMessageSize(1024 * 1024)
-        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(compression)
         .setPerFrameWebSocketCompressionSupported(false);
   }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventSink;
+import org.daarion.livingmap.state.PreparedSnapshot;
 import org.daarion.livingmap.state.Snapshot;
 import org.daarion.livingmap.state.SnapshotService;
 import org.daarion.livingmap.state.StateCut;
@@ -83,7 +84,8 @@ public final class StreamHub implements EventSink {
       long sinceSeq,
       long historyAfter,
       long historyTo,
-      List<Frame> ringFrames) {
+      List<Frame> ringFrames,
+      Buffer deflatedSnapshot) {
     boolean isSnapshot() {
       return snapshot != null;
     }
@@ -109,6 +111,12 @@ public final class StreamHub implements EventSink {
 
   // owner-thread state
   private final List<StreamConnection> subscribers = new ArrayList<>();
+
+  /**
+   * Events a connect may replay after a prepared snapshot; further behind, it gets a fresh one. At
+   * 2,000 events/s a prepared snapshot is well under a second (under 2,000 events) old.
+   */
+  static final long PREPARED_MAX_GAP = 20_000;
 
   /** Cluster mode: how long a resume from ahead of this replica waits for it to catch up. */
   static final java.time.Duration CATCH_UP = java.time.Duration.ofSeconds(10);
@@ -377,6 +385,22 @@ public final class StreamHub implements EventSink {
     StateCut cut = null;
     List<Request> needSnapshot = new ArrayList<>();
     List<String> reasons = new ArrayList<>();
+    // The prepared snapshot (seq N <= seq) and the ring's events (N, seq] make the catch-up, so a
+    // burst of connects encodes nothing: every one of them gets the same prepared bytes.
+    PreparedSnapshot prepared = snapshots.latest();
+    List<Frame> sincePrepared = null;
+    if (prepared != null
+        && prepared.epoch().equals(epoch)
+        && prepared.seq() <= seq
+        && (prepared.seq() == seq || snapshots.coalesces())
+        && seq - prepared.seq() <= PREPARED_MAX_GAP) {
+      sincePrepared =
+          prepared.seq() == seq
+              ? List.of()
+              : epoch.equals(ringEpoch) ? ring.range(prepared.seq(), seq) : null;
+    }
+    List<Request> fromPrepared = new ArrayList<>();
+    List<String> preparedReasons = new ArrayList<>();
     for (Request q : batch) {
       StreamConnection c = q.conn();
       if (streamPositions
@@ -402,6 +426,9 @@ public final class StreamHub implements EventSink {
       c.subscribed = true;
       if (replay != null) {
         q.result().complete(replay);
+      } else if (sincePrepared != null) {
+        fromPrepared.add(q);
+        preparedReasons.add(q.sinceSeq() >= 0 && q.reason() == null ? "resync" : q.reason());
       } else {
         if (cut == null) {
           cut = access.cut();
@@ -414,6 +441,93 @@ public final class StreamHub implements EventSink {
       StateCut theCut = cut;
       executor.execute(() -> buildSnapshots(theCut, needSnapshot, reasons));
     }
+    if (!fromPrepared.isEmpty()) {
+      List<Frame> gap = sincePrepared;
+      long at = seq;
+      executor.execute(() -> sendPrepared(prepared, at, epoch, gap, fromPrepared, preparedReasons));
+    }
+  }
+
+  /**
+   * Completes snapshot subscriptions from the prepared snapshot at N: its frame (from the prepared
+   * bytes; filtered ones once per filter), then {@code gap}, the events (N, seq], as a replay.
+   */
+  private void sendPrepared(
+      PreparedSnapshot prepared,
+      long seq,
+      String epoch,
+      List<Frame> gap,
+      List<Request> requests,
+      List<String> reasons) {
+    for (int i = 0; i < requests.size(); i++) {
+      Request q = requests.get(i);
+      String reason = reasons.get(i);
+      try {
+        StreamFilter filter = q.conn().filter();
+        Visibility visibility = q.conn().visibility();
+        Buffer frame = preparedFrame(prepared, filter, visibility, reason);
+        Buffer deflated =
+            q.conn().deflates()
+                ? preparedFrame(prepared, filter, visibility, reason + "/deflate")
+                : null;
+        q.result()
+            .complete(new Sync(seq, epoch, frame, reason, prepared.seq(), 0, 0, gap, deflated));
+      } catch (RuntimeException e) {
+        log.error("prepared snapshot frame failed", e);
+        q.result().completeExceptionally(e);
+      }
+    }
+  }
+
+  /**
+   * The snapshot frame of {@code prepared} for one filter and reason (a reason ending in {@code
+   * /deflate}: that frame compressed for permessage-deflate), built once and shared.
+   */
+  private Buffer preparedFrame(
+      PreparedSnapshot prepared, StreamFilter filter, Visibility visibility, String reason) {
+    // One thread builds a version's frames at a time: a burst of connects waits for the one
+    // encoding instead of repeating it.
+    synchronized (prepared) {
+      return preparedFrameLocked(prepared, filter, visibility, reason);
+    }
+  }
+
+  private Buffer preparedFrameLocked(
+      PreparedSnapshot prepared, StreamFilter filter, Visibility visibility, String reason) {
+    String key =
+        "p/"
+            + prepared.epoch()
+            + "/"
+            + prepared.seq()
+            + "/"
+            + prepared.version()
+            + "/"
+            + reason
+            + "/"
+            + filter.key()
+            + "/"
+            + visibility.key();
+    synchronized (snapshotFrames) {
+      Buffer b = snapshotFrames.get(key);
+      if (b != null) {
+        return b;
+      }
+    }
+    Buffer frame;
+    if (reason != null && reason.endsWith("/deflate")) {
+      String plain = reason.substring(0, reason.length() - "/deflate".length());
+      frame =
+          PreparedSnapshot.deflateMessage(
+              preparedFrame(prepared, filter, visibility, "null".equals(plain) ? null : plain));
+    } else {
+      Buffer data =
+          visibleData(prepared.snapshot().json(), prepared.full().identity(), filter, visibility);
+      frame = Frames.snapshot(prepared.seq(), prepared.epoch(), reason, data);
+    }
+    synchronized (snapshotFrames) {
+      snapshotFrames.put(key, frame);
+    }
+    return frame;
   }
 
   /**
@@ -425,11 +539,11 @@ public final class StreamHub implements EventSink {
       return null;
     }
     if (since == seq) {
-      return new Sync(seq, epoch, null, null, since, 0, 0, List.of());
+      return new Sync(seq, epoch, null, null, since, 0, 0, List.of(), null);
     }
     List<Frame> fromRing = epoch.equals(ringEpoch) ? ring.range(since, seq) : null;
     if (fromRing != null) {
-      return new Sync(seq, epoch, null, null, since, 0, 0, fromRing);
+      return new Sync(seq, epoch, null, null, since, 0, 0, fromRing, null);
     }
 
     if (missed == MissedEvents.NONE) {
@@ -440,9 +554,17 @@ public final class StreamHub implements EventSink {
     long ringFirst = epoch.equals(ringEpoch) ? ring.firstSeq() : -1;
     if (ringFirst > since + 1 && ring.lastSeq() == seq) {
       return new Sync(
-          seq, epoch, null, null, since, since, ringFirst - 1, ring.range(ringFirst - 1, seq));
+          seq,
+          epoch,
+          null,
+          null,
+          since,
+          since,
+          ringFirst - 1,
+          ring.range(ringFirst - 1, seq),
+          null);
     }
-    return new Sync(seq, epoch, null, null, since, since, seq, List.of());
+    return new Sync(seq, epoch, null, null, since, since, seq, List.of(), null);
   }
 
   private void buildSnapshots(StateCut cut, List<Request> requests, List<String> reasons) {
@@ -459,7 +581,8 @@ public final class StreamHub implements EventSink {
       String reason = reasons.get(i);
       try {
         Buffer frame = snapshotFrame(snap, cut, q.conn().filter(), q.conn().visibility(), reason);
-        q.result().complete(new Sync(cut.seq(), cut.epoch(), frame, reason, -1, 0, 0, List.of()));
+        q.result()
+            .complete(new Sync(cut.seq(), cut.epoch(), frame, reason, -1, 0, 0, List.of(), null));
       } catch (RuntimeException e) {
         log.error("filtered snapshot failed", e);
         q.result().completeExceptionally(e);
@@ -492,13 +615,31 @@ public final class StreamHub implements EventSink {
         return b;
       }
     }
+    Buffer frame =
+        Frames.snapshot(
+            cut.seq(),
+            cut.epoch(),
+            reason,
+            visibleData(snap.json(), snap.bytes(), filter, visibility));
+    synchronized (snapshotFrames) {
+      snapshotFrames.put(key, frame);
+    }
+    return frame;
+  }
+
+  /**
+   * The snapshot data a connection with {@code filter} of the class {@code visibility} is sent:
+   * {@code fullBytes} as they are when neither reduces anything.
+   */
+  private static Buffer visibleData(
+      JsonObject json, Buffer fullBytes, StreamFilter filter, Visibility visibility) {
     boolean unfiltered =
         filter.layers().isEmpty() && filter.types().isEmpty() && filter.entities().isEmpty();
     Buffer data;
     if (visibility.isFull()) {
-      data = unfiltered ? snap.bytes() : SnapshotFilter.apply(snap.json(), filter).toBuffer();
+      data = unfiltered ? fullBytes : SnapshotFilter.apply(json, filter).toBuffer();
     } else {
-      JsonObject seen = visibility.snapshot(snap.json());
+      JsonObject seen = visibility.snapshot(json);
       if (!unfiltered) {
         seen = SnapshotFilter.apply(seen, filter);
         // meta.filter echoes what the client asked for, which may name a hidden entity.
@@ -510,11 +651,7 @@ public final class StreamHub implements EventSink {
       }
       data = seen.toBuffer();
     }
-    Buffer frame = Frames.snapshot(cut.seq(), cut.epoch(), reason, data);
-    synchronized (snapshotFrames) {
-      snapshotFrames.put(key, frame);
-    }
-    return frame;
+    return data;
   }
 
   /** Cluster mode: resumes waiting for this replica to catch up (tests). */

@@ -20,7 +20,7 @@ import java.util.function.Supplier;
 import org.daarion.livingmap.api.RouteGroup;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.metrics.Metrics;
-import org.daarion.livingmap.state.Snapshot;
+import org.daarion.livingmap.state.PreparedSnapshot;
 import org.daarion.livingmap.visibility.Visibility;
 
 /**
@@ -198,9 +198,9 @@ public final class Security implements AutoCloseable {
   /**
    * A route group serving reduced snapshots to anonymous callers (public mode) and layer-filtered
    * ones to callers with hidden layers, on {@code GET /living-map/snapshot}. Add it before the
-   * snapshot route group: {@code groups.add(security.snapshotGuard(snapshots::current))}.
+   * snapshot route group: {@code groups.add(security.snapshotGuard(snapshots::prepared))}.
    */
-  public RouteGroup snapshotGuard(Supplier<CompletionStage<Snapshot>> current) {
+  public RouteGroup snapshotGuard(Supplier<CompletionStage<PreparedSnapshot>> current) {
     SnapshotGuard guard = new SnapshotGuard(current, layers);
     return router -> router.get("/living-map/snapshot").handler(guard);
   }

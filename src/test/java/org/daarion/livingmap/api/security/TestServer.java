@@ -68,7 +68,7 @@ final class TestServer implements AutoCloseable {
   List<RouteGroup> routeGroups() {
     return List.of(
         new HealthRoutes("test", List.of(), Clock.systemUTC()),
-        security.snapshotGuard(snapshots::current),
+        security.snapshotGuard(snapshots::prepared),
         new SnapshotRoutes(snapshots, null),
         new EntityRoutes(state, null));
   }

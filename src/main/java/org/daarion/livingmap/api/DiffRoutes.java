@@ -1,0 +1,267 @@
+package org.daarion.livingmap.api;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.daarion.livingmap.history.SnapshotDiff;
+import org.daarion.livingmap.history.TimeTravel;
+
+/**
+ * {@code GET /living-map/diff}: what changed between two instants ({@code from}, {@code to}, ISO)
+ * or two positions ({@code from_seq}, {@code to_seq}, in {@code epoch}, by default the live one),
+ * each state rebuilt by time travel (stored snapshot plus replay):
+ *
+ * <pre>
+ * {"from": {"at", "seq", "epoch", "snapshot_at", "events_replayed"}, "to": {...},
+ *  "added": [entity], "removed": [entity],
+ *  "changed": [{"id", "type", "fields": {"path": {"from", "to"}}}],
+ *  "counts": {"added", "removed", "changed"}, "has_more", "next_cursor"?}
+ * </pre>
+ *
+ * <p>Filters {@code layer}, {@code type}, {@code entity_id} (comma lists). Entries are in entity id
+ * order and paged: at most {@code limit} entries (default 1000, at most 5000) and about {@link
+ * #PAGE_BYTES} of JSON per page; {@code next_cursor} (the last id of the page) passed as {@code
+ * cursor} continues. {@code counts} count the whole filtered diff. The last diff computed is kept
+ * for {@link #KEEP_MS} so that its next pages do not replay history again.
+ */
+public final class DiffRoutes implements RouteGroup {
+  /** About this many bytes of entries per page (at least one entry). */
+  static final int PAGE_BYTES = 1024 * 1024;
+
+  static final long KEEP_MS = 60_000;
+
+  private static final Set<String> LAYERS = Set.of("city", "space", "nodes", "agents");
+  private static final Set<String> TYPES = Set.of("microdao", "channel", "dao", "node", "agent");
+
+  private final TimeTravel timeTravel;
+  private final Supplier<String> liveEpoch;
+  private final LayerVisibility visibility;
+
+  private record Side(JsonObject state, JsonObject position) {}
+
+  private record Computed(
+      String key, long atMs, JsonObject from, JsonObject to, List<SnapshotDiff.Entry> entries) {}
+
+  private volatile Computed last;
+
+  public DiffRoutes(TimeTravel timeTravel, Supplier<String> liveEpoch, LayerVisibility visibility) {
+    this.timeTravel = timeTravel;
+    this.liveEpoch = liveEpoch;
+    this.visibility = visibility;
+  }
+
+  @Override
+  public void mount(Router router) {
+    router.get("/living-map/diff").handler(this::diff);
+  }
+
+  private void diff(RoutingContext ctx) {
+    Params p = new Params(ctx.queryParams());
+    Instant from = p.instant("from");
+    Instant to = p.instant("to");
+    Long fromSeq = seq(p, "from_seq");
+    Long toSeq = seq(p, "to_seq");
+    boolean byTime = from != null || to != null;
+    boolean bySeq = fromSeq != null || toSeq != null;
+    if (byTime && bySeq) {
+      throw new BadParameter("from", "give either from and to, or from_seq and to_seq, not both");
+    }
+    if (!byTime && !bySeq) {
+      throw new BadParameter("from", "from and to (ISO-8601) or from_seq and to_seq are required");
+    }
+    if (byTime && (from == null || to == null)) {
+      throw new BadParameter(from == null ? "from" : "to", "both from and to are required");
+    }
+    if (bySeq && (fromSeq == null || toSeq == null)) {
+      throw new BadParameter(
+          fromSeq == null ? "from_seq" : "to_seq", "both from_seq and to_seq are required");
+    }
+    if (byTime && from.isAfter(to)) {
+      throw new BadParameter("to", "to must not be before from");
+    }
+    if (bySeq && fromSeq > toSeq) {
+      throw new BadParameter("to_seq", "to_seq must not be below from_seq");
+    }
+    Set<String> layers = Set.copyOf(p.list("layer"));
+    Set<String> types = Set.copyOf(p.list("type"));
+    for (String l : layers) {
+      if (!LAYERS.contains(l)) {
+        throw new BadParameter("layer", "unknown layer '" + l + "'; one of " + LAYERS);
+      }
+    }
+    for (String t : types) {
+      if (!TYPES.contains(t)) {
+        throw new BadParameter("type", "unknown type '" + t + "'; one of " + TYPES);
+      }
+    }
+    Set<String> hidden = visibility.hiddenLayers(ctx);
+    if (!hidden.isEmpty()) {
+      // Layers the caller may not see are left out as if filtered away.
+      Set<String> visible = new java.util.HashSet<>(layers.isEmpty() ? LAYERS : layers);
+      visible.removeAll(hidden);
+      layers = visible.isEmpty() ? Set.of("-") : Set.copyOf(visible);
+    }
+    Set<String> ids = Set.copyOf(p.list("entity_id"));
+    int limit = p.intIn("limit", 1000, 1, 5000);
+    String cursor = p.string("cursor");
+    String epoch = p.string("epoch") != null ? p.string("epoch") : liveEpoch.get();
+    if (timeTravel == null) {
+      Responses.unavailable(ctx, "the diff needs the history store");
+      return;
+    }
+    String key =
+        (byTime ? from + "/" + to : epoch + "/" + fromSeq + "/" + toSeq)
+            + "|"
+            + new java.util.TreeSet<>(layers)
+            + new java.util.TreeSet<>(types)
+            + new java.util.TreeSet<>(ids);
+    Computed c = last;
+    CompletableFuture<Computed> result;
+    if (c != null && c.key().equals(key) && System.currentTimeMillis() - c.atMs() < KEEP_MS) {
+      result = CompletableFuture.completedFuture(c);
+    } else {
+      CompletableFuture<Side> a = byTime ? side(from) : side(epoch, fromSeq);
+      CompletableFuture<Side> b = byTime ? side(to) : side(epoch, toSeq);
+      SnapshotDiff.Filter filter = new SnapshotDiff.Filter(layers, types, ids);
+      result =
+          a.thenCombine(
+              b,
+              (x, y) -> {
+                if (x == null || y == null) {
+                  return null;
+                }
+                Computed done =
+                    new Computed(
+                        key,
+                        System.currentTimeMillis(),
+                        x.position(),
+                        y.position(),
+                        SnapshotDiff.entries(x.state(), y.state(), filter));
+                last = done;
+                return done;
+              });
+    }
+    Responses.whenDone(
+        ctx,
+        result,
+        (done, err) -> {
+          if (err != null) {
+            Throwable cause = err.getCause() != null ? err.getCause() : err;
+            if (cause instanceof NotFound nf) {
+              Responses.notFound(ctx, nf.getMessage());
+            } else {
+              Responses.unavailable(ctx, "diff failed: " + cause.getMessage());
+            }
+            return;
+          }
+          Responses.json(ctx, 200, page(done, cursor, limit));
+        });
+  }
+
+  private static Long seq(Params p, String name) {
+    String v = p.string(name);
+    if (v == null) {
+      return null;
+    }
+    try {
+      long n = Long.parseLong(v.trim());
+      if (n < 0) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new BadParameter(name, name + " must be a non-negative integer, got '" + v + "'");
+    }
+  }
+
+  private static final class NotFound extends RuntimeException {
+    NotFound(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private CompletableFuture<Side> side(Instant at) {
+    return timeTravel.stateAt(at).thenApply(DiffRoutes::toSide);
+  }
+
+  private CompletableFuture<Side> side(String epoch, long seq) {
+    return timeTravel.stateAtSeq(epoch, seq).thenApply(DiffRoutes::toSide);
+  }
+
+  private static Side toSide(TimeTravel.Result r) {
+    if (!r.found()) {
+      throw new NotFound(r.reason());
+    }
+    JsonObject pos =
+        new JsonObject()
+            .put("at", r.at() == null ? null : r.at().toString())
+            .put("seq", r.state().getValue("seq"))
+            .put("epoch", r.state().getValue("epoch"))
+            .put("snapshot_at", r.base() == null ? null : r.base().generatedAt().toString())
+            .put("events_replayed", r.eventsReplayed());
+    return new Side(r.state(), pos);
+  }
+
+  static JsonObject page(Computed c, String cursor, int limit) {
+    JsonArray added = new JsonArray();
+    JsonArray removed = new JsonArray();
+    JsonArray changed = new JsonArray();
+    int na = 0;
+    int nr = 0;
+    int nc = 0;
+    for (SnapshotDiff.Entry e : c.entries()) {
+      switch (e.kind()) {
+        case "added" -> na++;
+        case "removed" -> nr++;
+        default -> nc++;
+      }
+    }
+    int n = 0;
+    long bytes = 0;
+    String lastId = null;
+    boolean more = false;
+    for (SnapshotDiff.Entry e : c.entries()) {
+      if (cursor != null && e.item().id().compareTo(cursor) <= 0) {
+        continue;
+      }
+      if (n >= limit || (n > 0 && bytes >= PAGE_BYTES)) {
+        more = true;
+        break;
+      }
+      bytes += e.json().encode().getBytes(StandardCharsets.UTF_8).length;
+      switch (e.kind()) {
+        case "added" -> added.add(e.json());
+        case "removed" -> removed.add(e.json());
+        default -> changed.add(e.json());
+      }
+      lastId = e.item().id();
+      n++;
+    }
+    JsonObject out =
+        new JsonObject()
+            .put("from", c.from())
+            .put("to", c.to())
+            .put("added", added)
+            .put("removed", removed)
+            .put("changed", changed)
+            .put(
+                "counts",
+                new JsonObject()
+                    .put("added", na)
+                    .put("removed", nr)
+                    .put("changed", nc)
+                    .put("total", na + nr + nc))
+            .put("has_more", more);
+    if (more) {
+      out.put("next_cursor", lastId);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,66 @@
+package org.daarion.livingmap.api;
+
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import org.daarion.livingmap.state.PreparedSnapshot;
+
+/**
+ * Answers a request with prepared snapshot bytes ({@link PreparedSnapshot.Encoded}), encoding
+ * nothing on the request path: gzip bytes to callers that accept gzip (the transport's own
+ * compressor leaves a response that already has a {@code Content-Encoding} alone), identity bytes
+ * to the others, and 304 to a conditional request naming either encoding's ETag.
+ */
+public final class PreparedResponses {
+  private PreparedResponses() {}
+
+  public static void send(RoutingContext ctx, PreparedSnapshot.Encoded e) {
+    HttpServerResponse res = ctx.response();
+    if (res.ended() || res.closed()) {
+      return;
+    }
+    boolean gzip = acceptsGzip(ctx.request().getHeader("Accept-Encoding"));
+    res.putHeader("ETag", gzip ? e.gzipEtag() : e.etag())
+        .putHeader("Cache-Control", "no-cache")
+        .putHeader("Vary", "Accept-Encoding");
+    if (e.matches(ctx.request().getHeader("If-None-Match"))) {
+      res.setStatusCode(304).end();
+      return;
+    }
+    res.setStatusCode(200).putHeader("Content-Type", "application/json; charset=utf-8");
+    if (gzip) {
+      res.putHeader("Content-Encoding", "gzip").end(e.gzip());
+    } else {
+      // "identity" tells the transport's compressor not to compress these bytes per response.
+      res.putHeader("Content-Encoding", "identity").end(e.identity());
+    }
+  }
+
+  /** Whether {@code Accept-Encoding} accepts gzip (a {@code q=0} refuses it). */
+  static boolean acceptsGzip(String acceptEncoding) {
+    if (acceptEncoding == null) {
+      return false;
+    }
+    for (String part : acceptEncoding.split(",")) {
+      String[] p = part.trim().split(";");
+      String coding = p[0].trim();
+      if (!coding.equalsIgnoreCase("gzip") && !coding.equals("*")) {
+        continue;
+      }
+      boolean refused = false;
+      for (int i = 1; i < p.length; i++) {
+        String q = p[i].trim().replace(" ", "");
+        if (q.startsWith("q=")) {
+          try {
+            refused = Double.parseDouble(q.substring(2)) <= 0;
+          } catch (NumberFormatException ex) {
+            refused = true;
+          }
+        }
+      }
+      if (!refused) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
