@@ -730,7 +730,7 @@ final class StreamConnection {
       if (sync.sinceSeq() >= 0) {
         // A prepared snapshot at sinceSeq: the events after it up to the subscription follow.
         List<Frame> out = new ArrayList<>();
-        for (Frame fr : sync.ringFrames()) {
+        for (Frame fr : VisibleFrames.view(sync.ringFrames(), visibility)) {
           if (filter.isAll() || filter.matches(fr.event())) {
             out.add(fr);
           }
