@@ -252,6 +252,25 @@ describe('LivingMapClient', () => {
     c.stop();
   });
 
+  it('a caller with hidden layers (meta.hidden_layers): seq jumps are the hidden events, not gaps', async () => {
+    const c = makeClient();
+    c.start();
+    const ws = last();
+    ws.open();
+    const restricted = snap();
+    ws.frame({ kind: 'snapshot', data: { ...restricted, meta: { ...restricted.meta, hidden_layers: ['agents'] } }, seq: 10, epoch: 'e1' });
+    ws.frame(metrics(15, 0.5)); // 11..14 were about agents, which this caller may not see
+    await vi.advanceTimersByTimeAsync(1);
+    expect(c.getState().stats.gaps).toBe(0);
+    expect(FakeWs.all).toHaveLength(1);
+    expect(c.getState().snapshot?.layers.nodes.items[0].metrics.cpu).toBe(0.5);
+    // A fresh unrestricted snapshot turns gap detection back on.
+    ws.frame({ kind: 'snapshot', data: snap(), seq: 20, epoch: 'e1' });
+    ws.frame(metrics(23, 0.7));
+    expect(c.getState().stats.gaps).toBe(1);
+    c.stop();
+  });
+
   it('reconnects when the stream goes silent (no pings)', async () => {
     const c = makeClient({ idleTimeoutMs: 5000 });
     c.start();

@@ -171,6 +171,8 @@ export class LivingMapClient {
   private lastSeq: number | undefined;
   private epoch: string | undefined;
   private gapStreak = 0;
+  /** The server hides layers from this caller (meta.hidden_layers): its seqs skip their events. */
+  private serverFiltered = false;
   private forceFresh = false;
 
   constructor(options: LivingMapClientOptions = {}) {
@@ -541,6 +543,8 @@ export class LivingMapClient {
     this.lastSeq = pos.seq;
     this.epoch = pos.epoch ?? this.epoch;
     this.gapStreak = 0;
+    const hidden = (s.meta as { hidden_layers?: unknown } | undefined)?.hidden_layers;
+    this.serverFiltered = Array.isArray(hidden) && hidden.length > 0;
     const norm = normalizeSnapshot(s, live);
     const snap = pos.seq !== undefined && norm.seq === undefined ? { ...norm, seq: pos.seq, epoch: pos.epoch } : norm;
     this.set({ snapshot: snap, seq: this.lastSeq, epoch: this.epoch, error: null });
@@ -558,7 +562,8 @@ export class LivingMapClient {
         this.bump('duplicates');
         return;
       }
-      const filtered = this.hasFilters() && !this.options.detectGapsWithFilters;
+      const filtered =
+        (this.hasFilters() || this.serverFiltered) && !this.options.detectGapsWithFilters;
       // Cluster mode: seqs are stream sequences with holes; prev_seq names the event before.
       const prev = typeof ev.prev_seq === 'number' ? ev.prev_seq : undefined;
       const gap = prev !== undefined ? prev !== this.lastSeq : seq > this.lastSeq + 1;
