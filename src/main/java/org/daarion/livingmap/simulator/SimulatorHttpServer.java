@@ -195,7 +195,7 @@ public final class SimulatorHttpServer {
       RoutingContext ctx, UpstreamSource source, Function<RoutingContext, Reply> fn) {
     Fault fault = faults.get(source);
     switch (fault.mode()) {
-      case NONE -> send(ctx, render(fn, ctx));
+      case NONE -> renderOffLoop(ctx, fn);
       case SLOW -> {
         long timer =
             vertx.setTimer(
@@ -226,6 +226,32 @@ public final class SimulatorHttpServer {
         }
       }
     }
+  }
+
+  /**
+   * Renders and serialises on a worker: at 100x DAARION one answer is megabytes of JSON built for
+   * seconds, which on the event loop this server shares with the service's API and stream would
+   * stall every connection on that loop.
+   */
+  private void renderOffLoop(RoutingContext ctx, Function<RoutingContext, Reply> fn) {
+    vertx
+        .executeBlocking(
+            () -> {
+              Reply r = render(fn, ctx);
+              return new Object[] {r.status(), mapper.writeValueAsBytes(r.body())};
+            },
+            false)
+        .onComplete(
+            ar -> {
+              if (ar.failed()) {
+                ctx.fail(ar.cause());
+              } else if (!ctx.response().ended() && !ctx.response().closed()) {
+                ctx.response()
+                    .setStatusCode((Integer) ar.result()[0])
+                    .putHeader("content-type", JSON)
+                    .end(Buffer.buffer((byte[]) ar.result()[1]));
+              }
+            });
   }
 
   /** Renders under the network's lock (serialisation happens after, outside it). */

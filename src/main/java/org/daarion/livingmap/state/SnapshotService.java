@@ -23,11 +23,11 @@ import org.slf4j.LoggerFactory;
  * the interval are coalesced: a snapshot is "the state as of seq N", and readers continue from N
  * with the stream. While the state changes, a background task prepares a new version at most once
  * per interval, and never more often than every {@link #DUTY} times the last preparation took (so
- * that preparing holds at most about a third of a core at any size). A reader is answered at once
- * from the last prepared version when that is current, younger than the interval, or being
- * replaced; only a reader that finds it both stale and old (a quiet state that just changed) waits
- * for the next preparation, which all such readers share. With an interval of zero every change of
- * version is prepared on demand (tests, and the previous behaviour).
+ * that preparing holds at most about a third of a core at any size). Once a version is prepared, a
+ * reader is answered at once from the last prepared version; one that finds it stale and old (a
+ * quiet state that just changed) starts the next preparation in the background. Only readers that
+ * come before the first preparation wait for it. With an interval of zero every change of version
+ * is prepared on demand and its readers wait for it (tests, and the previous behaviour).
  *
  * <p><b>Variants.</b> Variants keyed by visibility class (see {@link PreparedSnapshot#variant}) are
  * encoded once per prepared version; those asked for recently ({@link #HOT_FOR}) are prepared
@@ -113,11 +113,15 @@ public final class SnapshotService implements AutoCloseable {
         return CompletableFuture.completedFuture(p);
       }
       if (intervalNanos > 0) {
+        // Coalesced: a reader never waits for a preparation once one exists. A stale, old version
+        // is replaced in the background; its readers are answered with it meanwhile (the
+        // snapshot says its seq, and the stream continues from there).
         synchronized (this) {
-          if (inflight != null || System.nanoTime() < p.freshUntilNanos()) {
-            return CompletableFuture.completedFuture(p);
+          if (inflight == null && System.nanoTime() >= p.freshUntilNanos()) {
+            refresh(m);
           }
         }
+        return CompletableFuture.completedFuture(p);
       }
     }
     return refresh(m);

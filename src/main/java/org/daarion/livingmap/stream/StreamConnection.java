@@ -207,11 +207,21 @@ final class StreamConnection {
   }
 
   /**
-   * Whether the socket negotiated permessage-deflate (its first snapshot can be sent
-   * precompressed).
+   * Whether the socket negotiated permessage-deflate, so that its first snapshot can go out
+   * precompressed: its pipeline holds the extension's encoder. Looked up each time rather than
+   * taken from {@link #rawWire}: the extension's handshake handler (a "compression" handler that
+   * plain sockets have too, for a moment) must not pass for the encoder. Any thread.
    */
   boolean deflates() {
-    return chctx != null && !rawWire;
+    if (chctx == null) {
+      return false;
+    }
+    for (var e : chctx.pipeline()) {
+      if (e.getValue().getClass().getSimpleName().equals("PerMessageDeflateEncoder")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   boolean isClosed() {
@@ -718,7 +728,7 @@ final class StreamConnection {
       return;
     }
     if (sync.isSnapshot()) {
-      if (sync.deflatedSnapshot() != null && deflates() && !encoderUsed) {
+      if (sync.deflatedSnapshot() != null && !encoderUsed && deflates()) {
         sendDeflated(sync.deflatedSnapshot());
       } else {
         send(sync.snapshot());
