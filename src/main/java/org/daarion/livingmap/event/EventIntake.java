@@ -16,23 +16,6 @@ public final class EventIntake {
   /** Where valid events go: the state owner. Blocks when its queue is full (backpressure). */
   public interface Sequencer {
     void submit(Event event) throws InterruptedException;
-
-    /**
-     * Hands the event on only if there is room now; false: refused, nothing kept. Sequencers
-     * without a bound of their own wait instead.
-     */
-    default boolean offer(Event event) throws InterruptedException {
-      submit(event);
-      return true;
-    }
-
-    /**
-     * Whether an event that arrived as {@code rawBytes} could be queued now; a source that cannot
-     * wait asks before parsing, so that refusing costs nothing when the queue is full.
-     */
-    default boolean hasRoomFor(long rawBytes) {
-      return true;
-    }
   }
 
   private final EventParser parser;
@@ -43,14 +26,6 @@ public final class EventIntake {
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicLong rejectedCount = new AtomicLong();
   private final AtomicLong overBudget = new AtomicLong();
-
-  /**
-   * What happens when the sequencer's queue is full: {@link ByteBudget.Overflow#BLOCK} waits (the
-   * source holds back: JetStream stops pulling, the simulator slows); {@link
-   * ByteBudget.Overflow#REJECT} stores the event as rejected with the reason and goes on (NATS
-   * core, which cannot wait without the client dropping messages unseen).
-   */
-  private final ByteBudget.Overflow overflow;
 
   public EventIntake(EventParser parser, Sequencer sequencer, RejectedSink rejected, Clock clock) {
     this(parser, sequencer, rejected, clock, false);
@@ -67,24 +42,6 @@ public final class EventIntake {
       RejectedSink rejected,
       Clock clock,
       boolean sourceTime) {
-    this(parser, sequencer, rejected, clock, sourceTime, ByteBudget.Overflow.BLOCK);
-  }
-
-  /**
-   * @param overflow {@link ByteBudget.Overflow#BLOCK} or {@link ByteBudget.Overflow#REJECT}, see
-   *     {@link #overflow}
-   */
-  public EventIntake(
-      EventParser parser,
-      Sequencer sequencer,
-      RejectedSink rejected,
-      Clock clock,
-      boolean sourceTime,
-      ByteBudget.Overflow overflow) {
-    if (overflow != ByteBudget.Overflow.BLOCK && overflow != ByteBudget.Overflow.REJECT) {
-      throw new IllegalArgumentException("intake overflow is BLOCK or REJECT, not " + overflow);
-    }
-    this.overflow = overflow;
     this.sourceTime = sourceTime;
     this.parser = parser;
     this.sequencer = sequencer;
@@ -123,11 +80,6 @@ public final class EventIntake {
   }
 
   private Outcome take(String subject, byte[] data, String msgId, Acker acker, Instant receivedAt) {
-    if (overflow == ByteBudget.Overflow.REJECT && !sequencer.hasRoomFor(data.length)) {
-      // Not parsed: a full queue must cost the NATS dispatcher next to nothing, or it falls
-      // behind and the client drops messages that are then not even recorded.
-      return overBudget(subject, data, msgId, acker, receivedAt);
-    }
     EventParser.Result result = parser.parse(subject, data, msgId, acker, receivedAt);
     if (!result.ok()) {
       long n = rejectedCount.incrementAndGet();
@@ -143,13 +95,7 @@ public final class EventIntake {
       return Outcome.REJECTED;
     }
     try {
-      if (overflow == ByteBudget.Overflow.REJECT) {
-        if (!sequencer.offer(result.event())) {
-          return overBudget(subject, data, msgId, acker, receivedAt);
-        }
-      } else {
-        sequencer.submit(result.event());
-      }
+      sequencer.submit(result.event());
       accepted.incrementAndGet();
       return Outcome.ACCEPTED;
     } catch (InterruptedException e) {
@@ -168,15 +114,13 @@ public final class EventIntake {
   static final int OVER_BUDGET_RAW_BYTES = 4096;
 
   /**
-   * Stores an event that a source could not queue (its queue's REJECT policy) as rejected with
-   * {@link #OVER_BUDGET_REASON}, unparsed: its first {@link #OVER_BUDGET_RAW_BYTES} and its size.
+   * Stores an event that a source could not queue (its queue's REJECT policy, see {@code
+   * CoreIntakeQueue}) as rejected with {@link #OVER_BUDGET_REASON}, unparsed: its first {@link
+   * #OVER_BUDGET_RAW_BYTES} and its size. Never waits for long: rejected events have a budget of
+   * their own in the history writer.
    */
   public void rejectOverBudget(String subject, byte[] data, String msgId, Acker acker) {
-    overBudget(subject, data, msgId, acker, clock.instant());
-  }
-
-  private Outcome overBudget(
-      String subject, byte[] data, String msgId, Acker acker, Instant receivedAt) {
+    Instant receivedAt = clock.instant();
     long n = overBudget.incrementAndGet();
     rejectedCount.incrementAndGet();
     if (n <= 10 || Long.bitCount(n) == 1) {
@@ -193,10 +137,9 @@ public final class EventIntake {
             : java.util.Arrays.copyOf(data, OVER_BUDGET_RAW_BYTES);
     rejected.reject(
         new Rejection(receivedAt, subject, OVER_BUDGET_REASON, raw, data.length, msgId, acker));
-    return Outcome.REJECTED;
   }
 
-  /** Events rejected because the state owner's queue was full ({@link #OVER_BUDGET_REASON}). */
+  /** Events rejected because a queue was full ({@link #OVER_BUDGET_REASON}). */
   public long overBudgetCount() {
     return overBudget.get();
   }

@@ -31,9 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Backpressure: {@link #submit} blocks while the queue is full; the queue is bounded by the
  * constructor's capacity and, for events, by a {@link ByteBudget} (each event weighs {@link
- * ByteBudget#weightOf}): {@link #submit} waits for room ({@link ByteBudget.Overflow#BLOCK}), {@link
- * #offer} refuses at once so that a source that cannot wait (NATS core) rejects the event with the
- * reason instead ({@link ByteBudget.Overflow#REJECT}).
+ * ByteBudget#weightOf}): {@link #submit} waits for room ({@link ByteBudget.Overflow#BLOCK}). A
+ * source that cannot wait (NATS core) has a queue of its own in front that rejects instead.
  */
 public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StateOwner.class);
@@ -277,30 +276,6 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       queueBytes.release(w);
       throw e;
     }
-  }
-
-  /**
-   * Queues the event only if its bytes and a slot are free now; never waits. False: the caller
-   * rejects it (the queue's {@link ByteBudget.Overflow#REJECT} policy for sources that cannot
-   * wait).
-   */
-  @Override
-  public boolean offer(Event event) {
-    long w = ByteBudget.weightOf(event);
-    if (!queueBytes.tryAcquire(w)) {
-      return false;
-    }
-    if (!queue.offer(event)) {
-      queueBytes.release(w);
-      return false;
-    }
-    return true;
-  }
-
-  @Override
-  public boolean hasRoomFor(long rawBytes) {
-    long used = queueBytes.used();
-    return used == 0 || used + ByteBudget.weightOfRaw(rawBytes) <= queueBytes.limit();
   }
 
   /** The byte budget of the queue (metrics, health). */
