@@ -223,6 +223,25 @@ public final class Application implements AutoCloseable {
             clock);
     owner.addSink(alerts);
     closeables.add(alerts);
+    if (cluster) {
+      // Alerts are decided per stream position and operator actions travel through the stream,
+      // so that every replica holds the same alerts, acks and silences.
+      alerts.clusterMode(
+          lease::held,
+          (subject, payload) ->
+              clusterStream.publish(
+                  new org.daarion.livingmap.event.Event(
+                      0,
+                      null,
+                      clock.instant(),
+                      subject,
+                      null,
+                      null,
+                      "living-map-service",
+                      payload,
+                      null,
+                      null)));
+    }
     snapshotWorkers = Executors.newFixedThreadPool(2, daemon("snapshot-build"));
     closeables.add(snapshotWorkers::shutdownNow);
     snapshots = new SnapshotService(owner, snapshotWorkers, this::meta);
@@ -240,6 +259,22 @@ public final class Application implements AutoCloseable {
     owner.start();
     if (cluster) {
       restoreCluster(epoch);
+      // Silences are not in the stored snapshot: those made before it are read back from the
+      // stream (the server sends only their subject).
+      long silences =
+          clusterStream.readBack(
+              "living_map.alert.silence.>",
+              state.seq(),
+              java.time.Duration.ofSeconds(2),
+              (subject, data) -> {
+                try {
+                  alerts.replayOperatorEvent(
+                      subject, new JsonObject(io.vertx.core.buffer.Buffer.buffer(data)));
+                } catch (RuntimeException bad) {
+                  log.warn("silence event on {} not read back: {}", subject, bad.toString());
+                }
+              });
+      log.info("{} silence event(s) read back from the stream", silences);
     } else {
       restore(timeTravel, epoch, seq);
     }
