@@ -251,7 +251,7 @@ public final class Application implements AutoCloseable {
             owner,
             snapshots,
             snapshotWorkers,
-            history::eventsAfter,
+            cluster ? clusterHistory() : history::eventsAfter,
             StreamHub.Options.defaults(),
             new StreamStats(),
             cluster);
@@ -363,6 +363,25 @@ public final class Application implements AutoCloseable {
       nats.start();
       checks.add(natsCheck(nats));
     }
+  }
+
+  /**
+   * Cluster mode: history for resumes older than this replica's ring, only where it is complete.
+   * Seqs have holes, so a run of rows cannot show it is whole; the shared durable consumer's ack
+   * floor can (a message is acknowledged after its row is committed). Below the floor, the rows are
+   * the run; above it, the resume fails and the client gets a resync snapshot, never a gap.
+   */
+  private org.daarion.livingmap.stream.MissedEvents clusterHistory() {
+    return (ep, after, limit) ->
+        java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> clusterStream.historyCompleteTo(config.natsDurable), snapshotWorkers)
+            .thenCompose(
+                floor ->
+                    floor >= after + limit
+                        ? history.eventsAfter(ep, after, limit)
+                        : java.util.concurrent.CompletableFuture.failedFuture(
+                            new IllegalStateException(
+                                "history complete only up to stream sequence " + floor)));
   }
 
   /** Cluster mode: an event this replica made goes to the stream, from the lease holder only. */

@@ -93,6 +93,10 @@ class ReplicaAlertsTest {
           .until(() -> firing(a).size() == 2 && firing(b).size() == 2);
       Map<String, String> idsA = firing(a);
       assertThat(firing(b)).as("same alert ids on both replicas").isEqualTo(idsA);
+      // A client's position on A, from before the operator actions.
+      JsonObject early = a.get("/living-map/snapshot").json();
+      long since = early.getLong("seq");
+      String epoch = early.getString("epoch");
       String hot1 = idsA.get("node:hot-1");
       assertThat(hot1).startsWith("alert-");
       assertThat(b.get("/living-map/alerts/" + hot1).status()).isEqualTo(200);
@@ -185,11 +189,105 @@ class ReplicaAlertsTest {
                   historyCount(db, "living_map.alert.acknowledged") == 1
                       && historyCount(db, "living_map.alert.silence.created") == 2
                       && historyCount(db, "living_map.alert.silence.deleted") == 1);
+
+      // That client resumes on the late replica, whose ring starts after its position: from
+      // history, in stream order, every event after its position once, then live. No resync.
+      List<Long> expected = historySeqsAfter(db, since);
+      assertThat(expected).as("events after the client's position").hasSizeGreaterThan(3);
+      List<JsonObject> frames = new java.util.concurrent.CopyOnWriteArrayList<>();
+      java.net.http.WebSocket ws =
+          java.net.http.HttpClient.newHttpClient()
+              .newWebSocketBuilder()
+              .buildAsync(
+                  java.net.URI.create(
+                      "ws://127.0.0.1:"
+                          + replicas.get(2).port()
+                          + "/living-map/stream?since_seq="
+                          + since
+                          + "&epoch="
+                          + java.net.URLEncoder.encode(
+                              epoch == null ? "" : epoch, StandardCharsets.UTF_8)),
+                  new Frames(frames))
+              .get(30, java.util.concurrent.TimeUnit.SECONDS);
+      try {
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(50))
+            .until(
+                () ->
+                    frames.stream()
+                        .anyMatch(
+                            f ->
+                                "resumed".equals(f.getString("type"))
+                                    || "resumed".equals(f.getString("kind"))
+                                    || "snapshot".equals(f.getString("type"))
+                                    || "snapshot".equals(f.getString("kind"))));
+        List<String> kinds =
+            frames.stream()
+                .map(f -> f.getString("type", f.getString("kind")))
+                .filter(k -> !"ping".equals(k))
+                .toList();
+        assertThat(kinds).as("no resync: %s", frames).doesNotContain("snapshot");
+        List<Long> seqs =
+            frames.stream()
+                .filter(f -> "event".equals(f.getString("type", f.getString("kind"))))
+                .map(f -> f.getLong("seq"))
+                .toList();
+        assertThat(seqs).as("resumed from history, no gap, no duplicate").isEqualTo(expected);
+        long prev = since;
+        for (JsonObject f : frames) {
+          if ("event".equals(f.getString("type", f.getString("kind")))) {
+            assertThat(f.getLong("prev_seq")).as(f.encode()).isEqualTo(prev);
+            prev = f.getLong("seq");
+          }
+        }
+      } finally {
+        ws.abort();
+      }
     } finally {
       for (ServiceProcess p : replicas) {
         p.close();
       }
     }
+  }
+
+  /** Collects the text frames of a WebSocket as JSON (a message may come in parts). */
+  private static final class Frames implements java.net.http.WebSocket.Listener {
+    private final List<JsonObject> out;
+    private final StringBuilder partial = new StringBuilder();
+
+    Frames(List<JsonObject> out) {
+      this.out = out;
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<?> onText(
+        java.net.http.WebSocket ws, CharSequence data, boolean last) {
+      partial.append(data);
+      if (last) {
+        out.add(new JsonObject(partial.toString()));
+        partial.setLength(0);
+      }
+      ws.request(1);
+      return null;
+    }
+  }
+
+  private static List<Long> historySeqsAfter(TestDatabase.Fresh db, long after)
+      throws java.sql.SQLException {
+    List<Long> out = new ArrayList<>();
+    try (var conn = db.connect();
+        PreparedStatement ps =
+            conn.prepareStatement(
+                "SELECT seq FROM living_map_history WHERE seq > ? ORDER BY seq")) {
+      ps.setLong(1, after);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(rs.getLong(1));
+        }
+      }
+    }
+    return out;
   }
 
   /** Firing alerts of the replica: entity id to alert id. */

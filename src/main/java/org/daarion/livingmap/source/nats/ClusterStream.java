@@ -333,6 +333,26 @@ public final class ClusterStream implements AutoCloseable {
     }
   }
 
+  /**
+   * The stream sequence up to which history is complete: the shared durable consumer's ack floor.
+   * Each message is acknowledged only after its row (or its rejection) is committed, and messages
+   * this map does not ingest are acknowledged too, so every event at or below it is in PostgreSQL:
+   * a run of history with holes up to there is the whole run. 0 when unknown. A request to the
+   * server: call off the event loops.
+   */
+  public long historyCompleteTo(String durable) {
+    try {
+      return connection
+          .jetStreamManagement()
+          .getConsumerInfo(stream, durable)
+          .getAckFloor()
+          .getStreamSequence();
+    } catch (Exception e) {
+      lastError = e.toString();
+      return 0;
+    }
+  }
+
   /** Whether the stream holds messages after the last one read here (a request to the server). */
   private boolean stalled() {
     try {
