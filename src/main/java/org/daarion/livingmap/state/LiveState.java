@@ -128,10 +128,14 @@ public final class LiveState {
     aliases.putAll(typed);
   }
 
-  /** Records that {@code key} (an upstream UUID, slug, ...) means the entity {@code id}. */
-  void alias(String key, String id) {
+  /**
+   * Records that {@code key} (an upstream UUID, slug, ...) means the entity {@code id}.
+   *
+   * @return whether that was news (the alias was unknown or meant another entity)
+   */
+  boolean alias(String key, String id) {
     if (key == null || key.isBlank() || id == null) {
-      return;
+      return false;
     }
     int colon = id.indexOf(':');
     String typed =
@@ -139,8 +143,9 @@ public final class LiveState {
             ? id.substring(0, colon + 1) + key
             : key;
     if (!typed.equals(id)) {
-      aliases.put(typed, id);
+      return !id.equals(aliases.put(typed, id));
     }
+    return false;
   }
 
   /**

@@ -206,6 +206,7 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       throw new IllegalStateException("set cluster mode before start()");
     }
     this.publisher = java.util.Objects.requireNonNull(publisher);
+    reconciler.replicateMeta();
   }
 
   /**
