@@ -235,6 +235,25 @@ public final class Application implements AutoCloseable {
             clock);
     owner.addSink(alerts);
     closeables.add(alerts);
+    if (cluster) {
+      // Alerts are decided per stream position and operator actions travel through the stream,
+      // so that every replica holds the same alerts, acks and silences.
+      alerts.clusterMode(
+          lease::held,
+          (subject, payload) ->
+              clusterStream.publish(
+                  new org.daarion.livingmap.event.Event(
+                      0,
+                      null,
+                      clock.instant(),
+                      subject,
+                      null,
+                      null,
+                      "living-map-service",
+                      payload,
+                      null,
+                      null)));
+    }
     snapshotWorkers = Executors.newFixedThreadPool(2, daemon("snapshot-build"));
     closeables.add(snapshotWorkers::shutdownNow);
     snapshots =
@@ -246,7 +265,7 @@ public final class Application implements AutoCloseable {
             owner,
             snapshots,
             snapshotWorkers,
-            history::eventsAfter,
+            cluster ? clusterHistory() : history::eventsAfter,
             StreamHub.Options.defaults().withRingBytes(config.streamRingBytes),
             new StreamStats(),
             cluster);
@@ -254,6 +273,22 @@ public final class Application implements AutoCloseable {
     owner.start();
     if (cluster) {
       restoreCluster(epoch);
+      // Silences are not in the stored snapshot: those made before it are read back from the
+      // stream (the server sends only their subject).
+      long silences =
+          clusterStream.readBack(
+              "living_map.alert.silence.>",
+              state.seq(),
+              java.time.Duration.ofSeconds(2),
+              (subject, data) -> {
+                try {
+                  alerts.replayOperatorEvent(
+                      subject, new JsonObject(io.vertx.core.buffer.Buffer.buffer(data)));
+                } catch (RuntimeException bad) {
+                  log.warn("silence event on {} not read back: {}", subject, bad.toString());
+                }
+              });
+      log.info("{} silence event(s) read back from the stream", silences);
     } else {
       restore(timeTravel, epoch, seq);
     }
@@ -370,6 +405,25 @@ public final class Application implements AutoCloseable {
             "Times a bounded queue was full (the producer waited, or the item was refused)")
         .tags(tags)
         .register(metrics.registry());
+  }
+
+  /**
+   * Cluster mode: history for resumes older than this replica's ring, only where it is complete.
+   * Seqs have holes, so a run of rows cannot show it is whole; the shared durable consumer's ack
+   * floor can (a message is acknowledged after its row is committed). Below the floor, the rows are
+   * the run; above it, the resume fails and the client gets a resync snapshot, never a gap.
+   */
+  private org.daarion.livingmap.stream.MissedEvents clusterHistory() {
+    return (ep, after, limit) ->
+        java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> clusterStream.historyCompleteTo(config.natsDurable), snapshotWorkers)
+            .thenCompose(
+                floor ->
+                    floor >= after + limit
+                        ? history.eventsAfter(ep, after, limit)
+                        : java.util.concurrent.CompletableFuture.failedFuture(
+                            new IllegalStateException(
+                                "history complete only up to stream sequence " + floor)));
   }
 
   /** Cluster mode: an event this replica made goes to the stream, from the lease holder only. */

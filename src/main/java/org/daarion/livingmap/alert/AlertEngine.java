@@ -72,6 +72,12 @@ final class AlertEngine {
   private long droppedKeys;
 
   /**
+   * Cluster mode: the stream position being evaluated, which names the episodes that start there
+   * (see {@link #alertIdAt}); -1 in a single instance, where an episode is named by its start time.
+   */
+  private long position = -1;
+
+  /**
    * @param entities the live entity for an id (or null), to render messages when a pending alert
    *     fires on a tick
    */
@@ -92,6 +98,55 @@ final class AlertEngine {
 
   List<AlertRule> rules() {
     return rules;
+  }
+
+  /** Cluster mode: what follows is evaluated at this stream position. */
+  void at(long streamPosition) {
+    this.position = streamPosition;
+  }
+
+  /**
+   * Cluster mode: takes a decision the lease holder published (an alert firing or resolved, read
+   * back from the stream at its position), so that every replica holds what the holder decided even
+   * where its own clock would have decided a little earlier or later. Matched by rule and key: a
+   * pending episode this replica named differently (it started reading the stream later) is
+   * replaced by the holder's. Records no change: the decision is already on the stream.
+   *
+   * @return what this engine held for that rule and key before, or null
+   */
+  Alert follow(Alert a) {
+    AlertRule r = null;
+    for (AlertRule x : rules) {
+      if (x.name().equals(a.rule())) {
+        r = x;
+        break;
+      }
+    }
+    if (r == null || a.key() == null) {
+      return null;
+    }
+    String mk = mapKey(r, a.key());
+    Instance in = instances.get(mk);
+    Alert previous = in == null ? null : in.alert;
+    if (Alert.FIRING.equals(a.state())) {
+      if (in == null) {
+        in = new Instance(r, mk, a, a.activeAt().toEpochMilli());
+        instances.put(mk, in);
+        if (a.entityId() != null) {
+          byEntity.computeIfAbsent(a.entityId(), k -> new LinkedHashSet<>()).add(in);
+        }
+      } else {
+        in.alert = a;
+        in.activeSince = a.activeAt().toEpochMilli();
+        in.clearSince = -1;
+      }
+      return previous;
+    }
+    if (in != null && in.alert.id().equals(a.id())) {
+      remove(in);
+      return previous;
+    }
+    return null;
   }
 
   /** True when some rule looks at entities of this type. */
@@ -342,7 +397,7 @@ final class AlertEngine {
       if (!fire) {
         return;
       }
-      String id = alertId(r, key, now);
+      String id = position >= 0 ? alertIdAt(r, key, position) : alertId(r, key, now);
       Alert a =
           new Alert(
               id,
@@ -471,6 +526,14 @@ final class AlertEngine {
       return s / 60 + "m";
     }
     return s + "s";
+  }
+
+  /**
+   * Cluster mode: the id of the episode of the rule on the key that began at this stream position;
+   * every replica applies the same events in the same order, so every replica names it the same.
+   */
+  static String alertIdAt(AlertRule r, String key, long streamPosition) {
+    return alertId(r, key + "\u0000seq", streamPosition);
   }
 
   /** A stable id for this episode of the rule on the key. */

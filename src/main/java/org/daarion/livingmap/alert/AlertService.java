@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.event.Event;
@@ -88,6 +89,14 @@ public final class AlertService implements EventSink, AutoCloseable {
   private final Map<String, Alert> active = new ConcurrentHashMap<>();
   private final ArrayDeque<Alert> recent = new ArrayDeque<>();
   private final Map<String, Ack> acks = new ConcurrentHashMap<>();
+
+  // Owner thread only: changes recorded in the maps above, still to be emitted and notified.
+  private final List<AlertEngine.Change> toEmit = new ArrayList<>();
+
+  // Cluster mode (set before start): whether this replica holds the shared-jobs lease, and where
+  // operator actions go (the shared stream). Null in a single instance.
+  private volatile BooleanSupplier leaseHeld;
+  private volatile BiConsumer<String, JsonObject> operatorLog;
 
   private final AtomicBoolean tickInFlight = new AtomicBoolean();
   private ScheduledExecutorService ticker;
@@ -194,8 +203,141 @@ public final class AlertService implements EventSink, AutoCloseable {
     return eventsSeen;
   }
 
+  /**
+   * Cluster mode (call before the owner starts): every replica decides alerts alike, per stream
+   * position. Rules are evaluated on each event as it is applied (not per batch: batches differ
+   * between replicas), with the event's JetStream store time as the time, and an episode is named
+   * by the stream position where it began ({@link AlertEngine#alertIdAt}). What only the clock
+   * decides ({@code for} and {@code keep_firing_for} passing, rate windows decaying, source status)
+   * is decided by the lease holder alone, whose {@code living_map.alert.firing} / {@code .resolved}
+   * events every replica then takes at their stream position ({@link AlertEngine#follow}).
+   * Acknowledgements and silences are published to the stream by whichever replica received them
+   * (see {@link AlertOperatorEvents}) and applied by every replica when they come back; only the
+   * lease holder notifies.
+   *
+   * @param leaseHeld whether this replica holds the shared-jobs lease now
+   * @param operatorLog publishes an operator event (subject, payload) to the shared stream
+   */
+  public void clusterMode(BooleanSupplier leaseHeld, BiConsumer<String, JsonObject> operatorLog) {
+    this.leaseHeld = leaseHeld;
+    this.operatorLog = operatorLog;
+    owner.observeEachEvent(this::atPosition);
+    silences.replicateTo(operatorLog);
+  }
+
+  private boolean clustered() {
+    return leaseHeld != null;
+  }
+
+  /** Whether this replica tells the notifier (in cluster mode: the lease holder only). */
+  private boolean notifies() {
+    BooleanSupplier held = leaseHeld;
+    return held == null || held.getAsBoolean();
+  }
+
+  /** Cluster mode, owner thread: one event, as of its stream position. */
+  private void atPosition(Event e) {
+    long started = System.nanoTime();
+    if (e.eventType().startsWith(AlertMarks.PREFIX)) {
+      operatorEvent(e);
+    } else {
+      long now = e.timestamp().toEpochMilli();
+      engine.at(e.seq());
+      engine.onEvent(e, now);
+      if (e.entityId() != null && engine.watchesEntities()) {
+        engine.onEntity(e.entityId(), owner.state().get(e.entityId()), now);
+      }
+      queueApply();
+    }
+    evaluationNanos += System.nanoTime() - started;
+  }
+
+  /** Cluster mode: an alert decision or an operator action, read back from the stream. */
+  private void operatorEvent(Event e) {
+    JsonObject p = e.payload();
+    switch (e.eventType()) {
+      case AlertMarks.FIRING, AlertMarks.RESOLVED -> {
+        Alert a = AlertOperatorEvents.alert(p);
+        if (a == null) {
+          return;
+        }
+        // Changes recorded before this one must not overwrite it later.
+        record();
+        Alert previous = engine.follow(a);
+        if (previous != null && !previous.id().equals(a.id())) {
+          active.remove(previous.id());
+        }
+        if (Alert.FIRING.equals(a.state())) {
+          active.put(a.id(), a);
+        } else if (active.remove(a.id()) != null || previous != null) {
+          addRecent(a);
+        }
+      }
+      case AlertMarks.ACKNOWLEDGED -> {
+        String id = p.getString("id");
+        Instant at = AlertOperatorEvents.instant(p.getValue("acked_at"));
+        if (id != null && at != null) {
+          acks.put(id, new Ack(p.getString("acked_by"), at, p.getString("comment")));
+        }
+      }
+      case AlertOperatorEvents.SILENCE_CREATED -> silences.applyCreated(p);
+      case AlertOperatorEvents.SILENCE_DELETED -> silences.applyDeleted(p.getString("id"));
+      default -> {}
+    }
+  }
+
+  /**
+   * Cluster mode, before the live stream is read: operator actions older than the restored state (a
+   * replica started after them), oldest first. Silences are not in the stored state; acks of firing
+   * alerts are (on the entity's marks), and are taken from there too.
+   */
+  public void replayOperatorEvent(String subject, JsonObject payload) {
+    owner
+        .call(
+            a -> {
+              switch (subject) {
+                case AlertMarks.ACKNOWLEDGED,
+                        AlertOperatorEvents.SILENCE_CREATED,
+                        AlertOperatorEvents.SILENCE_DELETED ->
+                    operatorEvent(
+                        new Event(
+                            0,
+                            null,
+                            Instant.EPOCH,
+                            subject,
+                            null,
+                            null,
+                            "living-map-service",
+                            payload,
+                            null,
+                            null));
+                default -> {}
+              }
+              return null;
+            })
+        .join();
+  }
+
+  private void queueApply() {
+    record();
+    if (!toEmit.isEmpty() && !applyQueued) {
+      applyQueued = true;
+      owner.call(
+          a -> {
+            applyQueued = false;
+            apply(a);
+            return null;
+          });
+    }
+  }
+
   @Override
   public void onEvents(List<Event> batch) {
+    if (clustered()) {
+      // Evaluated per event, as each was applied (atPosition).
+      eventsSeen += batch.size();
+      return;
+    }
     long started = System.nanoTime();
     evaluate(batch);
     eventsSeen += batch.size();
@@ -277,9 +419,13 @@ public final class AlertService implements EventSink, AutoCloseable {
     return owner.call(
         a -> {
           long now = clock.millis();
+          if (clustered()) {
+            adoptMarks(a);
+            engine.at(a.state().seq());
+          }
           for (Entity e : List.copyOf(a.state().entities())) {
             JsonArray marks = e.data().getJsonArray("alerts");
-            if (marks == null || marks.isEmpty()) {
+            if (clustered() || marks == null || marks.isEmpty()) {
               continue;
             }
             for (Object o : marks.copy()) {
@@ -309,6 +455,34 @@ public final class AlertService implements EventSink, AutoCloseable {
         });
   }
 
+  /**
+   * Cluster mode: the alerts the restored state shows firing are the ones the stream decided (the
+   * replicas that ran meanwhile hold them with these ids): taken as they are, acks included.
+   */
+  private void adoptMarks(StateOwner.Access a) {
+    for (Entity e : List.copyOf(a.state().entities())) {
+      JsonArray marks = e.data().getJsonArray("alerts");
+      if (marks == null) {
+        continue;
+      }
+      for (Object o : marks) {
+        if (!(o instanceof JsonObject m)) {
+          continue;
+        }
+        Alert al = AlertOperatorEvents.fromMark(m, e.id(), e.type());
+        if (al == null) {
+          continue;
+        }
+        engine.follow(al);
+        active.put(al.id(), al);
+        Instant at = AlertOperatorEvents.instant(m.getValue("acked_at"));
+        if (Boolean.TRUE.equals(m.getValue("acked")) && at != null) {
+          acks.put(al.id(), new Ack(m.getString("acked_by"), at, null));
+        }
+      }
+    }
+  }
+
   /** One tick of the clock, on the owner's thread; completes when its changes are applied. */
   public CompletableFuture<Void> tick() {
     JsonObject sources = null;
@@ -323,6 +497,13 @@ public final class AlertService implements EventSink, AutoCloseable {
     return owner.call(
         a -> {
           long now = clock.millis();
+          if (clustered()) {
+            if (!notifies()) {
+              // The lease holder decides what the clock decides; the others follow its events.
+              return null;
+            }
+            engine.at(a.state().seq());
+          }
           engine.tick(now, s);
           apply(a);
           if (now - lastResend >= resendInterval.toMillis()) {
@@ -339,8 +520,11 @@ public final class AlertService implements EventSink, AutoCloseable {
         });
   }
 
-  /** On the owner's thread: publishes, emits and notifies what the engine changed. */
-  private void apply(StateOwner.Access a) {
+  /**
+   * On the owner's thread: records what the engine changed in the maps the API reads, at once (in
+   * cluster mode, before the next event is evaluated), and keeps the changes to emit.
+   */
+  private void record() {
     for (AlertEngine.Change c : engine.drain()) {
       Alert n = c.alert();
       Alert p = c.previous();
@@ -350,28 +534,48 @@ public final class AlertService implements EventSink, AutoCloseable {
       }
       if (Alert.FIRING.equals(n.state())) {
         active.put(n.id(), n);
-        a.emit(AlertMarks.FIRING, n.entityId(), n.entityType(), n.toJson());
-        if (!silences.silenced(n)) {
-          notified.add(n.id());
-          notifier.firing(n);
-        }
+        toEmit.add(c);
         continue;
       }
       active.remove(n.id());
       if (!Alert.FIRING.equals(p.state())) {
         continue;
       }
-      a.emit(AlertMarks.RESOLVED, n.entityId(), n.entityType(), n.toJson());
-      synchronized (recent) {
-        recent.addFirst(n);
-        while (recent.size() > RECENT) {
-          acks.remove(recent.removeLast().id());
-        }
+      addRecent(n);
+      toEmit.add(c);
+    }
+  }
+
+  private void addRecent(Alert n) {
+    synchronized (recent) {
+      recent.removeIf(x -> x.id().equals(n.id()));
+      recent.addFirst(n);
+      while (recent.size() > RECENT) {
+        acks.remove(recent.removeLast().id());
       }
+    }
+  }
+
+  /** On the owner's thread: publishes, emits and notifies what the engine changed. */
+  private void apply(StateOwner.Access a) {
+    record();
+    boolean notify = notifies();
+    for (AlertEngine.Change c : toEmit) {
+      Alert n = c.alert();
+      if (Alert.FIRING.equals(n.state())) {
+        a.emit(AlertMarks.FIRING, n.entityId(), n.entityType(), n.toJson());
+        if (notify && !silences.silenced(n)) {
+          notified.add(n.id());
+          notifier.firing(n);
+        }
+        continue;
+      }
+      a.emit(AlertMarks.RESOLVED, n.entityId(), n.entityType(), n.toJson());
       if (notified.remove(n.id())) {
         notifier.resolved(n);
       }
     }
+    toEmit.clear();
   }
 
   /** Every alert pending, firing, or resolved recently; firing first, then newest first. */
@@ -412,6 +616,22 @@ public final class AlertService implements EventSink, AutoCloseable {
           Instant now = clock.instant();
           acks.put(id, new Ack(by, now, comment));
           Alert x = al.get();
+          BiConsumer<String, JsonObject> log = operatorLog;
+          if (log != null) {
+            // Cluster mode: whichever replica received it, every replica applies it from the
+            // stream (with the entity, so the entity's mark shows it too).
+            log.accept(
+                AlertMarks.ACKNOWLEDGED,
+                new JsonObject()
+                    .put("id", id)
+                    .put("rule", x.rule())
+                    .put("acked_by", by)
+                    .put("acked_at", now.toString())
+                    .put("comment", comment)
+                    .put("entity_id", x.entityId())
+                    .put("entity_type", x.entityType()));
+            return al;
+          }
           a.emit(
               AlertMarks.ACKNOWLEDGED,
               x.entityId(),

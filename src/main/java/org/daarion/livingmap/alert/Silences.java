@@ -1,5 +1,6 @@
 package org.daarion.livingmap.alert;
 
+import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 
 /**
  * The silences, in memory. Thread-safe: the API adds and deletes from event loops, the service
@@ -25,8 +27,65 @@ public final class Silences {
   private final Map<String, Silence> byId = new ConcurrentHashMap<>();
   private final Clock clock;
 
+  /** Cluster mode: where changes made here are published (the shared stream); else null. */
+  private volatile BiConsumer<String, JsonObject> replicate;
+
   public Silences(Clock clock) {
     this.clock = clock;
+  }
+
+  /**
+   * Cluster mode: silences added or removed here are also published ({@link
+   * AlertOperatorEvents#SILENCE_CREATED}, {@code SILENCE_DELETED}); every replica applies them when
+   * they come back ({@link #applyCreated}, {@link #applyDeleted}), this one included (idempotent).
+   */
+  void replicateTo(BiConsumer<String, JsonObject> publisher) {
+    this.replicate = publisher;
+  }
+
+  /** Cluster mode: a silence created on some replica, read back from the stream. */
+  void applyCreated(JsonObject j) {
+    Silence s = fromJson(j);
+    if (s == null) {
+      return;
+    }
+    purge();
+    if (byId.size() >= MAX && !byId.containsKey(s.id())) {
+      return;
+    }
+    byId.put(s.id(), s);
+  }
+
+  /** Cluster mode: a silence deleted on some replica, read back from the stream. */
+  void applyDeleted(String id) {
+    if (id != null) {
+      byId.remove(id);
+    }
+  }
+
+  private static Silence fromJson(JsonObject j) {
+    try {
+      String id = j.getString("id");
+      JsonObject m = j.getJsonObject("matchers", new JsonObject());
+      Instant starts = AlertOperatorEvents.instant(j.getValue("starts_at"));
+      Instant expires = AlertOperatorEvents.instant(j.getValue("expires_at"));
+      String sev = m.getString("severity");
+      Severity severity = Severity.parse(sev);
+      if (id == null || starts == null || expires == null || (sev != null && severity == null)) {
+        return null;
+      }
+      return new Silence(
+          id,
+          m.getString("rule"),
+          m.getString("entity_id"),
+          severity,
+          starts,
+          expires,
+          j.getString("comment"),
+          j.getString("created_by"));
+    } catch (ClassCastException e) {
+      return null;
+    }
   }
 
   /** Adds a silence; throws {@link IllegalStateException} when {@link #MAX} are held. */
@@ -52,11 +111,20 @@ public final class Silences {
             comment,
             by);
     byId.put(s.id(), s);
+    BiConsumer<String, JsonObject> r = replicate;
+    if (r != null) {
+      r.accept(AlertOperatorEvents.SILENCE_CREATED, s.toJson(s.startsAt()));
+    }
     return s;
   }
 
   public boolean remove(String id) {
-    return byId.remove(id) != null;
+    boolean removed = byId.remove(id) != null;
+    BiConsumer<String, JsonObject> r = replicate;
+    if (removed && r != null) {
+      r.accept(AlertOperatorEvents.SILENCE_DELETED, new JsonObject().put("id", id));
+    }
+    return removed;
   }
 
   /** Active silences matching {@code a}; empty when it is not silenced. */

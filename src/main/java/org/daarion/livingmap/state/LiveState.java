@@ -148,10 +148,14 @@ public final class LiveState {
     aliases.putAll(typed);
   }
 
-  /** Records that {@code key} (an upstream UUID, slug, ...) means the entity {@code id}. */
-  void alias(String key, String id) {
+  /**
+   * Records that {@code key} (an upstream UUID, slug, ...) means the entity {@code id}.
+   *
+   * @return whether that was news (the alias was unknown or meant another entity)
+   */
+  boolean alias(String key, String id) {
     if (key == null || key.isBlank() || id == null) {
-      return;
+      return false;
     }
     int colon = id.indexOf(':');
     String typed =
@@ -164,7 +168,9 @@ public final class LiveState {
         touchedAliases.add(typed);
         priorAliases.add(prior);
       }
+      return !id.equals(prior);
     }
+    return false;
   }
 
   /** Starts recording changes so that {@link #rollBack} can undo them. Owner thread only. */

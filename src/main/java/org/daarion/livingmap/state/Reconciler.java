@@ -19,6 +19,16 @@ final class Reconciler {
   static final String UPDATED = "living_map.entity.updated";
   static final String REMOVED = "living_map.entity.removed";
 
+  /**
+   * Cluster mode: what a poll taught about an entity besides its map fields: the upstream {@code
+   * extra} fields it brought (merged) and the sources that list it ({@code sources}, the whole
+   * set).
+   */
+  static final String META = "living_map.entity.meta";
+
+  /** Cluster mode: upstream keys learned by a poll ({@code aliases}: key to entity id). */
+  static final String ALIASES = "living_map.entity.aliases";
+
   /** Consecutive successful polls an entity must be missing from before it leaves the map. */
   static final int MISSES_TO_REMOVE = 2;
 
@@ -29,13 +39,30 @@ final class Reconciler {
 
   private final Map<String, Integer> misses = new HashMap<>();
 
+  /**
+   * Cluster mode: the reconciler works on a scratch copy and only its events reach the replicas'
+   * states, so what it learns besides map fields (aliases, extra fields, source sets) is emitted
+   * too ({@link #ALIASES}, {@link #META}).
+   */
+  private boolean replicateMeta;
+
+  void replicateMeta() {
+    this.replicateMeta = true;
+  }
+
   void apply(UpstreamPoll poll, LiveState s, Emitter emitter, Instant at) {
     String source = poll.source();
     Set<String> seen = new HashSet<>();
+    JsonObject learned = new JsonObject();
     for (EntityPatch patch : poll.patches()) {
       for (String alias : patch.aliases()) {
-        s.alias(alias, patch.id());
+        if (s.alias(alias, patch.id()) && replicateMeta) {
+          learned.put(alias, patch.id());
+        }
       }
+    }
+    if (!learned.isEmpty()) {
+      emitter.emit(ALIASES, null, null, new JsonObject().put("aliases", learned));
     }
     for (EntityPatch patch : poll.patches()) {
       String id = s.resolve(patch.id());
@@ -59,6 +86,9 @@ final class Reconciler {
                     .put("source", source)
                     .put("entity", data));
         s.put(new Entity(id, patch.type(), data, patch.extra().copy(), Set.of(source), seq, at));
+        if (replicateMeta && !patch.extra().isEmpty()) {
+          emitMeta(emitter, id, patch.type(), patch.extra(), Set.of(source));
+        }
         continue;
       }
       if (complete) {
@@ -87,6 +117,10 @@ final class Reconciler {
                     .put("changes", changes));
         next = next.withData(merged, seq, at);
       }
+      if (replicateMeta
+          && (!extra.equals(existing.extra()) || !sources.equals(existing.sources()))) {
+        emitMeta(emitter, id, existing.type(), patch.extra(), sources);
+      }
       s.put(next);
     }
     for (String type : poll.completeTypes()) {
@@ -106,6 +140,9 @@ final class Reconciler {
         left.remove(source);
         if (!left.isEmpty()) {
           s.put(e.withSources(left));
+          if (replicateMeta) {
+            emitMeta(emitter, e.id(), e.type(), new JsonObject(), left);
+          }
           continue;
         }
         s.remove(e.id());
@@ -119,6 +156,22 @@ final class Reconciler {
                 .put("source", source));
       }
     }
+  }
+
+  private static void emitMeta(
+      Emitter emitter, String id, String type, JsonObject extra, Set<String> sources) {
+    emitter.emit(
+        META,
+        id,
+        type,
+        new JsonObject()
+            .put("entity_id", id)
+            .put("entity_type", type)
+            .put("extra", extra.copy())
+            .put(
+                "sources",
+                new io.vertx.core.json.JsonArray(
+                    new java.util.ArrayList<>(new java.util.TreeSet<>(sources)))));
   }
 
   /** Top-level fields whose values differ, with their new values. */

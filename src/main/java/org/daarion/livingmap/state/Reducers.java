@@ -98,6 +98,16 @@ final class Reducers {
    * never come through here.
    */
   private static void reconciled(String subject, JsonObject p, long seq, Instant at, LiveState s) {
+    if (Reconciler.ALIASES.equals(subject)) {
+      if (p.getValue("aliases") instanceof JsonObject learned) {
+        for (String key : learned.fieldNames()) {
+          if (learned.getValue(key) instanceof String id) {
+            s.alias(key, id);
+          }
+        }
+      }
+      return;
+    }
     String id = p.getString("entity_id");
     String type = p.getString("entity_type");
     if (id == null || type == null) {
@@ -124,6 +134,25 @@ final class Reducers {
         s.put(e.withData(d, seq, at));
       }
       case Reconciler.REMOVED -> s.remove(id);
+      case Reconciler.META -> {
+        Entity e = s.get(id);
+        if (e == null) {
+          return;
+        }
+        if (p.getValue("extra") instanceof JsonObject extra && !extra.isEmpty()) {
+          e = e.withExtra(e.extra().copy().mergeIn(extra.copy(), true));
+        }
+        if (p.getValue("sources") instanceof io.vertx.core.json.JsonArray list) {
+          Set<String> sources = new java.util.HashSet<>();
+          for (Object o : list) {
+            if (o instanceof String name) {
+              sources.add(name);
+            }
+          }
+          e = e.withSources(Set.copyOf(sources));
+        }
+        s.put(e);
+      }
       default -> {}
     }
   }

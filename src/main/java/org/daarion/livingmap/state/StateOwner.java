@@ -179,6 +179,9 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   /** Cluster mode: seq is the JetStream stream sequence; derived events are published. */
   private DerivedPublisher publisher;
 
+  /** Cluster mode: sees each event as it is applied (see {@link #observeEachEvent}). */
+  private java.util.function.Consumer<Event> observer;
+
   private final AtomicLong unpositioned = new AtomicLong();
 
   /** Cluster mode, owner thread: derived events published and not back yet, oldest first. */
@@ -233,6 +236,20 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       throw new IllegalStateException("set cluster mode before start()");
     }
     this.publisher = java.util.Objects.requireNonNull(publisher);
+    reconciler.replicateMeta();
+  }
+
+  /**
+   * Cluster mode (call before {@link #start}): {@code observer} sees each event on the owner's
+   * thread right after its reducer, with the state as of that event. Sinks see whole batches, whose
+   * boundaries differ from replica to replica; what must be decided identically on every replica
+   * (alerts) is decided here, per stream position. It must not block.
+   */
+  public void observeEachEvent(java.util.function.Consumer<Event> observer) {
+    if (thread.isAlive()) {
+      throw new IllegalStateException("set the observer before start()");
+    }
+    this.observer = java.util.Objects.requireNonNull(observer);
   }
 
   /**
@@ -466,8 +483,16 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     state.streamSeq(seq);
     reduce(e, seq);
     state.versionTo(seq);
-    out.add(e.sequenced(seq, state.epoch(), state.resolve(e.entityId())));
+    Event sequenced = e.sequenced(seq, state.epoch(), state.resolve(e.entityId()));
+    out.add(sequenced);
     applied.incrementAndGet();
+    if (observer != null) {
+      try {
+        observer.accept(sequenced);
+      } catch (RuntimeException ex) {
+        log.error("event observer failed on {} (seq {})", e.eventType(), seq, ex);
+      }
+    }
   }
 
   /** Cluster mode: an event came back through the stream; it is no longer on its way. */

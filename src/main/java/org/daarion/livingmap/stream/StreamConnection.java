@@ -774,6 +774,11 @@ final class StreamConnection {
     List<Frame> frames = new ArrayList<>();
     EventFrameEncoder encoder = new EventFrameEncoder();
     long expect = sync.historyAfter() + 1;
+    // Cluster mode: seqs have holes, and the history source answers only when its run is complete
+    // (MissedEvents), so ascending order is what is checked; frames carry prev_seq.
+    boolean holes = hub.streamPositions();
+    long prev = sync.historyAfter();
+    boolean complete = err == null && events != null;
     if (err == null && events != null) {
       for (Event e : events) {
         if (e.seq() <= sync.historyAfter()) {
@@ -782,16 +787,18 @@ final class StreamConnection {
         if (e.seq() > sync.historyTo()) {
           break;
         }
-        if (e.seq() != expect || !sync.epoch().equals(e.epoch())) {
+        if ((holes ? e.seq() <= prev : e.seq() != expect) || !sync.epoch().equals(e.epoch())) {
+          complete = false;
           break;
         }
-        frames.add(encoder.frame(e, -1));
+        frames.add(encoder.frame(e, holes ? prev : -1));
+        prev = e.seq();
         expect++;
       }
     } else if (err != null) {
       log.warn("stream connection {}: history for resume failed: {}", id, err.toString());
     }
-    if (expect != sync.historyTo() + 1) {
+    if (holes ? !complete : expect != sync.historyTo() + 1) {
       // History lags or lost rows: a snapshot, never a gap.
       startSync(null, -1, "resync");
       return;

@@ -51,11 +51,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>Cluster mode</b> ({@code streamPositions}): seqs are JetStream stream sequences, ascending
  * with holes (messages this replica did not apply). Each event frame then carries {@code prev_seq},
  * the seq of the event before it, identical on every replica; a seq above the last one is no
- * discontinuity, only an epoch change or a seq that goes back is. Resumes are served from the ring
- * only: history cannot prove that a run with holes is complete, so an older position gets a resync
- * snapshot. A client that comes from a replica further along the stream than this one (its {@code
- * since_seq} is ahead) waits, up to {@link #CATCH_UP}, until this replica has applied that far, and
- * is then resumed from there; a resync snapshot if it has not by then.
+ * discontinuity, only an epoch change or a seq that goes back is. A resume older than the ring is
+ * served from history when {@code missed} can vouch that history is complete that far (see
+ * Application: the shared durable consumer's ack floor), else a resync snapshot. A client that
+ * comes from a replica further along the stream than this one (its {@code since_seq} is ahead)
+ * waits, up to {@link #CATCH_UP}, until this replica has applied that far, and is then resumed from
+ * there; a resync snapshot if it has not by then.
  */
 public final class StreamHub implements EventSink {
   private static final Logger log = LoggerFactory.getLogger(StreamHub.class);
@@ -161,7 +162,7 @@ public final class StreamHub implements EventSink {
 
   /**
    * @param streamPositions cluster mode: seqs are stream sequences with holes (see the class
-   *     Javadoc); {@code missed} is then ignored
+   *     Javadoc); {@code missed} must then return only complete runs
    */
   public StreamHub(
       StateOwner owner,
@@ -172,7 +173,7 @@ public final class StreamHub implements EventSink {
       StreamStats stats,
       boolean streamPositions) {
     this.streamPositions = streamPositions;
-    this.missed = missed == null || streamPositions ? MissedEvents.NONE : missed;
+    this.missed = missed == null ? MissedEvents.NONE : missed;
     this.owner = owner;
     this.snapshots = snapshots;
     this.executor = executor;
@@ -194,7 +195,7 @@ public final class StreamHub implements EventSink {
    * unset.
    */
   public void missedEvents(MissedEvents m) {
-    this.missed = m == null || streamPositions ? MissedEvents.NONE : m;
+    this.missed = m == null ? MissedEvents.NONE : m;
   }
 
   /**
@@ -203,6 +204,11 @@ public final class StreamHub implements EventSink {
    */
   public void continueAfter(long seq) {
     lastSeq = seq;
+  }
+
+  /** Cluster mode: seqs are stream sequences, with holes. */
+  boolean streamPositions() {
+    return streamPositions;
   }
 
   MissedEvents missedEvents() {

@@ -49,6 +49,14 @@ public final class Http {
     return send(b.build());
   }
 
+  public Response delete(String path) {
+    return send(
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(Duration.ofSeconds(20))
+            .DELETE()
+            .build());
+  }
+
   private Response send(HttpRequest request) {
     try {
       HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());

@@ -290,6 +290,78 @@ public final class ClusterStream implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads the stream's messages on {@code filterSubject} from its first one up to sequence {@code
+   * upTo}, oldest first, into {@code each} (subject, payload), on the calling thread, before {@link
+   * #start}: state that a stored snapshot does not hold (silences) is rebuilt from the stream by a
+   * replica that starts after it changed. The server filters, so only those messages travel. Blocks
+   * until done or until the stream stays silent for {@code idle}.
+   *
+   * @return the messages read
+   */
+  public long readBack(
+      String filterSubject,
+      long upTo,
+      Duration idle,
+      java.util.function.BiConsumer<String, byte[]> each) {
+    if (upTo <= 0) {
+      return 0;
+    }
+    long n = 0;
+    try {
+      OrderedConsumerContext consumer =
+          connection
+              .getStreamContext(stream)
+              .createOrderedConsumer(
+                  new OrderedConsumerConfiguration()
+                      .deliverPolicy(DeliverPolicy.All)
+                      .filterSubject(filterSubject));
+      try (IterableConsumer it = consumer.iterate()) {
+        while (true) {
+          Message m = it.nextMessage(idle);
+          if (m == null || !m.isJetStream()) {
+            return n;
+          }
+          if (m.metaData().streamSequence() > upTo) {
+            return n;
+          }
+          each.accept(m.getSubject(), m.getData());
+          n++;
+          if (m.metaData().pendingCount() == 0) {
+            return n;
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return n;
+    } catch (Exception e) {
+      lastError = e.toString();
+      log.warn("could not read {} back from {}: {}", filterSubject, stream, e.toString());
+      return n;
+    }
+  }
+
+  /**
+   * The stream sequence up to which history is complete: the shared durable consumer's ack floor.
+   * Each message is acknowledged only after its row (or its rejection) is committed, and messages
+   * this map does not ingest are acknowledged too, so every event at or below it is in PostgreSQL:
+   * a run of history with holes up to there is the whole run. 0 when unknown. A request to the
+   * server: call off the event loops.
+   */
+  public long historyCompleteTo(String durable) {
+    try {
+      return connection
+          .jetStreamManagement()
+          .getConsumerInfo(stream, durable)
+          .getAckFloor()
+          .getStreamSequence();
+    } catch (Exception e) {
+      lastError = e.toString();
+      return 0;
+    }
+  }
+
   /** Whether the stream holds messages after the last one read here (a request to the server). */
   private boolean stalled() {
     try {
