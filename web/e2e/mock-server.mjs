@@ -146,6 +146,12 @@ function snapshotAt(at) {
 // 90 % fires a critical alert on that node (once per node), as `for: 0s` rules would.
 const alerts = [];
 function mockAlert(ev, id, type) {
+  // RAM above 95 %: a pending alert (the e2e rules' node_ram_high waits an hour before firing)
+  const ram = Number(ev.payload?.ram);
+  if (String(ev.event_type).startsWith('node.metrics') && ram > 0.95 && id && !alerts.some((a) => a.entity_id === id && a.rule === 'node_ram_high')) {
+    const now = new Date().toISOString();
+    alerts.push({ id: 'mock-' + (alerts.length + 1), rule: 'node_ram_high', state: 'pending', severity: 'warning', message: `${id} RAM at ${Math.round(ram * 100)}%`, since: now, entity_id: id, entity_type: type, key: id, value: ram, labels: {}, active_at: now, starts_at: null, ends_at: null, acked: false, silenced: false });
+  }
   const cpu = Number(ev.payload?.cpu);
   if (!String(ev.event_type).startsWith('node.metrics') || !(cpu > 0.9) || !id) return;
   if (alerts.some((a) => a.entity_id === id && a.state === 'firing')) return;
@@ -153,6 +159,22 @@ function mockAlert(ev, id, type) {
   const a = { id: 'mock-' + (alerts.length + 1), rule: 'node_cpu_high', state: 'firing', severity: 'critical', message: `${id} CPU at ${Math.round(cpu * 100)}%`, since: now, entity_id: id, entity_type: type, key: id, value: cpu, labels: {}, active_at: now, starts_at: now, ends_at: null, acked: false, silenced: false };
   alerts.push(a);
   publish({ event_type: 'living_map.alert.firing', payload: a, entity_id: id, entity_type: type });
+}
+
+// relations in the service's shape (Relations.java): [{type, relation, target, target_type, direction}]
+function relationsOf(id, f) {
+  const L = state.layers;
+  const out = [];
+  const rel = (type, relation, target, target_type, direction) => out.push({ type, relation, target, target_type, direction });
+  if (f.type === 'microdao') {
+    for (const a of L.agents.items) if (a.microdao_id === id) rel('member_of', 'has_member', a.id, 'agent', 'in');
+    for (const n of L.nodes.items) if (n.microdao_id === id) rel('owns', 'owns', n.id, 'node', 'out');
+  } else if (f.type === 'agent' && f.e.microdao_id) rel('member_of', 'member_of', f.e.microdao_id, 'microdao', 'out');
+  else if (f.type === 'node') {
+    if (f.e.microdao_id) rel('owns', 'owned_by', f.e.microdao_id, 'microdao', 'in');
+    for (const p of L.space.planets) if ((p.orbits ?? []).includes(id)) rel('orbits', 'orbits', p.id, 'dao', 'out');
+  } else if (f.type === 'dao') for (const n of f.e.orbits ?? []) rel('orbits', 'orbited_by', n, 'node', 'in');
+  return out;
 }
 
 const server = http.createServer((req, res) => {
@@ -189,7 +211,7 @@ const server = http.createServer((req, res) => {
   }
   if (p === '/living-map/alerts') {
     const st = q.get('state');
-    const items = alerts.filter((a) => !st || st === 'all' || a.state === st);
+    const items = alerts.filter((a) => !st || st === 'all' || a.state === st || (st === 'active' && (a.state === 'pending' || a.state === 'firing')));
     return send(res, 200, { items, total: items.length, has_more: false });
   }
   if (p === '/mock/kick') {
@@ -239,7 +261,7 @@ const server = http.createServer((req, res) => {
     const f = entityById(id);
     if (!f) return send(res, 404, { error: 'unknown entity ' + id });
     const recent = history.filter((h) => h.entity_id === id).slice(-10).reverse();
-    return send(res, 200, { id, type: f.type, layer: f.layer, data: f.e, recent_events: recent });
+    return send(res, 200, { id, type: f.type, layer: f.layer, data: f.e, recent_events: recent, relations: relationsOf(id, f) });
   }
   const rel = p.startsWith('/living-map/') ? p.slice('/living-map'.length) : p;
   if (serveStatic(res, rel)) return;

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { applyEvents, LivingMapClient, type Alert, type LayerName, type LivingMapEvent, type Snapshot } from '@daarion/living-map-client';
 import { useLivingMapFull } from '@daarion/living-map-client/react';
 import { loadConfig } from './config';
@@ -21,6 +21,9 @@ const LAYERS: { id: LayerName; label: string }[] = [
   { id: 'nodes', label: 'Nodes' },
   { id: 'agents', label: 'Agents' },
 ];
+
+/** the window the events/s figure averages over */
+const RATE_WINDOW_S = 10;
 
 const STATUS_TEXT: Record<string, string> = {
   idle: 'Idle',
@@ -54,6 +57,8 @@ export function App() {
   const [query, setQuery] = useState('');
   const [hiddenTypes, setHiddenTypes] = useState<Set<string>>(new Set());
   const [rate, setRate] = useState(0);
+  const [lastEventAt, setLastEventAt] = useState<string | null>(null);
+  const [pastEvents, setPastEvents] = useState<LivingMapEvent[]>([]);
   const [alerts, setAlerts] = useState<readonly Alert[]>([]);
   const [alertsError, setAlertsError] = useState<string | null>(null);
   const [alertsOpen, setAlertsOpen] = useState(false);
@@ -101,8 +106,10 @@ export function App() {
   timeRef.current = time;
   useEffect(() => {
     let count = 0;
+    let latest = '';
     const off = client.onEvents((batch: LivingMapEvent[]) => {
       count += batch.length;
+      for (const e of batch) if (e.timestamp > latest) latest = e.timestamp;
       if (timeRef.current) return;
       for (const e of batch) if (e.entity_id) map.current?.pulse(String(e.entity_id), eventColor(e.event_type));
       const al = batch.filter((e) => e.event_type.startsWith('living_map.alert.'));
@@ -111,14 +118,19 @@ export function App() {
         for (const e of al) if (e.event_type === 'living_map.alert.firing' && e.entity_id) map.current?.renderer?.alertFired(String(e.entity_id));
       }
     });
-    let last = performance.now();
+    // events/s over a sliding RATE_WINDOW_S window, refreshed every second: a steady figure
+    // that still follows a real change within the window
+    const window: { t: number; n: number }[] = [];
+    const started = performance.now();
     const id = setInterval(() => {
       const now = performance.now();
-      const inst = count / Math.max(0.001, (now - last) / 1000);
+      window.push({ t: now, n: count });
       count = 0;
-      last = now;
-      setRate((r) => (Number.isFinite(r) ? r * 0.5 + inst * 0.5 : inst));
-    }, 2000);
+      while (window.length && window[0].t <= now - RATE_WINDOW_S * 1000) window.shift();
+      const span = Math.min(RATE_WINDOW_S, (now - started) / 1000);
+      setRate(window.reduce((a, w) => a + w.n, 0) / Math.max(1, span));
+      if (latest) setLastEventAt(latest);
+    }, 1000);
     return () => {
       off();
       clearInterval(id);
@@ -132,7 +144,8 @@ export function App() {
     let cancelled = false;
     const load = () =>
       client
-        .fetchAlerts({ state: 'firing', limit: 500 })
+        // pending and firing: a pending alert is one about to fire
+        .fetchAlerts({ state: 'active', limit: 500 })
         .then((r) => {
           if (cancelled) return;
           setAlerts(r.items);
@@ -175,6 +188,24 @@ export function App() {
       })
       .catch((e) => !cancelled && setPastError(String(e.message ?? e)))
       .finally(() => !cancelled && setPastLoading(false));
+    return () => {
+      cancelled = true;
+    };
+  }, [client, time, playing]);
+
+  // the feed in time travel: the events that led to the instant shown, not live ones
+  useEffect(() => {
+    if (!time) {
+      setPastEvents([]);
+      return;
+    }
+    if (playing) return;
+    let cancelled = false;
+    const until = new Date(Date.parse(time) + 1).toISOString();
+    client
+      .fetchHistory({ until, since: new Date(Date.parse(time) - 3600e3).toISOString(), limit: 80 })
+      .then((h) => !cancelled && setPastEvents(h.items.slice().sort((a, b) => Date.parse(b.timestamp) - Date.parse(a.timestamp) || (b.seq ?? 0) - (a.seq ?? 0))))
+      .catch(() => !cancelled && setPastEvents([]));
     return () => {
       cancelled = true;
     };
@@ -232,10 +263,8 @@ export function App() {
       p.applied = i;
       timeRef.current = new Date(t).toISOString();
       setTime(timeRef.current);
-      if (snap) {
-        setPast(snap);
-        for (const e of p.events.slice(Math.max(0, i - 40), i)) if (e.entity_id) map.current?.pulse(String(e.entity_id), eventColor(e.event_type));
-      }
+      if (snap) setPast(snap);
+      if (i > 0) setPastEvents(p.events.slice(Math.max(0, i - 80), i).reverse());
     };
     const id = setInterval(step, 250);
     return () => {
@@ -309,6 +338,20 @@ export function App() {
     };
   }, [client, layer, selected, time, past, alerts, alertsOpen, hiddenSeverities]);
 
+  // what the overlays cover, so that fitting and centring keep clear of them
+  const legendRef = useRef<HTMLDivElement>(null);
+  const [legendH, setLegendH] = useState(130);
+  useLayoutEffect(() => {
+    const el = legendRef.current;
+    if (!el) return;
+    const measure = () => setLegendH(el.offsetHeight + 14);
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  const insets = useMemo(() => ({ left: alertsOpen ? 388 : 0, top: time ? 52 : 0, right: selected ? 408 : 0, bottom: legendH }), [alertsOpen, time, selected, legendH]);
+
   const status = live.connectionStatus;
   const sel = selected ? index.get(selected) ?? null : null;
   const names = useCallback((id: string) => index.get(id)?.name ?? id, [index]);
@@ -376,7 +419,7 @@ export function App() {
       </header>
 
       <main>
-        <MapView ref={map} layer={layer} snapshot={shown} selected={selected} initialView={initial.view} onSelect={onMapSelect} onViewChange={onViewChange} />
+        <MapView ref={map} layer={layer} snapshot={shown} selected={selected} initialView={initial.view} insets={insets} pulses={!time} onSelect={onMapSelect} onViewChange={onViewChange} />
         {!shown && (
           <div className="overlay-msg">
             {live.error ? (
@@ -395,8 +438,8 @@ export function App() {
             )}
           </div>
         )}
-        {time && <div className="past-banner">Viewing {new Date(time).toLocaleString()} {pastError && `— ${pastError}`}</div>}
-        <Legend layer={layer} />
+        {time && <div className="past-banner" data-testid="past-banner">Viewing {new Date(time).toLocaleString()} {pastError && `— ${pastError}`}</div>}
+        <Legend layer={layer} ref={legendRef} />
         {alertsOpen && (
           <AlertsPanel
             alerts={alerts}
@@ -424,7 +467,7 @@ export function App() {
         {selected && <Details entity={sel} selectedId={selected} snapshot={shown} client={client} liveEvents={live.events} live={!time} names={names} onSelect={select} />}
       </main>
 
-      <EventFeed events={live.events} rate={rate} onSelect={select} hidden={hiddenTypes} setHidden={setHiddenTypes} />
+      <EventFeed events={time ? pastEvents : live.events} past={time} rate={rate} rateWindow={RATE_WINDOW_S} onSelect={select} hidden={hiddenTypes} setHidden={setHiddenTypes} />
 
       <Timeline client={client} time={time} playing={playing} speed={speed} loading={pastLoading} onTime={(t) => (setPlaying(false), setTime(t))} onPlaying={setPlaying} onSpeed={setSpeed} />
 
@@ -437,9 +480,9 @@ export function App() {
             <Stat k="nodes online" v={`${fmt(nodesOnline)} / ${fmt(S.nodes.items.length)}`} />
             <Stat k="agents online" v={`${fmt(S.agents.online_agents)} / ${fmt(S.agents.total_agents ?? S.agents.items.length)}`} />
             <Stat k="LLM calls 24h" v={fmt(S.agents.total_llm_calls_24h)} />
-            <Stat k="events/s" v={rate.toFixed(1)} />
+            <Stat k={`events/s · ${RATE_WINDOW_S} s avg`} v={rate.toFixed(1)} id="rate" />
             <Stat k="seq" v={String(shown?.seq ?? shown?.meta?.seq ?? '–')} />
-            <Stat k="updated" v={shown?.generated_at ? new Date(shown.generated_at).toLocaleTimeString() : '–'} />
+            <Stat k={time ? 'viewing' : 'updated'} v={updatedText(time, shown?.generated_at, lastEventAt)} id="updated" />
           </>
         ) : (
           <span className="muted">No data yet</span>
@@ -449,9 +492,15 @@ export function App() {
   );
 }
 
-function Stat({ k, v }: { k: string; v: string }) {
+/** Live: the time of the newest event applied (the snapshot's own time only until one arrives). */
+function updatedText(time: string | null, generatedAt: string | undefined, lastEventAt: string | null): string {
+  const t = time ?? (lastEventAt && (!generatedAt || lastEventAt > generatedAt) ? lastEventAt : generatedAt);
+  return t && Number.isFinite(Date.parse(t)) ? new Date(t).toLocaleTimeString() : '–';
+}
+
+function Stat({ k, v, id }: { k: string; v: string; id?: string }) {
   return (
-    <div className="stat">
+    <div className="stat" data-testid={id ? `stat-${id}` : undefined}>
       <span className="v">{v}</span>
       <span className="k">{k}</span>
     </div>

@@ -1,6 +1,6 @@
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import type { LayerName, Snapshot } from '@daarion/living-map-client';
-import { layoutLayer, type Layout, type LayoutItem } from './map/layout';
+import { layoutLayer, type Layout } from './map/layout';
 import { MapRenderer, type View } from './map/renderer';
 import { Tooltip } from './Tooltip';
 
@@ -17,11 +17,15 @@ interface Props {
   snapshot: Snapshot | null;
   selected: string | null;
   initialView: View | null;
+  /** canvas pixels covered by the overlays now open */
+  insets: { left: number; top: number; right: number; bottom: number };
+  /** event pulses on the map (off in time travel) */
+  pulses: boolean;
   onSelect(id: string | null): void;
   onViewChange(v: View): void;
 }
 
-export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, snapshot, selected, initialView, onSelect, onViewChange }, ref) {
+export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, snapshot, selected, initialView, insets, pulses, onSelect, onViewChange }, ref) {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const renderer = useRef<MapRenderer | null>(null);
@@ -29,7 +33,7 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
   const views = useRef(new Map<LayerName, View>());
   const pendingView = useRef<View | null>(initialView);
   const needsFit = useRef(!initialView);
-  const [hover, setHover] = useState<{ item: LayoutItem; x: number; y: number } | null>(null);
+  const [hover, setHover] = useState<{ id: string; x: number; y: number } | null>(null);
   const cb = useRef({ onSelect, onViewChange });
   cb.current = { onSelect, onViewChange };
 
@@ -92,7 +96,7 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
         r.requestDraw();
       }
       c.style.cursor = it ? 'pointer' : 'grab';
-      setHover(it ? { item: it, x, y } : null);
+      setHover(it ? { id: it.id, x, y } : null);
     };
     const onUp = (e: PointerEvent) => {
       if (!drag) return;
@@ -150,8 +154,13 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
       shownLayer.current = layer;
       const v = pendingView.current ?? views.current.get(layer);
       pendingView.current = null;
-      if (v && !needsFit.current) r.setView(v);
-      else r.setView(r.fitView());
+      if (v && !needsFit.current) {
+        r.setView(v);
+        r.fitted = false;
+      } else {
+        r.setView(r.fitView());
+        r.fitted = true;
+      }
       needsFit.current = false;
     }
   }, [layer, snapshot]);
@@ -163,10 +172,23 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
     r.requestDraw();
   }, [selected]);
 
+  // overlays opened or closed: fit again if fitted, and keep the selection out from under them
+  const { left, top, right, bottom } = insets;
+  useEffect(() => {
+    const r = renderer.current;
+    if (!r) return;
+    r.setInsets({ left, top, right, bottom });
+    if (selected) r.ensureVisible(selected);
+  }, [left, top, right, bottom, selected]);
+
+  useEffect(() => {
+    renderer.current?.setPulsesEnabled(pulses);
+  }, [pulses]);
+
   return (
     <div className="map" ref={wrap}>
       <canvas ref={canvas} data-testid="map-canvas" style={{ cursor: 'grab' }} />
-      {hover && <Tooltip item={hover.item} x={hover.x} y={hover.y} />}
+      {hover && <Tooltip id={hover.id} snapshot={snapshot} x={hover.x} y={hover.y} />}
     </div>
   );
 });

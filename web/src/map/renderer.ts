@@ -41,6 +41,24 @@ const metric = (ref: Record<string, unknown>, k: 'cpu' | 'gpu' | 'ram') => {
 };
 const easeOut = (t: number) => 1 - Math.pow(1 - t, 3);
 
+interface LabelReq {
+  id: string;
+  text: string;
+  x: number;
+  y: number;
+  size: number;
+  color: string;
+  weight: number;
+  /** higher is placed first */
+  prio: number;
+  /** the label is left out when its whole text is wider than this */
+  maxWidth?: number;
+}
+/** screen pixels an entity needs to be easy to hit */
+const HIT_PX = 12;
+/** the world span kept around an entity when the map flies to it (context, per layer) */
+const CONTEXT_SPAN: Record<string, number> = { city: 900, nodes: 560, agents: 420, space: 700 };
+
 export class MapRenderer {
   readonly canvas: HTMLCanvasElement;
   private ctx: CanvasRenderingContext2D;
@@ -65,6 +83,16 @@ export class MapRenderer {
   /** alert badges of the last frame, in page-independent canvas pixels (for tests and hit checks) */
   badges: { id: string; severity: string; count: number; x: number; y: number; r: number }[] = [];
   private alertFlashes = new Map<string, number>();
+  /** canvas pixels covered by overlays (panels, banner, legend): fit and centre keep clear of them */
+  insets = { left: 0, top: 0, right: 0, bottom: 0 };
+  /** the view was fitted and not moved by the user since: a resize fits again */
+  fitted = false;
+  /** event pulses are drawn (off in time travel, where a ring would say nothing about now) */
+  pulsesEnabled = true;
+  /** labels drawn in the last frame, in canvas pixels (for tests): text is always whole */
+  labels: { id: string; text: string; x: number; y: number; w: number; h: number }[] = [];
+  private labelQueue: LabelReq[] = [];
+  private widths = new Map<string, number>();
 
   constructor(canvas: HTMLCanvasElement) {
     this.canvas = canvas;
@@ -81,7 +109,25 @@ export class MapRenderer {
     this.canvas.height = Math.floor(this.h * this.dpr);
     this.canvas.style.width = this.w + 'px';
     this.canvas.style.height = this.h + 'px';
+    if (this.fitted && this.layout) this.setView(this.fitView());
     this.requestDraw();
+  }
+
+  setInsets(i: { left: number; top: number; right: number; bottom: number }): void {
+    const o = this.insets;
+    if (o.left === i.left && o.top === i.top && o.right === i.right && o.bottom === i.bottom) return;
+    this.insets = { ...i };
+    if (this.fitted && this.layout) this.flyTo(this.fitView(), 300);
+  }
+
+  /** canvas point at the centre of the area no overlay covers */
+  safeCentre(): [number, number] {
+    const i = this.insets;
+    return [i.left + (this.w - i.left - i.right) / 2, i.top + (this.h - i.top - i.bottom) / 2];
+  }
+  /** a fly-to animation is under way */
+  get flying(): boolean {
+    return this.flight !== null;
   }
   get width() {
     return this.w;
@@ -123,7 +169,7 @@ export class MapRenderer {
   }
 
   pulse(id: string, color: string): void {
-    if (!this.layout?.byId.has(id)) return;
+    if (!this.pulsesEnabled || !this.layout?.byId.has(id)) return;
     this.pulses.delete(id); // re-insert: the map keeps insertion order, oldest first
     this.pulses.set(id, { start: performance.now(), color });
     // a wall of rings helps nobody and costs raster time: keep the most recent ones
@@ -143,6 +189,16 @@ export class MapRenderer {
     this.requestDraw();
   }
 
+  setPulsesEnabled(on: boolean): void {
+    this.pulsesEnabled = on;
+    if (!on) this.pulses.clear();
+    this.requestDraw();
+  }
+
+  get pulseCount(): number {
+    return this.pulses.size;
+  }
+
   setHiddenSeverities(hidden: ReadonlySet<string>): void {
     this.hiddenSeverities = hidden;
     this.requestDraw();
@@ -155,24 +211,25 @@ export class MapRenderer {
     this.requestDraw();
   }
 
-  /** View that shows the whole layout. */
+  /** View that shows the whole layout inside the area the overlays leave free. */
   fitView(): View {
     const b = this.layout?.bounds ?? { minX: -100, minY: -100, maxX: 100, maxY: 100 };
-    // keep clear of the overlays: legend bottom-left, zoom buttons bottom-right
-    const padX = 56;
-    const padTop = 44;
-    const padBottom = 120;
+    const i = this.insets;
+    // labels stick out of the bounds a little: a margin all round
+    const padL = i.left + 24, padR = i.right + 24, padT = i.top + 28, padB = i.bottom + 24;
     const bw = Math.max(1, b.maxX - b.minX);
     const bh = Math.max(1, b.maxY - b.minY);
-    const zoom = Math.max(MIN_ZOOM, Math.min((this.w - padX * 2) / bw, (this.h - padTop - padBottom) / bh, 4));
-    const screenCy = padTop + (this.h - padTop - padBottom) / 2;
-    return { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2 + (this.h / 2 - screenCy) / zoom, zoom };
+    const zoom = Math.max(MIN_ZOOM, Math.min((this.w - padL - padR) / bw, (this.h - padT - padB) / bh, 4));
+    const scx = padL + (this.w - padL - padR) / 2;
+    const scy = padT + (this.h - padT - padB) / 2;
+    return { x: (b.minX + b.maxX) / 2 - (scx - this.w / 2) / zoom, y: (b.minY + b.maxY) / 2 - (scy - this.h / 2) / zoom, zoom };
   }
 
   fit(animate = true): void {
     const v = this.fitView();
     if (animate) this.flyTo(v);
     else this.setView(v);
+    this.fitted = true;
   }
 
   flyTo(to: View, ms = 450): void {
@@ -180,13 +237,38 @@ export class MapRenderer {
     this.requestDraw();
   }
 
-  /** Centre an entity, zooming in so it is comfortably large. */
+  /**
+   * Centre an entity in the free area, zoomed so that it is easy to see but its neighbourhood
+   * stays in view (never closer than CONTEXT_SPAN world units across the free area).
+   */
   centreOn(id: string): boolean {
     const it = this.layout?.byId.get(id);
     if (!it) return false;
-    const zoom = Math.max(this.view.zoom, Math.min(MAX_ZOOM, 140 / Math.max(8, it.size)));
-    this.flyTo({ x: it.x, y: it.y, zoom });
+    const i = this.insets;
+    const freeW = Math.max(100, this.w - i.left - i.right);
+    const freeH = Math.max(100, this.h - i.top - i.bottom);
+    const span = CONTEXT_SPAN[this.layout!.layer] ?? 600;
+    const context = Math.min(freeW, freeH) / span;
+    const wanted = Math.max(this.view.zoom, 28 / Math.max(4, it.size));
+    const zoom = Math.max(MIN_ZOOM, Math.min(MAX_ZOOM, wanted, Math.max(context, this.view.zoom)));
+    const [cx, cy] = this.safeCentre();
+    this.fitted = false;
+    this.flyTo({ x: it.x - (cx - this.w / 2) / zoom, y: it.y - (cy - this.h / 2) / zoom, zoom });
     return true;
+  }
+
+  /** Pan (same zoom) so that an entity is inside the free area, if an overlay now covers it. */
+  ensureVisible(id: string): void {
+    const it = this.layout?.byId.get(id);
+    if (!it) return;
+    const v = this.flight?.to ?? this.view;
+    const [sx, sy] = [(it.x - v.x) * v.zoom + this.w / 2, (it.y - v.y) * v.zoom + this.h / 2];
+    const h = (it.size * v.zoom) / 2 + 8;
+    const i = this.insets;
+    if (sx - h >= i.left && sx + h <= this.w - i.right && sy - h >= i.top && sy + h <= this.h - i.bottom) return;
+    const [cx, cy] = this.safeCentre();
+    this.fitted = false;
+    this.flyTo({ x: it.x - (cx - this.w / 2) / v.zoom, y: it.y - (cy - this.h / 2) / v.zoom, zoom: v.zoom }, 300);
   }
 
   screenToWorld(px: number, py: number): [number, number] {
@@ -199,11 +281,13 @@ export class MapRenderer {
   zoomAt(px: number, py: number, factor: number): void {
     const [wx, wy] = this.screenToWorld(px, py);
     const zoom = Math.max(MIN_ZOOM, Math.min(MAX_ZOOM, this.view.zoom * factor));
+    this.fitted = false;
     // keep the world point under the cursor fixed
     this.setView({ x: wx - (px - this.w / 2) / zoom, y: wy - (py - this.h / 2) / zoom, zoom });
   }
 
   panBy(dx: number, dy: number): void {
+    this.fitted = false;
     this.setView({ x: this.view.x - dx / this.view.zoom, y: this.view.y - dy / this.view.zoom, zoom: this.view.zoom });
   }
 
@@ -211,9 +295,10 @@ export class MapRenderer {
     const L = this.layout;
     if (!L) return null;
     const [wx, wy] = this.screenToWorld(px, py);
-    const minR = 6 / this.view.zoom;
+    const minR = HIT_PX / this.view.zoom;
     let best: LayoutItem | null = null;
     let bestD = Infinity;
+    // on an entity's body wins over near its edge
     for (let i = L.items.length - 1; i >= 0; i--) {
       const it = L.items[i];
       const h = Math.max(it.size / 2, minR);
@@ -221,8 +306,9 @@ export class MapRenderer {
       const dy = wy - it.y;
       if (dx < -h || dx > h || dy < -h || dy > h) continue;
       const round = it.kind === 'agent' || it.kind === 'planet' || it.kind === 'snode';
-      const d = dx * dx + dy * dy;
-      if (round && d > h * h) continue;
+      // distance from the entity's edge: a small dot next to a big one is still hit
+      const d = Math.max(0, Math.sqrt(dx * dx + dy * dy) - it.size / 2);
+      if (round && d > h) continue;
       if (d < bestD) {
         best = it;
         bestD = d;
@@ -429,7 +515,7 @@ export class MapRenderer {
         p.moveTo(sx + ss / 2, sy);
         p.arc(sx, sy, ss / 2, 0, Math.PI * 2);
       }
-      if (ss >= 18 || it.id === this.selected || it.id === this.hover) detailed.push(it);
+      if (ss >= 14 || it.id === this.selected || it.id === this.hover) detailed.push(it);
     }
     this.stats.drawnItems = drawn;
     for (const [color, d] of dots) {
@@ -456,7 +542,9 @@ export class MapRenderer {
     // detail pass: only entities large enough on screen (few of them when zoomed in)
     if (detailed.length <= 3000) for (const it of detailed) this.drawDetail(it, now);
     const flashing = this.drawAlertBadges(alerted, now);
-    return this.drawPulses(L, now) || this.transitions.size > 0 || flashing;
+    const pulsing = this.drawPulses(L, now);
+    this.flushLabels();
+    return pulsing || this.transitions.size > 0 || flashing;
   }
 
   private drawDetail(it: LayoutItem, now: number): void {
@@ -482,18 +570,20 @@ export class MapRenderer {
         ctx.lineWidth = 3;
         ctx.stroke();
       }
-      if (ss > 30) {
-        this.label(name, sx, sy + ss / 2 + 14, Math.min(20, Math.max(12, ss / 5)), C.TEXT, 600);
+      if (ss > 24) {
+        // the name over the planet's body, not under it where the first orbit runs
+        const fs = Math.min(20, Math.max(11, ss / 5));
+        this.queueLabel(it.id, name, sx, sy, fs, C.TEXT, 600, 90);
         const props = num(ref.active_proposals);
-        if (ss > 50) this.label(`${props} proposal${props === 1 ? '' : 's'}`, sx, sy + ss / 2 + 32, Math.min(14, Math.max(11, ss / 7)), C.TEXT_DIM);
-        if (props > 0) this.badge(String(props), sx + ss * 0.36, sy - ss * 0.36, '#a78bfa');
+        if (ss > 56) this.queueLabel(it.id + '#p', `${props} proposal${props === 1 ? '' : 's'}`, sx, sy + fs * 1.1, Math.min(13, Math.max(10, ss / 8)), '#ddd6fe', 500, 40);
       }
     } else if (it.kind === 'district') {
-      if (ss > 44) {
+      if (ss > 30) {
         const fs = Math.min(22, Math.max(11, ss / 9));
-        this.label(name, sx, sy - fs * 0.6, fs, C.TEXT, 600, ss - 10);
-        if (ss > 70) this.label(`${fmt(num(ref.members))} members`, sx, sy + fs * 0.7, fs * 0.78, C.TEXT_DIM, 400, ss - 10);
-        if (ss > 110) this.label(`${num(ref.agents)} agents · ${num(ref.nodes)} nodes`, sx, sy + fs * 1.9, fs * 0.72, C.TEXT_DIM, 400, ss - 10);
+        const cell = (this.layout?.cell ?? ss) * z;
+        this.queueLabel(it.id, name, sx, sy - fs * 0.6, fs, C.TEXT, 600, 80, cell - 6);
+        if (ss > 70) this.queueLabel(it.id + '#m', `${fmt(num(ref.members))} members`, sx, sy + fs * 0.7, fs * 0.78, C.TEXT_DIM, 400, 30, ss - 6);
+        if (ss > 110) this.queueLabel(it.id + '#a', `${num(ref.agents)} agents · ${num(ref.nodes)} nodes`, sx, sy + fs * 1.9, fs * 0.72, C.TEXT_DIM, 400, 20, ss - 6);
       }
     } else if (it.kind === 'node') {
       const cpu = this.metricAt(it, 'cpu', now);
@@ -523,8 +613,9 @@ export class MapRenderer {
           ctx.fillText(`${lbl} ${Math.round(v * 100)}%`, x0 + inset * 2 + 2, by - barH * 0.55);
         }
       });
-      if (ss > 40) this.label(name, sx, y0 + ss * 0.3, Math.min(18, Math.max(10, ss / 7)), C.TEXT, 600, ss - 8);
-      if (ref.status === 'offline' && ss > 24) this.label('OFFLINE', sx, sy, Math.max(9, ss / 8), '#cbd5e1', 700);
+      // the whole name or none: it may use the gap between tiles, never more than the cell
+      if (ss > 28) this.queueLabel(it.id, name, sx, y0 + ss * 0.3, Math.min(16, Math.max(10, ss / 7)), C.TEXT, 600, 60, (this.layout?.cell ?? ss) * z - 4);
+      if (ref.status === 'offline' && ss > 24) this.queueLabel(it.id + '#o', 'OFFLINE', sx, sy, Math.max(9, Math.min(14, ss / 8)), '#cbd5e1', 700, 70);
       if (ss > 30) {
         ctx.strokeStyle = ref.status === 'offline' ? C.STATUS.offline : C.loadColor(Math.max(cpu, gpu));
         ctx.lineWidth = 1.5;
@@ -532,7 +623,7 @@ export class MapRenderer {
       }
       if (ref.status === 'warning' && !badgeOf(ref.alerts, NO_FILTER)) this.badge('!', x0 + ss - 4, y0 + 4, C.STATUS.warning);
     } else if (it.kind === 'agent') {
-      if (ss > 26) this.label(name, sx, sy + ss / 2 + Math.max(8, ss * 0.3), Math.min(16, Math.max(10, ss / 3)), C.TEXT, 500);
+      if (ss > 14) this.queueLabel(it.id, name, sx, sy + ss / 2 + 9, Math.min(15, Math.max(10, ss / 3)), C.TEXT, 500, 50);
     } else if (it.kind === 'snode') {
       if (ref.status === 'warning') {
         ctx.beginPath();
@@ -541,7 +632,7 @@ export class MapRenderer {
         ctx.lineWidth = 2;
         ctx.stroke();
       }
-      if (ss > 28) this.label(name, sx, sy + ss / 2 + 9, Math.min(13, Math.max(10, ss / 2.5)), C.TEXT_DIM, 500);
+      if (ss > 20) this.queueLabel(it.id, name, sx, sy + ss / 2 + 9, Math.min(13, Math.max(10, ss / 2.5)), C.TEXT_DIM, 500, 40);
     }
     if (it.id === this.selected || it.id === this.hover) {
       const sel = it.id === this.selected;
@@ -658,36 +749,92 @@ export class MapRenderer {
     return this.pulses.size > 0;
   }
 
-  private fitCache = new Map<string, string>();
+  /**
+   * Labels are queued while shapes are drawn and placed at the end, on top of everything: most
+   * important first (selected, hovered, alerting, then by the caller's priority), each whole or
+   * not at all, and never over a label already placed.
+   */
+  private queueLabel(id: string, text: string, x: number, y: number, size: number, color: string, weight: number, prio: number, maxWidth?: number): void {
+    const base = id.split('#')[0];
+    let p = prio;
+    if (base === this.selected) p += 1000;
+    else if (base === this.hover) p += 900;
+    this.labelQueue.push({ id, text, x, y, size, color, weight, prio: p, maxWidth });
+  }
 
-  /** Text centred at (x, y); cut with an ellipsis to maxWidth (cached); a dark halo unless on a dark face. */
-  private label(text: string, x: number, y: number, size: number, color: string, weight = 500, maxWidth?: number, halo = !maxWidth): void {
+  /** width of text at a font size, from a cached width at 100 px (scales linearly) */
+  private textWidth(text: string, weight: number, size: number): number {
+    const key = weight + '|' + text;
+    let w = this.widths.get(key);
+    if (w === undefined) {
+      this.ctx.font = `${weight} 100px Inter, system-ui, sans-serif`;
+      w = this.ctx.measureText(text).width;
+      if (this.widths.size > 50000) this.widths.clear();
+      this.widths.set(key, w);
+    }
+    return (w * size) / 100;
+  }
+
+  private flushLabels(): void {
+    const q = this.labelQueue;
+    this.labelQueue = [];
+    const placed: MapRenderer['labels'] = [];
+    if (!q.length) {
+      this.labels = placed;
+      return;
+    }
+    q.sort((a, b) => b.prio - a.prio);
+    // placed boxes in a coarse grid, so that a collision check looks at a few neighbours only
+    const G = 64;
+    const grid = new Map<number, number[]>();
+    const keyOf = (cx: number, cy: number) => cx * 100003 + cy;
     const ctx = this.ctx;
-    const font = `${weight} ${Math.round(size)}px Inter, system-ui, sans-serif`;
-    ctx.font = font;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
-    let t = text;
-    if (maxWidth) {
-      const key = font + '|' + Math.round(maxWidth) + '|' + text;
-      const hit = this.fitCache.get(key);
-      if (hit !== undefined) t = hit;
-      else {
-        if (ctx.measureText(t).width > maxWidth) {
-          while (t.length > 2 && ctx.measureText(t + '…').width > maxWidth) t = t.slice(0, -1);
-          t += '…';
+    ctx.lineJoin = 'round';
+    let font = '';
+    const MAX_LABELS = 1500;
+    for (const l of q) {
+      if (placed.length >= MAX_LABELS) break;
+      const fs = Math.round(l.size);
+      const w = this.textWidth(l.text, l.weight, fs);
+      if (l.maxWidth !== undefined && w > l.maxWidth) continue;
+      const h = fs * 1.2;
+      const x0 = l.x - w / 2 - 2, y0 = l.y - h / 2, x1 = l.x + w / 2 + 2, y1 = l.y + h / 2;
+      if (x1 < 0 || y1 < 0 || x0 > this.w || y0 > this.h) continue;
+      const gx0 = Math.floor(x0 / G), gx1 = Math.floor(x1 / G), gy0 = Math.floor(y0 / G), gy1 = Math.floor(y1 / G);
+      let hit = false;
+      for (let gx = gx0; gx <= gx1 && !hit; gx++)
+        for (let gy = gy0; gy <= gy1 && !hit; gy++) {
+          const cell = grid.get(keyOf(gx, gy));
+          if (!cell) continue;
+          for (const k of cell) {
+            const o = placed[k];
+            if (x0 < o.x + o.w && x1 > o.x && y0 < o.y + o.h && y1 > o.y) {
+              hit = true;
+              break;
+            }
+          }
         }
-        if (this.fitCache.size > 5000) this.fitCache.clear();
-        this.fitCache.set(key, t);
-      }
+      if (hit) continue;
+      const k = placed.length;
+      placed.push({ id: l.id, text: l.text, x: x0, y: y0, w: x1 - x0, h: y1 - y0 });
+      for (let gx = gx0; gx <= gx1; gx++)
+        for (let gy = gy0; gy <= gy1; gy++) {
+          const key = keyOf(gx, gy);
+          const cell = grid.get(key);
+          if (cell) cell.push(k);
+          else grid.set(key, [k]);
+        }
+      const f = `${l.weight} ${fs}px Inter, system-ui, sans-serif`;
+      if (f !== font) ctx.font = font = f;
+      ctx.lineWidth = 4;
+      ctx.strokeStyle = 'rgba(7,11,22,0.9)';
+      ctx.strokeText(l.text, l.x, l.y);
+      ctx.fillStyle = l.color;
+      ctx.fillText(l.text, l.x, l.y);
     }
-    if (halo) {
-      ctx.lineWidth = 3;
-      ctx.strokeStyle = 'rgba(7,11,22,0.8)';
-      ctx.strokeText(t, x, y);
-    }
-    ctx.fillStyle = color;
-    ctx.fillText(t, x, y);
+    this.labels = placed;
   }
 
   private badge(text: string, x: number, y: number, color: string): void {
