@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { LivingMapEvent } from '@daarion/living-map-client';
 import { eventColor, EVENT_COLORS } from './map/colors';
 
@@ -19,6 +19,8 @@ export function eventSummary(e: LivingMapEvent): string {
 }
 
 const GROUPS = Object.keys(EVENT_COLORS);
+const FEED_MS = 500;
+const FEED_ROWS = 50;
 
 /** A stable key, so that the list does not rebuild its rows on every update. */
 const keys = new WeakMap<LivingMapEvent, string>();
@@ -44,8 +46,18 @@ interface Props {
 
 export function EventFeed({ events, past, rate, rateWindow, onSelect, hidden, setHidden }: Props) {
   const [paused, setPaused] = useState(false);
+  // the list follows the stream at most FEED_MS apart: at thousands of events a second a
+  // re-render per batch costs the map its frames and nobody can read that fast anyway
+  const latest = useRef(events);
+  latest.current = events;
+  const [throttled, setThrottled] = useState(events);
+  useEffect(() => {
+    const id = setInterval(() => setThrottled((cur) => (cur === latest.current ? cur : latest.current)), FEED_MS);
+    return () => clearInterval(id);
+  }, []);
+  events = past ? events : throttled;
   const [frozen, setFrozen] = useState<LivingMapEvent[]>([]);
-  const shown = useMemo(() => (paused && !past ? frozen : events).filter((e) => !hidden.has(e.event_type.split('.')[0])).slice(0, 80), [events, frozen, paused, hidden, past]);
+  const shown = useMemo(() => (paused && !past ? frozen : events).filter((e) => !hidden.has(e.event_type.split('.')[0])).slice(0, FEED_ROWS), [events, frozen, paused, hidden, past]);
   const toggle = (g: string) => {
     const s = new Set(hidden);
     if (s.has(g)) s.delete(g);
@@ -79,7 +91,7 @@ export function EventFeed({ events, past, rate, rateWindow, onSelect, hidden, se
           </button>
         ))}
       </div>
-      <ul data-testid="event-feed">
+      <ul data-testid="event-feed" className={rate > 20 ? 'calm' : undefined}>
         {shown.map((e) => (
           <li key={eventKey(e)} className="ev" data-ts={e.timestamp}>
             <span className="ev-bar" style={{ background: eventColor(e.event_type) }} />

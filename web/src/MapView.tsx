@@ -1,7 +1,7 @@
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import type { LayerName, Snapshot } from '@daarion/living-map-client';
 import { layoutLayer, type Layout } from './map/layout';
-import { MapRenderer, type View } from './map/renderer';
+import { MapRenderer, fmt, type GroupStats, type View } from './map/renderer';
 import { Tooltip } from './Tooltip';
 
 export interface MapHandle {
@@ -34,6 +34,7 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
   const pendingView = useRef<View | null>(initialView);
   const needsFit = useRef(!initialView);
   const [hover, setHover] = useState<{ id: string; x: number; y: number } | null>(null);
+  const [hoverGroup, setHoverGroup] = useState<{ label: string; st: GroupStats; x: number; y: number } | null>(null);
   const cb = useRef({ onSelect, onViewChange });
   cb.current = { onSelect, onViewChange };
 
@@ -88,6 +89,19 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
         return;
       }
       const [x, y] = pos(e);
+      const g = r.hitGroup(x, y);
+      if (g || r.isAggregated()) {
+        const st = g ? r.statsOf(r.layout!).get(g.id) : undefined;
+        setHoverGroup(g && st ? { label: g.label, st, x, y } : null);
+        setHover(null);
+        c.style.cursor = g ? 'zoom-in' : 'grab';
+        if (r.highlightGroup !== (g?.id ?? null)) {
+          r.highlightGroup = g?.id ?? null;
+          r.requestDraw();
+        }
+        return;
+      }
+      setHoverGroup(null);
       const it = r.hitTest(x, y);
       const id = it?.id ?? null;
       if (r.hover !== id) {
@@ -106,6 +120,14 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
       c.style.cursor = 'grab';
       if (!wasDrag) {
         const [x, y] = pos(e);
+        const g = r.hitGroup(x, y);
+        if (g) {
+          // a group opens into its entities
+          r.openGroup(g);
+          setHoverGroup(null);
+          return;
+        }
+        if (r.isAggregated()) return;
         const it = r.hitTest(x, y);
         cb.current.onSelect(it ? it.id : null);
       }
@@ -121,6 +143,7 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
       r.highlightGroup = null;
       r.requestDraw();
       setHover(null);
+      setHoverGroup(null);
     };
     c.addEventListener('pointerdown', onDown);
     c.addEventListener('pointermove', onMove);
@@ -189,6 +212,22 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
     <div className="map" ref={wrap}>
       <canvas ref={canvas} data-testid="map-canvas" style={{ cursor: 'grab' }} />
       {hover && <Tooltip id={hover.id} snapshot={snapshot} x={hover.x} y={hover.y} />}
+      {hoverGroup && (
+        <div className="tooltip" style={{ left: hoverGroup.x + 16, top: hoverGroup.y + 16 }} role="tooltip" data-testid="group-tooltip">
+          <div className="tt-title">{hoverGroup.label}</div>
+          <div className="tt-id">click to open</div>
+          <table>
+            <tbody>
+              <tr><td>{layer === 'agents' ? 'agents' : 'nodes'}</td><td>{fmt(hoverGroup.st.count)}</td></tr>
+              <tr><td>online</td><td>{fmt(hoverGroup.st.online)}</td></tr>
+              <tr><td>offline</td><td>{fmt(hoverGroup.st.offline)}</td></tr>
+              {hoverGroup.st.load >= 0 && <tr><td>mean load</td><td>{Math.round(hoverGroup.st.load * 100)}%</td></tr>}
+              {hoverGroup.st.load >= 0 && <tr><td>hot (&gt; 85%)</td><td>{fmt(hoverGroup.st.hot)}</td></tr>}
+              <tr><td>alerts firing</td><td>{fmt(hoverGroup.st.firing)}</td></tr>
+            </tbody>
+          </table>
+        </div>
+      )}
     </div>
   );
 });

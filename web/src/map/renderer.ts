@@ -3,7 +3,7 @@
  * on demand), culls what is off screen, batches shapes of one colour into one Path2D fill,
  * and drops detail (labels, bars, outlines) when entities are small on screen.
  */
-import type { Layout, LayoutItem } from './layout';
+import type { Group, Layout, LayoutItem } from './layout';
 import * as C from './colors';
 import { badgeOf, severityColor, severityRank } from '../alerts';
 
@@ -54,6 +54,28 @@ interface LabelReq {
   /** the label is left out when its whole text is wider than this */
   maxWidth?: number;
 }
+/**
+ * Semantic zoom: a layer with groups draws them as aggregates while its typical entity would be
+ * smaller than this many screen pixels (its world size below), and its entities from there on.
+ */
+const AGGREGATE_BELOW_PX: Record<string, number> = { agents: 7, nodes: 14, space: 8 };
+const TYPICAL_SIZE: Record<string, number> = { agents: 10, nodes: 76, space: 16 };
+
+/** What a group's aggregate shows: how many, how they are, what is wrong. */
+export interface GroupStats {
+  count: number;
+  offline: number;
+  /** load above HOT (nodes) */
+  hot: number;
+  online: number;
+  /** mean load of the members that report one (nodes), or -1 */
+  load: number;
+  firing: number;
+  /** most severe firing alert shown, or null */
+  severity: string | null;
+}
+const HOT = 0.85;
+
 /** screen pixels an entity needs to be easy to hit */
 const HIT_PX = 12;
 /** the world span kept around an entity when the map flies to it (context, per layer) */
@@ -61,7 +83,17 @@ const CONTEXT_SPAN: Record<string, number> = { city: 900, nodes: 560, agents: 42
 
 export class MapRenderer {
   readonly canvas: HTMLCanvasElement;
+  /** where the scene is drawn: the base canvas (everything but pulses) */
   private ctx: CanvasRenderingContext2D;
+  /** the visible canvas: the base copied in, pulses on top */
+  private screen: CanvasRenderingContext2D;
+  private base: HTMLCanvasElement;
+  /** the base must be drawn again (view, data, selection...); pulses alone only recomposite */
+  private baseDirty = true;
+  /** the view the base was drawn for (null: none usable), when, and how long it took */
+  private baseView: View | null = null;
+  private baseAt = 0;
+  private baseMs = 0;
   layout: Layout | null = null;
   view: View = { x: 0, y: 0, zoom: 1 };
   selected: string | null = null;
@@ -75,13 +107,15 @@ export class MapRenderer {
   private transitions = new Map<string, Transition>();
   private flight: { from: View; to: View; start: number; ms: number } | null = null;
   /** frames drawn, time of the last draw, for the status bar and the benchmark */
-  stats = { frames: 0, lastDrawMs: 0, drawnItems: 0, firstDrawAt: 0 };
+  stats = { frames: 0, baseDraws: 0, lastDrawMs: 0, drawnItems: 0, firstDrawAt: 0 };
   onViewChange: ((v: View) => void) | null = null;
   onFirstDraw: (() => void) | null = null;
   /** severities whose alert badges are not drawn (the alerts panel's filter) */
   hiddenSeverities: ReadonlySet<string> = new Set();
   /** alert badges of the last frame, in page-independent canvas pixels (for tests and hit checks) */
   badges: { id: string; severity: string; count: number; x: number; y: number; r: number }[] = [];
+  /** alert badges of groups drawn as aggregates in the last frame */
+  groupBadges: { id: string; severity: string; count: number; x: number; y: number; r: number }[] = [];
   private alertFlashes = new Map<string, number>();
   /** canvas pixels covered by overlays (panels, banner, legend): fit and centre keep clear of them */
   insets = { left: 0, top: 0, right: 0, bottom: 0 };
@@ -93,12 +127,19 @@ export class MapRenderer {
   labels: { id: string; text: string; x: number; y: number; w: number; h: number }[] = [];
   private labelQueue: LabelReq[] = [];
   private widths = new Map<string, number>();
+  private groupStats: { layout: Layout | null; version: number; hidden: ReadonlySet<string> | null; stats: Map<string, GroupStats> } = { layout: null, version: -1, hidden: null, stats: new Map() };
 
   constructor(canvas: HTMLCanvasElement) {
     this.canvas = canvas;
     const ctx = canvas.getContext('2d', { alpha: false });
     if (!ctx) throw new Error('canvas 2d not available');
-    this.ctx = ctx;
+    this.screen = ctx;
+    // the scene is cached in a second canvas: at thousands of events a second the rings
+    // animate every frame while the scene itself changes ten times a second
+    this.base = document.createElement('canvas');
+    const b = this.base.getContext('2d', { alpha: false });
+    if (!b) throw new Error('canvas 2d not available');
+    this.ctx = b;
   }
 
   resize(width: number, height: number): void {
@@ -109,6 +150,9 @@ export class MapRenderer {
     this.canvas.height = Math.floor(this.h * this.dpr);
     this.canvas.style.width = this.w + 'px';
     this.canvas.style.height = this.h + 'px';
+    this.base.width = this.canvas.width;
+    this.base.height = this.canvas.height;
+    this.baseView = null;
     if (this.fitted && this.layout) this.setView(this.fitView());
     this.requestDraw();
   }
@@ -179,7 +223,7 @@ export class MapRenderer {
         if (this.pulses.size <= MAX_PULSES) break;
       }
     }
-    this.requestDraw();
+    this.requestDraw(false);
   }
 
   /** An alert fired on an entity: its badge bounces and rings for a moment. */
@@ -317,7 +361,8 @@ export class MapRenderer {
     return best;
   }
 
-  requestDraw(): void {
+  requestDraw(base = true): void {
+    if (base) this.baseDirty = true;
     if (this.raf) return;
     this.raf = requestAnimationFrame(() => {
       this.raf = 0;
@@ -336,6 +381,7 @@ export class MapRenderer {
     const t0 = performance.now();
     let animating = false;
     if (this.flight) {
+      this.baseDirty = true;
       const f = this.flight;
       const t = Math.min(1, (t0 - f.start) / f.ms);
       const e = easeOut(t);
@@ -347,23 +393,74 @@ export class MapRenderer {
         this.onViewChange?.(this.view);
       } else animating = true;
     }
-    const ctx = this.ctx;
-    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
-    ctx.fillStyle = C.BG;
-    ctx.fillRect(0, 0, this.w, this.h);
     const L = this.layout;
-    if (L) {
-      this.drawGrid(L);
-      this.drawDecorations(L);
-      animating = this.drawItems(L, t0) || animating;
+    // A full draw of the base costs what its raster costs (software, thousands of shapes and
+    // labels); panning, zooming and a stream of batches would ask for one every frame. So
+    // between two full draws at least four times the last one's duration passes (at most a
+    // fifth of the main thread), and meanwhile the frame is the last base moved and scaled to
+    // the current view: the map follows the hand at full rate, its content catches up.
+    const bv = this.baseView;
+    const wait = Math.max(0, Math.min(400, 4 * this.baseMs) - (t0 - this.baseAt));
+    if ((this.baseDirty || animating) && bv && wait > 0 && !this.flight) {
+      const k = this.view.zoom / bv.zoom;
+      const W = this.canvas.width, H = this.canvas.height;
+      const dx = ((this.w / 2) * (1 - k) + (bv.x - this.view.x) * this.view.zoom) * this.dpr;
+      const dy = ((this.h / 2) * (1 - k) + (bv.y - this.view.y) * this.view.zoom) * this.dpr;
+      const sc = this.screen;
+      sc.setTransform(1, 0, 0, 1, 0, 0);
+      if (k !== 1 || dx !== 0 || dy !== 0) {
+        sc.fillStyle = C.BG;
+        sc.fillRect(0, 0, W, H);
+      }
+      sc.drawImage(this.base, dx, dy, W * k, H * k);
+      sc.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+      if (L) this.drawPulses(L, t0);
+      this.stats.frames++;
+      this.baseDirty = true;
+      this.requestDraw(true);
+      return;
     }
+    if (this.baseDirty || animating) {
+      this.baseDirty = false;
+      this.baseView = { ...this.view };
+      this.baseAt = t0;
+      const ctx = this.ctx;
+      ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+      ctx.fillStyle = C.BG;
+      ctx.fillRect(0, 0, this.w, this.h);
+      if (L) {
+        this.drawGrid(L);
+        if (this.isAggregated(L)) this.drawAggregates(L);
+        else {
+          this.groupBadges = [];
+          this.drawDecorations(L);
+        }
+        if (this.drawItems(L, t0)) {
+          animating = true;
+          this.baseDirty = true;
+        }
+      }
+      this.stats.baseDraws++;
+      const sc = this.screen;
+      sc.setTransform(1, 0, 0, 1, 0, 0);
+      sc.drawImage(this.base, 0, 0);
+      // the copy is where the base's raster work is done: part of its cost
+      this.baseMs = performance.now() - t0;
+    } else {
+      const sc = this.screen;
+      sc.setTransform(1, 0, 0, 1, 0, 0);
+      sc.drawImage(this.base, 0, 0);
+    }
+    const sc = this.screen;
+    sc.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    if (L && this.drawPulses(L, t0)) animating = true;
     this.stats.frames++;
     this.stats.lastDrawMs = performance.now() - t0;
     if (L && L.items.length && !this.stats.firstDrawAt) {
       this.stats.firstDrawAt = performance.now();
       this.onFirstDraw?.();
     }
-    if (animating) this.requestDraw();
+    if (animating) this.requestDraw(this.baseDirty);
   }
 
   private drawGrid(L: Layout): void {
@@ -487,7 +584,9 @@ export class MapRenderer {
     const [vx0, vy0] = this.screenToWorld(0, 0);
     const [vx1, vy1] = this.screenToWorld(this.w, this.h);
     const alerted: LayoutItem[] = [];
+    const agg = this.isAggregated(L);
     for (const it of L.items) {
+      if (agg && it.id !== this.selected) continue;
       const h = it.size / 2;
       if (it.x + h < vx0 || it.x - h > vx1 || it.y + h < vy0 || it.y - h > vy1) continue;
       drawn++;
@@ -517,7 +616,7 @@ export class MapRenderer {
       }
       if (ss >= 14 || it.id === this.selected || it.id === this.hover) detailed.push(it);
     }
-    this.stats.drawnItems = drawn;
+    if (!agg) this.stats.drawnItems = drawn;
     for (const [color, d] of dots) {
       ctx.fillStyle = color;
       for (let i = 0; i < d.length; i += 3) ctx.fillRect(d[i], d[i + 1], d[i + 2], d[i + 2]);
@@ -542,9 +641,183 @@ export class MapRenderer {
     // detail pass: only entities large enough on screen (few of them when zoomed in)
     if (detailed.length <= 3000) for (const it of detailed) this.drawDetail(it, now);
     const flashing = this.drawAlertBadges(alerted, now);
-    const pulsing = this.drawPulses(L, now);
     this.flushLabels();
-    return pulsing || this.transitions.size > 0 || flashing;
+    return this.transitions.size > 0 || flashing;
+  }
+
+  /** Zoomed out far enough that the layer shows its groups, not its entities. */
+  isAggregated(L: Layout | null = this.layout): boolean {
+    if (!L || !L.groups.size) return false;
+    const px = AGGREGATE_BELOW_PX[L.layer];
+    return px !== undefined && TYPICAL_SIZE[L.layer] * this.view.zoom < px;
+  }
+
+  /** Per-group counts, worst states and alerts; computed once per layout version and filter. */
+  statsOf(L: Layout): Map<string, GroupStats> {
+    const c = this.groupStats;
+    if (c.layout === L && c.version === (L.version ?? 0) && c.hidden === this.hiddenSeverities) return c.stats;
+    const out = new Map<string, GroupStats>();
+    for (const g of L.groups.values()) {
+      let offline = 0, hot = 0, online = 0, loadSum = 0, loadN = 0, firing = 0;
+      let severity: string | null = null;
+      for (const it of g.members) {
+        const r = it.ref;
+        const st = r.status;
+        if (st === 'offline' || st === 'inactive') offline++;
+        else if (st === 'online' || st === 'active' || st === 'busy') online++;
+        if (it.kind === 'node' || it.kind === 'snode') {
+          const l = Math.max(metric(r, 'cpu'), metric(r, 'gpu'));
+          if (st !== 'offline') {
+            loadSum += l;
+            loadN++;
+            if (l > HOT) hot++;
+          }
+        }
+        const b = badgeOf(r.alerts, this.hiddenSeverities);
+        if (b) {
+          firing += b.count;
+          if (severity === null || severityRank(b.severity) < severityRank(severity)) severity = b.severity;
+        }
+      }
+      out.set(g.id, { count: g.members.length, offline, hot, online, load: loadN ? loadSum / loadN : -1, firing, severity });
+    }
+    this.groupStats = { layout: L, version: L.version ?? 0, hidden: this.hiddenSeverities, stats: out };
+    return out;
+  }
+
+  /** The group under a canvas point, when the layer is drawn as aggregates. */
+  hitGroup(px: number, py: number): Group | null {
+    const L = this.layout;
+    if (!L || !this.isAggregated(L)) return null;
+    const [wx, wy] = this.screenToWorld(px, py);
+    const minR = HIT_PX / this.view.zoom;
+    let best: Group | null = null;
+    let bestD = Infinity;
+    for (const g of L.groups.values()) {
+      const d = Math.hypot(wx - g.x, wy - g.y) - Math.max(this.aggRadius(g, L) / this.view.zoom, minR);
+      if (d <= 0 && d < bestD) {
+        best = g;
+        bestD = d;
+      }
+    }
+    return best;
+  }
+
+  /** Fly in until a group opens into its entities. */
+  openGroup(g: Group): void {
+    const L = this.layout;
+    if (!L) return;
+    const i = this.insets;
+    const free = Math.max(100, Math.min(this.w - i.left - i.right, this.h - i.top - i.bottom));
+    const open = (AGGREGATE_BELOW_PX[L.layer] * 1.3) / TYPICAL_SIZE[L.layer];
+    const zoom = Math.min(MAX_ZOOM, Math.max(open, Math.min(free / (2.4 * g.r), open * 3)));
+    const [cx, cy] = this.safeCentre();
+    this.fitted = false;
+    this.flyTo({ x: g.x - (cx - this.w / 2) / zoom, y: g.y - (cy - this.h / 2) / zoom, zoom });
+  }
+
+  /** screen radius of a group's disc: its extent, shrunk towards the square root of its count so that big groups do not swamp the view */
+  private aggRadius(g: Group, L: Layout): number {
+    const z = this.view.zoom;
+    const extent = g.r * z;
+    const byCount = Math.sqrt(g.members.length) * TYPICAL_SIZE[L.layer] * 0.9 * z;
+    return Math.max(4, Math.min(extent, Math.max(byCount, extent * 0.45)));
+  }
+
+  /**
+   * Groups as aggregates: a disc per group, filled by its mean load (nodes) or its share
+   * online (agents), the count inside, the name above when it fits whole; what needs attention
+   * (alerts, offline, hot) rings the disc in its colour and keeps it at least 6 px, so that it
+   * stands out at any zoom.
+   */
+  private drawAggregates(L: Layout): void {
+    const ctx = this.ctx;
+    const stats = this.statsOf(L);
+    const badges: MapRenderer['badges'] = [];
+    const [vx0, vy0] = this.screenToWorld(0, 0);
+    const [vx1, vy1] = this.screenToWorld(this.w, this.h);
+    const rings: [Group, GroupStats, number, number, number][] = [];
+    const discs = new Map<string, Path2D>();
+    let drawn = 0;
+    for (const g of L.groups.values()) {
+      if (g.x + g.r < vx0 || g.x - g.r > vx1 || g.y + g.r < vy0 || g.y - g.r > vy1) continue;
+      const st = stats.get(g.id);
+      if (!st || !st.count) continue;
+      const [sx, sy] = this.worldToScreen(g.x, g.y);
+      // a few offline agents are normal; a fifth of a group offline or hot is not
+      const attention = st.firing > 0 || st.offline * 5 >= st.count || st.hot * 5 >= st.count;
+      const r = Math.max(attention ? 6 : 3, this.aggRadius(g, L));
+      let fill: string;
+      if (st.load >= 0) fill = C.loadColor(st.load);
+      else if (L.layer === 'agents') fill = st.online * 2 >= st.count ? C.STATUS.online : st.online > 0 ? C.STATUS.idle : C.STATUS.offline;
+      else fill = C.TEXT_DIM;
+      // batched by colour: one fill and one stroke per colour, not per group
+      let p = discs.get(fill);
+      if (!p) discs.set(fill, (p = new Path2D()));
+      p.moveTo(sx + r, sy);
+      p.arc(sx, sy, r, 0, Math.PI * 2);
+      drawn++;
+      if (attention) rings.push([g, st, sx, sy, r]);
+      if (r >= 11) this.queueLabel('~g:' + g.id + '#n', fmt(st.count), sx, sy, Math.min(18, Math.max(10, r / 2.2)), C.TEXT, 700, 15 + Math.log10(st.count + 1) * 5, r * 1.8);
+      const prio = 10 + Math.log10(st.count + 1) * 10 + (st.firing ? 40 : 0) + (st.offline ? 10 : 0);
+      this.queueLabel('~g:' + g.id, g.label, sx, sy - r - 9, 12, st.firing ? C.TEXT : C.TEXT_DIM, 600, prio);
+    }
+    for (const [color, p] of discs) {
+      ctx.globalAlpha = 0.32;
+      ctx.fillStyle = color;
+      ctx.fill(p);
+      ctx.globalAlpha = 1;
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = color;
+      ctx.stroke(p);
+    }
+    this.stats.drawnItems = drawn;
+    // attention on top: offline share as a slate arc, hot as orange, alerts as the severity ring
+    const offArcs = new Path2D();
+    const hotArcs = new Path2D();
+    for (const [, st, sx, sy, r] of rings) {
+      if (st.offline * 5 >= st.count) {
+        const a0 = -Math.PI / 2;
+        offArcs.moveTo(sx + Math.cos(a0) * (r + 2.5), sy + Math.sin(a0) * (r + 2.5));
+        offArcs.arc(sx, sy, r + 2.5, a0, a0 + (Math.PI * 2 * st.offline) / st.count);
+      }
+      if (st.hot * 5 >= st.count) {
+        const a0 = Math.PI / 2;
+        hotArcs.moveTo(sx + Math.cos(a0) * (r + 2.5), sy + Math.sin(a0) * (r + 2.5));
+        hotArcs.arc(sx, sy, r + 2.5, a0, a0 + (Math.PI * 2 * st.hot) / st.count);
+      }
+    }
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = '#94a3b8';
+    ctx.stroke(offArcs);
+    ctx.strokeStyle = C.LOAD_COLORS[C.LOAD_STEPS - 1];
+    ctx.stroke(hotArcs);
+    for (const [g, st, sx, sy, r] of rings) {
+      if (st.firing && st.severity) {
+        const color = severityColor(st.severity);
+        ctx.beginPath();
+        ctx.arc(sx, sy, r + 6, 0, Math.PI * 2);
+        ctx.strokeStyle = color;
+        ctx.lineWidth = 2.5;
+        ctx.stroke();
+        const br = 8;
+        const bx = sx + r * 0.72 + 4, by = sy - r * 0.72 - 4;
+        ctx.beginPath();
+        ctx.arc(bx, by, br, 0, Math.PI * 2);
+        ctx.fillStyle = color;
+        ctx.fill();
+        ctx.lineWidth = 2;
+        ctx.strokeStyle = C.BG;
+        ctx.stroke();
+        ctx.font = '700 10px Inter, system-ui, sans-serif';
+        ctx.textAlign = 'center';
+        ctx.textBaseline = 'middle';
+        ctx.fillStyle = st.severity === 'warning' ? '#1f1300' : '#ffffff';
+        ctx.fillText(st.firing > 9 ? '9+' : String(st.firing), bx, by + 0.5);
+        badges.push({ id: g.id, severity: st.severity, count: st.firing, x: bx, y: by, r: br });
+      }
+    }
+    this.groupBadges = badges;
   }
 
   private drawDetail(it: LayoutItem, now: number): void {
@@ -714,7 +987,7 @@ export class MapRenderer {
 
   private drawPulses(L: Layout, now: number): boolean {
     if (!this.pulses.size) return false;
-    const ctx = this.ctx;
+    const ctx = this.screen;
     const z = this.view.zoom;
     // batched by colour and by one of four fading steps: a handful of strokes per frame
     const batches = new Map<string, Path2D>();
@@ -793,7 +1066,7 @@ export class MapRenderer {
     ctx.textBaseline = 'middle';
     ctx.lineJoin = 'round';
     let font = '';
-    const MAX_LABELS = 1500;
+    const MAX_LABELS = 400;
     for (const l of q) {
       if (placed.length >= MAX_LABELS) break;
       const fs = Math.round(l.size);
