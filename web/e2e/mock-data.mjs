@@ -146,6 +146,14 @@ export function mutate(s, ev) {
   const p = ev.payload;
   const t = ev.event_type;
   const find = (arr) => arr.find((x) => x.id === ev.entity_id);
+  if (t === 'living_map.entity.added' && p.entity_type === 'node' && p.entity && !find(L.nodes.items)) {
+    // a node joins (the service's reconciler event, as replayed by its reducers)
+    const n = { microdao_id: null, status: 'online', metrics: { cpu: 0, gpu: 0, ram: 0 }, alerts: [], ...p.entity, id: p.entity_id };
+    delete n.type;
+    L.nodes.items.push(n);
+    L.space.nodes.push({ id: n.id, name: n.name, status: n.status, cpu: n.metrics.cpu, gpu: n.metrics.gpu, memory: n.metrics.ram, alerts: [] });
+    return;
+  }
   if (t.startsWith('node.metrics')) {
     const n = find(L.nodes.items);
     if (!n) return;

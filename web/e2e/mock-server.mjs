@@ -161,6 +161,54 @@ function mockAlert(ev, id, type) {
   publish({ event_type: 'living_map.alert.firing', payload: a, entity_id: id, entity_type: type });
 }
 
+// GET /living-map/diff in the shape worker `scale` builds on the service: {from, to, added,
+// removed, changed: [{id, type, fields: {path: {from, to}}}], counts}, between the states at two
+// instants (the stored snapshot at or before each; the live state for "now").
+function entitiesOf(snap) {
+  const L = snap.layers;
+  const m = new Map();
+  for (const [type, arr] of [['microdao', L.city.items], ['dao', L.space.planets], ['node', L.nodes.items], ['agent', L.agents.items]]) for (const e of arr) m.set(e.id, { type, e });
+  return m;
+}
+function flatten(o, prefix, out) {
+  for (const [k, v] of Object.entries(o)) {
+    const p = prefix ? prefix + '.' + k : k;
+    if (v && typeof v === 'object' && !Array.isArray(v)) flatten(v, p, out);
+    else out[p] = v;
+  }
+  return out;
+}
+function stateAt(iso) {
+  const t = Date.parse(iso);
+  if (t >= Date.now() - 1000) return JSON.parse(JSON.stringify(state));
+  const s = snapshotAt(iso);
+  return s ? JSON.parse(s.json) : null;
+}
+function diffRoute(q) {
+  const from = q.get('from'), to = q.get('to');
+  if (!from || !to) return [400, { error: 'bad_request', message: 'from and to are required (ISO-8601 instants)' }];
+  if (Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to))) return [400, { error: 'bad_request', message: 'from and to must be ISO-8601 instants' }];
+  if (Date.parse(from) > Date.parse(to)) return [400, { error: 'bad_request', message: 'from is after to' }];
+  const a = stateAt(from), b = stateAt(to);
+  if (!a || !b) return [404, { error: 'not_found', message: 'no stored state at ' + (!a ? from : to) }];
+  const ea = entitiesOf(a), eb = entitiesOf(b);
+  const added = [], removed = [], changed = [];
+  for (const [id, x] of eb) if (!ea.has(id)) added.push({ ...x.e, type: x.type });
+  for (const [id, x] of ea) if (!eb.has(id)) removed.push({ ...x.e, type: x.type });
+  for (const [id, x] of eb) {
+    const y = ea.get(id);
+    if (!y) continue;
+    const fa = flatten(y.e, '', {}), fb = flatten(x.e, '', {});
+    const fields = {};
+    for (const k of new Set([...Object.keys(fa), ...Object.keys(fb)])) {
+      if (k === 'last_seen' || k === 'last_active') continue;
+      if (JSON.stringify(fa[k]) !== JSON.stringify(fb[k])) fields[k] = { from: fa[k] ?? null, to: fb[k] ?? null };
+    }
+    if (Object.keys(fields).length) changed.push({ id, type: x.type, fields });
+  }
+  return [200, { from: { at: from, seq: a.seq }, to: { at: to, seq: b.seq }, added, removed, changed, counts: { added: added.length, removed: removed.length, changed: changed.length } }];
+}
+
 // relations in the service's shape (Relations.java): [{type, relation, target, target_type, direction}]
 function relationsOf(id, f) {
   const L = state.layers;
@@ -194,6 +242,8 @@ const server = http.createServer((req, res) => {
         const type = ev.entity_type ?? String(id ?? '').split(':')[0];
         const out = publish({ event_type: ev.event_type, payload: ev.payload ?? {}, entity_id: id, entity_type: type });
         mockAlert(ev, id, type);
+        // a posted event is a test's: stored at once, so that time travel and the diff see it
+        storeSnapshot(new Date().toISOString());
         send(res, 202, out);
       } catch (e) {
         send(res, 400, { error: String(e) });
@@ -213,6 +263,10 @@ const server = http.createServer((req, res) => {
     const st = q.get('state');
     const items = alerts.filter((a) => !st || st === 'all' || a.state === st || (st === 'active' && (a.state === 'pending' || a.state === 'firing')));
     return send(res, 200, { items, total: items.length, has_more: false });
+  }
+  if (p === '/living-map/diff') {
+    const [st, body] = diffRoute(q);
+    return send(res, st, body);
   }
   if (p === '/mock/kick') {
     for (const c of clients) c.ws.terminate();

@@ -13,6 +13,8 @@ import { EventFeed } from './EventFeed';
 import { Timeline } from './Timeline';
 import { Legend } from './Legend';
 import { AlertsPanel } from './AlertsPanel';
+import { DiffPanel } from './DiffPanel';
+import { DIFF_COLORS, diffMarks, fetchDiff, type Diff, type DiffRange } from './diff';
 import { applyAlertEventToList, countBySeverity, severityColor } from './alerts';
 
 const LAYERS: { id: LayerName; label: string }[] = [
@@ -63,13 +65,18 @@ export function App() {
   const [alertsError, setAlertsError] = useState<string | null>(null);
   const [alertsOpen, setAlertsOpen] = useState(false);
   const [hiddenSeverities, setHiddenSeverities] = useState<Set<string>>(new Set());
+  const [diffRange, setDiffRange] = useState<DiffRange | null>(initial.diff ?? null);
+  const [diffOpen, setDiffOpen] = useState(!!initial.diff);
+  const [diff, setDiff] = useState<Diff | null>(null);
+  const [diffLoading, setDiffLoading] = useState(false);
+  const [diffError, setDiffError] = useState<string | null>(null);
   const view = useRef<View | null>(initial.view);
   const map = useRef<MapHandle>(null);
   const searchBox = useRef<HTMLInputElement>(null);
 
   const shown = time ? past : live.snapshot;
   // the id index is only needed for a selection or a search: not rebuilt per update otherwise
-  const needIndex = !!selected || !!query || alertsOpen;
+  const needIndex = !!selected || !!query || alertsOpen || diffOpen;
   const index = useMemo(() => (needIndex ? indexEntities(shown) : new Map()), [shown, needIndex]);
 
   // ---- URL ------------------------------------------------------------------------------
@@ -77,10 +84,10 @@ export function App() {
   const writeHash = useCallback(() => {
     clearTimeout(hashTimer.current);
     hashTimer.current = setTimeout(() => {
-      const h = formatHash({ layer, selected, view: view.current, time });
+      const h = formatHash({ layer, selected, view: view.current, time, diff: diffOpen ? diffRange : null });
       if (h !== location.hash) history.replaceState(null, '', h);
     }, 250);
-  }, [layer, selected, time]);
+  }, [layer, selected, time, diffOpen, diffRange]);
   useEffect(writeHash, [writeHash]);
   useEffect(() => {
     const onHash = () => {
@@ -88,6 +95,8 @@ export function App() {
       setLayer(s.layer);
       setSelected(s.selected);
       setTime(s.time);
+      setDiffRange(s.diff ?? null);
+      setDiffOpen(!!s.diff);
       if (s.view) map.current?.renderer?.setView(s.view, false);
     };
     window.addEventListener('hashchange', onHash);
@@ -166,6 +175,40 @@ export function App() {
   const alertCounts = useMemo(() => countBySeverity(alerts), [alerts]);
   const alertTotal = alertCounts.critical + alertCounts.warning + alertCounts.info;
   const topSeverity = alertCounts.critical ? 'critical' : alertCounts.warning ? 'warning' : alertCounts.info ? 'info' : null;
+
+  // ---- what changed ------------------------------------------------------------------------
+  useEffect(() => {
+    if (!diffOpen || !diffRange) {
+      setDiff(null);
+      setDiffError(null);
+      return;
+    }
+    const ac = new AbortController();
+    setDiffLoading(true);
+    setDiffError(null);
+    fetchDiff(config, diffRange, ac.signal)
+      .then((d) => setDiff(d))
+      .catch((e) => {
+        if (ac.signal.aborted) return;
+        setDiff(null);
+        setDiffError(`Could not compare: ${e.message ?? e}`);
+      })
+      .finally(() => !ac.signal.aborted && setDiffLoading(false));
+    return () => ac.abort();
+  }, [config, diffOpen, diffRange]);
+  useEffect(() => {
+    map.current?.renderer?.setDiffMarks(diffOpen ? diffMarks(diff) : new Map(), DIFF_COLORS);
+  }, [diff, diffOpen, layer]);
+  const toggleDiff = useCallback(() => {
+    setDiffOpen((o) => {
+      if (!o) {
+        setAlertsOpen(false);
+        // opened without a range: the last 5 minutes
+        setDiffRange((r) => r ?? { from: new Date(Date.now() - 5 * 60e3).toISOString(), to: new Date().toISOString() });
+      }
+      return !o;
+    });
+  }, []);
 
   // ---- time travel -----------------------------------------------------------------------
   const play = useRef<{ base: Snapshot; snap: Snapshot; baseT: number; events: LivingMapEvent[]; applied: number; end: number; loading: boolean } | null>(null);
@@ -300,6 +343,7 @@ export function App() {
       if (n >= 1 && n <= 4) setLayer(LAYERS[n - 1].id);
       else if (e.key === 'f' || e.key === '0') map.current?.fit();
       else if (e.key === 'a') setAlertsOpen((o) => !o);
+      else if (e.key === 'd') toggleDiff();
       else if (e.key === '/') {
         e.preventDefault();
         searchBox.current?.focus();
@@ -309,7 +353,10 @@ export function App() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  }, [toggleDiff]);
+  useEffect(() => {
+    if (alertsOpen) setDiffOpen(false);
+  }, [alertsOpen]);
 
   // hooks for the e2e test and the benchmark
   useEffect(() => {
@@ -318,6 +365,7 @@ export function App() {
       get renderer() {
         return map.current?.renderer;
       },
+      diff: () => ({ open: diffOpen, range: diffRange, diff }),
       state: () => ({ layer, selected, time, seq: client.getState().seq, status: client.getState().connectionStatus, hasPast: !!past, alertsOpen, hiddenSeverities: [...hiddenSeverities] }),
       alerts: () => alerts,
       /** alert badges drawn in the last frame, in page pixels */
@@ -336,7 +384,7 @@ export function App() {
         return { x: x + rect.left, y: y + rect.top, size: it.size * r.view.zoom };
       },
     };
-  }, [client, layer, selected, time, past, alerts, alertsOpen, hiddenSeverities]);
+  }, [client, layer, selected, time, past, alerts, alertsOpen, hiddenSeverities, diffOpen, diffRange, diff]);
 
   // what the overlays cover, so that fitting and centring keep clear of them
   const legendRef = useRef<HTMLDivElement>(null);
@@ -350,7 +398,7 @@ export function App() {
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
-  const insets = useMemo(() => ({ left: alertsOpen ? 388 : 0, top: time ? 52 : 0, right: selected ? 408 : 0, bottom: legendH }), [alertsOpen, time, selected, legendH]);
+  const insets = useMemo(() => ({ left: alertsOpen || diffOpen ? 408 : 0, top: time ? 52 : 0, right: selected ? 408 : 0, bottom: legendH }), [alertsOpen, diffOpen, time, selected, legendH]);
 
   const status = live.connectionStatus;
   const sel = selected ? index.get(selected) ?? null : null;
@@ -412,6 +460,9 @@ export function App() {
         >
           Alerts <span className="n" style={{ ['--c' as string]: topSeverity ? severityColor(topSeverity) : undefined }}>{alertTotal}</span>
         </button>
+        <button className={`alerts-btn diff-btn ${diffOpen ? 'on' : ''}`} onClick={toggleDiff} data-testid="diff-toggle" title="What changed (D)" aria-pressed={diffOpen}>
+          Changes
+        </button>
         <div className={`badge conn-${time ? 'past' : status}`} data-testid="connection" title={live.error?.message ?? ''}>
           <span className="pulse-dot" />
           {time ? 'Time travel' : STATUS_TEXT[status] ?? status}
@@ -451,6 +502,19 @@ export function App() {
             onSelect={select}
             onClose={() => setAlertsOpen(false)}
             onAcked={onAcked}
+          />
+        )}
+        {diffOpen && (
+          <DiffPanel
+            range={diffRange}
+            diff={diff}
+            loading={diffLoading}
+            error={diffError}
+            timelineTime={time}
+            names={names}
+            onRange={setDiffRange}
+            onSelect={select}
+            onClose={() => setDiffOpen(false)}
           />
         )}
         <div className="zoom-ctl">

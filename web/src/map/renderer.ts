@@ -114,6 +114,9 @@ export class MapRenderer {
   hiddenSeverities: ReadonlySet<string> = new Set();
   /** alert badges of the last frame, in page-independent canvas pixels (for tests and hit checks) */
   badges: { id: string; severity: string; count: number; x: number; y: number; r: number }[] = [];
+  /** the "what changed" view: entities to ring, and in which colour */
+  diffMarks: ReadonlyMap<string, string> = new Map();
+  diffColors: Record<string, string> = {};
   /** alert badges of groups drawn as aggregates in the last frame */
   groupBadges: { id: string; severity: string; count: number; x: number; y: number; r: number }[] = [];
   private alertFlashes = new Map<string, number>();
@@ -231,6 +234,35 @@ export class MapRenderer {
     if (!this.layout?.byId.has(id)) return;
     this.alertFlashes.set(id, performance.now());
     this.requestDraw();
+  }
+
+  setDiffMarks(marks: ReadonlyMap<string, string>, colors: Record<string, string>): void {
+    this.diffMarks = marks;
+    this.diffColors = colors;
+    this.requestDraw();
+  }
+
+  /** rings on what the "what changed" view lists, one path per kind */
+  private drawDiffMarks(L: Layout): void {
+    if (!this.diffMarks.size) return;
+    const ctx = this.ctx;
+    const z = this.view.zoom;
+    const paths = new Map<string, Path2D>();
+    for (const [id, kind] of this.diffMarks) {
+      const it = L.byId.get(id);
+      if (!it || !this.visible(it.x, it.y, it.size)) continue;
+      const [sx, sy] = this.worldToScreen(it.x, it.y);
+      const r = Math.max(3, (it.size * z) / 2 + 3);
+      let p = paths.get(kind);
+      if (!p) paths.set(kind, (p = new Path2D()));
+      p.moveTo(sx + r, sy);
+      p.arc(sx, sy, r, 0, Math.PI * 2);
+    }
+    ctx.lineWidth = 2;
+    for (const [kind, p] of paths) {
+      ctx.strokeStyle = this.diffColors[kind] ?? '#fbbf24';
+      ctx.stroke(p);
+    }
   }
 
   setPulsesEnabled(on: boolean): void {
@@ -435,7 +467,9 @@ export class MapRenderer {
           this.groupBadges = [];
           this.drawDecorations(L);
         }
-        if (this.drawItems(L, t0)) {
+        const itemsAnimating = this.drawItems(L, t0);
+        this.drawDiffMarks(L);
+        if (itemsAnimating) {
           animating = true;
           this.baseDirty = true;
         }
