@@ -45,6 +45,26 @@ try {
     };
   });
   await page.waitForTimeout(2000); // warm-up: let the page settle before measuring
+  // BENCH_SHOTS=dir: each layer fitted (zoomed out) and zoomed in, as PNGs, before measuring
+  if (process.env.BENCH_SHOTS) {
+    const fs = await import('node:fs');
+    fs.mkdirSync(process.env.BENCH_SHOTS, { recursive: true });
+    const tag = X100 ? '100x' : `${N}`;
+    for (const layer of ['city', 'space', 'nodes', 'agents']) {
+      await page.click(`[data-layer=${layer}]`);
+      await page.waitForFunction((l) => window.__livingMap.renderer.layout?.layer === l, layer);
+      for (const [mode, k] of [['out', 1], ['mid', 4], ['in', 14]]) {
+        await page.evaluate((k) => {
+          const r = window.__livingMap.renderer;
+          const v = r.fitView();
+          r.setView({ ...v, zoom: v.zoom * k });
+        }, k);
+        await page.waitForTimeout(1200);
+        await page.screenshot({ path: path.join(process.env.BENCH_SHOTS, `${tag}-${layer}-${mode}.png`) });
+      }
+    }
+    await page.click('[data-layer=nodes]');
+  }
   console.log(`entities: ${first.entities} ${JSON.stringify(first.perLayer)}, events: ${RATE}/s`);
   console.log(`time to first draw (nodes layer, from navigation start): ${first.firstDrawMs.toFixed(0)} ms (wall ${Date.now() - t0} ms incl. launch)`);
 

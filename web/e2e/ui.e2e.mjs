@@ -636,6 +636,21 @@ test('what changed: the last 5 minutes on the map and in a list, with a shareabl
   assert.equal(await page.evaluate(() => window.__livingMap.renderer.diffMarks.size), 0);
 });
 
+test('screenshots: each layer zoomed out and zoomed in', async () => {
+  for (const layer of ['city', 'space', 'nodes', 'agents']) {
+    await showLayer(layer);
+    for (const [mode, k] of [['out', 1], ['in', 3]]) {
+      await page.evaluate((k) => {
+        const r = window.__livingMap.renderer;
+        const v = r.fitView();
+        r.setView({ ...v, zoom: v.zoom * k });
+      }, k);
+      await page.waitForTimeout(500);
+      await shot(`default-${layer}-${mode}.png`);
+    }
+  }
+});
+
 test('no errors in the page', () => {
   // the diff test asks for a range with no stored state on purpose: its 4xx is the browser's line
   assert.deepEqual(errors.filter((e) => !/favicon/.test(e) && !/status of 4\d\d.*\/living-map\/diff\?/.test(e)), []);

@@ -28,7 +28,7 @@ interface Pulse {
 
 const PULSE_MS = 1400;
 const ALERT_FLASH_MS = 1600;
-const MAX_PULSES = 80;
+const MAX_PULSES = 40;
 const TRANSITION_MS = 700;
 const MIN_ZOOM = 0.002;
 const MAX_ZOOM = 40;
@@ -750,12 +750,9 @@ export class MapRenderer {
     this.flyTo({ x: g.x - (cx - this.w / 2) / zoom, y: g.y - (cy - this.h / 2) / zoom, zoom });
   }
 
-  /** screen radius of a group's disc: its extent, shrunk towards the square root of its count so that big groups do not swamp the view */
-  private aggRadius(g: Group, L: Layout): number {
-    const z = this.view.zoom;
-    const extent = g.r * z;
-    const byCount = Math.sqrt(g.members.length) * TYPICAL_SIZE[L.layer] * 0.9 * z;
-    return Math.max(4, Math.min(extent, Math.max(byCount, extent * 0.45)));
+  /** screen radius of a group's disc: the extent its members take when opened (groups never overlap) */
+  private aggRadius(g: Group, _L: Layout): number {
+    return Math.max(4, g.r * this.view.zoom);
   }
 
   /**
@@ -1021,6 +1018,12 @@ export class MapRenderer {
 
   private drawPulses(L: Layout, now: number): boolean {
     if (!this.pulses.size) return false;
+    // zoomed out to groups, a ring per event would cover every group: the aggregates' own
+    // colours carry the change
+    if (this.isAggregated(L)) {
+      this.pulses.clear();
+      return false;
+    }
     const ctx = this.screen;
     const z = this.view.zoom;
     // batched by colour and by one of four fading steps: a handful of strokes per frame
