@@ -377,10 +377,11 @@ test('finding 1: the details panel never hides what was clicked', async () => {
 
 test('finding 2: labels are whole names, never cut, never on top of each other', async () => {
   await showLayer('nodes');
+  // tiles about 70 px wide, around the middle: names have room, neighbours compete for it
   await page.evaluate(() => {
     const r = window.__livingMap.renderer;
-    const v = r.fitView();
-    r.setView({ ...v, zoom: v.zoom * 1.6 });
+    const b = r.layout.bounds;
+    r.setView({ x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2, zoom: 0.92 });
   });
   await page.waitForTimeout(200);
   const { labels, names } = await page.evaluate(() => {
@@ -390,7 +391,7 @@ test('finding 2: labels are whole names, never cut, never on top of each other',
     return { labels: r.labels, names };
   });
   const named = labels.filter((l) => names[l.id] !== undefined);
-  assert.ok(named.length >= 5, `only ${named.length} node names drawn`);
+  assert.ok(named.length >= 3, `only ${named.length} node names drawn`);
   for (const l of named) assert.equal(l.text, names[l.id], `label of ${l.id} is not its whole name`);
   for (const l of labels) assert.ok(!l.text.includes('…'), `cut label ${l.text}`);
   for (let i = 0; i < labels.length; i++)
@@ -448,7 +449,7 @@ test('finding 5: in time travel the feed holds past events and the map draws no 
   await page.keyboard.press('Home');
   await waitFor(() => window.__livingMap.state().hasPast, undefined, 10000);
   await waitFor(() => document.querySelector('[data-testid=feed-title]').textContent.startsWith('Events up to'));
-  const t = await page.evaluate(() => window.__livingMap.state().time);
+  const t = await page.evaluate(() => document.querySelector('[data-testid=feed-title]').dataset.time);
   // live events keep arriving; none reaches the list or the map
   await fetch(`${base}/living-map/events`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ event_type: 'node.metrics.gpu-1', entity_id: 'node:gpu-1', entity_type: 'node', payload: { node_id: 'node:gpu-1', cpu: 0.5, gpu: 0.5, ram: 0.5 } }) });
   await page.waitForTimeout(600);
@@ -456,14 +457,17 @@ test('finding 5: in time travel the feed holds past events and the map draws no 
   for (const x of ts) assert.ok(Date.parse(x) <= Date.parse(t) + 1, `feed shows ${x}, after ${t}`);
   assert.equal(await page.evaluate(() => window.__livingMap.renderer.pulseCount), 0);
   // playback too
-  await page.click('[data-testid=play]');
-  await page.waitForTimeout(1200);
-  assert.equal(await page.evaluate(() => window.__livingMap.renderer.pulseCount), 0);
-  // read together: playback moves on meanwhile
-  const [t2, ts2] = await page.evaluate(() => [window.__livingMap.state().time, [...document.querySelectorAll('[data-testid=event-feed] li[data-ts]')].map((li) => li.dataset.ts)]);
-  for (const x of ts2) assert.ok(Date.parse(x) <= Date.parse(t2) + 1, `playback feed shows ${x}, after ${t2}`);
-  await shot('timetravel-feed.png');
-  await page.click('[data-testid=go-live]');
+  try {
+    await page.click('[data-testid=play]');
+    await page.waitForTimeout(1200);
+    assert.equal(await page.evaluate(() => window.__livingMap.renderer.pulseCount), 0);
+    // read together: playback moves on meanwhile
+    const [t2, ts2] = await page.evaluate(() => [document.querySelector('[data-testid=feed-title]').dataset.time, [...document.querySelectorAll('[data-testid=event-feed] li[data-ts]')].map((li) => li.dataset.ts)]);
+    for (const x of ts2) assert.ok(Date.parse(x) <= Date.parse(t2) + 1, `playback feed shows ${x}, after ${t2}`);
+    await shot('timetravel-feed.png');
+  } finally {
+    await page.click('[data-testid=go-live]');
+  }
   await waitFor(() => document.querySelector('[data-testid=feed-title]').textContent === 'Live events');
 });
 
@@ -555,7 +559,14 @@ test('finding 10: an agent dot is hit from 10 px away', async () => {
 
 test('finding 11: pending alerts are listed', async () => {
   await showLayer('nodes');
-  const e = await visibleEntity('node');
+  // a node of the test's own, which the simulator's metrics will not bring back under the threshold
+  const e = { id: 'node:e2e-pending-' + Date.now().toString(36) };
+  const add = await fetch(`${base}/living-map/events`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ event_type: 'living_map.entity.added', entity_id: e.id, entity_type: 'node', payload: { entity_id: e.id, entity_type: 'node', entity: { id: e.id, type: 'node', name: e.id.slice(5), status: 'online', metrics: { cpu: 0.2, gpu: 0.1, ram: 0.3 } } } }),
+  });
+  assert.ok(add.ok, `POST /living-map/events: ${add.status}`);
   const res = await fetch(`${base}/living-map/events`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

@@ -167,7 +167,8 @@ export function App() {
       cancelled = true;
       clearInterval(id);
     };
-  }, [client, connected]);
+    // opening the panel reloads too: pending alerts have no events of their own
+  }, [client, connected, alertsOpen]);
   useEffect(() => {
     map.current?.renderer?.setHiddenSeverities(hiddenSeverities);
   }, [hiddenSeverities]);
@@ -391,6 +392,11 @@ export function App() {
     };
   }, [client, layer, selected, time, past, alerts, alertsOpen, hiddenSeverities, diffOpen, diffRange, diff]);
 
+  const onTimelineTime = useCallback((t: string | null) => {
+    setPlaying(false);
+    setTime(t);
+  }, []);
+
   // what the overlays cover, so that fitting and centring keep clear of them
   const legendRef = useRef<HTMLDivElement>(null);
   const [legendH, setLegendH] = useState(130);
@@ -538,7 +544,7 @@ export function App() {
 
       <EventFeed events={time ? pastEvents : live.events} past={time} rate={rate} rateWindow={RATE_WINDOW_S} onSelect={select} hidden={hiddenTypes} setHidden={setHiddenTypes} />
 
-      <Timeline client={client} time={time} playing={playing} speed={speed} loading={pastLoading} onTime={(t) => (setPlaying(false), setTime(t))} onPlaying={setPlaying} onSpeed={setSpeed} />
+      <Timeline client={client} time={time} playing={playing} speed={speed} loading={pastLoading} onTime={onTimelineTime} onPlaying={setPlaying} onSpeed={setSpeed} />
 
       <footer className="stats" data-testid="stats">
         {S ? (

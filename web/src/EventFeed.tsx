@@ -68,7 +68,7 @@ export function EventFeed({ events, past, rate, rateWindow, onSelect, hidden, se
     <aside className={'feed' + (past ? ' past' : '')} aria-label={past ? 'Events up to the time shown' : 'Live events'} data-testid="feed">
       <header>
         {past ? (
-          <h2 data-testid="feed-title" title="Live events are paused while you view the past">
+          <h2 data-testid="feed-title" data-time={past} title="Live events are paused while you view the past">
             Events up to {new Date(past).toLocaleTimeString()}
           </h2>
         ) : (
