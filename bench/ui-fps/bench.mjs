@@ -12,12 +12,17 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const web = path.resolve(here, '../../web/e2e');
 const { launch, startMock } = await import(path.join(web, 'browser.mjs'));
 
-const N = process.env.BENCH_ENTITIES ?? '10000';
-const RATE = process.env.BENCH_RATE ?? '200';
-const PAN_MS = Number(process.env.BENCH_PAN_MS ?? 4000);
+// BENCH_SIZE=100x: 100 times DAARION, the sizes of the service's simulator run with
+// --sim-microdaos 1200 --sim-daos 500 --sim-nodes 6000 --sim-agents 20000 --sim-rate 2000
+const X100 = process.env.BENCH_SIZE === '100x';
+const N = process.env.BENCH_ENTITIES ?? (X100 ? '27700' : '10000');
+const RATE = process.env.BENCH_RATE ?? (X100 ? '2000' : '200');
+const PAN_MS = Number(process.env.BENCH_PAN_MS ?? (X100 ? 2500 : 4000));
 const env = { MOCK_ENTITIES: N, MOCK_RATE: RATE, MOCK_HISTORY_MIN: '2' };
+if (X100) Object.assign(env, { MOCK_MICRODAOS: '1200', MOCK_PLANETS: '500', MOCK_NODES: '6000', MOCK_AGENTS: '20000' });
 if (process.env.BENCH_NODES) env.MOCK_NODES = process.env.BENCH_NODES;
 if (process.env.BENCH_AGENTS) env.MOCK_AGENTS = process.env.BENCH_AGENTS;
+const LAYERS = (process.env.BENCH_LAYERS ?? 'nodes,agents,space,city').split(',');
 
 const mock = await startMock(env);
 const { context, close } = await launch();
@@ -40,10 +45,31 @@ try {
     };
   });
   await page.waitForTimeout(2000); // warm-up: let the page settle before measuring
+  // BENCH_SHOTS=dir: each layer fitted (zoomed out) and zoomed in, as PNGs, before measuring
+  if (process.env.BENCH_SHOTS) {
+    const fs = await import('node:fs');
+    fs.mkdirSync(process.env.BENCH_SHOTS, { recursive: true });
+    const tag = X100 ? '100x' : `${N}`;
+    for (const layer of ['city', 'space', 'nodes', 'agents']) {
+      await page.click(`[data-layer=${layer}]`);
+      await page.waitForFunction((l) => window.__livingMap.renderer.layout?.layer === l, layer);
+      for (const [mode, k] of [['out', 1], ['mid', 4], ['in', 14]]) {
+        await page.evaluate((k) => {
+          const r = window.__livingMap.renderer;
+          const v = r.fitView();
+          r.setView({ ...v, zoom: v.zoom * k });
+        }, k);
+        await page.waitForTimeout(1200);
+        await page.screenshot({ path: path.join(process.env.BENCH_SHOTS, `${tag}-${layer}-${mode}.png`) });
+      }
+    }
+    await page.click('[data-layer=nodes]');
+  }
   console.log(`entities: ${first.entities} ${JSON.stringify(first.perLayer)}, events: ${RATE}/s`);
-  console.log(`time to first draw (nodes layer, from navigation start): ${first.firstDrawMs.toFixed(0)} ms (wall ${Date.now() - t0} ms incl. launch)`);
+  const snapshotAt = await page.evaluate(() => window.__livingMap.firstSnapshotAt ?? 0);
+  console.log(`time to first draw (nodes layer, from navigation start): ${first.firstDrawMs.toFixed(0)} ms (first snapshot in the app at ${snapshotAt.toFixed(0)} ms; wall ${Date.now() - t0} ms incl. launch)`);
 
-  for (const layer of ['nodes', 'agents', 'space', 'city']) {
+  for (const layer of LAYERS) {
     await page.click(`[data-layer=${layer}]`);
     await page.waitForFunction((l) => window.__livingMap.renderer.layout?.layer === l, layer);
     for (const mode of ['fit', 'zoomed']) {

@@ -54,6 +54,8 @@ export function generateSnapshot(n = 60, seed = 7, overrides = {}) {
     });
     md.nodes++;
   }
+  // a CPU-only node the service knows little about (its defaults: GPU 0, uptime 0)
+  if (nodeItems.length > 4) Object.assign(nodeItems[4], { uptime_seconds: 0 }, { metrics: { ...nodeItems[4].metrics, gpu: 0 } });
   const agentItems = [];
   for (let i = 0; i < agents; i++) {
     const md = r() < 0.03 ? null : mds[Math.floor(Math.pow(r(), 1.3) * mds.length)];
@@ -67,6 +69,8 @@ export function generateSnapshot(n = 60, seed = 7, overrides = {}) {
     });
     if (md) md.agents++;
   }
+  // an agent with no call in 24 h (the service's default average response is 0 ms)
+  if (agentItems.length > 5) agentItems[5].usage = { llm_calls_24h: 0, tokens_24h: 0, messages_24h: 0, avg_response_time_ms: 0 };
   const pls = [];
   let nodeCursor = 0;
   for (let i = 0; i < planets; i++) {
@@ -142,6 +146,14 @@ export function mutate(s, ev) {
   const p = ev.payload;
   const t = ev.event_type;
   const find = (arr) => arr.find((x) => x.id === ev.entity_id);
+  if (t === 'living_map.entity.added' && p.entity_type === 'node' && p.entity && !find(L.nodes.items)) {
+    // a node joins (the service's reconciler event, as replayed by its reducers)
+    const n = { microdao_id: null, status: 'online', metrics: { cpu: 0, gpu: 0, ram: 0 }, alerts: [], ...p.entity, id: p.entity_id };
+    delete n.type;
+    L.nodes.items.push(n);
+    L.space.nodes.push({ id: n.id, name: n.name, status: n.status, cpu: n.metrics.cpu, gpu: n.metrics.gpu, memory: n.metrics.ram, alerts: [] });
+    return;
+  }
   if (t.startsWith('node.metrics')) {
     const n = find(L.nodes.items);
     if (!n) return;

@@ -146,6 +146,12 @@ function snapshotAt(at) {
 // 90 % fires a critical alert on that node (once per node), as `for: 0s` rules would.
 const alerts = [];
 function mockAlert(ev, id, type) {
+  // RAM above 95 %: a pending alert (the e2e rules' node_ram_high waits an hour before firing)
+  const ram = Number(ev.payload?.ram);
+  if (String(ev.event_type).startsWith('node.metrics') && ram > 0.95 && id && !alerts.some((a) => a.entity_id === id && a.rule === 'node_ram_high')) {
+    const now = new Date().toISOString();
+    alerts.push({ id: 'mock-' + (alerts.length + 1), rule: 'node_ram_high', state: 'pending', severity: 'warning', message: `${id} RAM at ${Math.round(ram * 100)}%`, since: now, entity_id: id, entity_type: type, key: id, value: ram, labels: {}, active_at: now, starts_at: null, ends_at: null, acked: false, silenced: false });
+  }
   const cpu = Number(ev.payload?.cpu);
   if (!String(ev.event_type).startsWith('node.metrics') || !(cpu > 0.9) || !id) return;
   if (alerts.some((a) => a.entity_id === id && a.state === 'firing')) return;
@@ -153,6 +159,70 @@ function mockAlert(ev, id, type) {
   const a = { id: 'mock-' + (alerts.length + 1), rule: 'node_cpu_high', state: 'firing', severity: 'critical', message: `${id} CPU at ${Math.round(cpu * 100)}%`, since: now, entity_id: id, entity_type: type, key: id, value: cpu, labels: {}, active_at: now, starts_at: now, ends_at: null, acked: false, silenced: false };
   alerts.push(a);
   publish({ event_type: 'living_map.alert.firing', payload: a, entity_id: id, entity_type: type });
+}
+
+// GET /living-map/diff in the shape worker `scale` builds on the service: {from, to, added,
+// removed, changed: [{id, type, fields: {path: {from, to}}}], counts}, between the states at two
+// instants (the stored snapshot at or before each; the live state for "now").
+function entitiesOf(snap) {
+  const L = snap.layers;
+  const m = new Map();
+  for (const [type, arr] of [['microdao', L.city.items], ['dao', L.space.planets], ['node', L.nodes.items], ['agent', L.agents.items]]) for (const e of arr) m.set(e.id, { type, e });
+  return m;
+}
+function flatten(o, prefix, out) {
+  for (const [k, v] of Object.entries(o)) {
+    const p = prefix ? prefix + '.' + k : k;
+    if (v && typeof v === 'object' && !Array.isArray(v)) flatten(v, p, out);
+    else out[p] = v;
+  }
+  return out;
+}
+function stateAt(iso) {
+  const t = Date.parse(iso);
+  if (t >= Date.now() - 1000) return JSON.parse(JSON.stringify(state));
+  const s = snapshotAt(iso);
+  return s ? JSON.parse(s.json) : null;
+}
+function diffRoute(q) {
+  const from = q.get('from'), to = q.get('to');
+  if (!from || !to) return [400, { error: 'bad_request', message: 'from and to are required (ISO-8601 instants)' }];
+  if (Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to))) return [400, { error: 'bad_request', message: 'from and to must be ISO-8601 instants' }];
+  if (Date.parse(from) > Date.parse(to)) return [400, { error: 'bad_request', message: 'from is after to' }];
+  const a = stateAt(from), b = stateAt(to);
+  if (!a || !b) return [404, { error: 'not_found', message: 'no stored state at ' + (!a ? from : to) }];
+  const ea = entitiesOf(a), eb = entitiesOf(b);
+  const added = [], removed = [], changed = [];
+  for (const [id, x] of eb) if (!ea.has(id)) added.push({ ...x.e, type: x.type });
+  for (const [id, x] of ea) if (!eb.has(id)) removed.push({ ...x.e, type: x.type });
+  for (const [id, x] of eb) {
+    const y = ea.get(id);
+    if (!y) continue;
+    const fa = flatten(y.e, '', {}), fb = flatten(x.e, '', {});
+    const fields = {};
+    for (const k of new Set([...Object.keys(fa), ...Object.keys(fb)])) {
+      if (k === 'last_seen' || k === 'last_active') continue;
+      if (JSON.stringify(fa[k]) !== JSON.stringify(fb[k])) fields[k] = { from: fa[k] ?? null, to: fb[k] ?? null };
+    }
+    if (Object.keys(fields).length) changed.push({ id, type: x.type, fields });
+  }
+  return [200, { from: { at: from, seq: a.seq }, to: { at: to, seq: b.seq }, added, removed, changed, counts: { added: added.length, removed: removed.length, changed: changed.length } }];
+}
+
+// relations in the service's shape (Relations.java): [{type, relation, target, target_type, direction}]
+function relationsOf(id, f) {
+  const L = state.layers;
+  const out = [];
+  const rel = (type, relation, target, target_type, direction) => out.push({ type, relation, target, target_type, direction });
+  if (f.type === 'microdao') {
+    for (const a of L.agents.items) if (a.microdao_id === id) rel('member_of', 'has_member', a.id, 'agent', 'in');
+    for (const n of L.nodes.items) if (n.microdao_id === id) rel('owns', 'owns', n.id, 'node', 'out');
+  } else if (f.type === 'agent' && f.e.microdao_id) rel('member_of', 'member_of', f.e.microdao_id, 'microdao', 'out');
+  else if (f.type === 'node') {
+    if (f.e.microdao_id) rel('owns', 'owned_by', f.e.microdao_id, 'microdao', 'in');
+    for (const p of L.space.planets) if ((p.orbits ?? []).includes(id)) rel('orbits', 'orbits', p.id, 'dao', 'out');
+  } else if (f.type === 'dao') for (const n of f.e.orbits ?? []) rel('orbits', 'orbited_by', n, 'node', 'in');
+  return out;
 }
 
 const server = http.createServer((req, res) => {
@@ -172,6 +242,8 @@ const server = http.createServer((req, res) => {
         const type = ev.entity_type ?? String(id ?? '').split(':')[0];
         const out = publish({ event_type: ev.event_type, payload: ev.payload ?? {}, entity_id: id, entity_type: type });
         mockAlert(ev, id, type);
+        // a posted event is a test's: stored at once, so that time travel and the diff see it
+        storeSnapshot(new Date().toISOString());
         send(res, 202, out);
       } catch (e) {
         send(res, 400, { error: String(e) });
@@ -189,8 +261,12 @@ const server = http.createServer((req, res) => {
   }
   if (p === '/living-map/alerts') {
     const st = q.get('state');
-    const items = alerts.filter((a) => !st || st === 'all' || a.state === st);
+    const items = alerts.filter((a) => !st || st === 'all' || a.state === st || (st === 'active' && (a.state === 'pending' || a.state === 'firing')));
     return send(res, 200, { items, total: items.length, has_more: false });
+  }
+  if (p === '/living-map/diff') {
+    const [st, body] = diffRoute(q);
+    return send(res, st, body);
   }
   if (p === '/mock/kick') {
     for (const c of clients) c.ws.terminate();
@@ -239,7 +315,7 @@ const server = http.createServer((req, res) => {
     const f = entityById(id);
     if (!f) return send(res, 404, { error: 'unknown entity ' + id });
     const recent = history.filter((h) => h.entity_id === id).slice(-10).reverse();
-    return send(res, 200, { id, type: f.type, layer: f.layer, data: f.e, recent_events: recent });
+    return send(res, 200, { id, type: f.type, layer: f.layer, data: f.e, recent_events: recent, relations: relationsOf(id, f) });
   }
   const rel = p.startsWith('/living-map/') ? p.slice('/living-map'.length) : p;
   if (serveStatic(res, rel)) return;

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { applyEvents, LivingMapClient, type Alert, type LayerName, type LivingMapEvent, type Snapshot } from '@daarion/living-map-client';
 import { useLivingMapFull } from '@daarion/living-map-client/react';
 import { loadConfig } from './config';
@@ -13,6 +13,8 @@ import { EventFeed } from './EventFeed';
 import { Timeline } from './Timeline';
 import { Legend } from './Legend';
 import { AlertsPanel } from './AlertsPanel';
+import { DiffPanel } from './DiffPanel';
+import { DIFF_COLORS, diffMarks, fetchDiff, type Diff, type DiffRange } from './diff';
 import { applyAlertEventToList, countBySeverity, severityColor } from './alerts';
 
 const LAYERS: { id: LayerName; label: string }[] = [
@@ -21,6 +23,9 @@ const LAYERS: { id: LayerName; label: string }[] = [
   { id: 'nodes', label: 'Nodes' },
   { id: 'agents', label: 'Agents' },
 ];
+
+/** the window the events/s figure averages over */
+const RATE_WINDOW_S = 10;
 
 const STATUS_TEXT: Record<string, string> = {
   idle: 'Idle',
@@ -54,17 +59,24 @@ export function App() {
   const [query, setQuery] = useState('');
   const [hiddenTypes, setHiddenTypes] = useState<Set<string>>(new Set());
   const [rate, setRate] = useState(0);
+  const [lastEventAt, setLastEventAt] = useState<string | null>(null);
+  const [pastEvents, setPastEvents] = useState<LivingMapEvent[]>([]);
   const [alerts, setAlerts] = useState<readonly Alert[]>([]);
   const [alertsError, setAlertsError] = useState<string | null>(null);
   const [alertsOpen, setAlertsOpen] = useState(false);
   const [hiddenSeverities, setHiddenSeverities] = useState<Set<string>>(new Set());
+  const [diffRange, setDiffRange] = useState<DiffRange | null>(initial.diff ?? null);
+  const [diffOpen, setDiffOpen] = useState(!!initial.diff);
+  const [diff, setDiff] = useState<Diff | null>(null);
+  const [diffLoading, setDiffLoading] = useState(false);
+  const [diffError, setDiffError] = useState<string | null>(null);
   const view = useRef<View | null>(initial.view);
   const map = useRef<MapHandle>(null);
   const searchBox = useRef<HTMLInputElement>(null);
 
   const shown = time ? past : live.snapshot;
   // the id index is only needed for a selection or a search: not rebuilt per update otherwise
-  const needIndex = !!selected || !!query || alertsOpen;
+  const needIndex = !!selected || !!query || alertsOpen || diffOpen;
   const index = useMemo(() => (needIndex ? indexEntities(shown) : new Map()), [shown, needIndex]);
 
   // ---- URL ------------------------------------------------------------------------------
@@ -72,10 +84,10 @@ export function App() {
   const writeHash = useCallback(() => {
     clearTimeout(hashTimer.current);
     hashTimer.current = setTimeout(() => {
-      const h = formatHash({ layer, selected, view: view.current, time });
+      const h = formatHash({ layer, selected, view: view.current, time, diff: diffOpen ? diffRange : null });
       if (h !== location.hash) history.replaceState(null, '', h);
     }, 250);
-  }, [layer, selected, time]);
+  }, [layer, selected, time, diffOpen, diffRange]);
   useEffect(writeHash, [writeHash]);
   useEffect(() => {
     const onHash = () => {
@@ -83,6 +95,8 @@ export function App() {
       setLayer(s.layer);
       setSelected(s.selected);
       setTime(s.time);
+      setDiffRange(s.diff ?? null);
+      setDiffOpen(!!s.diff);
       if (s.view) map.current?.renderer?.setView(s.view, false);
     };
     window.addEventListener('hashchange', onHash);
@@ -101,8 +115,10 @@ export function App() {
   timeRef.current = time;
   useEffect(() => {
     let count = 0;
+    let latest = '';
     const off = client.onEvents((batch: LivingMapEvent[]) => {
       count += batch.length;
+      for (const e of batch) if (e.timestamp > latest) latest = e.timestamp;
       if (timeRef.current) return;
       for (const e of batch) if (e.entity_id) map.current?.pulse(String(e.entity_id), eventColor(e.event_type));
       const al = batch.filter((e) => e.event_type.startsWith('living_map.alert.'));
@@ -111,14 +127,19 @@ export function App() {
         for (const e of al) if (e.event_type === 'living_map.alert.firing' && e.entity_id) map.current?.renderer?.alertFired(String(e.entity_id));
       }
     });
-    let last = performance.now();
+    // events/s over a sliding RATE_WINDOW_S window, refreshed every second: a steady figure
+    // that still follows a real change within the window
+    const window: { t: number; n: number }[] = [];
+    const started = performance.now();
     const id = setInterval(() => {
       const now = performance.now();
-      const inst = count / Math.max(0.001, (now - last) / 1000);
+      window.push({ t: now, n: count });
       count = 0;
-      last = now;
-      setRate((r) => (Number.isFinite(r) ? r * 0.5 + inst * 0.5 : inst));
-    }, 2000);
+      while (window.length && window[0].t <= now - RATE_WINDOW_S * 1000) window.shift();
+      const span = Math.min(RATE_WINDOW_S, (now - started) / 1000);
+      setRate(window.reduce((a, w) => a + w.n, 0) / Math.max(1, span));
+      if (latest) setLastEventAt(latest);
+    }, 1000);
     return () => {
       off();
       clearInterval(id);
@@ -132,7 +153,8 @@ export function App() {
     let cancelled = false;
     const load = () =>
       client
-        .fetchAlerts({ state: 'firing', limit: 500 })
+        // pending and firing: a pending alert is one about to fire
+        .fetchAlerts({ state: 'active', limit: 500 })
         .then((r) => {
           if (cancelled) return;
           setAlerts(r.items);
@@ -145,7 +167,8 @@ export function App() {
       cancelled = true;
       clearInterval(id);
     };
-  }, [client, connected]);
+    // opening the panel reloads too: pending alerts have no events of their own
+  }, [client, connected, alertsOpen]);
   useEffect(() => {
     map.current?.renderer?.setHiddenSeverities(hiddenSeverities);
   }, [hiddenSeverities]);
@@ -153,6 +176,40 @@ export function App() {
   const alertCounts = useMemo(() => countBySeverity(alerts), [alerts]);
   const alertTotal = alertCounts.critical + alertCounts.warning + alertCounts.info;
   const topSeverity = alertCounts.critical ? 'critical' : alertCounts.warning ? 'warning' : alertCounts.info ? 'info' : null;
+
+  // ---- what changed ------------------------------------------------------------------------
+  useEffect(() => {
+    if (!diffOpen || !diffRange) {
+      setDiff(null);
+      setDiffError(null);
+      return;
+    }
+    const ac = new AbortController();
+    setDiffLoading(true);
+    setDiffError(null);
+    fetchDiff(config, diffRange, ac.signal)
+      .then((d) => setDiff(d))
+      .catch((e) => {
+        if (ac.signal.aborted) return;
+        setDiff(null);
+        setDiffError(`Could not compare: ${e.message ?? e}`);
+      })
+      .finally(() => !ac.signal.aborted && setDiffLoading(false));
+    return () => ac.abort();
+  }, [config, diffOpen, diffRange]);
+  useEffect(() => {
+    map.current?.renderer?.setDiffMarks(diffOpen ? diffMarks(diff) : new Map(), DIFF_COLORS);
+  }, [diff, diffOpen, layer]);
+  const toggleDiff = useCallback(() => {
+    setDiffOpen((o) => {
+      if (!o) {
+        setAlertsOpen(false);
+        // opened without a range: the last 5 minutes
+        setDiffRange((r) => r ?? { from: new Date(Date.now() - 5 * 60e3).toISOString(), to: new Date().toISOString() });
+      }
+      return !o;
+    });
+  }, []);
 
   // ---- time travel -----------------------------------------------------------------------
   const play = useRef<{ base: Snapshot; snap: Snapshot; baseT: number; events: LivingMapEvent[]; applied: number; end: number; loading: boolean } | null>(null);
@@ -175,6 +232,24 @@ export function App() {
       })
       .catch((e) => !cancelled && setPastError(String(e.message ?? e)))
       .finally(() => !cancelled && setPastLoading(false));
+    return () => {
+      cancelled = true;
+    };
+  }, [client, time, playing]);
+
+  // the feed in time travel: the events that led to the instant shown, not live ones
+  useEffect(() => {
+    if (!time) {
+      setPastEvents([]);
+      return;
+    }
+    if (playing) return;
+    let cancelled = false;
+    const until = new Date(Date.parse(time) + 1).toISOString();
+    client
+      .fetchHistory({ until, since: new Date(Date.parse(time) - 3600e3).toISOString(), limit: 80 })
+      .then((h) => !cancelled && setPastEvents(h.items.slice().sort((a, b) => Date.parse(b.timestamp) - Date.parse(a.timestamp) || (b.seq ?? 0) - (a.seq ?? 0))))
+      .catch(() => !cancelled && setPastEvents([]));
     return () => {
       cancelled = true;
     };
@@ -232,10 +307,8 @@ export function App() {
       p.applied = i;
       timeRef.current = new Date(t).toISOString();
       setTime(timeRef.current);
-      if (snap) {
-        setPast(snap);
-        for (const e of p.events.slice(Math.max(0, i - 40), i)) if (e.entity_id) map.current?.pulse(String(e.entity_id), eventColor(e.event_type));
-      }
+      if (snap) setPast(snap);
+      if (i > 0) setPastEvents(p.events.slice(Math.max(0, i - 80), i).reverse());
     };
     const id = setInterval(step, 250);
     return () => {
@@ -271,6 +344,7 @@ export function App() {
       if (n >= 1 && n <= 4) setLayer(LAYERS[n - 1].id);
       else if (e.key === 'f' || e.key === '0') map.current?.fit();
       else if (e.key === 'a') setAlertsOpen((o) => !o);
+      else if (e.key === 'd') toggleDiff();
       else if (e.key === '/') {
         e.preventDefault();
         searchBox.current?.focus();
@@ -280,15 +354,24 @@ export function App() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  }, [toggleDiff]);
+  useEffect(() => {
+    if (alertsOpen) setDiffOpen(false);
+  }, [alertsOpen]);
+
+  // when the first snapshot reached the app (the benchmark splits its first draw with it)
+  const firstSnapshotAt = useRef(0);
+  if (live.snapshot && !firstSnapshotAt.current) firstSnapshotAt.current = performance.now();
 
   // hooks for the e2e test and the benchmark
   useEffect(() => {
     window.__livingMap = {
+      firstSnapshotAt: firstSnapshotAt.current,
       client,
       get renderer() {
         return map.current?.renderer;
       },
+      diff: () => ({ open: diffOpen, range: diffRange, diff }),
       state: () => ({ layer, selected, time, seq: client.getState().seq, status: client.getState().connectionStatus, hasPast: !!past, alertsOpen, hiddenSeverities: [...hiddenSeverities] }),
       alerts: () => alerts,
       /** alert badges drawn in the last frame, in page pixels */
@@ -307,7 +390,26 @@ export function App() {
         return { x: x + rect.left, y: y + rect.top, size: it.size * r.view.zoom };
       },
     };
-  }, [client, layer, selected, time, past, alerts, alertsOpen, hiddenSeverities]);
+  }, [client, layer, selected, time, past, alerts, alertsOpen, hiddenSeverities, diffOpen, diffRange, diff]);
+
+  const onTimelineTime = useCallback((t: string | null) => {
+    setPlaying(false);
+    setTime(t);
+  }, []);
+
+  // what the overlays cover, so that fitting and centring keep clear of them
+  const legendRef = useRef<HTMLDivElement>(null);
+  const [legendH, setLegendH] = useState(130);
+  useLayoutEffect(() => {
+    const el = legendRef.current;
+    if (!el) return;
+    const measure = () => setLegendH(el.offsetHeight + 14);
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  const insets = useMemo(() => ({ left: alertsOpen || diffOpen ? 408 : 0, top: time ? 52 : 0, right: selected ? 408 : 0, bottom: legendH }), [alertsOpen, diffOpen, time, selected, legendH]);
 
   const status = live.streamStatus;
   const sel = selected ? index.get(selected) ?? null : null;
@@ -369,6 +471,9 @@ export function App() {
         >
           Alerts <span className="n" style={{ ['--c' as string]: topSeverity ? severityColor(topSeverity) : undefined }}>{alertTotal}</span>
         </button>
+        <button className={`alerts-btn diff-btn ${diffOpen ? 'on' : ''}`} onClick={toggleDiff} data-testid="diff-toggle" title="What changed (D)" aria-pressed={diffOpen}>
+          Changes
+        </button>
         <div className={`badge conn-${time ? 'past' : status}`} data-testid="connection" title={live.lastError?.message ?? ''}>
           <span className="pulse-dot" />
           {time ? 'Time travel' : STATUS_TEXT[status] ?? status}
@@ -376,7 +481,7 @@ export function App() {
       </header>
 
       <main>
-        <MapView ref={map} layer={layer} snapshot={shown} selected={selected} initialView={initial.view} onSelect={onMapSelect} onViewChange={onViewChange} />
+        <MapView ref={map} layer={layer} snapshot={shown} selected={selected} initialView={initial.view} insets={insets} pulses={!time} onSelect={onMapSelect} onViewChange={onViewChange} />
         {!shown && (
           <div className="overlay-msg">
             {live.error ? (
@@ -395,8 +500,8 @@ export function App() {
             )}
           </div>
         )}
-        {time && <div className="past-banner">Viewing {new Date(time).toLocaleString()} {pastError && `— ${pastError}`}</div>}
-        <Legend layer={layer} />
+        {time && <div className="past-banner" data-testid="past-banner">Viewing {new Date(time).toLocaleString()} {pastError && `— ${pastError}`}</div>}
+        <Legend layer={layer} ref={legendRef} />
         {alertsOpen && (
           <AlertsPanel
             alerts={alerts}
@@ -408,6 +513,19 @@ export function App() {
             onSelect={select}
             onClose={() => setAlertsOpen(false)}
             onAcked={onAcked}
+          />
+        )}
+        {diffOpen && (
+          <DiffPanel
+            range={diffRange}
+            diff={diff}
+            loading={diffLoading}
+            error={diffError}
+            timelineTime={time}
+            names={names}
+            onRange={setDiffRange}
+            onSelect={select}
+            onClose={() => setDiffOpen(false)}
           />
         )}
         <div className="zoom-ctl">
@@ -424,9 +542,9 @@ export function App() {
         {selected && <Details entity={sel} selectedId={selected} snapshot={shown} client={client} liveEvents={live.events} live={!time} names={names} onSelect={select} />}
       </main>
 
-      <EventFeed events={live.events} rate={rate} onSelect={select} hidden={hiddenTypes} setHidden={setHiddenTypes} />
+      <EventFeed events={time ? pastEvents : live.events} past={time} rate={rate} rateWindow={RATE_WINDOW_S} onSelect={select} hidden={hiddenTypes} setHidden={setHiddenTypes} />
 
-      <Timeline client={client} time={time} playing={playing} speed={speed} loading={pastLoading} onTime={(t) => (setPlaying(false), setTime(t))} onPlaying={setPlaying} onSpeed={setSpeed} />
+      <Timeline client={client} time={time} playing={playing} speed={speed} loading={pastLoading} onTime={onTimelineTime} onPlaying={setPlaying} onSpeed={setSpeed} />
 
       <footer className="stats" data-testid="stats">
         {S ? (
@@ -437,9 +555,9 @@ export function App() {
             <Stat k="nodes online" v={`${fmt(nodesOnline)} / ${fmt(S.nodes.items.length)}`} />
             <Stat k="agents online" v={`${fmt(S.agents.online_agents)} / ${fmt(S.agents.total_agents ?? S.agents.items.length)}`} />
             <Stat k="LLM calls 24h" v={fmt(S.agents.total_llm_calls_24h)} />
-            <Stat k="events/s" v={rate.toFixed(1)} />
+            <Stat k={`events/s · ${RATE_WINDOW_S} s avg`} v={rate.toFixed(1)} id="rate" />
             <Stat k="seq" v={String(shown?.seq ?? shown?.meta?.seq ?? '–')} />
-            <Stat k="updated" v={shown?.generated_at ? new Date(shown.generated_at).toLocaleTimeString() : '–'} />
+            <Stat k={time ? 'viewing' : 'updated'} v={updatedText(time, shown?.generated_at, lastEventAt)} id="updated" />
           </>
         ) : (
           <span className="muted">No data yet</span>
@@ -449,9 +567,15 @@ export function App() {
   );
 }
 
-function Stat({ k, v }: { k: string; v: string }) {
+/** Live: the time of the newest event applied (the snapshot's own time only until one arrives). */
+function updatedText(time: string | null, generatedAt: string | undefined, lastEventAt: string | null): string {
+  const t = time ?? (lastEventAt && (!generatedAt || lastEventAt > generatedAt) ? lastEventAt : generatedAt);
+  return t && Number.isFinite(Date.parse(t)) ? new Date(t).toLocaleTimeString() : '–';
+}
+
+function Stat({ k, v, id }: { k: string; v: string; id?: string }) {
   return (
-    <div className="stat">
+    <div className="stat" data-testid={id ? `stat-${id}` : undefined}>
       <span className="v">{v}</span>
       <span className="k">{k}</span>
     </div>

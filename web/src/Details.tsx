@@ -1,47 +1,43 @@
 import { useEffect, useState } from 'react';
 import type { EntityDetail, LivingMapClient, LivingMapEvent, Snapshot } from '@daarion/living-map-client';
 import { relationsOf, type EntityRef } from './entities';
-import { fmt } from './map/renderer';
+import { fieldsOf } from './fields';
 import { eventColor } from './map/colors';
 import { eventSummary } from './EventFeed';
 import { ago, severityColor, severityRank } from './alerts';
 
-const pct = (v: unknown) => (typeof v === 'number' ? `${Math.round(v * 100)}%` : '–');
-const when = (v: unknown) => (typeof v === 'string' && v ? new Date(v).toLocaleString() : '–');
+/** Human names of the service's relation types (Relations.java), read from the entity's side. */
+const RELATION_LABELS: Record<string, string> = {
+  has_member: 'Members',
+  member_of: 'microDAO',
+  owns: 'Nodes',
+  owned_by: 'Owner',
+  runs_on: 'Runs on',
+  runs: 'Runs',
+  orbits: 'Orbits DAO',
+  orbited_by: 'Orbiting nodes',
+  governs: 'Governs',
+  governed_by: 'Governed by',
+};
+export const relationLabel = (raw: string) => RELATION_LABELS[raw.toLowerCase()] ?? raw.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
 
-function fieldsOf(e: EntityRef): [string, React.ReactNode][] {
-  const r = e.ref as Record<string, any>;
-  switch (e.type) {
-    case 'microdao':
-      return [['Status', r.status], ['Members', fmt(r.members)], ['Agents', r.agents], ['Nodes', r.nodes], ['Slug', r.slug ?? '–'], ['Description', r.description ?? '–']];
-    case 'dao':
-      return [['Type', r.type], ['Status', r.status], ['Active proposals', r.active_proposals], ['Treasury', fmt(Number(r.treasury_value))], ['Nodes on orbit', r.orbits?.length ?? 0]];
-    case 'node': {
-      const m = r.metrics ?? { cpu: r.cpu, gpu: r.gpu, ram: r.memory };
-      return [
-        ['Status', r.status],
-        ['CPU', pct(m.cpu)],
-        ['GPU', pct(m.gpu)],
-        ['RAM', pct(m.ram)],
-        ['Disk', pct(m.disk)],
-        ['Temperature', m.temperature != null ? `${m.temperature} °C` : '–'],
-        ['Network in / out', m.net_in != null ? `${fmt(m.net_in)} / ${fmt(m.net_out)} Mbit/s` : '–'],
-        ['Uptime', r.uptime_seconds != null ? `${(r.uptime_seconds / 86400).toFixed(1)} days` : '–'],
-        ['Last seen', when(r.last_seen)],
-      ];
-    }
-    case 'agent':
-      return [
-        ['Status', r.status],
-        ['Kind', r.kind ?? '–'],
-        ['Model', r.model ?? '–'],
-        ['LLM calls 24h', fmt(r.usage?.llm_calls_24h)],
-        ['Tokens 24h', fmt(r.usage?.tokens_24h)],
-        ['Messages 24h', fmt(r.usage?.messages_24h)],
-        ['Avg response', r.usage?.avg_response_time_ms != null ? `${Math.round(r.usage.avg_response_time_ms)} ms` : '–'],
-        ['Last active', when(r.last_active)],
-      ];
+/**
+ * The snapshot's relations, then the server's with their raw names made readable and every id
+ * the snapshot already lists left out: each related entity is listed once.
+ */
+export function mergeRelations(own: { label: string; ids: string[] }[], server: { label: string; ids: string[] }[]): { label: string; ids: string[] }[] {
+  const seen = new Set(own.flatMap((r) => r.ids));
+  const out = own.map((r) => ({ label: r.label, ids: r.ids.slice() }));
+  for (const r of server) {
+    const label = relationLabel(r.label);
+    const ids = r.ids.filter((id) => !seen.has(id));
+    if (!ids.length) continue;
+    for (const id of ids) seen.add(id);
+    const same = out.find((x) => x.label === label);
+    if (same) same.ids.push(...ids);
+    else out.push({ label, ids });
   }
+  return out.filter((r) => r.ids.length);
 }
 
 /** Relations from the server: tolerate `{label: [ids]}`, `[{type,id}]` or `[ids]`. */
@@ -93,7 +89,7 @@ export function Details({ entity, selectedId, snapshot, client, liveEvents, live
   }, [client, selectedId]);
 
   const rels = entity ? relationsOf(snapshot, entity) : [];
-  const extra = serverRelations(detail?.relations).filter((r) => !rels.some((x) => x.label === r.label));
+  const allRels = mergeRelations(rels, serverRelations(detail?.relations));
   const own = liveEvents.filter((e) => e.entity_id === selectedId).slice(0, 10);
   const recent = own.length ? own : (detail?.recent_events ?? []).slice(0, 10);
   const title = entity?.name ?? (detail?.data?.name as string) ?? selectedId;
@@ -119,15 +115,15 @@ export function Details({ entity, selectedId, snapshot, client, liveEvents, live
             {fieldsOf(entity).map(([k, v]) => (
               <tr key={k}>
                 <th>{k}</th>
-                <td>{v as React.ReactNode}</td>
+                <td className={v === 'unknown' || v === 'none reported' || v === 'no calls' ? 'muted' : undefined}>{v}</td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
       {entity && <EntityAlerts marks={(entity.ref as Record<string, unknown>).alerts} />}
-      {[...rels, ...extra].map((r) => (
-        <section key={r.label}>
+      {allRels.map((r) => (
+        <section key={r.label} data-testid="relation">
           <h3>
             {r.label} {r.ids.length > 1 && <span className="muted">{r.ids.length}</span>}
           </h3>

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { LivingMapEvent } from '@daarion/living-map-client';
 import { eventColor, EVENT_COLORS } from './map/colors';
 
@@ -19,6 +19,8 @@ export function eventSummary(e: LivingMapEvent): string {
 }
 
 const GROUPS = Object.keys(EVENT_COLORS);
+const FEED_MS = 500;
+const FEED_ROWS = 50;
 
 /** A stable key, so that the list does not rebuild its rows on every update. */
 const keys = new WeakMap<LivingMapEvent, string>();
@@ -32,16 +34,30 @@ function eventKey(e: LivingMapEvent): string {
 
 interface Props {
   events: LivingMapEvent[];
+  /** the instant shown in time travel: the list then holds the events up to it, not live ones */
+  past: string | null;
   rate: number;
+  /** seconds the rate averages over */
+  rateWindow: number;
   onSelect(id: string): void;
   hidden: Set<string>;
   setHidden(s: Set<string>): void;
 }
 
-export function EventFeed({ events, rate, onSelect, hidden, setHidden }: Props) {
+export function EventFeed({ events, past, rate, rateWindow, onSelect, hidden, setHidden }: Props) {
   const [paused, setPaused] = useState(false);
+  // the list follows the stream at most FEED_MS apart: at thousands of events a second a
+  // re-render per batch costs the map its frames and nobody can read that fast anyway
+  const latest = useRef(events);
+  latest.current = events;
+  const [throttled, setThrottled] = useState(events);
+  useEffect(() => {
+    const id = setInterval(() => setThrottled((cur) => (cur === latest.current ? cur : latest.current)), FEED_MS);
+    return () => clearInterval(id);
+  }, []);
+  events = past ? events : throttled;
   const [frozen, setFrozen] = useState<LivingMapEvent[]>([]);
-  const shown = useMemo(() => (paused ? frozen : events).filter((e) => !hidden.has(e.event_type.split('.')[0])).slice(0, 80), [events, frozen, paused, hidden]);
+  const shown = useMemo(() => (paused && !past ? frozen : events).filter((e) => !hidden.has(e.event_type.split('.')[0])).slice(0, FEED_ROWS), [events, frozen, paused, hidden, past]);
   const toggle = (g: string) => {
     const s = new Set(hidden);
     if (s.has(g)) s.delete(g);
@@ -49,14 +65,25 @@ export function EventFeed({ events, rate, onSelect, hidden, setHidden }: Props) 
     setHidden(s);
   };
   return (
-    <aside className="feed" aria-label="Live events">
+    <aside className={'feed' + (past ? ' past' : '')} aria-label={past ? 'Events up to the time shown' : 'Live events'} data-testid="feed">
       <header>
-        <h2>Live events</h2>
-        <span className="muted">{rate.toFixed(1)}/s</span>
-        <button className="small" onClick={() => (setFrozen(events), setPaused(!paused))} title="Pause the list (the map stays live)">
-          {paused ? '▶' : '❚❚'}
-        </button>
+        {past ? (
+          <h2 data-testid="feed-title" data-time={past} title="Live events are paused while you view the past">
+            Events up to {new Date(past).toLocaleTimeString()}
+          </h2>
+        ) : (
+          <>
+            <h2 data-testid="feed-title">Live events</h2>
+            <span className="muted" title={`average over the last ${rateWindow} s`}>
+              {rate.toFixed(1)}/s · {rateWindow} s avg
+            </span>
+            <button className="small" onClick={() => (setFrozen(events), setPaused(!paused))} title="Pause the list (the map stays live)">
+              {paused ? '▶' : '❚❚'}
+            </button>
+          </>
+        )}
       </header>
+      {past && <p className="feed-note muted">Live events paused: time travel.</p>}
       <div className="chips" role="group" aria-label="Event type filters">
         {GROUPS.map((g) => (
           <button key={g} className={'chip' + (hidden.has(g) ? ' off' : '')} style={{ ['--c' as any]: EVENT_COLORS[g] }} onClick={() => toggle(g)} aria-pressed={!hidden.has(g)}>
@@ -64,9 +91,9 @@ export function EventFeed({ events, rate, onSelect, hidden, setHidden }: Props) 
           </button>
         ))}
       </div>
-      <ul data-testid="event-feed">
+      <ul data-testid="event-feed" className={rate > 20 ? 'calm' : undefined}>
         {shown.map((e) => (
-          <li key={eventKey(e)} className="ev">
+          <li key={eventKey(e)} className="ev" data-ts={e.timestamp}>
             <span className="ev-bar" style={{ background: eventColor(e.event_type) }} />
             <div>
               <div className="ev-line">
@@ -88,7 +115,7 @@ export function EventFeed({ events, rate, onSelect, hidden, setHidden }: Props) 
             </div>
           </li>
         ))}
-        {shown.length === 0 && <li className="muted">Waiting for events…</li>}
+        {shown.length === 0 && <li className="muted">{past ? 'No events in the hour before this time.' : 'Waiting for events…'}</li>}
       </ul>
     </aside>
   );

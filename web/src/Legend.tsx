@@ -1,10 +1,11 @@
+import { forwardRef } from 'react';
 import type { LayerName } from '@daarion/living-map-client';
 import { LOAD_COLORS, PLANET, STATUS } from './map/colors';
 import { SEVERITY_COLORS } from './alerts';
 
 const Swatch = ({ c, round }: { c: string; round?: boolean }) => <span className="sw" style={{ background: c, borderRadius: round ? '50%' : 3 }} />;
 
-export function Legend({ layer }: { layer: LayerName }) {
+export const Legend = forwardRef<HTMLDivElement, { layer: LayerName }>(function Legend({ layer }, ref) {
   const load = (
     <div className="load-bar">
       <span style={{ background: `linear-gradient(90deg, ${LOAD_COLORS.join(',')})` }} />
@@ -14,7 +15,7 @@ export function Legend({ layer }: { layer: LayerName }) {
     </div>
   );
   return (
-    <div className="legend" data-testid="legend">
+    <div className="legend" data-testid="legend" ref={ref}>
       {layer === 'city' && (
         <>
           <h4>City · microDAO districts</h4>
@@ -47,6 +48,9 @@ export function Legend({ layer }: { layer: LayerName }) {
       <div data-testid="legend-alerts">
         <span className="muted">alerts:</span> <Swatch c={SEVERITY_COLORS.critical} round /> critical <Swatch c={SEVERITY_COLORS.warning} round /> warning <Swatch c={SEVERITY_COLORS.info} round /> info
       </div>
+      <div className="muted" data-testid="legend-rings">
+        <span className="ring-sw" /> ring: a live event on it just now
+      </div>
     </div>
   );
-}
+});

@@ -1,7 +1,7 @@
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import type { LayerName, Snapshot } from '@daarion/living-map-client';
-import { layoutLayer, type Layout, type LayoutItem } from './map/layout';
-import { MapRenderer, type View } from './map/renderer';
+import { layoutLayer, type Layout } from './map/layout';
+import { MapRenderer, fmt, type GroupStats, type View } from './map/renderer';
 import { Tooltip } from './Tooltip';
 
 export interface MapHandle {
@@ -17,11 +17,15 @@ interface Props {
   snapshot: Snapshot | null;
   selected: string | null;
   initialView: View | null;
+  /** canvas pixels covered by the overlays now open */
+  insets: { left: number; top: number; right: number; bottom: number };
+  /** event pulses on the map (off in time travel) */
+  pulses: boolean;
   onSelect(id: string | null): void;
   onViewChange(v: View): void;
 }
 
-export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, snapshot, selected, initialView, onSelect, onViewChange }, ref) {
+export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, snapshot, selected, initialView, insets, pulses, onSelect, onViewChange }, ref) {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const renderer = useRef<MapRenderer | null>(null);
@@ -29,7 +33,8 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
   const views = useRef(new Map<LayerName, View>());
   const pendingView = useRef<View | null>(initialView);
   const needsFit = useRef(!initialView);
-  const [hover, setHover] = useState<{ item: LayoutItem; x: number; y: number } | null>(null);
+  const [hover, setHover] = useState<{ id: string; x: number; y: number } | null>(null);
+  const [hoverGroup, setHoverGroup] = useState<{ label: string; st: GroupStats; x: number; y: number } | null>(null);
   const cb = useRef({ onSelect, onViewChange });
   cb.current = { onSelect, onViewChange };
 
@@ -84,6 +89,19 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
         return;
       }
       const [x, y] = pos(e);
+      const g = r.hitGroup(x, y);
+      if (g || r.isAggregated()) {
+        const st = g ? r.statsOf(r.layout!).get(g.id) : undefined;
+        setHoverGroup(g && st ? { label: g.label, st, x, y } : null);
+        setHover(null);
+        c.style.cursor = g ? 'zoom-in' : 'grab';
+        if (r.highlightGroup !== (g?.id ?? null)) {
+          r.highlightGroup = g?.id ?? null;
+          r.requestDraw();
+        }
+        return;
+      }
+      setHoverGroup(null);
       const it = r.hitTest(x, y);
       const id = it?.id ?? null;
       if (r.hover !== id) {
@@ -92,7 +110,7 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
         r.requestDraw();
       }
       c.style.cursor = it ? 'pointer' : 'grab';
-      setHover(it ? { item: it, x, y } : null);
+      setHover(it ? { id: it.id, x, y } : null);
     };
     const onUp = (e: PointerEvent) => {
       if (!drag) return;
@@ -102,6 +120,14 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
       c.style.cursor = 'grab';
       if (!wasDrag) {
         const [x, y] = pos(e);
+        const g = r.hitGroup(x, y);
+        if (g) {
+          // a group opens into its entities
+          r.openGroup(g);
+          setHoverGroup(null);
+          return;
+        }
+        if (r.isAggregated()) return;
         const it = r.hitTest(x, y);
         cb.current.onSelect(it ? it.id : null);
       }
@@ -117,6 +143,7 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
       r.highlightGroup = null;
       r.requestDraw();
       setHover(null);
+      setHoverGroup(null);
     };
     c.addEventListener('pointerdown', onDown);
     c.addEventListener('pointermove', onMove);
@@ -150,8 +177,13 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
       shownLayer.current = layer;
       const v = pendingView.current ?? views.current.get(layer);
       pendingView.current = null;
-      if (v && !needsFit.current) r.setView(v);
-      else r.setView(r.fitView());
+      if (v && !needsFit.current) {
+        r.setView(v);
+        r.fitted = false;
+      } else {
+        r.setView(r.fitView());
+        r.fitted = true;
+      }
       needsFit.current = false;
     }
   }, [layer, snapshot]);
@@ -163,10 +195,39 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
     r.requestDraw();
   }, [selected]);
 
+  // overlays opened or closed: fit again if fitted, and keep the selection out from under them
+  const { left, top, right, bottom } = insets;
+  useEffect(() => {
+    const r = renderer.current;
+    if (!r) return;
+    r.setInsets({ left, top, right, bottom });
+    if (selected) r.ensureVisible(selected);
+  }, [left, top, right, bottom, selected]);
+
+  useEffect(() => {
+    renderer.current?.setPulsesEnabled(pulses);
+  }, [pulses]);
+
   return (
     <div className="map" ref={wrap}>
       <canvas ref={canvas} data-testid="map-canvas" style={{ cursor: 'grab' }} />
-      {hover && <Tooltip item={hover.item} x={hover.x} y={hover.y} />}
+      {hover && <Tooltip id={hover.id} snapshot={snapshot} x={hover.x} y={hover.y} />}
+      {hoverGroup && (
+        <div className="tooltip" style={{ left: hoverGroup.x + 16, top: hoverGroup.y + 16 }} role="tooltip" data-testid="group-tooltip">
+          <div className="tt-title">{hoverGroup.label}</div>
+          <div className="tt-id">click to open</div>
+          <table>
+            <tbody>
+              <tr><td>{layer === 'agents' ? 'agents' : 'nodes'}</td><td>{fmt(hoverGroup.st.count)}</td></tr>
+              <tr><td>online</td><td>{fmt(hoverGroup.st.online)}</td></tr>
+              <tr><td>offline</td><td>{fmt(hoverGroup.st.offline)}</td></tr>
+              {hoverGroup.st.load >= 0 && <tr><td>mean load</td><td>{Math.round(hoverGroup.st.load * 100)}%</td></tr>}
+              {hoverGroup.st.load >= 0 && <tr><td>hot (&gt; 85%)</td><td>{fmt(hoverGroup.st.hot)}</td></tr>}
+              <tr><td>alerts firing</td><td>{fmt(hoverGroup.st.firing)}</td></tr>
+            </tbody>
+          </table>
+        </div>
+      )}
     </div>
   );
 });

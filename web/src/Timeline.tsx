@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import type { HistoryBucket, LivingMapClient } from '@daarion/living-map-client';
 
 interface Props {
@@ -21,7 +21,8 @@ function bucketFor(rangeMs: number): string {
   return '1d';
 }
 
-export function Timeline({ client, time, playing, speed, loading, onTime, onPlaying, onSpeed }: Props) {
+/** Memoised: the app re-renders on every batch of events, the timeline only when its props change. */
+export const Timeline = memo(function Timeline({ client, time, playing, speed, loading, onTime, onPlaying, onSpeed }: Props) {
   const [range, setRange] = useState<{ start: number; end: number } | null>(null);
   const [buckets, setBuckets] = useState<HistoryBucket[]>([]);
   const [drag, setDrag] = useState<number | null>(null);
@@ -117,4 +118,4 @@ export function Timeline({ client, time, playing, speed, loading, onTime, onPlay
       </div>
     </div>
   );
-}
+});

@@ -22,6 +22,30 @@ export function indexEntities(s: Snapshot | null): Map<string, EntityRef> {
   return m;
 }
 
+/**
+ * One entity of the snapshot by id, found without building an index (the tooltip asks for one
+ * id per render). Nodes resolve to the nodes layer's full record, as in indexEntities.
+ */
+export function findEntity(s: Snapshot | null, id: string): EntityRef | null {
+  if (!s) return null;
+  const L = s.layers;
+  const type = id.slice(0, id.indexOf(':'));
+  const tries: [EntityRef['type'], LayerName[], { id: string; name: string; status: string }[] | undefined][] = [
+    ['microdao', ['city'], L.city?.items],
+    ['dao', ['space'], L.space?.planets],
+    ['node', ['nodes', 'space'], L.nodes?.items],
+    ['node', ['space'], L.space?.nodes],
+    ['agent', ['agents'], L.agents?.items],
+  ];
+  // the id's prefix names its list in the usual case; all lists are tried otherwise
+  tries.sort((a, b) => Number(b[0] === type) - Number(a[0] === type));
+  for (const [t, layers, arr] of tries) {
+    const e = arr?.find((x) => x.id === id);
+    if (e) return { id: e.id, type: t, name: e.name, status: e.status, layers, ref: e as never };
+  }
+  return null;
+}
+
 export function search(index: Map<string, EntityRef>, q: string, limit = 8): EntityRef[] {
   const s = q.trim().toLowerCase();
   if (!s) return [];

@@ -35,9 +35,25 @@ export interface Decoration {
   label?: string;
 }
 
+/**
+ * A group of items drawn as one aggregate when zoomed out (semantic zoom): agents of a
+ * microDAO, nodes of an owner, a DAO planet with its orbiting nodes.
+ */
+export interface Group {
+  id: string;
+  x: number;
+  y: number;
+  /** radius enclosing every member, world units */
+  r: number;
+  label: string;
+  members: LayoutItem[];
+}
+
 export interface Layout {
   layer: LayerName;
   items: LayoutItem[];
+  /** groups for the zoomed-out view; empty when the layer draws its items at every zoom */
+  groups: Map<string, Group>;
   byId: Map<string, LayoutItem>;
   decorations: Decoration[];
   bounds: { minX: number; minY: number; maxX: number; maxY: number };
@@ -70,7 +86,7 @@ export function spiral(k: number): [number, number] {
 }
 
 /** Keep previous slots; new ids (in id order) take the lowest free slots. */
-export function assignSlots(ids: readonly string[], prev?: Map<string, number>): Map<string, number> {
+export function assignSlots(ids: readonly string[], prev?: Map<string, number>, order?: (a: string, b: string) => number): Map<string, number> {
   const out = new Map<string, number>();
   const used = new Set<number>();
   const fresh: string[] = [];
@@ -81,7 +97,7 @@ export function assignSlots(ids: readonly string[], prev?: Map<string, number>):
       used.add(s);
     } else fresh.push(id);
   }
-  fresh.sort();
+  fresh.sort(order ? (a, b) => order(a, b) || (a < b ? -1 : a > b ? 1 : 0) : undefined);
   let next = 0;
   for (const id of fresh) {
     while (used.has(next)) next++;
@@ -145,14 +161,25 @@ function boundsOf(items: LayoutItem[], decos: Decoration[]): Layout['bounds'] {
 function finish(layer: LayerName, items: LayoutItem[], decorations: Decoration[], slots: Map<string, number>, groupSlots: Map<string, Map<string, number>>, cell: number, signature: string[]): Layout {
   const byId = new Map<string, LayoutItem>();
   for (const it of items) if (!byId.has(it.id)) byId.set(it.id, it);
-  return { layer, items, byId, decorations, bounds: boundsOf(items, decorations), slots, groupSlots, cell, signature };
+  return { layer, items, groups: new Map(), byId, decorations, bounds: boundsOf(items, decorations), slots, groupSlots, cell, signature };
+}
+
+/** Groups from the layout's cluster decorations and its items' `group`. */
+function withGroups(l: Layout, circles: { id: string; x: number; y: number; r: number; label: string }[]): Layout {
+  const groups = new Map<string, Group>();
+  for (const c of circles) groups.set(c.id, { ...c, members: [] });
+  for (const it of l.items) if (it.group) groups.get(it.group)?.members.push(it);
+  l.groups = groups;
+  return l;
 }
 
 // ---- city ---------------------------------------------------------------------------------
 
 export function layoutCity(items: MicroDao[], prev?: Layout): Layout {
   const ids = items.map((m) => m.id);
-  const slots = assignSlots(ids, prev?.slots);
+  // the largest microDAOs in the middle on a fresh layout; kept where they are afterwards
+  const members = new Map(items.map((m) => [m.id, num(m.members)]));
+  const slots = assignSlots(ids, prev?.slots, (a, b) => members.get(b)! - members.get(a)!);
   const out: LayoutItem[] = items.map((m) => {
     const [c, r] = spiral(slots.get(m.id)!);
     return { id: m.id, kind: 'district', x: c * CITY_CELL, y: r * CITY_CELL, size: districtSize(num(m.members)), ref: m as never };
@@ -162,14 +189,49 @@ export function layoutCity(items: MicroDao[], prev?: Layout): Layout {
 
 // ---- nodes --------------------------------------------------------------------------------
 
-export function layoutNodes(items: NodeItem[], prev?: Layout): Layout {
-  const ids = items.map((n) => n.id);
-  const slots = assignSlots(ids, prev?.slots);
-  const out: LayoutItem[] = items.map((n) => {
-    const [c, r] = spiral(slots.get(n.id)!);
-    return { id: n.id, kind: 'node', x: c * NODE_CELL, y: r * NODE_CELL, size: nodeTileSize(n), ref: n as never };
-  });
-  return finish('nodes', out, [], slots, new Map(), NODE_CELL, ids);
+export const NO_OWNER = '~no-owner';
+
+/**
+ * Nodes in blocks by owning microDAO: each block a square spiral of tiles around its centre,
+ * blocks on the big spiral (the biggest owner in the middle on a fresh layout).
+ */
+export function layoutNodes(items: NodeItem[], prev?: Layout, microdaos: MicroDao[] = []): Layout {
+  const groups = new Map<string, NodeItem[]>();
+  for (const n of items) {
+    const g = n.microdao_id ? String(n.microdao_id) : NO_OWNER;
+    let arr = groups.get(g);
+    if (!arr) groups.set(g, (arr = []));
+    arr.push(n);
+  }
+  const keys = [...groups.keys()];
+  const size = (g: string) => groups.get(g)!.length;
+  const slots = assignSlots(keys, prev?.slots, (a, b) => size(b) - size(a));
+  let maxCount = 1;
+  for (const arr of groups.values()) maxCount = Math.max(maxCount, arr.length);
+  const side = (count: number) => 2 * Math.ceil((Math.sqrt(Math.max(1, count)) - 1) / 2) + 1; // tiles across the block
+  const cell = tier(side(maxCount) * NODE_CELL + NODE_CELL, 256);
+  const names = new Map(microdaos.map((m) => [m.id, m.name]));
+  const groupSlots = new Map<string, Map<string, number>>();
+  const out: LayoutItem[] = [];
+  const decos: Decoration[] = [];
+  for (const [g, arr] of groups) {
+    const [c, r] = spiral(slots.get(g)!);
+    const cx = c * cell;
+    const cy = r * cell;
+    const inner = assignSlots(arr.map((n) => n.id), prev?.groupSlots.get(g));
+    groupSlots.set(g, inner);
+    let maxSlot = 0;
+    for (const n of arr) {
+      const k = inner.get(n.id)!;
+      if (k > maxSlot) maxSlot = k;
+      const [dx, dy] = spiral(k);
+      out.push({ id: n.id, kind: 'node', x: cx + dx * NODE_CELL, y: cy + dy * NODE_CELL, size: nodeTileSize(n), ref: n as never, group: g });
+    }
+    const label = g === NO_OWNER ? 'no owner' : names.get(g) ?? g.replace(/^microdao:/, '');
+    decos.push({ kind: 'cluster', id: g, x: cx, y: cy, r: (side(maxSlot + 1) * NODE_CELL * Math.SQRT2) / 2, label });
+  }
+  const l = finish('nodes', out, decos, slots, groupSlots, cell, items.map((n) => n.id + '@' + (n.microdao_id ?? '')));
+  return withGroups(l, decos.map((d) => ({ id: d.id, x: d.x, y: d.y, r: d.r, label: d.label! })));
 }
 
 // ---- agents -------------------------------------------------------------------------------
@@ -189,7 +251,7 @@ export function layoutAgents(items: AgentItem[], microdaos: MicroDao[], prev?: L
     arr.push(a);
   }
   const keys = [...groups.keys()];
-  const slots = assignSlots(keys, prev?.slots);
+  const slots = assignSlots(keys, prev?.slots, (a, b) => groups.get(b)!.length - groups.get(a)!.length);
   let maxCount = 1;
   for (const arr of groups.values()) maxCount = Math.max(maxCount, arr.length);
   const cell = tier(2 * clusterRadius(maxCount) + 80, 256);
@@ -213,7 +275,8 @@ export function layoutAgents(items: AgentItem[], microdaos: MicroDao[], prev?: L
     const label = g === NO_MICRODAO ? 'no microDAO' : names.get(g) ?? g.replace(/^microdao:/, '');
     decos.push({ kind: 'cluster', id: g, x: cx, y: cy, r: clusterRadius(maxSlot + 1), label });
   }
-  return finish('agents', out, decos, slots, groupSlots, cell, items.map((a) => a.id + '@' + (a.microdao_id ?? '')));
+  const l = finish('agents', out, decos, slots, groupSlots, cell, items.map((a) => a.id + '@' + (a.microdao_id ?? '')));
+  return withGroups(l, decos.map((d) => ({ id: d.id, x: d.x, y: d.y, r: d.r, label: d.label! })));
 }
 
 // ---- space --------------------------------------------------------------------------------
@@ -276,12 +339,14 @@ export function layoutSpace(planets: Planet[], nodes: SpaceNode[], prev?: Layout
   const out: LayoutItem[] = [];
   const decos: Decoration[] = [];
   const groupSlots = new Map<string, Map<string, number>>();
+  const systemsOut: { id: string; x: number; y: number; r: number; label: string }[] = [];
   for (const s of systems) {
     const [c, r] = spiral(slots.get(s.id)!);
     const cx = c * cell;
     const cy = r * cell;
     const d = s.planet ? 80 : 24; // orbits are spaced for the largest planet, so they never move
-    if (s.planet) out.push({ id: s.id, kind: 'planet', x: cx, y: cy, size: planetSize(s.planet), ref: s.planet as never });
+    if (s.planet) out.push({ id: s.id, kind: 'planet', x: cx, y: cy, size: planetSize(s.planet), ref: s.planet as never, group: s.id });
+    systemsOut.push({ id: s.id, x: cx, y: cy, r: systemRadius(s.members.length, d), label: s.planet ? String(s.planet.name ?? s.id) : 'nodes without a DAO' });
     const inner = assignSlots(s.members.map((n) => n.id), prev?.groupSlots.get(s.id));
     groupSlots.set(s.id, inner);
     let rings = 0;
@@ -294,7 +359,7 @@ export function layoutSpace(planets: Planet[], nodes: SpaceNode[], prev?: Layout
     if (!s.planet) decos.push({ kind: 'cluster', id: s.id, x: cx, y: cy, r: systemRadius(s.members.length, d), label: 'nodes without a DAO' });
   }
   const sig = planets.map((p) => p.id + '[' + (p.orbits ?? []).join(',') + ']').concat(nodes.map((n) => n.id));
-  return finish('space', out, decos, slots, groupSlots, cell, sig);
+  return withGroups(finish('space', out, decos, slots, groupSlots, cell, sig), systemsOut);
 }
 
 // ---- all layers ---------------------------------------------------------------------------
@@ -306,7 +371,7 @@ function sourcesOf(layer: LayerName, s: Snapshot): unknown[][] {
     case 'city':
       return [L.city?.items ?? []];
     case 'nodes':
-      return [L.nodes?.items ?? []];
+      return [L.nodes?.items ?? [], L.city?.items ?? []];
     case 'agents':
       return [L.agents?.items ?? [], L.city?.items ?? []];
     case 'space':
@@ -329,7 +394,7 @@ function sameMembers(layer: LayerName, s: Snapshot, sig: string[]): boolean {
     case 'nodes': {
       const a = L.nodes?.items ?? [];
       if (a.length !== sig.length) return false;
-      for (const e of a) if (!eq(e.id)) return false;
+      for (const e of a) if (!eq(e.id + '@' + (e.microdao_id ?? ''))) return false;
       return true;
     }
     case 'agents': {
@@ -388,7 +453,7 @@ export function layoutLayer(layer: LayerName, s: Snapshot, prev?: Layout): Layou
         it.ref = e;
         it.size = resize(it);
       };
-      for (const src of sources.slice(0, layer === 'agents' ? 1 : sources.length)) for (const e of src) refresh(e as Record<string, unknown>);
+      for (const src of sources.slice(0, layer === 'agents' || layer === 'nodes' ? 1 : sources.length)) for (const e of src) refresh(e as Record<string, unknown>);
       usable.changed = changed;
       usable.sources = sources;
       usable.version = (usable.version ?? 0) + 1;
@@ -402,7 +467,7 @@ export function layoutLayer(layer: LayerName, s: Snapshot, prev?: Layout): Layou
       out = layoutCity(L.city?.items ?? [], usable);
       break;
     case 'nodes':
-      out = layoutNodes(L.nodes?.items ?? [], usable);
+      out = layoutNodes(L.nodes?.items ?? [], usable, L.city?.items ?? []);
       break;
     case 'agents':
       out = layoutAgents(L.agents?.items ?? [], L.city?.items ?? [], usable);

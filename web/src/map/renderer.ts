@@ -3,7 +3,7 @@
  * on demand), culls what is off screen, batches shapes of one colour into one Path2D fill,
  * and drops detail (labels, bars, outlines) when entities are small on screen.
  */
-import type { Layout, LayoutItem } from './layout';
+import type { Group, Layout, LayoutItem } from './layout';
 import * as C from './colors';
 import { badgeOf, severityColor, severityRank } from '../alerts';
 
@@ -28,7 +28,7 @@ interface Pulse {
 
 const PULSE_MS = 1400;
 const ALERT_FLASH_MS = 1600;
-const MAX_PULSES = 80;
+const MAX_PULSES = 40;
 const TRANSITION_MS = 700;
 const MIN_ZOOM = 0.002;
 const MAX_ZOOM = 40;
@@ -41,9 +41,59 @@ const metric = (ref: Record<string, unknown>, k: 'cpu' | 'gpu' | 'ram') => {
 };
 const easeOut = (t: number) => 1 - Math.pow(1 - t, 3);
 
+interface LabelReq {
+  id: string;
+  text: string;
+  x: number;
+  y: number;
+  size: number;
+  color: string;
+  weight: number;
+  /** higher is placed first */
+  prio: number;
+  /** the label is left out when its whole text is wider than this */
+  maxWidth?: number;
+}
+/**
+ * Semantic zoom: a layer with groups draws them as aggregates while its typical entity would be
+ * smaller than this many screen pixels (its world size below), and its entities from there on.
+ */
+const AGGREGATE_BELOW_PX: Record<string, number> = { agents: 7, nodes: 14, space: 8 };
+const TYPICAL_SIZE: Record<string, number> = { agents: 10, nodes: 76, space: 16 };
+
+/** What a group's aggregate shows: how many, how they are, what is wrong. */
+export interface GroupStats {
+  count: number;
+  offline: number;
+  /** load above HOT (nodes) */
+  hot: number;
+  online: number;
+  /** mean load of the members that report one (nodes), or -1 */
+  load: number;
+  firing: number;
+  /** most severe firing alert shown, or null */
+  severity: string | null;
+}
+const HOT = 0.85;
+
+/** screen pixels an entity needs to be easy to hit */
+const HIT_PX = 12;
+/** the world span kept around an entity when the map flies to it (context, per layer) */
+const CONTEXT_SPAN: Record<string, number> = { city: 900, nodes: 560, agents: 420, space: 700 };
+
 export class MapRenderer {
   readonly canvas: HTMLCanvasElement;
+  /** where the scene is drawn: the base canvas (everything but pulses) */
   private ctx: CanvasRenderingContext2D;
+  /** the visible canvas: the base copied in, pulses on top */
+  private screen: CanvasRenderingContext2D;
+  private base: HTMLCanvasElement;
+  /** the base must be drawn again (view, data, selection...); pulses alone only recomposite */
+  private baseDirty = true;
+  /** the view the base was drawn for (null: none usable), when, and how long it took */
+  private baseView: View | null = null;
+  private baseAt = 0;
+  private baseMs = 0;
   layout: Layout | null = null;
   view: View = { x: 0, y: 0, zoom: 1 };
   selected: string | null = null;
@@ -57,20 +107,42 @@ export class MapRenderer {
   private transitions = new Map<string, Transition>();
   private flight: { from: View; to: View; start: number; ms: number } | null = null;
   /** frames drawn, time of the last draw, for the status bar and the benchmark */
-  stats = { frames: 0, lastDrawMs: 0, drawnItems: 0, firstDrawAt: 0 };
+  stats = { frames: 0, baseDraws: 0, lastDrawMs: 0, drawnItems: 0, firstDrawAt: 0 };
   onViewChange: ((v: View) => void) | null = null;
   onFirstDraw: (() => void) | null = null;
   /** severities whose alert badges are not drawn (the alerts panel's filter) */
   hiddenSeverities: ReadonlySet<string> = new Set();
   /** alert badges of the last frame, in page-independent canvas pixels (for tests and hit checks) */
   badges: { id: string; severity: string; count: number; x: number; y: number; r: number }[] = [];
+  /** the "what changed" view: entities to ring, and in which colour */
+  diffMarks: ReadonlyMap<string, string> = new Map();
+  diffColors: Record<string, string> = {};
+  /** alert badges of groups drawn as aggregates in the last frame */
+  groupBadges: { id: string; severity: string; count: number; x: number; y: number; r: number }[] = [];
   private alertFlashes = new Map<string, number>();
+  /** canvas pixels covered by overlays (panels, banner, legend): fit and centre keep clear of them */
+  insets = { left: 0, top: 0, right: 0, bottom: 0 };
+  /** the view was fitted and not moved by the user since: a resize fits again */
+  fitted = false;
+  /** event pulses are drawn (off in time travel, where a ring would say nothing about now) */
+  pulsesEnabled = true;
+  /** labels drawn in the last frame, in canvas pixels (for tests): text is always whole */
+  labels: { id: string; text: string; x: number; y: number; w: number; h: number }[] = [];
+  private labelQueue: LabelReq[] = [];
+  private widths = new Map<string, number>();
+  private groupStats: { layout: Layout | null; version: number; hidden: ReadonlySet<string> | null; stats: Map<string, GroupStats> } = { layout: null, version: -1, hidden: null, stats: new Map() };
 
   constructor(canvas: HTMLCanvasElement) {
     this.canvas = canvas;
     const ctx = canvas.getContext('2d', { alpha: false });
     if (!ctx) throw new Error('canvas 2d not available');
-    this.ctx = ctx;
+    this.screen = ctx;
+    // the scene is cached in a second canvas: at thousands of events a second the rings
+    // animate every frame while the scene itself changes ten times a second
+    this.base = document.createElement('canvas');
+    const b = this.base.getContext('2d', { alpha: false });
+    if (!b) throw new Error('canvas 2d not available');
+    this.ctx = b;
   }
 
   resize(width: number, height: number): void {
@@ -81,7 +153,28 @@ export class MapRenderer {
     this.canvas.height = Math.floor(this.h * this.dpr);
     this.canvas.style.width = this.w + 'px';
     this.canvas.style.height = this.h + 'px';
+    this.base.width = this.canvas.width;
+    this.base.height = this.canvas.height;
+    this.baseView = null;
+    if (this.fitted && this.layout) this.setView(this.fitView());
     this.requestDraw();
+  }
+
+  setInsets(i: { left: number; top: number; right: number; bottom: number }): void {
+    const o = this.insets;
+    if (o.left === i.left && o.top === i.top && o.right === i.right && o.bottom === i.bottom) return;
+    this.insets = { ...i };
+    if (this.fitted && this.layout) this.flyTo(this.fitView(), 300);
+  }
+
+  /** canvas point at the centre of the area no overlay covers */
+  safeCentre(): [number, number] {
+    const i = this.insets;
+    return [i.left + (this.w - i.left - i.right) / 2, i.top + (this.h - i.top - i.bottom) / 2];
+  }
+  /** a fly-to animation is under way */
+  get flying(): boolean {
+    return this.flight !== null;
   }
   get width() {
     return this.w;
@@ -123,7 +216,7 @@ export class MapRenderer {
   }
 
   pulse(id: string, color: string): void {
-    if (!this.layout?.byId.has(id)) return;
+    if (!this.pulsesEnabled || !this.layout?.byId.has(id)) return;
     this.pulses.delete(id); // re-insert: the map keeps insertion order, oldest first
     this.pulses.set(id, { start: performance.now(), color });
     // a wall of rings helps nobody and costs raster time: keep the most recent ones
@@ -133,7 +226,7 @@ export class MapRenderer {
         if (this.pulses.size <= MAX_PULSES) break;
       }
     }
-    this.requestDraw();
+    this.requestDraw(false);
   }
 
   /** An alert fired on an entity: its badge bounces and rings for a moment. */
@@ -141,6 +234,45 @@ export class MapRenderer {
     if (!this.layout?.byId.has(id)) return;
     this.alertFlashes.set(id, performance.now());
     this.requestDraw();
+  }
+
+  setDiffMarks(marks: ReadonlyMap<string, string>, colors: Record<string, string>): void {
+    this.diffMarks = marks;
+    this.diffColors = colors;
+    this.requestDraw();
+  }
+
+  /** rings on what the "what changed" view lists, one path per kind */
+  private drawDiffMarks(L: Layout): void {
+    if (!this.diffMarks.size) return;
+    const ctx = this.ctx;
+    const z = this.view.zoom;
+    const paths = new Map<string, Path2D>();
+    for (const [id, kind] of this.diffMarks) {
+      const it = L.byId.get(id);
+      if (!it || !this.visible(it.x, it.y, it.size)) continue;
+      const [sx, sy] = this.worldToScreen(it.x, it.y);
+      const r = Math.max(3, (it.size * z) / 2 + 3);
+      let p = paths.get(kind);
+      if (!p) paths.set(kind, (p = new Path2D()));
+      p.moveTo(sx + r, sy);
+      p.arc(sx, sy, r, 0, Math.PI * 2);
+    }
+    ctx.lineWidth = 2;
+    for (const [kind, p] of paths) {
+      ctx.strokeStyle = this.diffColors[kind] ?? '#fbbf24';
+      ctx.stroke(p);
+    }
+  }
+
+  setPulsesEnabled(on: boolean): void {
+    this.pulsesEnabled = on;
+    if (!on) this.pulses.clear();
+    this.requestDraw();
+  }
+
+  get pulseCount(): number {
+    return this.pulses.size;
   }
 
   setHiddenSeverities(hidden: ReadonlySet<string>): void {
@@ -155,24 +287,25 @@ export class MapRenderer {
     this.requestDraw();
   }
 
-  /** View that shows the whole layout. */
+  /** View that shows the whole layout inside the area the overlays leave free. */
   fitView(): View {
     const b = this.layout?.bounds ?? { minX: -100, minY: -100, maxX: 100, maxY: 100 };
-    // keep clear of the overlays: legend bottom-left, zoom buttons bottom-right
-    const padX = 56;
-    const padTop = 44;
-    const padBottom = 120;
+    const i = this.insets;
+    // labels stick out of the bounds a little: a margin all round
+    const padL = i.left + 24, padR = i.right + 24, padT = i.top + 28, padB = i.bottom + 24;
     const bw = Math.max(1, b.maxX - b.minX);
     const bh = Math.max(1, b.maxY - b.minY);
-    const zoom = Math.max(MIN_ZOOM, Math.min((this.w - padX * 2) / bw, (this.h - padTop - padBottom) / bh, 4));
-    const screenCy = padTop + (this.h - padTop - padBottom) / 2;
-    return { x: (b.minX + b.maxX) / 2, y: (b.minY + b.maxY) / 2 + (this.h / 2 - screenCy) / zoom, zoom };
+    const zoom = Math.max(MIN_ZOOM, Math.min((this.w - padL - padR) / bw, (this.h - padT - padB) / bh, 4));
+    const scx = padL + (this.w - padL - padR) / 2;
+    const scy = padT + (this.h - padT - padB) / 2;
+    return { x: (b.minX + b.maxX) / 2 - (scx - this.w / 2) / zoom, y: (b.minY + b.maxY) / 2 - (scy - this.h / 2) / zoom, zoom };
   }
 
   fit(animate = true): void {
     const v = this.fitView();
     if (animate) this.flyTo(v);
     else this.setView(v);
+    this.fitted = true;
   }
 
   flyTo(to: View, ms = 450): void {
@@ -180,13 +313,38 @@ export class MapRenderer {
     this.requestDraw();
   }
 
-  /** Centre an entity, zooming in so it is comfortably large. */
+  /**
+   * Centre an entity in the free area, zoomed so that it is easy to see but its neighbourhood
+   * stays in view (never closer than CONTEXT_SPAN world units across the free area).
+   */
   centreOn(id: string): boolean {
     const it = this.layout?.byId.get(id);
     if (!it) return false;
-    const zoom = Math.max(this.view.zoom, Math.min(MAX_ZOOM, 140 / Math.max(8, it.size)));
-    this.flyTo({ x: it.x, y: it.y, zoom });
+    const i = this.insets;
+    const freeW = Math.max(100, this.w - i.left - i.right);
+    const freeH = Math.max(100, this.h - i.top - i.bottom);
+    const span = CONTEXT_SPAN[this.layout!.layer] ?? 600;
+    const context = Math.min(freeW, freeH) / span;
+    const wanted = Math.max(this.view.zoom, 28 / Math.max(4, it.size));
+    const zoom = Math.max(MIN_ZOOM, Math.min(MAX_ZOOM, wanted, Math.max(context, this.view.zoom)));
+    const [cx, cy] = this.safeCentre();
+    this.fitted = false;
+    this.flyTo({ x: it.x - (cx - this.w / 2) / zoom, y: it.y - (cy - this.h / 2) / zoom, zoom });
     return true;
+  }
+
+  /** Pan (same zoom) so that an entity is inside the free area, if an overlay now covers it. */
+  ensureVisible(id: string): void {
+    const it = this.layout?.byId.get(id);
+    if (!it) return;
+    const v = this.flight?.to ?? this.view;
+    const [sx, sy] = [(it.x - v.x) * v.zoom + this.w / 2, (it.y - v.y) * v.zoom + this.h / 2];
+    const h = (it.size * v.zoom) / 2 + 8;
+    const i = this.insets;
+    if (sx - h >= i.left && sx + h <= this.w - i.right && sy - h >= i.top && sy + h <= this.h - i.bottom) return;
+    const [cx, cy] = this.safeCentre();
+    this.fitted = false;
+    this.flyTo({ x: it.x - (cx - this.w / 2) / v.zoom, y: it.y - (cy - this.h / 2) / v.zoom, zoom: v.zoom }, 300);
   }
 
   screenToWorld(px: number, py: number): [number, number] {
@@ -199,11 +357,13 @@ export class MapRenderer {
   zoomAt(px: number, py: number, factor: number): void {
     const [wx, wy] = this.screenToWorld(px, py);
     const zoom = Math.max(MIN_ZOOM, Math.min(MAX_ZOOM, this.view.zoom * factor));
+    this.fitted = false;
     // keep the world point under the cursor fixed
     this.setView({ x: wx - (px - this.w / 2) / zoom, y: wy - (py - this.h / 2) / zoom, zoom });
   }
 
   panBy(dx: number, dy: number): void {
+    this.fitted = false;
     this.setView({ x: this.view.x - dx / this.view.zoom, y: this.view.y - dy / this.view.zoom, zoom: this.view.zoom });
   }
 
@@ -211,9 +371,10 @@ export class MapRenderer {
     const L = this.layout;
     if (!L) return null;
     const [wx, wy] = this.screenToWorld(px, py);
-    const minR = 6 / this.view.zoom;
+    const minR = HIT_PX / this.view.zoom;
     let best: LayoutItem | null = null;
     let bestD = Infinity;
+    // on an entity's body wins over near its edge
     for (let i = L.items.length - 1; i >= 0; i--) {
       const it = L.items[i];
       const h = Math.max(it.size / 2, minR);
@@ -221,8 +382,9 @@ export class MapRenderer {
       const dy = wy - it.y;
       if (dx < -h || dx > h || dy < -h || dy > h) continue;
       const round = it.kind === 'agent' || it.kind === 'planet' || it.kind === 'snode';
-      const d = dx * dx + dy * dy;
-      if (round && d > h * h) continue;
+      // distance from the entity's edge: a small dot next to a big one is still hit
+      const d = Math.max(0, Math.sqrt(dx * dx + dy * dy) - it.size / 2);
+      if (round && d > h) continue;
       if (d < bestD) {
         best = it;
         bestD = d;
@@ -231,7 +393,8 @@ export class MapRenderer {
     return best;
   }
 
-  requestDraw(): void {
+  requestDraw(base = true): void {
+    if (base) this.baseDirty = true;
     if (this.raf) return;
     this.raf = requestAnimationFrame(() => {
       this.raf = 0;
@@ -250,6 +413,7 @@ export class MapRenderer {
     const t0 = performance.now();
     let animating = false;
     if (this.flight) {
+      this.baseDirty = true;
       const f = this.flight;
       const t = Math.min(1, (t0 - f.start) / f.ms);
       const e = easeOut(t);
@@ -261,23 +425,76 @@ export class MapRenderer {
         this.onViewChange?.(this.view);
       } else animating = true;
     }
-    const ctx = this.ctx;
-    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
-    ctx.fillStyle = C.BG;
-    ctx.fillRect(0, 0, this.w, this.h);
     const L = this.layout;
-    if (L) {
-      this.drawGrid(L);
-      this.drawDecorations(L);
-      animating = this.drawItems(L, t0) || animating;
+    // A full draw of the base costs what its raster costs (software, thousands of shapes and
+    // labels); panning, zooming and a stream of batches would ask for one every frame. So
+    // between two full draws at least four times the last one's duration passes (at most a
+    // fifth of the main thread), and meanwhile the frame is the last base moved and scaled to
+    // the current view: the map follows the hand at full rate, its content catches up.
+    const bv = this.baseView;
+    const wait = Math.max(0, Math.min(400, 4 * this.baseMs) - (t0 - this.baseAt));
+    if ((this.baseDirty || animating) && bv && wait > 0 && !this.flight) {
+      const k = this.view.zoom / bv.zoom;
+      const W = this.canvas.width, H = this.canvas.height;
+      const dx = ((this.w / 2) * (1 - k) + (bv.x - this.view.x) * this.view.zoom) * this.dpr;
+      const dy = ((this.h / 2) * (1 - k) + (bv.y - this.view.y) * this.view.zoom) * this.dpr;
+      const sc = this.screen;
+      sc.setTransform(1, 0, 0, 1, 0, 0);
+      if (k !== 1 || dx !== 0 || dy !== 0) {
+        sc.fillStyle = C.BG;
+        sc.fillRect(0, 0, W, H);
+      }
+      sc.drawImage(this.base, dx, dy, W * k, H * k);
+      sc.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+      if (L) this.drawPulses(L, t0);
+      this.stats.frames++;
+      this.baseDirty = true;
+      this.requestDraw(true);
+      return;
     }
+    if (this.baseDirty || animating) {
+      this.baseDirty = false;
+      this.baseView = { ...this.view };
+      this.baseAt = t0;
+      const ctx = this.ctx;
+      ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+      ctx.fillStyle = C.BG;
+      ctx.fillRect(0, 0, this.w, this.h);
+      if (L) {
+        this.drawGrid(L);
+        if (this.isAggregated(L)) this.drawAggregates(L);
+        else {
+          this.groupBadges = [];
+          this.drawDecorations(L);
+        }
+        const itemsAnimating = this.drawItems(L, t0);
+        this.drawDiffMarks(L);
+        if (itemsAnimating) {
+          animating = true;
+          this.baseDirty = true;
+        }
+      }
+      this.stats.baseDraws++;
+      const sc = this.screen;
+      sc.setTransform(1, 0, 0, 1, 0, 0);
+      sc.drawImage(this.base, 0, 0);
+      // the copy is where the base's raster work is done: part of its cost
+      this.baseMs = performance.now() - t0;
+    } else {
+      const sc = this.screen;
+      sc.setTransform(1, 0, 0, 1, 0, 0);
+      sc.drawImage(this.base, 0, 0);
+    }
+    const sc = this.screen;
+    sc.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    if (L && this.drawPulses(L, t0)) animating = true;
     this.stats.frames++;
     this.stats.lastDrawMs = performance.now() - t0;
     if (L && L.items.length && !this.stats.firstDrawAt) {
       this.stats.firstDrawAt = performance.now();
       this.onFirstDraw?.();
     }
-    if (animating) this.requestDraw();
+    if (animating) this.requestDraw(this.baseDirty);
   }
 
   private drawGrid(L: Layout): void {
@@ -401,7 +618,9 @@ export class MapRenderer {
     const [vx0, vy0] = this.screenToWorld(0, 0);
     const [vx1, vy1] = this.screenToWorld(this.w, this.h);
     const alerted: LayoutItem[] = [];
+    const agg = this.isAggregated(L);
     for (const it of L.items) {
+      if (agg && it.id !== this.selected) continue;
       const h = it.size / 2;
       if (it.x + h < vx0 || it.x - h > vx1 || it.y + h < vy0 || it.y - h > vy1) continue;
       drawn++;
@@ -429,9 +648,9 @@ export class MapRenderer {
         p.moveTo(sx + ss / 2, sy);
         p.arc(sx, sy, ss / 2, 0, Math.PI * 2);
       }
-      if (ss >= 18 || it.id === this.selected || it.id === this.hover) detailed.push(it);
+      if (ss >= 14 || it.id === this.selected || it.id === this.hover) detailed.push(it);
     }
-    this.stats.drawnItems = drawn;
+    if (!agg) this.stats.drawnItems = drawn;
     for (const [color, d] of dots) {
       ctx.fillStyle = color;
       for (let i = 0; i < d.length; i += 3) ctx.fillRect(d[i], d[i + 1], d[i + 2], d[i + 2]);
@@ -456,7 +675,180 @@ export class MapRenderer {
     // detail pass: only entities large enough on screen (few of them when zoomed in)
     if (detailed.length <= 3000) for (const it of detailed) this.drawDetail(it, now);
     const flashing = this.drawAlertBadges(alerted, now);
-    return this.drawPulses(L, now) || this.transitions.size > 0 || flashing;
+    this.flushLabels();
+    return this.transitions.size > 0 || flashing;
+  }
+
+  /** Zoomed out far enough that the layer shows its groups, not its entities. */
+  isAggregated(L: Layout | null = this.layout): boolean {
+    if (!L || !L.groups.size) return false;
+    const px = AGGREGATE_BELOW_PX[L.layer];
+    return px !== undefined && TYPICAL_SIZE[L.layer] * this.view.zoom < px;
+  }
+
+  /** Per-group counts, worst states and alerts; computed once per layout version and filter. */
+  statsOf(L: Layout): Map<string, GroupStats> {
+    const c = this.groupStats;
+    if (c.layout === L && c.version === (L.version ?? 0) && c.hidden === this.hiddenSeverities) return c.stats;
+    const out = new Map<string, GroupStats>();
+    for (const g of L.groups.values()) {
+      let offline = 0, hot = 0, online = 0, loadSum = 0, loadN = 0, firing = 0;
+      let severity: string | null = null;
+      for (const it of g.members) {
+        const r = it.ref;
+        const st = r.status;
+        if (st === 'offline' || st === 'inactive') offline++;
+        else if (st === 'online' || st === 'active' || st === 'busy') online++;
+        if (it.kind === 'node' || it.kind === 'snode') {
+          const l = Math.max(metric(r, 'cpu'), metric(r, 'gpu'));
+          if (st !== 'offline') {
+            loadSum += l;
+            loadN++;
+            if (l > HOT) hot++;
+          }
+        }
+        const b = badgeOf(r.alerts, this.hiddenSeverities);
+        if (b) {
+          firing += b.count;
+          if (severity === null || severityRank(b.severity) < severityRank(severity)) severity = b.severity;
+        }
+      }
+      out.set(g.id, { count: g.members.length, offline, hot, online, load: loadN ? loadSum / loadN : -1, firing, severity });
+    }
+    this.groupStats = { layout: L, version: L.version ?? 0, hidden: this.hiddenSeverities, stats: out };
+    return out;
+  }
+
+  /** The group under a canvas point, when the layer is drawn as aggregates. */
+  hitGroup(px: number, py: number): Group | null {
+    const L = this.layout;
+    if (!L || !this.isAggregated(L)) return null;
+    const [wx, wy] = this.screenToWorld(px, py);
+    const minR = HIT_PX / this.view.zoom;
+    let best: Group | null = null;
+    let bestD = Infinity;
+    for (const g of L.groups.values()) {
+      const d = Math.hypot(wx - g.x, wy - g.y) - Math.max(this.aggRadius(g, L) / this.view.zoom, minR);
+      if (d <= 0 && d < bestD) {
+        best = g;
+        bestD = d;
+      }
+    }
+    return best;
+  }
+
+  /** Fly in until a group opens into its entities. */
+  openGroup(g: Group): void {
+    const L = this.layout;
+    if (!L) return;
+    const i = this.insets;
+    const free = Math.max(100, Math.min(this.w - i.left - i.right, this.h - i.top - i.bottom));
+    const open = (AGGREGATE_BELOW_PX[L.layer] * 1.3) / TYPICAL_SIZE[L.layer];
+    const zoom = Math.min(MAX_ZOOM, Math.max(open, Math.min(free / (2.4 * g.r), open * 3)));
+    const [cx, cy] = this.safeCentre();
+    this.fitted = false;
+    this.flyTo({ x: g.x - (cx - this.w / 2) / zoom, y: g.y - (cy - this.h / 2) / zoom, zoom });
+  }
+
+  /** screen radius of a group's disc: the extent its members take when opened (groups never overlap) */
+  private aggRadius(g: Group, _L: Layout): number {
+    return Math.max(4, g.r * this.view.zoom);
+  }
+
+  /**
+   * Groups as aggregates: a disc per group, filled by its mean load (nodes) or its share
+   * online (agents), the count inside, the name above when it fits whole; what needs attention
+   * (alerts, offline, hot) rings the disc in its colour and keeps it at least 6 px, so that it
+   * stands out at any zoom.
+   */
+  private drawAggregates(L: Layout): void {
+    const ctx = this.ctx;
+    const stats = this.statsOf(L);
+    const badges: MapRenderer['badges'] = [];
+    const [vx0, vy0] = this.screenToWorld(0, 0);
+    const [vx1, vy1] = this.screenToWorld(this.w, this.h);
+    const rings: [Group, GroupStats, number, number, number][] = [];
+    const discs = new Map<string, Path2D>();
+    let drawn = 0;
+    for (const g of L.groups.values()) {
+      if (g.x + g.r < vx0 || g.x - g.r > vx1 || g.y + g.r < vy0 || g.y - g.r > vy1) continue;
+      const st = stats.get(g.id);
+      if (!st || !st.count) continue;
+      const [sx, sy] = this.worldToScreen(g.x, g.y);
+      // a few offline agents are normal; a fifth of a group offline or hot is not
+      const attention = st.firing > 0 || st.offline * 5 >= st.count || st.hot * 5 >= st.count;
+      const r = Math.max(attention ? 6 : 3, this.aggRadius(g, L));
+      let fill: string;
+      if (st.load >= 0) fill = C.loadColor(st.load);
+      else if (L.layer === 'agents') fill = st.online * 2 >= st.count ? C.STATUS.online : st.online > 0 ? C.STATUS.idle : C.STATUS.offline;
+      else fill = C.TEXT_DIM;
+      // batched by colour: one fill and one stroke per colour, not per group
+      let p = discs.get(fill);
+      if (!p) discs.set(fill, (p = new Path2D()));
+      p.moveTo(sx + r, sy);
+      p.arc(sx, sy, r, 0, Math.PI * 2);
+      drawn++;
+      if (attention) rings.push([g, st, sx, sy, r]);
+      if (r >= 11) this.queueLabel('~g:' + g.id + '#n', fmt(st.count), sx, sy, Math.min(18, Math.max(10, r / 2.2)), C.TEXT, 700, 15 + Math.log10(st.count + 1) * 5, r * 1.8);
+      const prio = 10 + Math.log10(st.count + 1) * 10 + (st.firing ? 40 : 0) + (st.offline ? 10 : 0);
+      this.queueLabel('~g:' + g.id, g.label, sx, sy - r - 9, 12, st.firing ? C.TEXT : C.TEXT_DIM, 600, prio);
+    }
+    for (const [color, p] of discs) {
+      ctx.globalAlpha = 0.32;
+      ctx.fillStyle = color;
+      ctx.fill(p);
+      ctx.globalAlpha = 1;
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = color;
+      ctx.stroke(p);
+    }
+    this.stats.drawnItems = drawn;
+    // attention on top: offline share as a slate arc, hot as orange, alerts as the severity ring
+    const offArcs = new Path2D();
+    const hotArcs = new Path2D();
+    for (const [, st, sx, sy, r] of rings) {
+      if (st.offline * 5 >= st.count) {
+        const a0 = -Math.PI / 2;
+        offArcs.moveTo(sx + Math.cos(a0) * (r + 2.5), sy + Math.sin(a0) * (r + 2.5));
+        offArcs.arc(sx, sy, r + 2.5, a0, a0 + (Math.PI * 2 * st.offline) / st.count);
+      }
+      if (st.hot * 5 >= st.count) {
+        const a0 = Math.PI / 2;
+        hotArcs.moveTo(sx + Math.cos(a0) * (r + 2.5), sy + Math.sin(a0) * (r + 2.5));
+        hotArcs.arc(sx, sy, r + 2.5, a0, a0 + (Math.PI * 2 * st.hot) / st.count);
+      }
+    }
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = '#94a3b8';
+    ctx.stroke(offArcs);
+    ctx.strokeStyle = C.LOAD_COLORS[C.LOAD_STEPS - 1];
+    ctx.stroke(hotArcs);
+    for (const [g, st, sx, sy, r] of rings) {
+      if (st.firing && st.severity) {
+        const color = severityColor(st.severity);
+        ctx.beginPath();
+        ctx.arc(sx, sy, r + 6, 0, Math.PI * 2);
+        ctx.strokeStyle = color;
+        ctx.lineWidth = 2.5;
+        ctx.stroke();
+        const br = 8;
+        const bx = sx + r * 0.72 + 4, by = sy - r * 0.72 - 4;
+        ctx.beginPath();
+        ctx.arc(bx, by, br, 0, Math.PI * 2);
+        ctx.fillStyle = color;
+        ctx.fill();
+        ctx.lineWidth = 2;
+        ctx.strokeStyle = C.BG;
+        ctx.stroke();
+        ctx.font = '700 10px Inter, system-ui, sans-serif';
+        ctx.textAlign = 'center';
+        ctx.textBaseline = 'middle';
+        ctx.fillStyle = st.severity === 'warning' ? '#1f1300' : '#ffffff';
+        ctx.fillText(st.firing > 9 ? '9+' : String(st.firing), bx, by + 0.5);
+        badges.push({ id: g.id, severity: st.severity, count: st.firing, x: bx, y: by, r: br });
+      }
+    }
+    this.groupBadges = badges;
   }
 
   private drawDetail(it: LayoutItem, now: number): void {
@@ -482,18 +874,20 @@ export class MapRenderer {
         ctx.lineWidth = 3;
         ctx.stroke();
       }
-      if (ss > 30) {
-        this.label(name, sx, sy + ss / 2 + 14, Math.min(20, Math.max(12, ss / 5)), C.TEXT, 600);
+      if (ss > 24) {
+        // the name over the planet's body, not under it where the first orbit runs
+        const fs = Math.min(20, Math.max(11, ss / 5));
+        this.queueLabel(it.id, name, sx, sy, fs, C.TEXT, 600, 90);
         const props = num(ref.active_proposals);
-        if (ss > 50) this.label(`${props} proposal${props === 1 ? '' : 's'}`, sx, sy + ss / 2 + 32, Math.min(14, Math.max(11, ss / 7)), C.TEXT_DIM);
-        if (props > 0) this.badge(String(props), sx + ss * 0.36, sy - ss * 0.36, '#a78bfa');
+        if (ss > 56) this.queueLabel(it.id + '#p', `${props} proposal${props === 1 ? '' : 's'}`, sx, sy + fs * 1.1, Math.min(13, Math.max(10, ss / 8)), '#ddd6fe', 500, 40);
       }
     } else if (it.kind === 'district') {
-      if (ss > 44) {
+      if (ss > 30) {
         const fs = Math.min(22, Math.max(11, ss / 9));
-        this.label(name, sx, sy - fs * 0.6, fs, C.TEXT, 600, ss - 10);
-        if (ss > 70) this.label(`${fmt(num(ref.members))} members`, sx, sy + fs * 0.7, fs * 0.78, C.TEXT_DIM, 400, ss - 10);
-        if (ss > 110) this.label(`${num(ref.agents)} agents · ${num(ref.nodes)} nodes`, sx, sy + fs * 1.9, fs * 0.72, C.TEXT_DIM, 400, ss - 10);
+        const cell = (this.layout?.cell ?? ss) * z;
+        this.queueLabel(it.id, name, sx, sy - fs * 0.6, fs, C.TEXT, 600, 80, cell - 6);
+        if (ss > 70) this.queueLabel(it.id + '#m', `${fmt(num(ref.members))} members`, sx, sy + fs * 0.7, fs * 0.78, C.TEXT_DIM, 400, 30, ss - 6);
+        if (ss > 110) this.queueLabel(it.id + '#a', `${num(ref.agents)} agents · ${num(ref.nodes)} nodes`, sx, sy + fs * 1.9, fs * 0.72, C.TEXT_DIM, 400, 20, ss - 6);
       }
     } else if (it.kind === 'node') {
       const cpu = this.metricAt(it, 'cpu', now);
@@ -523,8 +917,9 @@ export class MapRenderer {
           ctx.fillText(`${lbl} ${Math.round(v * 100)}%`, x0 + inset * 2 + 2, by - barH * 0.55);
         }
       });
-      if (ss > 40) this.label(name, sx, y0 + ss * 0.3, Math.min(18, Math.max(10, ss / 7)), C.TEXT, 600, ss - 8);
-      if (ref.status === 'offline' && ss > 24) this.label('OFFLINE', sx, sy, Math.max(9, ss / 8), '#cbd5e1', 700);
+      // the whole name or none: it may use the gap between tiles, never more than the cell
+      if (ss > 28) this.queueLabel(it.id, name, sx, y0 + ss * 0.3, Math.min(16, Math.max(10, ss / 7)), C.TEXT, 600, 60, (this.layout?.cell ?? ss) * z - 4);
+      if (ref.status === 'offline' && ss > 24) this.queueLabel(it.id + '#o', 'OFFLINE', sx, sy, Math.max(9, Math.min(14, ss / 8)), '#cbd5e1', 700, 70);
       if (ss > 30) {
         ctx.strokeStyle = ref.status === 'offline' ? C.STATUS.offline : C.loadColor(Math.max(cpu, gpu));
         ctx.lineWidth = 1.5;
@@ -532,7 +927,7 @@ export class MapRenderer {
       }
       if (ref.status === 'warning' && !badgeOf(ref.alerts, NO_FILTER)) this.badge('!', x0 + ss - 4, y0 + 4, C.STATUS.warning);
     } else if (it.kind === 'agent') {
-      if (ss > 26) this.label(name, sx, sy + ss / 2 + Math.max(8, ss * 0.3), Math.min(16, Math.max(10, ss / 3)), C.TEXT, 500);
+      if (ss > 14) this.queueLabel(it.id, name, sx, sy + ss / 2 + 9, Math.min(15, Math.max(10, ss / 3)), C.TEXT, 500, 50);
     } else if (it.kind === 'snode') {
       if (ref.status === 'warning') {
         ctx.beginPath();
@@ -541,7 +936,7 @@ export class MapRenderer {
         ctx.lineWidth = 2;
         ctx.stroke();
       }
-      if (ss > 28) this.label(name, sx, sy + ss / 2 + 9, Math.min(13, Math.max(10, ss / 2.5)), C.TEXT_DIM, 500);
+      if (ss > 20) this.queueLabel(it.id, name, sx, sy + ss / 2 + 9, Math.min(13, Math.max(10, ss / 2.5)), C.TEXT_DIM, 500, 40);
     }
     if (it.id === this.selected || it.id === this.hover) {
       const sel = it.id === this.selected;
@@ -623,7 +1018,13 @@ export class MapRenderer {
 
   private drawPulses(L: Layout, now: number): boolean {
     if (!this.pulses.size) return false;
-    const ctx = this.ctx;
+    // zoomed out to groups, a ring per event would cover every group: the aggregates' own
+    // colours carry the change
+    if (this.isAggregated(L)) {
+      this.pulses.clear();
+      return false;
+    }
+    const ctx = this.screen;
     const z = this.view.zoom;
     // batched by colour and by one of four fading steps: a handful of strokes per frame
     const batches = new Map<string, Path2D>();
@@ -658,36 +1059,92 @@ export class MapRenderer {
     return this.pulses.size > 0;
   }
 
-  private fitCache = new Map<string, string>();
+  /**
+   * Labels are queued while shapes are drawn and placed at the end, on top of everything: most
+   * important first (selected, hovered, alerting, then by the caller's priority), each whole or
+   * not at all, and never over a label already placed.
+   */
+  private queueLabel(id: string, text: string, x: number, y: number, size: number, color: string, weight: number, prio: number, maxWidth?: number): void {
+    const base = id.split('#')[0];
+    let p = prio;
+    if (base === this.selected) p += 1000;
+    else if (base === this.hover) p += 900;
+    this.labelQueue.push({ id, text, x, y, size, color, weight, prio: p, maxWidth });
+  }
 
-  /** Text centred at (x, y); cut with an ellipsis to maxWidth (cached); a dark halo unless on a dark face. */
-  private label(text: string, x: number, y: number, size: number, color: string, weight = 500, maxWidth?: number, halo = !maxWidth): void {
+  /** width of text at a font size, from a cached width at 100 px (scales linearly) */
+  private textWidth(text: string, weight: number, size: number): number {
+    const key = weight + '|' + text;
+    let w = this.widths.get(key);
+    if (w === undefined) {
+      this.ctx.font = `${weight} 100px Inter, system-ui, sans-serif`;
+      w = this.ctx.measureText(text).width;
+      if (this.widths.size > 50000) this.widths.clear();
+      this.widths.set(key, w);
+    }
+    return (w * size) / 100;
+  }
+
+  private flushLabels(): void {
+    const q = this.labelQueue;
+    this.labelQueue = [];
+    const placed: MapRenderer['labels'] = [];
+    if (!q.length) {
+      this.labels = placed;
+      return;
+    }
+    q.sort((a, b) => b.prio - a.prio);
+    // placed boxes in a coarse grid, so that a collision check looks at a few neighbours only
+    const G = 64;
+    const grid = new Map<number, number[]>();
+    const keyOf = (cx: number, cy: number) => cx * 100003 + cy;
     const ctx = this.ctx;
-    const font = `${weight} ${Math.round(size)}px Inter, system-ui, sans-serif`;
-    ctx.font = font;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
-    let t = text;
-    if (maxWidth) {
-      const key = font + '|' + Math.round(maxWidth) + '|' + text;
-      const hit = this.fitCache.get(key);
-      if (hit !== undefined) t = hit;
-      else {
-        if (ctx.measureText(t).width > maxWidth) {
-          while (t.length > 2 && ctx.measureText(t + '…').width > maxWidth) t = t.slice(0, -1);
-          t += '…';
+    ctx.lineJoin = 'round';
+    let font = '';
+    const MAX_LABELS = 400;
+    for (const l of q) {
+      if (placed.length >= MAX_LABELS) break;
+      const fs = Math.round(l.size);
+      const w = this.textWidth(l.text, l.weight, fs);
+      if (l.maxWidth !== undefined && w > l.maxWidth) continue;
+      const h = fs * 1.2;
+      const x0 = l.x - w / 2 - 2, y0 = l.y - h / 2, x1 = l.x + w / 2 + 2, y1 = l.y + h / 2;
+      if (x1 < 0 || y1 < 0 || x0 > this.w || y0 > this.h) continue;
+      const gx0 = Math.floor(x0 / G), gx1 = Math.floor(x1 / G), gy0 = Math.floor(y0 / G), gy1 = Math.floor(y1 / G);
+      let hit = false;
+      for (let gx = gx0; gx <= gx1 && !hit; gx++)
+        for (let gy = gy0; gy <= gy1 && !hit; gy++) {
+          const cell = grid.get(keyOf(gx, gy));
+          if (!cell) continue;
+          for (const k of cell) {
+            const o = placed[k];
+            if (x0 < o.x + o.w && x1 > o.x && y0 < o.y + o.h && y1 > o.y) {
+              hit = true;
+              break;
+            }
+          }
         }
-        if (this.fitCache.size > 5000) this.fitCache.clear();
-        this.fitCache.set(key, t);
-      }
+      if (hit) continue;
+      const k = placed.length;
+      placed.push({ id: l.id, text: l.text, x: x0, y: y0, w: x1 - x0, h: y1 - y0 });
+      for (let gx = gx0; gx <= gx1; gx++)
+        for (let gy = gy0; gy <= gy1; gy++) {
+          const key = keyOf(gx, gy);
+          const cell = grid.get(key);
+          if (cell) cell.push(k);
+          else grid.set(key, [k]);
+        }
+      const f = `${l.weight} ${fs}px Inter, system-ui, sans-serif`;
+      if (f !== font) ctx.font = font = f;
+      ctx.lineWidth = 4;
+      ctx.strokeStyle = 'rgba(7,11,22,0.9)';
+      ctx.strokeText(l.text, l.x, l.y);
+      ctx.fillStyle = l.color;
+      ctx.fillText(l.text, l.x, l.y);
     }
-    if (halo) {
-      ctx.lineWidth = 3;
-      ctx.strokeStyle = 'rgba(7,11,22,0.8)';
-      ctx.strokeText(t, x, y);
-    }
-    ctx.fillStyle = color;
-    ctx.fillText(t, x, y);
+    this.labels = placed;
   }
 
   private badge(text: string, x: number, y: number, color: string): void {

@@ -109,6 +109,8 @@ function indexOf(items: readonly Obj[], type: string, ids: string[]): number {
 /** Copy-on-write draft over a snapshot: each layer and array is copied at most once per batch. */
 class Draft {
   private copied = new Set<unknown>();
+  /** agent counts are stale: recounted once at the end of the batch, not per event */
+  agentsToRecount = false;
   constructor(public s: Snapshot, private readonly original: Snapshot) {}
 
   private own<T extends object>(v: T): T {
@@ -228,6 +230,10 @@ function applyNodeMetrics(d: Draft, ev: LivingMapEvent): void {
 }
 
 function recountAgents(d: Draft): void {
+  d.agentsToRecount = true;
+}
+
+function recountAgentsNow(d: Draft): void {
   const items = d.peek('agents', 'items');
   d.setLayerField('agents', 'online_agents', countOnline(items));
   d.setLayerField('agents', 'total_agents', items.length);
@@ -587,6 +593,7 @@ export function applyEvents(snapshot: Snapshot, events: readonly LivingMapEvent[
       // a malformed event changes nothing
     }
   }
+  if (d.agentsToRecount) recountAgentsNow(d);
   return d.s;
 }
 
