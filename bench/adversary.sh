@@ -12,8 +12,8 @@ mvn -B -o -DskipWebBuild=true test \
   -Dtest='**/adversary/*' -Dadversary.tries="$TRIES" > target/adversary.log 2>&1 \
   || { tail -50 target/adversary.log; exit 1; }
 end=$(date +%s)
-report=target/surefire-reports/org.daarion.livingmap.adversary.AdversaryProperties-output.txt
+report=target/surefire-reports/org.daarion.livingmap.adversary.AdversaryTest-output.txt
 grep -E "^timestamp|^tries =|^checks =|^seed =" "$report" || true
-grep -E "Tests run:.*AdversaryProperties" \
-  target/surefire-reports/org.daarion.livingmap.adversary.AdversaryProperties.txt
+grep -E "Tests run:.*AdversaryTest" \
+  target/surefire-reports/org.daarion.livingmap.adversary.AdversaryTest.txt
 echo "adversary suite: ${TRIES} tries per property, $((end - start)) s wall time"

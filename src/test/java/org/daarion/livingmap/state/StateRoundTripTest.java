@@ -24,7 +24,7 @@ import org.daarion.livingmap.testing.TestDatabase;
  * in PostgreSQL (jsonb, as stored snapshots are), restores, and equals itself. Events go the whole
  * way an event goes: bytes through the parser, then the reducers with their checks.
  */
-class StateRoundTripProperties {
+class StateRoundTripTest {
   private static Connection db;
 
   @BeforeContainer

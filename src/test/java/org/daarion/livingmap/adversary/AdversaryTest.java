@@ -47,7 +47,7 @@ import org.daarion.livingmap.testing.TestApps;
  * tag.
  */
 @Tag("adversary")
-class AdversaryProperties {
+class AdversaryTest {
   private static NatsServerProcess nats;
   private static Application app;
   private static Connection publisher;
