@@ -255,6 +255,7 @@ final class StreamConnection {
       if (overflowed) {
         return false;
       }
+      // Strict, even for an empty queue: frames past the resume ring are held by this queue alone.
       if (depth.get() + n > settings.queueCapacity()
           || depthBytes.get() + b > settings.queueBytes()) {
         overflowed = true;
