@@ -49,14 +49,14 @@ else
   SVC_PID=$!
   RUN_PID=$SVC_PID
 fi
-# Until the polls have brought every entity in (or the count has not grown for 20 s; at most 3 min).
+# Until the polls have brought every entity in (or the count has not grown for 60 s; at most 3 min).
 n=0; last=-1; still=0
 for i in $(seq 1 90); do
   n=$(curl -s -m 10 -H 'Accept-Encoding: gzip' "$BASE/living-map/snapshot" 2>/dev/null | gzip -dc 2>/dev/null \
     | grep -o '"entities_total":[0-9]*' | cut -d: -f2 || true)
   n=${n:-0}
   [ "$n" -ge 27700 ] && break
-  if [ "$n" -eq "$last" ] && [ "$n" -gt 0 ]; then still=$((still + 2)); [ "$still" -ge 20 ] && break; else still=0; fi
+  if [ "$n" -eq "$last" ] && [ "$n" -gt 0 ]; then still=$((still + 2)); [ "$still" -ge 60 ] && break; else still=0; fi
   last=$n
   sleep 2
 done
