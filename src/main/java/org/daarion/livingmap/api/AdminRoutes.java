@@ -79,6 +79,12 @@ public final class AdminRoutes implements RouteGroup {
       // Vert.x reads 1e400 as Infinity and would write it back as the string "Infinity".
       throw new BadParameter("payload", "payload field '" + nonFinite + "' is not a finite number");
     }
+    String nul = org.daarion.livingmap.event.NulText.firstNul(payload);
+    if (nul != null) {
+      // PostgreSQL's jsonb and text cannot hold U+0000: the state could not be stored.
+      throw new BadParameter(
+          "payload", "payload field '" + nul.replace("\0", "\\u0000") + "' holds a NUL character");
+    }
     byte[] bytes =
         payload instanceof JsonObject o
             ? o.toBuffer().getBytes()

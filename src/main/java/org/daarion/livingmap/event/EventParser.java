@@ -147,6 +147,16 @@ public final class EventParser {
           msgId,
           acker);
     }
+    String nul = NulText.firstNul(payload);
+    if (nul != null) {
+      return reject(
+          receivedAt,
+          subject,
+          "field '" + nul.replace("\0", "\\u0000") + "' holds a NUL character",
+          data,
+          msgId,
+          acker);
+    }
     String typeError = checkTypes(subject, payload);
     if (typeError != null) {
       return reject(receivedAt, subject, typeError, data, msgId, acker);

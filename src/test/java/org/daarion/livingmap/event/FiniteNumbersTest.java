@@ -32,6 +32,21 @@ class FiniteNumbersTest {
   }
 
   @Test
+  void theParserRefusesTextPostgreSqlCannotStore() {
+    // U+0000 is valid JSON but neither jsonb nor text holds it: a stored snapshot would fail.
+    EventParser.Result r =
+        parse("node.metrics.n1", "{\"node_id\":\"node:n1\",\"last_seen\":\"a\\u0000b\"}");
+    assertThat(r.ok()).isFalse();
+    assertThat(r.rejection().reason()).isEqualTo("field 'last_seen' holds a NUL character");
+
+    r = parse("custom.subject", "{\"a\":[{\"k\\u0000\":1}]}");
+    assertThat(r.ok()).isFalse();
+    assertThat(r.rejection().reason()).contains("a[0].k\\u0000");
+
+    assertThat(parse("custom.subject", "{\"a\":\"\\u0001 is fine\"}").ok()).isTrue();
+  }
+
+  @Test
   void finiteExtremesPass() {
     assertThat(parse("node.metrics.n1", "{\"node_id\":\"n1\",\"cpu\":1.7976931348623157e308}").ok())
         .isTrue();

@@ -166,6 +166,7 @@ final class UpstreamHttp {
               try {
                 Object json = body == null || body.length() == 0 ? null : Json.decodeValue(body);
                 String nonFinite = org.daarion.livingmap.event.FiniteNumbers.firstNonFinite(json);
+                String nul = org.daarion.livingmap.event.NulText.firstNul(json);
                 if (json == null) {
                   p.tryFail(UpstreamException.badPayload(path, "empty body"));
                 } else if (nonFinite != null) {
@@ -174,6 +175,11 @@ final class UpstreamHttp {
                   p.tryFail(
                       UpstreamException.badPayload(
                           path, "number at " + nonFinite + " is not finite"));
+                } else if (nul != null) {
+                  // Nor text PostgreSQL cannot store (see NulText).
+                  p.tryFail(
+                      UpstreamException.badPayload(
+                          path, "text at " + nul.replace("\0", "\\u0000") + " holds a NUL"));
                 } else {
                   p.tryComplete(new Reply(path, status, json, 1));
                 }
