@@ -118,6 +118,33 @@ final class JetStreamPuller {
     }
     if (t.isAlive()) {
       log.warn("JetStream pull thread did not stop in time");
+      return;
+    }
+    releaseBuffered();
+  }
+
+  /**
+   * After the pull thread ended: a pull can still be open at the server (its fetch ended on an
+   * earlier pull's late end-of-pull status), and what it delivers sits in the client's buffer.
+   * Released here for immediate redelivery instead of coming back only after AckWait.
+   */
+  private void releaseBuffered() {
+    JetStreamSubscription s = sub;
+    if (s == null) {
+      return;
+    }
+    long end = System.nanoTime() + tuning.fetchWait().toNanos() + 100_000_000L;
+    try {
+      while (System.nanoTime() < end) {
+        Message m = s.nextMessage(Duration.ofMillis(50));
+        if (m != null && m.isJetStream()) {
+          m.nak();
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      log.debug("releasing buffered JetStream messages failed: {}", e.toString());
     }
   }
 
