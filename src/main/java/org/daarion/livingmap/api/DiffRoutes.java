@@ -127,7 +127,9 @@ public final class DiffRoutes implements RouteGroup {
     if (c != null && c.key().equals(key) && System.currentTimeMillis() - c.atMs() < KEEP_MS) {
       result = CompletableFuture.completedFuture(c);
     } else {
-      CompletableFuture<Side> a = byTime ? side(from) : side(epoch, fromSeq);
+      // "The last hour" on a service younger than that starts at its oldest stored snapshot; the
+      // answer's from.at says so (from.requested_at is what was asked).
+      CompletableFuture<Side> a = byTime ? sideFrom(from) : side(epoch, fromSeq);
       CompletableFuture<Side> b = byTime ? side(to) : side(epoch, toSeq);
       SnapshotDiff.Filter filter = new SnapshotDiff.Filter(layers, types, ids);
       result =
@@ -189,6 +191,19 @@ public final class DiffRoutes implements RouteGroup {
 
   private CompletableFuture<Side> side(Instant at) {
     return timeTravel.stateAt(at).thenApply(DiffRoutes::toSide);
+  }
+
+  private CompletableFuture<Side> sideFrom(Instant at) {
+    return timeTravel
+        .stateAtOrEarliest(at)
+        .thenApply(
+            r -> {
+              Side s = toSide(r);
+              if (r.at() != null && !r.at().equals(at)) {
+                s.position().put("requested_at", at.toString());
+              }
+              return s;
+            });
   }
 
   private CompletableFuture<Side> side(String epoch, long seq) {

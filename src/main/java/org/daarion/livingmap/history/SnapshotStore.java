@@ -161,6 +161,24 @@ public final class SnapshotStore {
     }
   }
 
+  /** The oldest stored snapshot, with its body: where a range reaching further back can start. */
+  Optional<StoredSnapshot> earliest() throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT "
+                    + META
+                    + ", snapshot_data::text FROM living_map_snapshots"
+                    + " ORDER BY generated_at ASC LIMIT 1")) {
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(meta(rs, decode(rs.getString(8))));
+      }
+    }
+  }
+
   /**
    * The newest stored snapshot that is not ahead of history's newest position ({@code epoch},
    * {@code seq}): snapshots of that epoch cut at a later seq are skipped.

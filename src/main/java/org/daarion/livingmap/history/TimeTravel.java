@@ -66,6 +66,26 @@ public final class TimeTravel {
     this.executor = executor;
   }
 
+  /**
+   * The state at {@code at}, or, when {@code at} is older than every stored snapshot, the state of
+   * the oldest one (its {@link Result#at} then says the instant actually used): a range such as
+   * "the last hour" on a service that has run for ten minutes starts where its memory does.
+   */
+  public CompletableFuture<Result> stateAtOrEarliest(Instant at) {
+    return stateAt(at)
+        .thenCompose(
+            r ->
+                r.found()
+                    ? CompletableFuture.completedFuture(r)
+                    : HistoryStore.async(
+                            executor, () -> snapshots.earliest().map(StoredSnapshot::generatedAt))
+                        .thenCompose(
+                            first ->
+                                first.isPresent() && first.get().isAfter(at)
+                                    ? stateAt(first.get())
+                                    : CompletableFuture.completedFuture(r)));
+  }
+
   /** The state at {@code at} (see the class Javadoc). */
   public CompletableFuture<Result> stateAt(Instant at) {
     return HistoryStore.async(

@@ -59,6 +59,17 @@ class DiffApiTest {
       assertThat(d.getJsonObject("from").getLong("seq")).isEqualTo(seq1);
       assertThat(d.getJsonObject("to").getLong("seq")).isEqualTo(seq2);
 
+      // A range reaching back before the oldest stored snapshot starts there, and says so.
+      Http.Response early = http.get("/living-map/diff?from=2001-01-01T00:00:00Z&to=" + t2);
+      assertThat(early.status()).as(early.body()).isEqualTo(200);
+      JsonObject e = early.json();
+      assertThat(e.getJsonObject("from").getString("requested_at"))
+          .isEqualTo("2001-01-01T00:00:00Z");
+      assertThat(Instant.parse(e.getJsonObject("from").getString("at")))
+          .isAfter(Instant.parse("2001-01-01T00:00:00Z"))
+          .isBeforeOrEqualTo(t1);
+      assertThat(ids(e.getJsonArray("added"))).contains("node:c");
+
       // The same by position.
       JsonObject bySeq = http.get("/living-map/diff?from_seq=" + seq1 + "&to_seq=" + seq2).json();
       assertThat(bySeq.getJsonArray("added")).isEqualTo(d.getJsonArray("added"));
@@ -119,7 +130,9 @@ class DiffApiTest {
         assertThat(r.status()).as(c[0] + ": " + r.body()).isEqualTo(400);
         assertThat(r.json().getString("parameter")).as(c[0]).isEqualTo(c[1]);
       }
-      Http.Response none = http.get("/living-map/diff?from=2001-01-01T00:00:00Z&to=" + now);
+      // A range that ends before anything was stored has nothing to compare.
+      Http.Response none =
+          http.get("/living-map/diff?from=2001-01-01T00:00:00Z&to=2001-01-02T00:00:00Z");
       assertThat(none.status()).as(none.body()).isEqualTo(404);
       assertThat(none.json().getString("error")).isEqualTo("not_found");
     }
