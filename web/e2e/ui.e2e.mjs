@@ -60,7 +60,16 @@ async function showLayer(layer) {
     const r = window.__livingMap?.renderer;
     return r && r.layout && r.layout.layer === l && r.layout.items.length > 0 && r.stats.frames > 0;
   }, layer);
-  await page.waitForTimeout(400); // let the fit animation settle
+  // positions read while a fit animation runs (the legend's new height refits the map a frame or
+  // two after the switch) are stale by the time a click lands: wait until the view holds still
+  await waitFor(() => {
+    const r = window.__livingMap.renderer;
+    const v = JSON.stringify(r.view);
+    const w = (window.__e2eSettle ??= { v: '', n: 0 });
+    w.n = !r.flying && v === w.v ? w.n + 1 : 0;
+    w.v = v;
+    return w.n >= 4;
+  }, undefined, 5000);
 }
 
 /** a visible entity of the current layer, preferring big ones; returns {id, x, y, size} in page pixels */
