@@ -177,7 +177,7 @@ class VisibilityAdversaryTest {
       sockets.add(resume);
       await()
           .atMost(Duration.ofSeconds(30))
-          .until(() -> admin.events() > 100 && !resume.kind("resumed").isEmpty());
+          .until(() -> admin.events() > 100 && VisibilityDoorTest.answered(resume));
       for (VisibilityWorld.Socket s : sockets) {
         assertThat(leaks(String.join("\n", s.raw), hidden)).as(who + ": stream").isEmpty();
       }

@@ -158,13 +158,25 @@ class VisibilityDoorTest {
     String query = "?since_seq=1&epoch=" + enc(epoch);
     try (VisibilityWorld.Socket ops = world.new Socket(query, OPS[0], OPS[1]);
         VisibilityWorld.Socket reader = world.new Socket(query, READER[0], READER[1])) {
-      await()
-          .atMost(Duration.ofSeconds(30))
-          .until(() -> !ops.kind("resumed").isEmpty() && !reader.kind("resumed").isEmpty());
-      assertThat(ops.kind("resumed").get(0).getInteger("replayed")).isGreaterThan(100);
+      // A resume the server can serve is replayed; one whose history is still being written gets
+      // a resync snapshot instead (never a gap). Either way the reader's bytes hide what it may not
+      // see. Seen once in CI under load: both sockets got the resync.
+      await().atMost(Duration.ofSeconds(30)).until(() -> answered(ops) && answered(reader));
       assertThat(leaks(String.join("\n", ops.raw), hidden)).isNotEmpty();
-      assertThat(reader.kind("resumed").get(0).getInteger("replayed")).isPositive();
+      if (!ops.kind("resumed").isEmpty()) {
+        assertThat(ops.kind("resumed").get(0).getInteger("replayed")).isGreaterThan(100);
+      }
+      if (!reader.kind("resumed").isEmpty()) {
+        assertThat(reader.kind("resumed").get(0).getInteger("replayed")).isPositive();
+      }
       assertThat(leaks(String.join("\n", reader.raw), hidden)).isEmpty();
     }
+  }
+
+  /** The socket's resume was answered: replayed, or a resync snapshot with live events after. */
+  static boolean answered(VisibilityWorld.Socket s) {
+    return !s.kind("resumed").isEmpty()
+        || (s.kind("snapshot").stream().anyMatch(f -> "resync".equals(f.getString("reason")))
+            && s.events() > 0);
   }
 }
