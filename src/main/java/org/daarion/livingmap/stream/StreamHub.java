@@ -513,11 +513,9 @@ public final class StreamHub implements EventSink {
             + filter.key()
             + "/"
             + visibility.key();
-    synchronized (snapshotFrames) {
-      Buffer b = snapshotFrames.get(key);
-      if (b != null) {
-        return b;
-      }
+    Buffer cached = cachedFrame(key);
+    if (cached != null) {
+      return cached;
     }
     Buffer frame;
     if (reason != null && reason.endsWith("/deflate")) {
@@ -530,10 +528,7 @@ public final class StreamHub implements EventSink {
           visibleData(prepared.snapshot().json(), prepared.full().identity(), filter, visibility);
       frame = Frames.snapshot(prepared.seq(), prepared.epoch(), reason, data);
     }
-    synchronized (snapshotFrames) {
-      snapshotFrames.put(key, frame);
-    }
-    return frame;
+    return cacheFrame(key, frame);
   }
 
   /**
@@ -615,11 +610,9 @@ public final class StreamHub implements EventSink {
             + filter.key()
             + "/"
             + visibility.key();
-    synchronized (snapshotFrames) {
-      Buffer b = snapshotFrames.get(key);
-      if (b != null) {
-        return b;
-      }
+    Buffer cached = cachedFrame(key);
+    if (cached != null) {
+      return cached;
     }
     Buffer frame =
         Frames.snapshot(
@@ -627,10 +620,7 @@ public final class StreamHub implements EventSink {
             cut.epoch(),
             reason,
             visibleData(snap.json(), snap.bytes(), filter, visibility));
-    synchronized (snapshotFrames) {
-      snapshotFrames.put(key, frame);
-    }
-    return frame;
+    return cacheFrame(key, frame);
   }
 
   /**
@@ -658,6 +648,21 @@ public final class StreamHub implements EventSink {
       data = seen.toBuffer();
     }
     return data;
+  }
+
+  /** A snapshot frame built earlier for {@code key}, or null. */
+  private Buffer cachedFrame(String key) {
+    synchronized (snapshotFrames) {
+      return snapshotFrames.get(key);
+    }
+  }
+
+  /** Keeps {@code frame} for the next connection that asks for {@code key}; returns it. */
+  private Buffer cacheFrame(String key, Buffer frame) {
+    synchronized (snapshotFrames) {
+      snapshotFrames.put(key, frame);
+    }
+    return frame;
   }
 
   /** Cluster mode: resumes waiting for this replica to catch up (tests). */
