@@ -283,19 +283,23 @@ test('an alert fires: badge on the map, listed in the panel, hidden by the sever
   assert.equal(b.severity, 'critical');
   assert.ok(b.count >= 1);
   // the badge is really on the canvas: its centre pixel is the critical red
-  await page.waitForTimeout(1800); // let the firing flash end
+  // the firing flash is over (its ring and swollen disc would change the colours sampled)
+  await waitFor((id) => !window.__livingMap.renderer.alertFlashes.has(id), e.id, 10000);
   const px = await page.evaluate((id) => {
     const r = window.__livingMap.renderer;
     const bb = r.badges.find((x) => x.id === id);
     const dpr = r.canvas.width / r.canvas.getBoundingClientRect().width;
-    // points inside the badge around its centre: a neighbour's label drawn above shapes may
-    // cover some of them, so the reddest one is taken
+    // points inside the badge around its centre: a neighbour's label or an event pulse drawn
+    // above shapes may cover some of them, so the point nearest the critical red (#ef4444) is
+    // taken (a "reddest" score once picked an orange blend over the true red)
     const ctx = r.canvas.getContext('2d');
     let best = null;
+    let bestD = Infinity;
     for (let k = 0; k < 8; k++) {
       const a = (k * Math.PI) / 4;
       const d = ctx.getImageData(Math.round((bb.x + Math.cos(a) * bb.r * 0.6) * dpr), Math.round((bb.y + Math.sin(a) * bb.r * 0.6) * dpr), 1, 1).data;
-      if (!best || d[0] - d[1] - d[2] > best[0] - best[1] - best[2]) best = [d[0], d[1], d[2]];
+      const dist = Math.abs(d[0] - 0xef) + Math.abs(d[1] - 0x44) + Math.abs(d[2] - 0x44);
+      if (dist < bestD) [best, bestD] = [[d[0], d[1], d[2]], dist];
     }
     return best;
   }, e.id);
