@@ -25,7 +25,11 @@ if (process.env.BENCH_AGENTS) env.MOCK_AGENTS = process.env.BENCH_AGENTS;
 const LAYERS = (process.env.BENCH_LAYERS ?? 'nodes,agents,space,city').split(',');
 
 const mock = await startMock(env);
-const { context, close } = await launch();
+// a failed launch must not leave the mock serving (and holding the caller's stdout) forever
+const { context, close } = await launch().catch((e) => {
+  mock.stop();
+  throw e;
+});
 const results = [];
 try {
   const page = await context.newPage();
