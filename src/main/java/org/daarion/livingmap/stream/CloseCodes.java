@@ -10,12 +10,14 @@ package org.daarion.livingmap.stream;
  *       normally</td><td>nothing</td></tr>
  *   <tr><td>1001</td><td>going away</td><td>the server is shutting down</td><td>reconnect with
  *       resume after a backoff</td></tr>
+ *   <tr><td>1002</td><td>protocol error</td><td>a frame the WebSocket decoder refuses (unmasked,
+ *       reserved bits or opcode, control frame too long)</td><td>fix the client</td></tr>
  *   <tr><td>1008</td><td>policy violation</td><td>more than {@code badFrameLimit} bad client frames
  *       (non-JSON, unknown op, oversized, binary, invalid filter) or more than {@code
  *       messageLimit} client messages within {@code floodWindow}</td><td>fix the client; reconnect
  *       after a backoff</td></tr>
  *   <tr><td>1009</td><td>message too big</td><td>a client message over the transport limit (1 MiB
- *       with {@link StreamEndpoint#serverOptions}); closed by Vert.x itself</td><td>send smaller
+ *       with {@link StreamEndpoint#serverOptions}, one frame or fragments)</td><td>send smaller
  *       messages</td></tr>
  *   <tr><td>1011</td><td>internal error</td><td>the server failed to serve this connection (a
  *       snapshot could not be built)</td><td>reconnect with resume after a backoff</td></tr>
@@ -38,6 +40,7 @@ public final class CloseCodes {
 
   public static final short NORMAL = 1000;
   public static final short GOING_AWAY = 1001;
+  public static final short PROTOCOL_ERROR = 1002;
   public static final short POLICY_VIOLATION = 1008;
   public static final short MESSAGE_TOO_BIG = 1009;
   public static final short INTERNAL_ERROR = 1011;

@@ -4,7 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -352,6 +354,20 @@ final class StreamConnection {
                   }
                   c.fireChannelWritabilityChanged();
                 }
+
+                @Override
+                public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+                  if (cause instanceof CorruptedWebSocketFrameException bad) {
+                    // Vert.x answers a frame the decoder refuses (over the transport limit,
+                    // unmasked, bad opcode) by dropping the TCP connection at once: a client
+                    // still sending gets a reset and never the close code. The close frame goes
+                    // out instead, and the decoder, now discarding, keeps reading until the
+                    // client closes or the close grace ends.
+                    ctx.runOnContext(v -> onCorruptFrame(bad));
+                    return;
+                  }
+                  c.fireExceptionCaught(cause);
+                }
               });
     } else {
       ws.drainHandler(v -> writable());
@@ -361,7 +377,16 @@ final class StreamConnection {
         b -> onBadFrame("binary frames are not accepted; send JSON text", 400, null));
     ws.pongHandler(b -> lastSeen = System.nanoTime());
     ws.closeHandler(v -> onClose());
-    ws.exceptionHandler(err -> log.debug("stream connection {} failed: {}", id, err.toString()));
+    ws.exceptionHandler(
+        err -> {
+          if (err instanceof IllegalStateException
+              && String.valueOf(err.getMessage()).contains("max message size")) {
+            // Vert.x drops a fragmented message over the transport limit without a word
+            close(CloseCodes.MESSAGE_TOO_BIG, "message too big");
+          } else {
+            log.debug("stream connection {} failed: {}", id, err.toString());
+          }
+        });
     long ping = settings.pingInterval().toMillis();
     pingTimer = vertx.setPeriodic(ping, ping, t -> onPing());
     if (maxRateMs > 0) {
@@ -1068,6 +1093,13 @@ final class StreamConnection {
             internal.channelHandlerContext().channel().close();
           }
         });
+  }
+
+  private void onCorruptFrame(CorruptedWebSocketFrameException bad) {
+    WebSocketCloseStatus status = bad.closeStatus();
+    short code = status != null ? (short) status.code() : CloseCodes.PROTOCOL_ERROR;
+    // counted by close code in the stream's metrics, like every close
+    close(code, code == CloseCodes.MESSAGE_TOO_BIG ? "message too big" : "protocol error");
   }
 
   private void onClose() {

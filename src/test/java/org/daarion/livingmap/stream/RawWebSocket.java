@@ -57,25 +57,38 @@ final class RawWebSocket implements AutoCloseable {
 
   /** Sends one masked frame with the given opcode (1 text, 2 binary, 8 close, 10 pong). */
   void send(int opcode, byte[] payload) throws IOException {
+    sendFrame(true, opcode, payload, true);
+  }
+
+  /**
+   * Sends one frame: {@code fin} false starts or continues a fragmented message (opcode 0 for a
+   * continuation); {@code masked} false sends it unmasked, which a server must refuse.
+   */
+  void sendFrame(boolean fin, int opcode, byte[] payload, boolean masked) throws IOException {
     ByteArrayOutputStream f = new ByteArrayOutputStream();
-    f.write(0x80 | opcode);
+    f.write((fin ? 0x80 : 0) | opcode);
     int n = payload.length;
+    int maskBit = masked ? 0x80 : 0;
     if (n < 126) {
-      f.write(0x80 | n);
+      f.write(maskBit | n);
     } else if (n < 65536) {
-      f.write(0x80 | 126);
+      f.write(maskBit | 126);
       f.write(n >> 8);
       f.write(n & 0xff);
     } else {
-      f.write(0x80 | 127);
+      f.write(maskBit | 127);
       for (int i = 7; i >= 0; i--) {
         f.write((int) ((long) n >> (8 * i)) & 0xff);
       }
     }
-    byte[] mask = {1, 2, 3, 4};
-    f.write(mask);
-    for (int i = 0; i < n; i++) {
-      f.write(payload[i] ^ mask[i % 4]);
+    if (masked) {
+      byte[] mask = {1, 2, 3, 4};
+      f.write(mask);
+      for (int i = 0; i < n; i++) {
+        f.write(payload[i] ^ mask[i % 4]);
+      }
+    } else {
+      f.write(payload);
     }
     socket.getOutputStream().write(f.toByteArray());
     socket.getOutputStream().flush();

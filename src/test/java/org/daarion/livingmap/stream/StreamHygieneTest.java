@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.daarion.livingmap.stream.client.LivingMapStreamClient;
@@ -60,6 +61,46 @@ class StreamHygieneTest {
         RawWebSocket raw = new RawWebSocket(server.port, null, 65536)) {
       raw.send(2, "{\"op\":\"ping\"}".getBytes(StandardCharsets.UTF_8));
       await().atMost(Duration.ofSeconds(5)).until(() -> server.hub.stats().errorsSent() == 1);
+    }
+  }
+
+  /**
+   * A message over the transport limit, in one frame or in fragments, and a frame the decoder
+   * refuses get their close code while the client is still sending (Vert.x alone resets the TCP
+   * connection for the first and says nothing for the second).
+   */
+  @Test
+  void oversizedAndMalformedFramesGetTheirCloseCodeWhileTheClientStillSends() throws Exception {
+    try (StreamTestServer server = StreamTestServer.start()) {
+      byte[] twoMiB = "x".repeat(2 * 1024 * 1024).getBytes(StandardCharsets.US_ASCII);
+      try (RawWebSocket raw = new RawWebSocket(server.port, null, 65536)) {
+        raw.sendFrame(true, 1, twoMiB, true);
+        assertThat(raw.readUntilClosed()).isEqualTo(1009);
+      }
+      byte[] half = Arrays.copyOf(twoMiB, 600 * 1024);
+      try (RawWebSocket raw = new RawWebSocket(server.port, null, 65536)) {
+        raw.sendFrame(false, 1, half, true);
+        raw.sendFrame(false, 0, half, true);
+        raw.sendFrame(true, 0, half, true);
+        assertThat(raw.readUntilClosed()).isEqualTo(1009);
+      }
+      try (RawWebSocket raw = new RawWebSocket(server.port, null, 65536)) {
+        raw.sendFrame(true, 1, "{\"op\":\"ping\"}".getBytes(StandardCharsets.US_ASCII), false);
+        assertThat(raw.readUntilClosed()).isEqualTo(1002);
+      }
+      try (RawWebSocket raw = new RawWebSocket(server.port, null, 65536)) {
+        // not UTF-8: read as text with replacement characters, so an error frame, not a close
+        raw.sendFrame(true, 1, new byte[] {'{', (byte) 0xc3, (byte) 0x28, '}'}, true);
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.hub.stats().errorsSent() == 1);
+      }
+      assertThat(server.hub.stats().closes(CloseCodes.MESSAGE_TOO_BIG)).isEqualTo(2);
+      assertThat(server.hub.stats().closes(CloseCodes.PROTOCOL_ERROR)).isEqualTo(1);
+      // the service still serves
+      try (LivingMapStreamClient good = server.connected(new LivingMapStreamClient.Options())) {
+        server.nodeMetrics(1, 0.5);
+        long end = server.settle();
+        await().atMost(Duration.ofSeconds(10)).until(() -> good.lastSeq() == end);
+      }
     }
   }
 
