@@ -66,6 +66,22 @@ class CraftedRequestsTest {
   }
 
   @Test
+  void aStreamUpgradeWithAMalformedQueryEscapeIs400Json() {
+    for (String q : new String[] {"layers=%zz", "%zz=1", "since_seq=%", "events=%E0%A4%A"}) {
+      assertJson4xx(
+          http.send(
+              "GET",
+              "/living-map/stream?" + q,
+              "Upgrade: websocket",
+              "Connection: Upgrade",
+              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+              "Sec-WebSocket-Version: 13"),
+          400,
+          "query string");
+    }
+  }
+
+  @Test
   void historyFiltersThatPostgresWouldRefuseAre400WithoutItsText() {
     assertJson4xx(http.send("GET", "/living-map/history?entity_id=a%00b"), 400, "control");
     assertJson4xx(
