@@ -358,6 +358,7 @@ public final class Application implements AutoCloseable {
             vertx, metrics, clock, intake, writer, hub.stats(), () -> poller, alerts));
     if (cluster) {
       closeables.add(clusterStream);
+      clusterStream.onEpochChange(this::followNewEpoch);
       clusterStream.start(state.seq(), intake);
       checks.add(clusterCheck());
       // History: one durable consumer shared by the replicas, each event written once with its
@@ -368,7 +369,9 @@ public final class Application implements AutoCloseable {
               new EventParser(config.maxEventBytes),
               e ->
                   writer.onEvents(
-                      List.of(e.sequenced(e.streamSequence(), epoch, state.resolve(e.entityId())))),
+                      List.of(
+                          e.sequenced(
+                              e.streamSequence(), historyEpoch(e), state.resolve(e.entityId())))),
               writer,
               clock,
               true);
@@ -424,6 +427,32 @@ public final class Application implements AutoCloseable {
                         : java.util.concurrent.CompletableFuture.failedFuture(
                             new IllegalStateException(
                                 "history complete only up to stream sequence " + floor)));
+  }
+
+  /**
+   * Cluster mode: the epoch a history row is written under is the one its message came from (in its
+   * id), not the live path's, which may already have moved on to a recreated stream or not yet.
+   */
+  private String historyEpoch(Event e) {
+    String fromId =
+        org.daarion.livingmap.source.nats.JetStreamMsgIds.epochOf(e.msgId(), config.natsStream);
+    return fromId != null ? fromId : clusterStream.epoch();
+  }
+
+  /**
+   * Cluster mode: the stream was recreated. The state is kept (the entities still exist; the new
+   * stream's events change them from here) and its position starts again at 0 in the new epoch; the
+   * stream ring is emptied and every connected client gets a resync snapshot of the new epoch.
+   * Queued behind the old stream's events already handed to the owner, and ahead of the new
+   * stream's first one.
+   */
+  private void followNewEpoch(String previous, String current) {
+    owner.call(
+        a -> {
+          a.continueAt(current, 0);
+          hub.restartAt(current, 0);
+          return null;
+        });
   }
 
   /** Cluster mode: an event this replica made goes to the stream, from the lease holder only. */

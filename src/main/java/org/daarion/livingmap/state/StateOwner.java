@@ -105,7 +105,9 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     public void continueAt(String epoch, long seq) {
       state.position(epoch, seq);
       if (publisher != null) {
+        // Cluster mode: the seq is the stream sequence (0 in a recreated stream's new epoch).
         state.versionTo(seq);
+        state.streamSeq(seq);
       }
     }
 

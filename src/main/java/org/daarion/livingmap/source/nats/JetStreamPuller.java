@@ -57,6 +57,15 @@ final class JetStreamPuller {
   // Owned by the pull thread.
   private JetStreamSubscription sub;
   private volatile boolean bound;
+
+  /**
+   * The epoch of the stream the subscription is bound to ({@link JetStreamMsgIds#epoch}), read when
+   * it was set up and checked again after every non-empty pull: a stream deleted and recreated
+   * under the same name keeps the consumer's name (this or another replica recreates it), so pulls
+   * by name would otherwise bring the new stream's messages under the old epoch's ids.
+   */
+  private volatile String epoch;
+
   private long lastConsumerCheck;
   private int failures;
   private boolean missingSubjectsLogged;
@@ -170,6 +179,14 @@ final class JetStreamPuller {
           continue;
         }
         failures = 0;
+        if (!sameEpoch()) {
+          // Recreated since the set-up: which of these came from which stream cannot be told.
+          // Released; the old stream's are gone with it, the new one's come back from its start.
+          releaseUnhandled(batch);
+          counters.consumerRecoveries.incrementAndGet();
+          dropSubscription();
+          continue;
+        }
         for (int i = 0; i < batch.size(); i++) {
           if (!running || !handle(batch.get(i))) {
             releaseUnhandled(batch.subList(i, batch.size()));
@@ -220,8 +237,22 @@ final class JetStreamPuller {
   private void setUp() throws Exception {
     Connection conn = connector.connection();
     JetStreamManagement jsm = conn.jetStreamManagement();
-    ensureStream(jsm);
+    String before = ensureStream(jsm);
     ConsumerConfiguration cc = ensureConsumer(jsm);
+    // The consumer just ensured belongs to the stream read before it only if that stream is still
+    // the same one now.
+    if (!before.equals(currentEpoch(jsm))) {
+      throw new IllegalStateException("JetStream stream " + stream + " recreated during set-up");
+    }
+    if (epoch != null && !epoch.equals(before)) {
+      log.warn(
+          "JetStream stream {} was recreated (epoch {} -> {}): ingesting the new stream from its"
+              + " start",
+          stream,
+          epoch,
+          before);
+    }
+    epoch = before;
     String filter = cc.getFilterSubject();
     sub =
         conn.jetStream()
@@ -233,7 +264,40 @@ final class JetStreamPuller {
     log.info("JetStream ingest bound to {}/{}", stream, durable);
   }
 
-  private void ensureStream(JetStreamManagement jsm) throws Exception {
+  /** The stream's epoch now; throws when it is gone. */
+  private String currentEpoch(JetStreamManagement jsm) throws Exception {
+    return epochOf(jsm.getStreamInfo(stream));
+  }
+
+  private String epochOf(StreamInfo info) {
+    return JetStreamMsgIds.epoch(stream, info.getCreateTime().toInstant().toEpochMilli());
+  }
+
+  /**
+   * Whether the stream is still the one the subscription was set up on: if its creation time is
+   * unchanged after a pull, every message of the pull came from it. One request per non-empty pull.
+   */
+  private boolean sameEpoch() throws Exception {
+    String now;
+    try {
+      now = currentEpoch(connector.connection().jetStreamManagement());
+    } catch (JetStreamApiException e) {
+      if (isNotFound(e, STREAM_NOT_FOUND)) {
+        log.warn("JetStream stream {} disappeared; setting up again", stream);
+        return false;
+      }
+      throw e;
+    }
+    return now.equals(epoch);
+  }
+
+  /** The epoch of the stream the ingest is bound to, or null before it is. */
+  String epoch() {
+    return epoch;
+  }
+
+  /** Makes sure the stream exists and returns its epoch. */
+  private String ensureStream(JetStreamManagement jsm) throws Exception {
     StreamInfo info;
     try {
       info = jsm.getStreamInfo(stream);
@@ -251,8 +315,9 @@ final class JetStreamPuller {
       }
       StreamConfiguration sc = tuning.streamConfiguration(stream, subjects);
       try {
-        jsm.addStream(sc);
+        StreamInfo created = jsm.addStream(sc);
         log.info("created JetStream stream {} for {}", stream, subjects);
+        return epochOf(created);
       } catch (JetStreamApiException ce) {
         throw new IllegalStateException(
             "cannot create JetStream stream "
@@ -265,7 +330,6 @@ final class JetStreamPuller {
                 + " LIVING_MAP_NATS_STREAM to use it)",
             ce);
       }
-      return;
     }
     List<String> have = info.getConfiguration().getSubjects();
     List<String> missing = subjects.stream().filter(s -> !Subjects.coveredByAny(s, have)).toList();
@@ -280,6 +344,7 @@ final class JetStreamPuller {
           missing,
           stream);
     }
+    return epochOf(info);
   }
 
   private ConsumerConfiguration ensureConsumer(JetStreamManagement jsm) throws Exception {
@@ -370,11 +435,13 @@ final class JetStreamPuller {
       log.warn("JetStream message on {} without metadata: {}", subject, e.toString());
       return true;
     }
-    OnceAcker acker = new OnceAcker(m.getConnection(), m.getReplyTo(), counters);
+    String at = epoch;
+    OnceAcker acker =
+        new OnceAcker(m.getConnection(), m.getReplyTo(), counters, () -> at.equals(epoch));
     counters.handedOff();
     try {
       if (!intake.accept(
-          subject, m.getData(), JetStreamMsgIds.of(stream, seq), acker, storedAt(m))) {
+          subject, m.getData(), JetStreamMsgIds.of(epoch, seq), acker, storedAt(m))) {
         acker.abandon();
         return false;
       }
@@ -488,17 +555,29 @@ final class JetStreamPuller {
     private final Connection connection;
     private final String replyTo;
     private final IngestCounters counters;
+    private final java.util.function.BooleanSupplier sameStream;
     private final AtomicBoolean done = new AtomicBoolean();
 
-    OnceAcker(Connection connection, String replyTo, IngestCounters counters) {
+    OnceAcker(
+        Connection connection,
+        String replyTo,
+        IngestCounters counters,
+        java.util.function.BooleanSupplier sameStream) {
       this.connection = connection;
       this.replyTo = replyTo;
       this.counters = counters;
+      this.sameStream = sameStream;
     }
 
     @Override
     public void ack() {
       if (!done.compareAndSet(false, true)) {
+        return;
+      }
+      if (!sameStream.getAsBoolean()) {
+        // The stream was recreated since: the reply subject names the consumer and sequence,
+        // not the stream's epoch, so this ack would settle the new stream's message there.
+        counters.settled();
         return;
       }
       try {

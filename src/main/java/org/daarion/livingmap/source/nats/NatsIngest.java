@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  *       stream {@link Config#natsStream}, created when absent if {@link Config#natsCreateStream}.
  *       At least once: each event carries an {@link org.daarion.livingmap.event.Acker} that must be
  *       called after the event is stored (any thread); events not acknowledged within AckWait come
- *       again with the same msgId ({@link JetStreamMsgIds}, {@code js:<stream>:<streamSeq>}).
+ *       again with the same msgId ({@link JetStreamMsgIds}, {@code js:<epoch>:<streamSeq>}). A
+ *       stream deleted and recreated meanwhile is followed: its events get the new epoch's ids.
  * </ul>
  *
  * <p>{@link #start()} returns at once: the connection is made in the background and retried
@@ -198,6 +199,14 @@ public final class NatsIngest implements AutoCloseable {
       return false;
     }
     return core != null ? core.isSubscribed() : puller.isBound();
+  }
+
+  /**
+   * JetStream mode: the epoch ({@code <stream>-<created ms>}) of the stream the ingest is bound to,
+   * or null (core mode, or not bound yet).
+   */
+  public String jetStreamEpoch() {
+    return puller == null ? null : puller.epoch();
   }
 
   public NatsMode mode() {
