@@ -381,6 +381,9 @@ public final class Application implements AutoCloseable {
       checks.add(natsCheck(nats));
     } else if (config.natsUrl.isPresent()) {
       NatsIngest nats = new NatsIngest(config, intake);
+      // History here is keyed by this service's own positions, so only the message id keeps a
+      // redelivery of a row stored before ids carried the stream's epoch out of history.
+      nats.legacyIds(new org.daarion.livingmap.history.StoredMsgIds(db)::anyStoredSince);
       closeables.add(nats);
       nats.start();
       checks.add(natsCheck(nats));

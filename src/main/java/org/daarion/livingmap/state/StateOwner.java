@@ -446,16 +446,17 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
 
   /**
    * A recreated stream (another epoch in the message id) starts its sequences again at 1: what was
-   * applied of the old one says nothing about them. An id of the form before issue 17 ({@code
-   * js:<stream>:<seq>}, read back from history) followed by the same stream's epoch is taken as the
-   * same stream: the upgrade, not a recreation.
+   * applied of the old one says nothing about them. Ids of the form before issue 17 ({@code
+   * js:<stream>:<seq>}) count as an epoch of their own: the ingest keeps that form for the stream
+   * it was reading at the upgrade (so no change is seen there) and uses the new form only for a
+   * stream recreated since.
    */
   private void followStream(String msgId, long streamSeq) {
     int colon = msgId.lastIndexOf(':');
     String from = msgId.substring("js:".length(), Math.max("js:".length(), colon));
     String was = streamEpoch;
     streamEpoch = from;
-    if (was == null || was.equals(from) || from.startsWith(was + "-")) {
+    if (was == null || was.equals(from)) {
       return;
     }
     log.warn(

@@ -91,6 +91,69 @@ class JetStreamRecreatedTest {
     }
   }
 
+  /**
+   * An upgrade from ids without the epoch: history holds the stream's rows under {@code
+   * js:<stream>:<seq>} and the durable consumer delivers them all again (made anew). They are not
+   * stored a second time, and the stream keeps the old form until it is recreated.
+   */
+  @Test
+  void rowsStoredUnderTheOldIdFormAreNotStoredAgainAfterTheUpgrade() throws Exception {
+    TestDatabase.Fresh db = TestDatabase.create();
+    try (NatsServerProcess nats = NatsServerProcess.start();
+        Connection raw = Nats.connect(nats.url())) {
+      Map<String, String> env = new HashMap<>();
+      env.put("DATABASE_URL", db.databaseUrl());
+      env.put("NATS_URL", nats.url());
+      env.put("LIVING_MAP_NATS_MODE", "jetstream");
+      env.put("LIVING_MAP_SIMULATOR", "off");
+      JetStreamManagement jsm = raw.jetStreamManagement();
+      String epoch;
+      try (Application app = TestApps.start(TestApps.config(env))) {
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(100))
+            .until(() -> jsm.getStreamNames().contains(STREAM));
+        epoch = epochOf(jsm.getStreamInfo(STREAM));
+        ReplicaStreamRecreatedTest.publish(nats, 0, BEFORE, "old");
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(100))
+            .until(() -> rows(db, "js:" + epoch + ":%") == BEFORE);
+      }
+      // As the version before wrote them; and a consumer made anew delivers the stream again.
+      try (var c = db.connect();
+          PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE living_map_history SET msg_id = 'js:"
+                      + STREAM
+                      + ":' || seq"
+                      + " WHERE msg_id LIKE 'js:%'")) {
+        ps.executeUpdate();
+      }
+      assertThat(rows(db, "js:" + STREAM + ":%")).isEqualTo(BEFORE);
+      jsm.deleteConsumer(STREAM, "living-map");
+
+      try (Application app = TestApps.start(TestApps.config(env))) {
+        ReplicaStreamRecreatedTest.publish(nats, BEFORE, AFTER, "after-upgrade");
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(100))
+            .until(
+                () ->
+                    jsm.getConsumerInfo(STREAM, "living-map").getNumAckPending() == 0
+                        && jsm.getConsumerInfo(STREAM, "living-map")
+                                .getAckFloor()
+                                .getStreamSequence()
+                            == BEFORE + AFTER);
+        assertThat(rows(db, "%"))
+            .as("the redelivered rows were not stored again")
+            .isEqualTo(BEFORE + AFTER);
+        assertThat(rows(db, "js:" + STREAM + ":%")).isEqualTo(BEFORE + AFTER);
+        assertThat(rows(db, "js:" + epoch + ":%")).isZero();
+      }
+    }
+  }
+
   private static String epochOf(StreamInfo info) {
     return STREAM + "-" + info.getCreateTime().toInstant().toEpochMilli();
   }

@@ -66,6 +66,15 @@ final class JetStreamPuller {
    */
   private volatile String epoch;
 
+  /** Set before start, or null: see {@link NatsIngest.LegacyIds}. */
+  private volatile NatsIngest.LegacyIds legacyIds;
+
+  /** The epoch whose messages keep ids of the form before issue 17, or null. Pull thread only. */
+  private String legacyEpoch;
+
+  /** The epochs {@link #legacyEpoch} was decided for (the last one). Pull thread only. */
+  private String legacyDecidedFor;
+
   private long lastConsumerCheck;
   private int failures;
   private boolean missingSubjectsLogged;
@@ -252,6 +261,7 @@ final class JetStreamPuller {
           epoch,
           before);
     }
+    decideIdForm(jsm, before);
     epoch = before;
     String filter = cc.getFilterSubject();
     sub =
@@ -262,6 +272,61 @@ final class JetStreamPuller {
     lastConsumerCheck = System.nanoTime();
     bound = true;
     log.info("JetStream ingest bound to {}/{}", stream, durable);
+  }
+
+  void legacyIds(NatsIngest.LegacyIds probe) {
+    this.legacyIds = probe;
+  }
+
+  /**
+   * Whether the epoch {@code current} is the one that was being ingested when this service was
+   * upgraded from ids without the epoch: history then holds rows of it under {@code
+   * js:<stream>:<seq>}, and a redelivery (after a crash, or a consumer made anew) under the new
+   * form would be stored twice. Such an epoch keeps the old form until the stream is recreated.
+   * Told by a few point look-ups of old-form ids around the stream's first sequence and the
+   * consumer's ack floor, in rows written since the stream was created (an older stream's rows of
+   * the same ids are older than that). Once per epoch; a failed look-up means the new form.
+   */
+  private void decideIdForm(JetStreamManagement jsm, String current) {
+    NatsIngest.LegacyIds probe = legacyIds;
+    if (probe == null || current.equals(legacyDecidedFor)) {
+      return;
+    }
+    legacyDecidedFor = current;
+    legacyEpoch = null;
+    try {
+      StreamInfo info = jsm.getStreamInfo(stream);
+      long firstSeq = Math.max(1, info.getStreamState().getFirstSequence());
+      long floor = jsm.getConsumerInfo(stream, durable).getAckFloor().getStreamSequence();
+      List<String> ids = new java.util.ArrayList<>();
+      for (long s = firstSeq; s < firstSeq + LEGACY_PROBE; s++) {
+        ids.add(JetStreamMsgIds.PREFIX + stream + ":" + s);
+      }
+      for (long s = Math.max(firstSeq + LEGACY_PROBE, floor - LEGACY_PROBE + 1); s <= floor; s++) {
+        ids.add(JetStreamMsgIds.PREFIX + stream + ":" + s);
+      }
+      if (probe.anyStored(ids, info.getCreateTime().toInstant())) {
+        legacyEpoch = current;
+        log.info(
+            "JetStream stream {} (epoch {}) was ingested before ids carried the epoch: its"
+                + " messages keep ids js:{}:<seq> until the stream is recreated",
+            stream,
+            current,
+            stream);
+      }
+    } catch (Exception e) {
+      log.warn("could not look for old-form ids of {} in history: {}", stream, e.toString());
+    }
+  }
+
+  /** Old-form ids looked up at each end (the stream's start, the consumer's ack floor). */
+  private static final int LEGACY_PROBE = 64;
+
+  /** The message id of {@code seq} in the epoch the subscription is bound to. */
+  private String msgId(String boundEpoch, long seq) {
+    return boundEpoch.equals(legacyEpoch)
+        ? JetStreamMsgIds.PREFIX + stream + ":" + seq
+        : JetStreamMsgIds.of(boundEpoch, seq);
   }
 
   /** The stream's epoch now; throws when it is gone. */
@@ -440,8 +505,7 @@ final class JetStreamPuller {
         new OnceAcker(m.getConnection(), m.getReplyTo(), counters, () -> at.equals(epoch));
     counters.handedOff();
     try {
-      if (!intake.accept(
-          subject, m.getData(), JetStreamMsgIds.of(epoch, seq), acker, storedAt(m))) {
+      if (!intake.accept(subject, m.getData(), msgId(at, seq), acker, storedAt(m))) {
         acker.abandon();
         return false;
       }

@@ -202,6 +202,28 @@ public final class NatsIngest implements AutoCloseable {
   }
 
   /**
+   * Looks message ids up in history: whether any of {@code msgIds} was stored at or after {@code
+   * since}. Called on the pull thread (it may block), once per stream epoch.
+   */
+  @FunctionalInterface
+  public interface LegacyIds {
+    boolean anyStored(List<String> msgIds, Instant since) throws Exception;
+  }
+
+  /**
+   * JetStream mode, single instance: lets the ingest tell whether the stream it reads was being
+   * ingested before message ids carried the epoch (then it keeps the old form for that stream, so
+   * that history's dedupe on the id still holds for its redeliveries). Call before {@link #start}.
+   * Cluster mode does not need it: there history's unique {@code (epoch, seq)} is the stream
+   * position, which an old-form row of the same message has too.
+   */
+  public void legacyIds(LegacyIds probe) {
+    if (puller != null) {
+      puller.legacyIds(probe);
+    }
+  }
+
+  /**
    * JetStream mode: the epoch ({@code <stream>-<created ms>}) of the stream the ingest is bound to,
    * or null (core mode, or not bound yet).
    */
