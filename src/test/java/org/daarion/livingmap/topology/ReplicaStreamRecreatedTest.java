@@ -205,6 +205,68 @@ class ReplicaStreamRecreatedTest {
     }
   }
 
+  /**
+   * An upgrade in cluster mode: history holds rows under ids without the epoch ({@code
+   * js:<stream>:<seq>}) and the shared durable consumer delivers the whole stream again (made
+   * anew). The rows are not stored again: history's unique {@code (epoch, seq)} is the stream
+   * position, the same for an old-form and a new-form row of one message.
+   */
+  @Test
+  void rowsStoredUnderTheOldIdFormAreNotStoredAgainAfterTheUpgrade() throws Exception {
+    TestDatabase.Fresh db = TestDatabase.create();
+    try (NatsServerProcess nats = NatsServerProcess.start();
+        Connection raw = Nats.connect(nats.url())) {
+      Map<String, String> env = new HashMap<>();
+      env.put("DATABASE_URL", db.databaseUrl());
+      env.put("NATS_URL", nats.url());
+      env.put("LIVING_MAP_NATS_MODE", "jetstream");
+      env.put("LIVING_MAP_SIMULATOR", "off");
+      env.put("LIVING_MAP_REPLICA_ID", "upgrade-1");
+      JetStreamManagement jsm = raw.jetStreamManagement();
+      String epoch;
+      try (Application app = TestApps.start(TestApps.config(env))) {
+        epoch = epochOf(jsm.getStreamInfo(STREAM));
+        publish(nats, 0, BEFORE, "old");
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(200))
+            .until(() -> rows(db, epoch) == BEFORE);
+      }
+      try (var c = db.connect();
+          PreparedStatement ps =
+              c.prepareStatement(
+                  "UPDATE living_map_history SET msg_id = 'js:" + STREAM + ":' || seq")) {
+        assertThat(ps.executeUpdate()).isEqualTo(BEFORE);
+      }
+      jsm.deleteConsumer(STREAM, "living-map");
+      try (Application app = TestApps.start(TestApps.config(env))) {
+        publish(nats, BEFORE, AFTER, "after-upgrade");
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(200))
+            .until(
+                () ->
+                    jsm.getConsumerInfo(STREAM, "living-map").getAckFloor().getStreamSequence()
+                        == BEFORE + AFTER);
+        assertThat(rows(db, epoch)).isEqualTo(BEFORE + AFTER);
+        try (var c = db.connect();
+            PreparedStatement ps =
+                c.prepareStatement(
+                    "SELECT count(*), count(DISTINCT seq) FROM living_map_history"
+                        + " WHERE msg_id LIKE 'js:"
+                        + epoch
+                        + ":%'");
+            ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          assertThat(rs.getLong(1))
+              .as("new-form rows: the events after the upgrade")
+              .isEqualTo(AFTER);
+          assertThat(rs.getLong(2)).isEqualTo(AFTER);
+        }
+      }
+    }
+  }
+
   /** The index of the last event published for node {@code n} (the new stream's). */
   private static int lastIndexFor(int n) {
     int last = -1;
