@@ -422,7 +422,7 @@ public final class Application implements AutoCloseable {
   private org.daarion.livingmap.stream.MissedEvents clusterHistory() {
     return (ep, after, limit) ->
         java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> clusterStream.historyCompleteTo(config.natsDurable), snapshotWorkers)
+                () -> clusterStream.historyCompleteTo(config.natsDurable, ep), snapshotWorkers)
             .thenCompose(
                 floor ->
                     floor >= after + limit
@@ -447,15 +447,24 @@ public final class Application implements AutoCloseable {
    * stream's events change them from here) and its position starts again at 0 in the new epoch; the
    * stream ring is emptied and every connected client gets a resync snapshot of the new epoch.
    * Queued behind the old stream's events already handed to the owner, and ahead of the new
-   * stream's first one.
+   * stream's first one. The lease holder stores a snapshot of the new epoch at once.
    */
   private void followNewEpoch(String previous, String current) {
-    owner.call(
-        a -> {
-          a.continueAt(current, 0);
-          hub.restartAt(current, 0);
-          return null;
-        });
+    owner
+        .call(
+            a -> {
+              a.continueAt(current, 0);
+              hub.restartAt(current, 0);
+              return null;
+            })
+        .thenRun(
+            () -> {
+              // A replica started from now on restores the kept state from a snapshot of the new
+              // epoch instead of reading the new stream alone.
+              if (lease.held()) {
+                snapshotScheduler.saveNow();
+              }
+            });
   }
 
   /** Cluster mode: an event this replica made goes to the stream, from the lease holder only. */

@@ -169,6 +169,32 @@ class ReplicaStreamRecreatedTest {
       late.close();
       client.close();
 
+      // A replica started after the change has the kept state too (from the snapshot of the new
+      // epoch the lease holder stored), and the new stream's events on it.
+      Map<String, String> env3 = new HashMap<>();
+      env3.put("DATABASE_URL", db.databaseUrl());
+      env3.put("NATS_URL", nats.url());
+      env3.put("LIVING_MAP_NATS_MODE", "jetstream");
+      env3.put("LIVING_MAP_SIMULATOR", "off");
+      env3.put("LIVING_MAP_REPLICA_ID", "epoch-3");
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> snapshotsOf(db, newEpoch) > 0);
+      apps.add(TestApps.start(TestApps.config(env3)));
+      Http third = new Http(apps.get(2).port());
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                JsonObject c = cluster(third);
+                return newEpoch.equals(c.getString("epoch")) && c.getLong("applied_seq") == AFTER;
+              });
+      assertThat(third.get("/living-map/entities/node:epoch-old-only").status()).isEqualTo(200);
+      assertThat(withoutGeneratedAt(third.get("/living-map/snapshot").body()))
+          .isEqualTo(withoutGeneratedAt(https.get(0).get("/living-map/snapshot").body()));
+
       // History: both epochs whole, each event once.
       await()
           .atMost(Duration.ofSeconds(60))
@@ -305,6 +331,22 @@ class ReplicaStreamRecreatedTest {
 
   private static JsonObject cluster(Http http) {
     return http.get("/living-map/health").json().getJsonObject("checks").getJsonObject("cluster");
+  }
+
+  private static long snapshotsOf(TestDatabase.Fresh db, String epoch) throws Exception {
+    try (var c = db.connect();
+        PreparedStatement ps =
+            c.prepareStatement("SELECT count(*) FROM living_map_snapshots WHERE epoch = ?")) {
+      ps.setString(1, epoch);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  private static String withoutGeneratedAt(String body) {
+    return body.replaceAll("\"generated_at\":\"[^\"]*\"", "");
   }
 
   private static long rows(TestDatabase.Fresh db, String epoch) throws Exception {

@@ -428,11 +428,15 @@ public final class ClusterStream implements AutoCloseable {
    * The stream sequence up to which history is complete: the shared durable consumer's ack floor.
    * Each message is acknowledged only after its row (or its rejection) is committed, and messages
    * this map does not ingest are acknowledged too, so every event at or below it is in PostgreSQL:
-   * a run of history with holes up to there is the whole run. 0 when unknown. A request to the
+   * a run of history with holes up to there is the whole run. 0 when unknown, or when the stream is
+   * no longer the one of {@code epoch} (the floor would be a recreated stream's). Requests to the
    * server: call off the event loops.
    */
-  public long historyCompleteTo(String durable) {
+  public long historyCompleteTo(String durable, String epoch) {
     try {
+      if (!epochOf(connection.jetStreamManagement().getStreamInfo(stream)).equals(epoch)) {
+        return 0;
+      }
       return connection
           .jetStreamManagement()
           .getConsumerInfo(stream, durable)
