@@ -105,6 +105,22 @@ class ReplicaStreamRecreatedTest {
       StreamInfo second = jsm.addStream(StreamConfiguration.builder(config).build());
       String newEpoch = epochOf(second);
       assertThat(newEpoch).isNotEqualTo(oldEpoch);
+
+      // Noticed while the new stream is still empty: no message has to come first.
+      for (Http http : https) {
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(100))
+            .until(() -> newEpoch.equals(cluster(http).getString("epoch")));
+        assertThat(cluster(http).getLong("applied_seq")).isZero();
+      }
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> newEpoch.equals(client.epoch()));
+      assertThat(client.position()).isZero();
+      assertThat(client.lastSnapshot().toString()).contains("epoch-old-only");
+
       publish(nats, BEFORE, AFTER, "new");
 
       for (Http http : https) {

@@ -299,7 +299,6 @@ public final class ClusterStream implements AutoCloseable {
           continue;
         }
         long lastProgress = System.nanoTime();
-        long lastEpochCheck = lastProgress;
         // Read ahead by bytes, not the default 500 messages (500 MiB of 1 MiB events); at least
         // the server's largest message, which must fit in one pull.
         long readAhead =
@@ -309,16 +308,14 @@ public final class ClusterStream implements AutoCloseable {
                 io.nats.client.ConsumeOptions.builder().batchBytes(readAhead).build())) {
           while (running && !recreate) {
             Message m = it.nextMessage(Duration.ofMillis(500));
-            if (System.nanoTime() - lastEpochCheck > STALL_CHECK.toNanos()) {
-              lastEpochCheck = System.nanoTime();
-              if (!epochStillCurrent()) {
-                break;
-              }
-            }
             if (m == null || !m.isJetStream()) {
               if (System.nanoTime() - lastProgress > STALL_CHECK.toNanos()) {
                 lastProgress = System.nanoTime();
-                if (stalled()) {
+                Boolean current = epochCurrentOrUnknown();
+                if (Boolean.FALSE.equals(current)) {
+                  break;
+                }
+                if (current != null && pending > 0) {
                   log.warn(
                       "cluster live consumer on {} silent at sequence {} while the stream has"
                           + " more: recreating it",
@@ -332,10 +329,11 @@ public final class ClusterStream implements AutoCloseable {
             lastProgress = System.nanoTime();
             long cseq = m.metaData().consumerSequence();
             if (cseq != lastConsumerSeq + 1 || lastConsumerSeq == 0) {
-              // The first message of a consumer, or one jnats (or the server) made anew behind
+              // The first message of a consumer, or of one jnats (or the server) made anew behind
               // this loop: it may read a recreated stream, whose messages must not pass as the
-              // old epoch's.
-              lastEpochCheck = System.nanoTime();
+              // old epoch's. A message that follows on comes from the consumer already checked,
+              // which a stream's deletion takes with it: it is the old stream's even when the
+              // stream has been recreated since, and is applied.
               if (!epochStillCurrent()) {
                 break;
               }
@@ -449,18 +447,16 @@ public final class ClusterStream implements AutoCloseable {
   }
 
   /**
-   * Whether the stream holds messages after the last one read here, or is a new stream (a request
-   * to the server).
+   * While the live consumer is silent: {@link #epochStillCurrent}, or null when the stream cannot
+   * be read now (deleted and not yet recreated, or the server away): the consumer is left waiting
+   * and this is asked again after the next {@link #STALL_CHECK}.
    */
-  private boolean stalled() {
+  private Boolean epochCurrentOrUnknown() {
     try {
-      if (!epochStillCurrent()) {
-        return true;
-      }
-      return pending > 0;
+      return epochStillCurrent();
     } catch (Exception e) {
       lastError = e.toString();
-      return false;
+      return null;
     }
   }
 
