@@ -34,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * subscription, backs off, and sets stream, consumer and subscription up again. While idle it
  * checks every {@code consumerCheckInterval} that the consumer still exists.
  *
+ * <p>Each message's id is {@code js:<epoch>:<seq>} ({@link JetStreamMsgIds}). The stream's epoch is
+ * read at set-up and again after every non-empty pull; a stream recreated in between (same name, so
+ * pulls by the consumer's name reach the new one) drops the subscription, and the new stream is
+ * ingested from its start under its own epoch.
+ *
  * <p>One consumer per service: with a single stream subject it filters on it, otherwise it takes
  * the whole stream unfiltered (nats-server 2.9 allows one filter subject per consumer) and
  * acknowledges at once, without ingesting, messages on stream subjects not configured here.
