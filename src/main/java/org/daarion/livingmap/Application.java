@@ -901,6 +901,7 @@ public final class Application implements AutoCloseable {
               .put("replica_id", config.replicaId.orElse(null))
               .put("stream", clusterStream.stream())
               .put("epoch", state.epoch())
+              .put("epoch_changes", clusterStream.epochChanges())
               .put("applied_seq", applied)
               .put("stream_last_seq", streamLast)
               .put("lag", lag)

@@ -116,6 +116,7 @@ class ReplicaStreamRecreatedTest {
             .pollInterval(Duration.ofMillis(100))
             .until(() -> newEpoch.equals(cluster(http).getString("epoch")));
         assertThat(cluster(http).getLong("applied_seq")).isZero();
+        assertThat(cluster(http).getLong("epoch_changes")).isEqualTo(1);
       }
       await()
           .atMost(Duration.ofSeconds(30))
