@@ -77,7 +77,7 @@ final class JetStreamPuller {
   /** The epoch whose messages keep ids of the form before issue 17, or null. Pull thread only. */
   private String legacyEpoch;
 
-  /** The epochs {@link #legacyEpoch} was decided for (the last one). Pull thread only. */
+  /** The epoch {@link #legacyEpoch} was last decided for. Pull thread only. */
   private String legacyDecidedFor;
 
   private long lastConsumerCheck;
