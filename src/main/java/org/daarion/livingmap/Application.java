@@ -358,6 +358,7 @@ public final class Application implements AutoCloseable {
             vertx, metrics, clock, intake, writer, hub.stats(), () -> poller, alerts));
     if (cluster) {
       closeables.add(clusterStream);
+      clusterStream.onEpochChange(this::followNewEpoch);
       clusterStream.start(state.seq(), intake);
       checks.add(clusterCheck());
       // History: one durable consumer shared by the replicas, each event written once with its
@@ -368,7 +369,9 @@ public final class Application implements AutoCloseable {
               new EventParser(config.maxEventBytes),
               e ->
                   writer.onEvents(
-                      List.of(e.sequenced(e.streamSequence(), epoch, state.resolve(e.entityId())))),
+                      List.of(
+                          e.sequenced(
+                              e.streamSequence(), historyEpoch(e), state.resolve(e.entityId())))),
               writer,
               clock,
               true);
@@ -378,6 +381,9 @@ public final class Application implements AutoCloseable {
       checks.add(natsCheck(nats));
     } else if (config.natsUrl.isPresent()) {
       NatsIngest nats = new NatsIngest(config, intake);
+      // History here is keyed by this service's own positions, so only the message id keeps a
+      // redelivery of a row stored before ids carried the stream's epoch out of history.
+      nats.legacyIds(new org.daarion.livingmap.history.StoredMsgIds(db)::anyStoredSince);
       closeables.add(nats);
       nats.start();
       checks.add(natsCheck(nats));
@@ -416,7 +422,7 @@ public final class Application implements AutoCloseable {
   private org.daarion.livingmap.stream.MissedEvents clusterHistory() {
     return (ep, after, limit) ->
         java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> clusterStream.historyCompleteTo(config.natsDurable), snapshotWorkers)
+                () -> clusterStream.historyCompleteTo(config.natsDurable, ep), snapshotWorkers)
             .thenCompose(
                 floor ->
                     floor >= after + limit
@@ -424,6 +430,41 @@ public final class Application implements AutoCloseable {
                         : java.util.concurrent.CompletableFuture.failedFuture(
                             new IllegalStateException(
                                 "history complete only up to stream sequence " + floor)));
+  }
+
+  /**
+   * Cluster mode: the epoch a history row is written under is the one its message came from (in its
+   * id), not the live path's, which may already have moved on to a recreated stream or not yet.
+   */
+  private String historyEpoch(Event e) {
+    String fromId =
+        org.daarion.livingmap.source.nats.JetStreamMsgIds.epochOf(e.msgId(), config.natsStream);
+    return fromId != null ? fromId : clusterStream.epoch();
+  }
+
+  /**
+   * Cluster mode: the stream was recreated. The state is kept (the entities still exist; the new
+   * stream's events change them from here) and its position starts again at 0 in the new epoch; the
+   * stream ring is emptied and every connected client gets a resync snapshot of the new epoch.
+   * Queued behind the old stream's events already handed to the owner, and ahead of the new
+   * stream's first one. The lease holder stores a snapshot of the new epoch at once.
+   */
+  private void followNewEpoch(String previous, String current) {
+    owner
+        .call(
+            a -> {
+              a.continueAt(current, 0);
+              hub.restartAt(current, 0);
+              return null;
+            })
+        .thenRun(
+            () -> {
+              // A replica started from now on restores the kept state from a snapshot of the new
+              // epoch instead of reading the new stream alone.
+              if (lease.held()) {
+                snapshotScheduler.saveNow();
+              }
+            });
   }
 
   /** Cluster mode: an event this replica made goes to the stream, from the lease holder only. */
@@ -860,6 +901,7 @@ public final class Application implements AutoCloseable {
               .put("replica_id", config.replicaId.orElse(null))
               .put("stream", clusterStream.stream())
               .put("epoch", state.epoch())
+              .put("epoch_changes", clusterStream.epochChanges())
               .put("applied_seq", applied)
               .put("stream_last_seq", streamLast)
               .put("lag", lag)

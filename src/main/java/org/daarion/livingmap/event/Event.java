@@ -115,7 +115,8 @@ public record Event(
 
   /**
    * The JetStream stream sequence this event was delivered at, from a message id of the form {@code
-   * js:<stream>:<seq>}; 0 when it did not come from JetStream.
+   * js:<epoch>:<seq>} (or the older {@code js:<stream>:<seq>}); 0 when it did not come from
+   * JetStream.
    */
   public long streamSequence() {
     if (msgId == null || !msgId.startsWith("js:")) {

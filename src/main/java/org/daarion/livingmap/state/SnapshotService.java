@@ -109,7 +109,7 @@ public final class SnapshotService implements AutoCloseable {
     PreparedSnapshot p = latest;
     JsonObject m = meta.get();
     if (p != null && m.equals(p.meta())) {
-      if (p.version() == owner.state().version()) {
+      if (current(p)) {
         return CompletableFuture.completedFuture(p);
       }
       if (intervalNanos > 0) {
@@ -151,7 +151,7 @@ public final class SnapshotService implements AutoCloseable {
         return;
       }
       JsonObject m = meta.get();
-      if (p.version() == owner.state().version() && m.equals(p.meta())) {
+      if (current(p) && m.equals(p.meta())) {
         return;
       }
       synchronized (this) {
@@ -213,8 +213,20 @@ public final class SnapshotService implements AutoCloseable {
     return p.snapshot();
   }
 
+  /**
+   * Whether {@code p} was cut at the state's current version. Cluster mode's version is the stream
+   * sequence, which starts again in a recreated stream's epoch, so the epoch must match too.
+   */
+  private boolean current(PreparedSnapshot p) {
+    LiveState s = owner.state();
+    return p.version() == s.version() && p.epoch().equals(s.epoch());
+  }
+
   private void publish(PreparedSnapshot p) {
-    if (p != null && (latest == null || p.version() >= latest.version())) {
+    if (p != null
+        && (latest == null
+            || p.version() >= latest.version()
+            || !p.epoch().equals(latest.epoch()))) {
       latest = p;
     }
   }

@@ -105,7 +105,9 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     public void continueAt(String epoch, long seq) {
       state.position(epoch, seq);
       if (publisher != null) {
+        // Cluster mode: the seq is the stream sequence (0 in a recreated stream's new epoch).
         state.versionTo(seq);
+        state.streamSeq(seq);
       }
     }
 
@@ -144,6 +146,9 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
         noteRejected(e, refused);
       }
       state.position(e.epoch(), e.seq());
+      if (e.streamSequence() > 0) {
+        followStream(e.msgId(), e.streamSequence());
+      }
       if (e.streamSequence() > state.streamSeq()) {
         state.streamSeq(e.streamSequence());
       }
@@ -165,6 +170,12 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
 
   /** JetStream stream sequences applied, to tell a redelivery from a late first delivery. */
   private final AppliedStreamSeqs appliedStreamSeqs = new AppliedStreamSeqs();
+
+  /**
+   * The JetStream stream (its epoch, from the message ids) the stream sequences in {@link
+   * #appliedStreamSeqs} belong to; null until a JetStream event was applied. Owner thread only.
+   */
+  private String streamEpoch;
 
   /**
    * A stream sequence this far below the newest one applied is not a redelivery but a stream that
@@ -394,6 +405,7 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     }
     long streamSeq = e.streamSequence();
     if (streamSeq > 0) {
+      followStream(e.msgId(), streamSeq);
       long newest = state.streamSeq();
       if (streamSeq <= newest && newest - streamSeq < STREAM_RESET_DISTANCE) {
         if (appliedStreamSeqs.contains(streamSeq)) {
@@ -430,6 +442,30 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     state.nextSeq();
     out.add(e.sequenced(seq, state.epoch(), state.resolve(e.entityId())));
     applied.incrementAndGet();
+  }
+
+  /**
+   * A recreated stream (another epoch in the message id) starts its sequences again at 1: what was
+   * applied of the old one says nothing about them. Ids of the form before issue 17 ({@code
+   * js:<stream>:<seq>}) count as an epoch of their own: the ingest keeps that form for the stream
+   * it was reading at the upgrade (so no change is seen there) and uses the new form only for a
+   * stream recreated since.
+   */
+  private void followStream(String msgId, long streamSeq) {
+    int colon = msgId.lastIndexOf(':');
+    String from = msgId.substring("js:".length(), Math.max("js:".length(), colon));
+    String was = streamEpoch;
+    streamEpoch = from;
+    if (was == null || was.equals(from)) {
+      return;
+    }
+    log.warn(
+        "JetStream stream recreated (epoch {} -> {}, at its sequence {}): its sequences start again",
+        was,
+        from,
+        streamSeq);
+    appliedStreamSeqs.reset();
+    state.streamSeq(0);
   }
 
   private void reduce(Event e, long seq) {

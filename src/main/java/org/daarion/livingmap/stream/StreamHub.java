@@ -206,6 +206,30 @@ public final class StreamHub implements EventSink {
     lastSeq = seq;
   }
 
+  /**
+   * Cluster mode: the stream was recreated and the state's position is now {@code seq} of {@code
+   * epoch}. The ring (the old epoch's frames) is emptied and every subscriber is resynchronised at
+   * once, before any event of the new epoch: a client learns of the change even while the new
+   * stream is still empty. Call on the owner's thread (in an owner command).
+   */
+  public void restartAt(String epoch, long seq) {
+    ring.clear();
+    ringEpoch = epoch;
+    lastSeq = seq;
+    Iterator<StreamConnection> it = subscribers.iterator();
+    int n = 0;
+    while (it.hasNext()) {
+      StreamConnection c = it.next();
+      it.remove();
+      c.subscribed = false;
+      if (!c.isClosed()) {
+        c.requestResync();
+        n++;
+      }
+    }
+    log.info("stream position restarted at {}/{}: resynchronising {} connections", epoch, seq, n);
+  }
+
   /** Cluster mode: seqs are stream sequences, with holes. */
   boolean streamPositions() {
     return streamPositions;

@@ -132,7 +132,7 @@ class MalformedEventsTest {
           }
           assertThat(rows).isEqualTo(BAD);
           assertThat(reasons).hasSize(BAD);
-          // The rows carry JetStream ids (js:<stream>:<seq>), so count per kind of reason.
+          // The rows carry JetStream ids (js:<epoch>:<seq>), so count per kind of reason.
           Map<String, Long> byKind = new HashMap<>();
           for (String reason : reasons.values()) {
             String kind =

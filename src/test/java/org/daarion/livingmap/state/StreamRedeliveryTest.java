@@ -85,6 +85,35 @@ class StreamRedeliveryTest {
     assertThat(owner.state().streamSeq()).isEqualTo(5);
   }
 
+  private void deliver(String epoch, long streamSeq) throws InterruptedException {
+    owner.submit(
+        Event.incoming(
+            "usage.agent",
+            new JsonObject().put("agent_id", "a1"),
+            Instant.now(),
+            "js:" + epoch + ":" + streamSeq,
+            null));
+  }
+
+  @Test
+  void aRecreatedStreamsSequencesAreNotTakenForTheOldOnes() throws Exception {
+    deliver("S-100", 1);
+    deliver("S-100", 2);
+    deliver("S-100", 3);
+    // Recreated: its sequences start again at 1 under another epoch.
+    deliver("S-200", 1);
+    deliver("S-200", 2);
+    deliver("S-200", 2); // a true repeat within the new stream
+    await().until(() -> applied.size() + dups.size() == 6);
+
+    assertThat(applied)
+        .extracting(Event::msgId)
+        .containsExactly("js:S-100:1", "js:S-100:2", "js:S-100:3", "js:S-200:1", "js:S-200:2");
+    assertThat(dups).extracting(Event::msgId).containsExactly("js:S-200:2");
+    assertThat(invocations()).isEqualTo(5);
+    assertThat(owner.state().streamSeq()).isEqualTo(2);
+  }
+
   @Test
   void replayedHistoryWithAGapLeavesTheGapOpenForItsRedelivery() throws Exception {
     // History after a crash holds stream sequences 1..3 and 6 (4 and 5 never committed).

@@ -181,7 +181,7 @@ class ReplicasTest {
                       + " count(*) FILTER (WHERE msg_id <> ? || seq)"
                       + " FROM living_map_history WHERE payload->>'run' = ?")) {
         ps.setString(1, epoch);
-        ps.setString(2, "js:" + STREAM + ":");
+        ps.setString(2, "js:" + epoch + ":");
         ps.setString(3, RUN);
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();

@@ -33,15 +33,20 @@ import org.slf4j.LoggerFactory;
  *       {@link Config#CLUSTER_SUBJECTS} to it, when allowed) and returns its {@link #epoch()}:
  *       {@code <stream>-<creation time in ms>}, identical on every replica, new when the stream is
  *       recreated (its sequences start again at 1).
+ *   <li><b>Epoch change.</b> A stream deleted and recreated while this runs is noticed (its
+ *       creation time is read again whenever the live consumer is made, whenever its consumer
+ *       sequence does not follow on, which is what a consumer made anew by jnats or the server
+ *       looks like, and every {@link #STALL_CHECK}): the {@link EpochListener} is told before any
+ *       message of the new stream is handed on, and the new stream is read from its start.
  *   <li><b>Live events.</b> {@link #start} reads the whole stream in order with an ordered
  *       (ephemeral, unacknowledged) consumer from a given stream sequence on, on one thread, and
  *       hands each message on a configured subject to the intake with the message id {@code
- *       js:<stream>:<seq>} (so its position is its stream sequence) and JetStream's store time as
- *       its timestamp. Nothing is acknowledged: history is written by the shared durable consumer
- *       ({@link NatsIngest}), not here. The ordered consumer is made again, from the sequence after
- *       the last one delivered, after every reconnect (a restarted server may have lost it, being
- *       ephemeral) and whenever it stays silent for {@link #STALL_CHECK} while the stream holds
- *       newer messages.
+ *       js:<epoch>:<seq>} ({@link JetStreamMsgIds}) (so its position is its stream sequence) and
+ *       JetStream's store time as its timestamp. Nothing is acknowledged: history is written by the
+ *       shared durable consumer ({@link NatsIngest}), not here. The ordered consumer is made again,
+ *       from the sequence after the last one delivered, after every reconnect (a restarted server
+ *       may have lost it, being ephemeral) and whenever it stays silent for {@link #STALL_CHECK}
+ *       while the stream holds newer messages.
  *   <li><b>Derived events.</b> {@link #publish} puts an event this service made (reconciliation,
  *       alerts) on the stream, asynchronously, with a {@code Nats-Msg-Id} so a retry is stored
  *       once; every replica applies it when it comes back.
@@ -52,6 +57,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClusterStream implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ClusterStream.class);
+
+  /** Told of a new epoch on the live thread, before the first message of it is handed on. */
+  @FunctionalInterface
+  public interface EpochListener {
+    void epochChanged(String previous, String current);
+  }
 
   private final String stream;
   private final List<String> subjects;
@@ -70,6 +81,11 @@ public final class ClusterStream implements AutoCloseable {
   private volatile boolean running;
   private volatile String lastError;
   private volatile boolean recreate;
+  private volatile EpochListener epochListener = (previous, current) -> {};
+  private final AtomicLong epochChanges = new AtomicLong();
+  // Owned by the live thread: the consumer sequence of the last message read from the current
+  // ordered consumer, 0 right after it was made.
+  private long lastConsumerSeq;
   private Thread thread;
 
   /** How long the live consumer may stay silent while the stream has newer messages. */
@@ -120,7 +136,7 @@ public final class ClusterStream implements AutoCloseable {
           connection = Nats.connect(options);
         }
         StreamInfo info = ensureStream(connection.jetStreamManagement());
-        epoch = stream + "-" + info.getCreateTime().toInstant().toEpochMilli();
+        epoch = epochOf(info);
         log.info(
             "cluster mode: replica {} on JetStream stream {} (epoch {}, last sequence {})",
             replicaId,
@@ -198,6 +214,49 @@ public final class ClusterStream implements AutoCloseable {
     return info;
   }
 
+  private String epochOf(StreamInfo info) {
+    return JetStreamMsgIds.epoch(stream, info.getCreateTime().toInstant().toEpochMilli());
+  }
+
+  /** Who is told of an epoch change (set before {@link #start}). */
+  public void onEpochChange(EpochListener listener) {
+    this.epochListener = listener;
+  }
+
+  /** How many times the stream was found recreated since start. */
+  public long epochChanges() {
+    return epochChanges.get();
+  }
+
+  /**
+   * Whether the stream is still the epoch being read; if it was recreated, switches to the new one
+   * (the listener first) and returns false: the caller makes the live consumer again, from the new
+   * stream's first message. A request to the server; throws when the stream is gone.
+   */
+  private boolean epochStillCurrent() throws Exception {
+    StreamInfo info = connection.jetStreamManagement().getStreamInfo(stream);
+    String now = epochOf(info);
+    if (now.equals(epoch)) {
+      long last = info.getStreamState().getLastSequence();
+      pending = Math.max(0, last - lastDelivered);
+      return true;
+    }
+    String previous = epoch;
+    log.warn(
+        "JetStream stream {} was recreated (epoch {} -> {}, read up to sequence {}): following"
+            + " the new stream from its start",
+        stream,
+        previous,
+        now,
+        lastDelivered);
+    epochListener.epochChanged(previous, now);
+    epoch = now;
+    lastDelivered = 0;
+    pending = info.getStreamState().getLastSequence();
+    epochChanges.incrementAndGet();
+    return false;
+  }
+
   /** The stream's identity as positions' epoch; null before {@link #connect}. */
   public String epoch() {
     return epoch;
@@ -234,6 +293,11 @@ public final class ClusterStream implements AutoCloseable {
                         .deliverPolicy(DeliverPolicy.ByStartSequence)
                         .startSequence(from));
         recreate = false;
+        lastConsumerSeq = 0;
+        // A consumer made after the stream was recreated reads the new stream.
+        if (!epochStillCurrent()) {
+          continue;
+        }
         long lastProgress = System.nanoTime();
         // Read ahead by bytes, not the default 500 messages (500 MiB of 1 MiB events); at least
         // the server's largest message, which must fit in one pull.
@@ -247,7 +311,11 @@ public final class ClusterStream implements AutoCloseable {
             if (m == null || !m.isJetStream()) {
               if (System.nanoTime() - lastProgress > STALL_CHECK.toNanos()) {
                 lastProgress = System.nanoTime();
-                if (stalled()) {
+                Boolean current = epochCurrentOrUnknown();
+                if (Boolean.FALSE.equals(current)) {
+                  break;
+                }
+                if (current != null && pending > 0) {
                   log.warn(
                       "cluster live consumer on {} silent at sequence {} while the stream has"
                           + " more: recreating it",
@@ -259,6 +327,18 @@ public final class ClusterStream implements AutoCloseable {
               continue;
             }
             lastProgress = System.nanoTime();
+            long cseq = m.metaData().consumerSequence();
+            if (cseq != lastConsumerSeq + 1 || lastConsumerSeq == 0) {
+              // The first message of a consumer, or of one jnats (or the server) made anew behind
+              // this loop: it may read a recreated stream, whose messages must not pass as the
+              // old epoch's. A message that follows on comes from the consumer already checked,
+              // which a stream's deletion takes with it: it is the old stream's even when the
+              // stream has been recreated since, and is applied.
+              if (!epochStillCurrent()) {
+                break;
+              }
+            }
+            lastConsumerSeq = cseq;
             if (!deliver(m, intake)) {
               return;
             }
@@ -346,11 +426,15 @@ public final class ClusterStream implements AutoCloseable {
    * The stream sequence up to which history is complete: the shared durable consumer's ack floor.
    * Each message is acknowledged only after its row (or its rejection) is committed, and messages
    * this map does not ingest are acknowledged too, so every event at or below it is in PostgreSQL:
-   * a run of history with holes up to there is the whole run. 0 when unknown. A request to the
+   * a run of history with holes up to there is the whole run. 0 when unknown, or when the stream is
+   * no longer the one of {@code epoch} (the floor would be a recreated stream's). Requests to the
    * server: call off the event loops.
    */
-  public long historyCompleteTo(String durable) {
+  public long historyCompleteTo(String durable, String epoch) {
     try {
+      if (!epochOf(connection.jetStreamManagement().getStreamInfo(stream)).equals(epoch)) {
+        return 0;
+      }
       return connection
           .jetStreamManagement()
           .getConsumerInfo(stream, durable)
@@ -362,16 +446,17 @@ public final class ClusterStream implements AutoCloseable {
     }
   }
 
-  /** Whether the stream holds messages after the last one read here (a request to the server). */
-  private boolean stalled() {
+  /**
+   * While the live consumer is silent: {@link #epochStillCurrent}, or null when the stream cannot
+   * be read now (deleted and not yet recreated, or the server away): the consumer is left waiting
+   * and this is asked again after the next {@link #STALL_CHECK}.
+   */
+  private Boolean epochCurrentOrUnknown() {
     try {
-      long last =
-          connection.jetStreamManagement().getStreamInfo(stream).getStreamState().getLastSequence();
-      pending = Math.max(0, last - lastDelivered);
-      return last > lastDelivered;
+      return epochStillCurrent();
     } catch (Exception e) {
       lastError = e.toString();
-      return false;
+      return null;
     }
   }
 
@@ -387,7 +472,7 @@ public final class ClusterStream implements AutoCloseable {
       if (!intake.accept(
           m.getSubject(),
           m.getData(),
-          JetStreamMsgIds.of(stream, seq),
+          JetStreamMsgIds.of(epoch, seq),
           Acker.NONE,
           JetStreamPuller.storedAt(m))) {
         return false;

@@ -34,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * subscription, backs off, and sets stream, consumer and subscription up again. While idle it
  * checks every {@code consumerCheckInterval} that the consumer still exists.
  *
+ * <p>Each message's id is {@code js:<epoch>:<seq>} ({@link JetStreamMsgIds}). The stream's epoch is
+ * read at set-up and again after every non-empty pull; a stream recreated in between (same name, so
+ * pulls by the consumer's name reach the new one) drops the subscription, and the new stream is
+ * ingested from its start under its own epoch.
+ *
  * <p>One consumer per service: with a single stream subject it filters on it, otherwise it takes
  * the whole stream unfiltered (nats-server 2.9 allows one filter subject per consumer) and
  * acknowledges at once, without ingesting, messages on stream subjects not configured here.
@@ -57,6 +62,24 @@ final class JetStreamPuller {
   // Owned by the pull thread.
   private JetStreamSubscription sub;
   private volatile boolean bound;
+
+  /**
+   * The epoch of the stream the subscription is bound to ({@link JetStreamMsgIds#epoch}), read when
+   * it was set up and checked again after every non-empty pull: a stream deleted and recreated
+   * under the same name keeps the consumer's name (this or another replica recreates it), so pulls
+   * by name would otherwise bring the new stream's messages under the old epoch's ids.
+   */
+  private volatile String epoch;
+
+  /** Set before start, or null: see {@link NatsIngest.LegacyIds}. */
+  private volatile NatsIngest.LegacyIds legacyIds;
+
+  /** The epoch whose messages keep ids of the form before issue 17, or null. Pull thread only. */
+  private String legacyEpoch;
+
+  /** The epoch {@link #legacyEpoch} was last decided for. Pull thread only. */
+  private String legacyDecidedFor;
+
   private long lastConsumerCheck;
   private int failures;
   private boolean missingSubjectsLogged;
@@ -170,6 +193,14 @@ final class JetStreamPuller {
           continue;
         }
         failures = 0;
+        if (!sameEpoch()) {
+          // Recreated since the set-up: which of these came from which stream cannot be told.
+          // Released; the old stream's are gone with it, the new one's come back from its start.
+          releaseUnhandled(batch);
+          counters.consumerRecoveries.incrementAndGet();
+          dropSubscription();
+          continue;
+        }
         for (int i = 0; i < batch.size(); i++) {
           if (!running || !handle(batch.get(i))) {
             releaseUnhandled(batch.subList(i, batch.size()));
@@ -220,8 +251,23 @@ final class JetStreamPuller {
   private void setUp() throws Exception {
     Connection conn = connector.connection();
     JetStreamManagement jsm = conn.jetStreamManagement();
-    ensureStream(jsm);
+    String before = ensureStream(jsm);
     ConsumerConfiguration cc = ensureConsumer(jsm);
+    // The consumer just ensured belongs to the stream read before it only if that stream is still
+    // the same one now.
+    if (!before.equals(currentEpoch(jsm))) {
+      throw new IllegalStateException("JetStream stream " + stream + " recreated during set-up");
+    }
+    if (epoch != null && !epoch.equals(before)) {
+      log.warn(
+          "JetStream stream {} was recreated (epoch {} -> {}): ingesting the new stream from its"
+              + " start",
+          stream,
+          epoch,
+          before);
+    }
+    decideIdForm(jsm, before);
+    epoch = before;
     String filter = cc.getFilterSubject();
     sub =
         conn.jetStream()
@@ -233,7 +279,95 @@ final class JetStreamPuller {
     log.info("JetStream ingest bound to {}/{}", stream, durable);
   }
 
-  private void ensureStream(JetStreamManagement jsm) throws Exception {
+  void legacyIds(NatsIngest.LegacyIds probe) {
+    this.legacyIds = probe;
+  }
+
+  /**
+   * Whether the epoch {@code current} is the one that was being ingested when this service was
+   * upgraded from ids without the epoch: history then holds rows of it under {@code
+   * js:<stream>:<seq>}, and a redelivery (after a crash, or a consumer made anew) under the new
+   * form would be stored twice. Such an epoch keeps the old form until the stream is recreated.
+   * Told by a few point look-ups of old-form ids around the stream's first sequence and the
+   * consumer's ack floor, in rows written since the stream was created (an older stream's rows of
+   * the same ids are older than that). Once per epoch; a failed look-up means the new form.
+   */
+  private void decideIdForm(JetStreamManagement jsm, String current) {
+    NatsIngest.LegacyIds probe = legacyIds;
+    if (probe == null || current.equals(legacyDecidedFor)) {
+      return;
+    }
+    legacyDecidedFor = current;
+    legacyEpoch = null;
+    try {
+      StreamInfo info = jsm.getStreamInfo(stream);
+      long firstSeq = Math.max(1, info.getStreamState().getFirstSequence());
+      long floor = jsm.getConsumerInfo(stream, durable).getAckFloor().getStreamSequence();
+      List<String> ids = new java.util.ArrayList<>();
+      for (long s = firstSeq; s < firstSeq + LEGACY_PROBE; s++) {
+        ids.add(JetStreamMsgIds.PREFIX + stream + ":" + s);
+      }
+      for (long s = Math.max(firstSeq + LEGACY_PROBE, floor - LEGACY_PROBE + 1); s <= floor; s++) {
+        ids.add(JetStreamMsgIds.PREFIX + stream + ":" + s);
+      }
+      if (probe.anyStored(ids, info.getCreateTime().toInstant())) {
+        legacyEpoch = current;
+        log.info(
+            "JetStream stream {} (epoch {}) was ingested before ids carried the epoch: its"
+                + " messages keep ids js:{}:<seq> until the stream is recreated",
+            stream,
+            current,
+            stream);
+      }
+    } catch (Exception e) {
+      log.warn("could not look for old-form ids of {} in history: {}", stream, e.toString());
+    }
+  }
+
+  /** Old-form ids looked up at each end (the stream's start, the consumer's ack floor). */
+  private static final int LEGACY_PROBE = 64;
+
+  /** The message id of {@code seq} in the epoch the subscription is bound to. */
+  private String msgId(String boundEpoch, long seq) {
+    return boundEpoch.equals(legacyEpoch)
+        ? JetStreamMsgIds.PREFIX + stream + ":" + seq
+        : JetStreamMsgIds.of(boundEpoch, seq);
+  }
+
+  /** The stream's epoch now; throws when it is gone. */
+  private String currentEpoch(JetStreamManagement jsm) throws Exception {
+    return epochOf(jsm.getStreamInfo(stream));
+  }
+
+  private String epochOf(StreamInfo info) {
+    return JetStreamMsgIds.epoch(stream, info.getCreateTime().toInstant().toEpochMilli());
+  }
+
+  /**
+   * Whether the stream is still the one the subscription was set up on: if its creation time is
+   * unchanged after a pull, every message of the pull came from it. One request per non-empty pull.
+   */
+  private boolean sameEpoch() throws Exception {
+    String now;
+    try {
+      now = currentEpoch(connector.connection().jetStreamManagement());
+    } catch (JetStreamApiException e) {
+      if (isNotFound(e, STREAM_NOT_FOUND)) {
+        log.warn("JetStream stream {} disappeared; setting up again", stream);
+        return false;
+      }
+      throw e;
+    }
+    return now.equals(epoch);
+  }
+
+  /** The epoch of the stream the ingest is bound to, or null before it is. */
+  String epoch() {
+    return epoch;
+  }
+
+  /** Makes sure the stream exists and returns its epoch. */
+  private String ensureStream(JetStreamManagement jsm) throws Exception {
     StreamInfo info;
     try {
       info = jsm.getStreamInfo(stream);
@@ -251,8 +385,9 @@ final class JetStreamPuller {
       }
       StreamConfiguration sc = tuning.streamConfiguration(stream, subjects);
       try {
-        jsm.addStream(sc);
+        StreamInfo created = jsm.addStream(sc);
         log.info("created JetStream stream {} for {}", stream, subjects);
+        return epochOf(created);
       } catch (JetStreamApiException ce) {
         throw new IllegalStateException(
             "cannot create JetStream stream "
@@ -265,7 +400,6 @@ final class JetStreamPuller {
                 + " LIVING_MAP_NATS_STREAM to use it)",
             ce);
       }
-      return;
     }
     List<String> have = info.getConfiguration().getSubjects();
     List<String> missing = subjects.stream().filter(s -> !Subjects.coveredByAny(s, have)).toList();
@@ -280,6 +414,7 @@ final class JetStreamPuller {
           missing,
           stream);
     }
+    return epochOf(info);
   }
 
   private ConsumerConfiguration ensureConsumer(JetStreamManagement jsm) throws Exception {
@@ -370,11 +505,12 @@ final class JetStreamPuller {
       log.warn("JetStream message on {} without metadata: {}", subject, e.toString());
       return true;
     }
-    OnceAcker acker = new OnceAcker(m.getConnection(), m.getReplyTo(), counters);
+    String at = epoch;
+    OnceAcker acker =
+        new OnceAcker(m.getConnection(), m.getReplyTo(), counters, () -> at.equals(epoch));
     counters.handedOff();
     try {
-      if (!intake.accept(
-          subject, m.getData(), JetStreamMsgIds.of(stream, seq), acker, storedAt(m))) {
+      if (!intake.accept(subject, m.getData(), msgId(at, seq), acker, storedAt(m))) {
         acker.abandon();
         return false;
       }
@@ -488,17 +624,29 @@ final class JetStreamPuller {
     private final Connection connection;
     private final String replyTo;
     private final IngestCounters counters;
+    private final java.util.function.BooleanSupplier sameStream;
     private final AtomicBoolean done = new AtomicBoolean();
 
-    OnceAcker(Connection connection, String replyTo, IngestCounters counters) {
+    OnceAcker(
+        Connection connection,
+        String replyTo,
+        IngestCounters counters,
+        java.util.function.BooleanSupplier sameStream) {
       this.connection = connection;
       this.replyTo = replyTo;
       this.counters = counters;
+      this.sameStream = sameStream;
     }
 
     @Override
     public void ack() {
       if (!done.compareAndSet(false, true)) {
+        return;
+      }
+      if (!sameStream.getAsBoolean()) {
+        // The stream was recreated since: the reply subject names the consumer and sequence,
+        // not the stream's epoch, so this ack would settle the new stream's message there.
+        counters.settled();
         return;
       }
       try {

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  *       stream {@link Config#natsStream}, created when absent if {@link Config#natsCreateStream}.
  *       At least once: each event carries an {@link org.daarion.livingmap.event.Acker} that must be
  *       called after the event is stored (any thread); events not acknowledged within AckWait come
- *       again with the same msgId ({@link JetStreamMsgIds}, {@code js:<stream>:<streamSeq>}).
+ *       again with the same msgId ({@link JetStreamMsgIds}, {@code js:<epoch>:<streamSeq>}). A
+ *       stream deleted and recreated meanwhile is followed: its events get the new epoch's ids.
  * </ul>
  *
  * <p>{@link #start()} returns at once: the connection is made in the background and retried
@@ -198,6 +199,36 @@ public final class NatsIngest implements AutoCloseable {
       return false;
     }
     return core != null ? core.isSubscribed() : puller.isBound();
+  }
+
+  /**
+   * Looks message ids up in history: whether any of {@code msgIds} was stored at or after {@code
+   * since}. Called on the pull thread (it may block), once per stream epoch.
+   */
+  @FunctionalInterface
+  public interface LegacyIds {
+    boolean anyStored(List<String> msgIds, Instant since) throws Exception;
+  }
+
+  /**
+   * JetStream mode, single instance: lets the ingest tell whether the stream it reads was being
+   * ingested before message ids carried the epoch (then it keeps the old form for that stream, so
+   * that history's dedupe on the id still holds for its redeliveries). Call before {@link #start}.
+   * Cluster mode does not need it: there history's unique {@code (epoch, seq)} is the stream
+   * position, which an old-form row of the same message has too.
+   */
+  public void legacyIds(LegacyIds probe) {
+    if (puller != null) {
+      puller.legacyIds(probe);
+    }
+  }
+
+  /**
+   * JetStream mode: the epoch ({@code <stream>-<created ms>}) of the stream the ingest is bound to,
+   * or null (core mode, or not bound yet).
+   */
+  public String jetStreamEpoch() {
+    return puller == null ? null : puller.epoch();
   }
 
   public NatsMode mode() {

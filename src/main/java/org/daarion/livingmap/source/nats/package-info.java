@@ -11,6 +11,6 @@
  * loop.
  *
  * <p>Delivery: core is at most once (as the original service); JetStream at least once, with msgIds
- * {@code js:<stream>:<streamSeq>} so history can drop the duplicates.
+ * {@code js:<epoch>:<streamSeq>} ({@link JetStreamMsgIds}) so history can drop the duplicates.
  */
 package org.daarion.livingmap.source.nats;

@@ -97,7 +97,8 @@ class NatsJetStreamIngestTest {
     // msgIds are the stream sequence, prefixed so they never collide with Nats-Msg-Id values
     assertThat(probe.arrivals)
         .extracting(Arrival::msgId)
-        .containsExactly("js:LM_TEST:1", "js:LM_TEST:2", "js:LM_TEST:3");
+        .containsExactly(
+            "js:" + epoch(info) + ":1", "js:" + epoch(info) + ":2", "js:" + epoch(info) + ":3");
     await().atMost(WAIT).until(() -> ingest.acked() == 3);
     await().atMost(WAIT).until(() -> jsm.getConsumerInfo(STREAM, DURABLE).getNumAckPending() == 0);
   }
@@ -136,7 +137,9 @@ class NatsJetStreamIngestTest {
 
     // Three deliveries of "held" take two AckWaits: "done" would have come back by then.
     await().atMost(WAIT).until(() -> probe.withMarker("held").size() >= 3);
-    assertThat(probe.withMarker("held")).extracting(Arrival::msgId).containsOnly("js:LM_TEST:2");
+    assertThat(probe.withMarker("held"))
+        .extracting(Arrival::msgId)
+        .containsOnly("js:" + epoch(raw.jetStreamManagement().getStreamInfo(STREAM)) + ":2");
     assertThat(probe.withMarker("done")).hasSize(1);
     assertThat(ingest.redelivered()).isGreaterThanOrEqualTo(2);
     JetStreamManagement jsm = raw.jetStreamManagement();
@@ -174,11 +177,12 @@ class NatsJetStreamIngestTest {
     publisher.flush(WAIT);
 
     await().atMost(WAIT).until(() -> probe.withMarker("after-bad").size() == 1);
+    String epoch = epoch(raw.jetStreamManagement().getStreamInfo(STREAM));
     assertThat(probe.rejections)
         .anySatisfy(
             r -> {
               assertThat(r.subject()).isEqualTo("usage.llm");
-              assertThat(r.msgId()).isEqualTo("js:LM_TEST:1");
+              assertThat(r.msgId()).isEqualTo("js:" + epoch + ":1");
             });
     // the rejected sink acknowledged it: nothing stays pending on the consumer
     JetStreamManagement jsm = raw.jetStreamManagement();
@@ -202,5 +206,10 @@ class NatsJetStreamIngestTest {
     // dedupes by msgId), and the new ones arrive
     await().atMost(WAIT).until(() -> probe.withMarker("after").size() >= 5);
     assertThat(probe.msgIds()).hasSize(10);
+  }
+
+  /** The stream's epoch, which the ids of its messages carry. */
+  private static String epoch(StreamInfo info) {
+    return STREAM + "-" + info.getCreateTime().toInstant().toEpochMilli();
   }
 }

@@ -37,9 +37,21 @@ class NatsSubjectsTest {
   }
 
   @Test
-  void jetStreamMsgIdsCarryTheStreamSequence() {
-    assertThat(JetStreamMsgIds.of("LIVING_MAP", 42)).isEqualTo("js:LIVING_MAP:42");
+  void jetStreamMsgIdsCarryTheEpochAndTheStreamSequence() {
+    String epoch = JetStreamMsgIds.epoch("LIVING_MAP", 1_700_000_000_123L);
+    assertThat(epoch).isEqualTo("LIVING_MAP-1700000000123");
+    assertThat(JetStreamMsgIds.of(epoch, 42)).isEqualTo("js:LIVING_MAP-1700000000123:42");
+    assertThat(JetStreamMsgIds.streamSequence("js:LIVING_MAP-1700000000123:42")).hasValue(42);
+    assertThat(JetStreamMsgIds.epochOf("js:LIVING_MAP-1700000000123:42", "LIVING_MAP"))
+        .isEqualTo(epoch);
+    // A stream name with a dash: the epoch is the part before the last colon.
+    assertThat(JetStreamMsgIds.epochOf("js:A-B-5:7", "A-B")).isEqualTo("A-B-5");
+    // The form before issue 17 had no epoch: its sequence still reads, its epoch is unknown.
     assertThat(JetStreamMsgIds.streamSequence("js:LIVING_MAP:42")).hasValue(42);
+    assertThat(JetStreamMsgIds.epochOf("js:LIVING_MAP:42", "LIVING_MAP")).isNull();
+    assertThat(JetStreamMsgIds.epochOf("js:LIVING_MAP-x:42", "LIVING_MAP")).isNull();
+    assertThat(JetStreamMsgIds.epochOf("js:OTHER-5:42", "LIVING_MAP")).isNull();
+    assertThat(JetStreamMsgIds.epochOf("llm-1", "LIVING_MAP")).isNull();
     assertThat(JetStreamMsgIds.streamSequence("llm-1")).isEmpty();
     assertThat(JetStreamMsgIds.streamSequence(null)).isEmpty();
     assertThat(JetStreamMsgIds.streamSequence("js:x")).isEmpty();
