@@ -138,13 +138,11 @@ public final class StreamHub implements EventSink {
 
   private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean commandScheduled = new AtomicBoolean();
-  private final Map<String, Buffer> snapshotFrames =
-      new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Buffer> eldest) {
-          return size() > 32;
-        }
-      };
+  /**
+   * Snapshot frames by (version, filter, class): a connect burst shares one frame. 48 MiB holds
+   * five whole frames at 100x DAARION (~9 MB each); 32 by count alone would be ~280 MB.
+   */
+  private final FrameCache snapshotFrames = new FrameCache(32, 48L * 1024 * 1024);
 
   /**
    * @param executor where snapshots are built and filtered (a worker pool, never an event loop)
@@ -676,16 +674,12 @@ public final class StreamHub implements EventSink {
 
   /** A snapshot frame built earlier for {@code key}, or null. */
   private Buffer cachedFrame(String key) {
-    synchronized (snapshotFrames) {
-      return snapshotFrames.get(key);
-    }
+    return snapshotFrames.get(key);
   }
 
   /** Keeps {@code frame} for the next connection that asks for {@code key}; returns it. */
   private Buffer cacheFrame(String key, Buffer frame) {
-    synchronized (snapshotFrames) {
-      snapshotFrames.put(key, frame);
-    }
+    snapshotFrames.put(key, frame);
     return frame;
   }
 
