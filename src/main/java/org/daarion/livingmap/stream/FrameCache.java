@@ -6,9 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Frames by key, least recently used evicted first, bounded by count and by bytes. The newest
- * frame stays even when it alone is over the byte bound: the connections asking for it right now
- * share it instead of each building their own. Any thread.
+ * Frames by key, least recently used evicted first, bounded by count and by bytes. The newest frame
+ * stays even when it alone is over the byte bound: the connections asking for it right now share it
+ * instead of each building their own. Any thread.
  */
 final class FrameCache {
   private final int maxEntries;

@@ -138,6 +138,7 @@ public final class StreamHub implements EventSink {
 
   private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean commandScheduled = new AtomicBoolean();
+
   /**
    * Snapshot frames by (version, filter, class): a connect burst shares one frame. 48 MiB holds
    * five whole frames at 100x DAARION (~9 MB each); 32 by count alone would be ~280 MB.
