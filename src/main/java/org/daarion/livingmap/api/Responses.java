@@ -47,14 +47,34 @@ public final class Responses {
 
   static void bytes(RoutingContext ctx, int status, Buffer body) {
     Visibility v = Visibility.of(ctx);
-    if (!v.isFull()) {
-      body = filtered(ctx, v, body);
-      if (body == null) {
-        status = 404;
-        body = error("not_found", "no such resource").toBuffer();
-      }
+    if (v.isFull()) {
+      send(ctx, status, body);
+    } else if (body.length() <= FILTER_ON_LOOP_BYTES || Vertx.currentContext() == null) {
+      sendFiltered(ctx, status, filtered(ctx, v, body));
+    } else {
+      // decoding, redacting and encoding a large body takes milliseconds: not on the event loop
+      ctx.vertx()
+          .executeBlocking(() -> filtered(ctx, v, body), false)
+          .onComplete(
+              r ->
+                  sendFiltered(
+                      ctx,
+                      status,
+                      r.succeeded()
+                          ? r.result()
+                          : error("internal", "response withheld").toBuffer()));
     }
-    send(ctx, status, body);
+  }
+
+  /** Bodies up to this size are filtered where they are sent (well under a millisecond). */
+  private static final int FILTER_ON_LOOP_BYTES = 64 * 1024;
+
+  private static void sendFiltered(RoutingContext ctx, int status, Buffer filtered) {
+    if (filtered == null) {
+      send(ctx, 404, error("not_found", "no such resource").toBuffer());
+    } else {
+      send(ctx, status, filtered);
+    }
   }
 
   /**
