@@ -41,6 +41,7 @@ import org.junit.jupiter.api.Test;
  * mode).
  */
 @Tag("adversary")
+@Tag("system")
 class HeapBudgetAdversaryTest {
   private static final int TRIES = Integer.getInteger("adversary.tries", 120);
   private static final long SEED = Long.getLong("adversary.seed", System.nanoTime());

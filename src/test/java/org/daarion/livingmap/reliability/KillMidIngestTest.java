@@ -17,6 +17,7 @@ import org.daarion.livingmap.testing.Http;
 import org.daarion.livingmap.testing.NatsServerProcess;
 import org.daarion.livingmap.testing.ServiceProcess;
 import org.daarion.livingmap.testing.TestDatabase;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.Test;
  * again: every event is in history exactly once and counted once in the live state. The service
  * runs as its own JVM so that the kill is a real one (no shutdown hook, no flush).
  */
+// a system test: several processes or replicas, tens of seconds; left out of the fast loop
+@Tag("system")
 class KillMidIngestTest {
   private static final int N = 50_000;
   private static final String STREAM = "LIVING_MAP";

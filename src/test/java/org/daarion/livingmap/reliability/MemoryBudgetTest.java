@@ -27,6 +27,7 @@ import org.daarion.livingmap.testing.Http;
 import org.daarion.livingmap.testing.NatsServerProcess;
 import org.daarion.livingmap.testing.ServiceProcess;
 import org.daarion.livingmap.testing.TestDatabase;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,6 +38,8 @@ import org.junit.jupiter.api.Test;
  * (core), the process must stay up, and parallel {@code /history?limit=1000} answers must stay
  * within the response budget with a {@code next} cursor that reaches every row.
  */
+// a system test: several processes or replicas, tens of seconds; left out of the fast loop
+@Tag("system")
 class MemoryBudgetTest {
   private static final int N = 200;
   private static final int PAYLOAD = 1_040_000; // under LIVING_MAP_MAX_EVENT_BYTES (1 MiB)

@@ -23,6 +23,7 @@ import org.daarion.livingmap.testing.Http;
 import org.daarion.livingmap.testing.NatsServerProcess;
 import org.daarion.livingmap.testing.ServiceProcess;
 import org.daarion.livingmap.testing.TestDatabase;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,6 +34,8 @@ import org.junit.jupiter.api.Test;
  * the alert with the same id, its acknowledgement and the silence; history holds the operator
  * events.
  */
+// a system test: several processes or replicas, tens of seconds; left out of the fast loop
+@Tag("system")
 class ReplicaAlertsTest {
   private static final Duration VISIBLE_WITHIN = Duration.ofSeconds(1);
 

@@ -21,6 +21,7 @@ import org.daarion.livingmap.state.StateCodec;
 import org.daarion.livingmap.testing.NatsServerProcess;
 import org.daarion.livingmap.testing.TestApps;
 import org.daarion.livingmap.testing.TestDatabase;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,6 +30,8 @@ import org.junit.jupiter.api.Test;
  * replica through the stream, like the map fields: two replicas polling the same upstreams hold the
  * same aliases, extras and source sets, at the same seq.
  */
+// a system test: several processes or replicas, tens of seconds; left out of the fast loop
+@Tag("system")
 class ReplicaPollMetaTest {
   @Test
   void aliasesExtrasAndSourceSetsAreTheSameOnEveryReplica() throws Exception {

@@ -20,6 +20,7 @@ import org.daarion.livingmap.testing.Http;
 import org.daarion.livingmap.testing.NatsServerProcess;
 import org.daarion.livingmap.testing.TestApps;
 import org.daarion.livingmap.testing.TestDatabase;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +29,8 @@ import org.junit.jupiter.api.Test;
  * the lease holder alone, at their stream position: each is in history once, and both replicas
  * serve the same snapshot.
  */
+// a system test: several processes or replicas, tens of seconds; left out of the fast loop
+@Tag("system")
 class ReplicaPollsTest {
   @Test
   void pollChangesArePublishedOnceByTheLeaseHolderAndAppliedByEveryReplica() throws Exception {

@@ -29,6 +29,7 @@ import org.daarion.livingmap.testing.Http;
 import org.daarion.livingmap.testing.NatsServerProcess;
 import org.daarion.livingmap.testing.TestApps;
 import org.daarion.livingmap.testing.TestDatabase;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,6 +40,8 @@ import org.junit.jupiter.api.Test;
  * stream's events (under their epoch, not dropped as duplicates of the old stream's ids), each
  * once.
  */
+// a system test: several processes or replicas, tens of seconds; left out of the fast loop
+@Tag("system")
 class ReplicaStreamRecreatedTest {
   private static final String STREAM = "LIVING_MAP";
   // Fewer events in the new epoch than in the old: its positions (and cluster mode's state

@@ -30,6 +30,7 @@ import org.daarion.livingmap.testing.Http;
 import org.daarion.livingmap.testing.NatsServerProcess;
 import org.daarion.livingmap.testing.ServiceProcess;
 import org.daarion.livingmap.testing.TestDatabase;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,6 +42,8 @@ import org.junit.jupiter.api.Test;
  * killed replica resumed on another one with no gap and no duplicate, and its state matches that
  * replica's snapshot.
  */
+// a system test: several processes or replicas, tens of seconds; left out of the fast loop
+@Tag("system")
 class ReplicasTest {
   private static final int N = 50_000;
   private static final int MALFORMED_EVERY = 1_000;
