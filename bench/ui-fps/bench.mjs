@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const web = path.resolve(here, '../../web/e2e');
-const { launch, startMock } = await import(path.join(web, 'browser.mjs'));
+const { launch, startMock, QUIET_BROWSER_ARGS } = await import(path.join(web, 'browser.mjs'));
 
 // BENCH_SIZE=100x: 100 times DAARION, the sizes of the service's simulator run with
 // --sim-microdaos 1200 --sim-daos 500 --sim-nodes 6000 --sim-agents 20000 --sim-rate 2000
@@ -26,7 +26,7 @@ const LAYERS = (process.env.BENCH_LAYERS ?? 'nodes,agents,space,city').split(','
 
 const mock = await startMock(env);
 // a failed launch must not leave the mock serving (and holding the caller's stdout) forever
-const { context, close } = await launch().catch((e) => {
+const { context, close } = await launch(QUIET_BROWSER_ARGS).catch((e) => {
   mock.stop();
   throw e;
 });
@@ -38,6 +38,8 @@ try {
   const t0 = Date.now();
   await page.goto(mock.url + '/#layer=nodes');
   await page.waitForFunction(() => window.__livingMap?.renderer?.stats.firstFrameAt > 0, undefined, { timeout: 60000, polling: 20 });
+  // the first frame shows shapes; its labels come with the next full draw
+  await page.waitForFunction(() => window.__livingMap.renderer.stats.labelsAt > 0, undefined, { timeout: 60000, polling: 20 });
   const first = await page.evaluate(() => {
     const nav = performance.getEntriesByType('navigation')[0];
     const s = window.__livingMap.client.getState().snapshot;
@@ -45,13 +47,16 @@ try {
     const at = (n) => performance.getEntriesByName(n)[0];
     const steps = {
       'page loaded': nav?.domContentLoadedEventEnd,
-      'stream connect': at('living-map:stream-connect')?.startTime,
-      'stream open': at('living-map:stream-open')?.startTime,
+      'early stream connect': at('living-map:early-stream-connect')?.startTime,
+      'early stream open': at('living-map:early-stream-open')?.startTime,
+      'client connect': at('living-map:stream-connect')?.startTime,
+      'client open': at('living-map:stream-open')?.startTime,
       'snapshot frame in JS': at('living-map:snapshot-parsed')?.startTime,
       'parsed': at('living-map:snapshot-parsed') && at('living-map:snapshot-parsed').startTime + at('living-map:snapshot-parsed').duration,
       'laid out': at('living-map:first-layout') && at('living-map:first-layout').startTime + at('living-map:first-layout').duration,
       'draw start': at('living-map:first-draw')?.startTime,
       'draw end': at('living-map:first-draw') && at('living-map:first-draw').startTime + at('living-map:first-draw').duration,
+      'labels drawn': window.__livingMap.renderer.stats.labelsAt,
     };
     return {
       // the first frame with entities: the animation frame after the first draw (its canvas is

@@ -8,13 +8,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { launch, startMock } = await import(path.join(here, '../../web/e2e/browser.mjs'));
+const { launch, startMock, QUIET_BROWSER_ARGS } = await import(path.join(here, '../../web/e2e/browser.mjs'));
 const X100 = process.env.BENCH_SIZE === '100x';
 const env = { MOCK_ENTITIES: X100 ? '27700' : '10000', MOCK_RATE: X100 ? '2000' : '200', MOCK_HISTORY_MIN: '2' };
 if (X100) Object.assign(env, { MOCK_MICRODAOS: '1200', MOCK_PLANETS: '500', MOCK_NODES: '6000', MOCK_AGENTS: '20000' });
 
 const mock = await startMock(env);
-const { context, close } = await launch().catch((e) => {
+const { context, close } = await launch(QUIET_BROWSER_ARGS).catch((e) => {
   mock.stop();
   throw e;
 });
@@ -28,13 +28,13 @@ try {
   }
   await cdp.send('Network.enable');
   await cdp.send('Profiler.enable');
-  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
   await cdp.send('Profiler.start');
   await page.goto(mock.url + '/#layer=nodes');
-  await page.waitForFunction(() => window.__livingMap?.renderer?.stats.firstDrawAt > 0, undefined, { timeout: 60000, polling: 20 });
+  await page.waitForFunction(() => window.__livingMap?.renderer?.stats.firstFrameAt > 0, undefined, { timeout: 60000, polling: 20 });
   const { profile } = await cdp.send('Profiler.stop');
   const info = await page.evaluate(() => ({
-    firstDraw: window.__livingMap.renderer.stats.firstDrawAt,
+    firstDraw: window.__livingMap.renderer.stats.firstFrameAt,
     timeOrigin: performance.timeOrigin,
     marks: performance.getEntriesByType('mark').map((m) => [m.name, Math.round(m.startTime)]),
     measures: performance.getEntriesByType('measure').map((m) => [m.name, Math.round(m.startTime), Math.round(m.duration)]),
@@ -72,6 +72,29 @@ try {
   }
   console.log('\nself time (ms):');
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.log(v.toFixed(1).padStart(8), k);
+  // inclusive time of the functions called (directly or not) from the first draw and the snapshot's apply
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const hits = new Map();
+  for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
+  const avg = (profile.endTime - profile.startTime) / 1000 / profile.samples.length;
+  for (const root of ['draw', 'onFrame', 'layoutLayer']) {
+    const incl = new Map();
+    for (const [id, k] of hits) {
+      const chain = [];
+      let cur = id, under = false;
+      while (cur !== undefined) {
+        const cf = byId.get(cur).callFrame;
+        if (cf.functionName === root) { under = true; break; }
+        chain.push(`${cf.functionName || '(anon)'}:${cf.lineNumber + 1}`);
+        cur = parent.get(cur);
+      }
+      if (!under) continue;
+      for (const f of new Set(chain)) incl.set(f, (incl.get(f) ?? 0) + k * avg);
+      incl.set('(total)', (incl.get('(total)') ?? 0) + k * avg);
+    }
+    console.log(`\nunder ${root} (inclusive ms):`, [...incl].sort((a, b) => b[1] - a[1]).slice(0, 14).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', '));
+  }
   console.log('\nper 100 ms from navigation start (top 3 self):');
   for (const [b, m] of [...buckets].sort((a, b) => a[0] - b[0])) {
     const top = [...m].filter(([k]) => k !== '(idle) :0').sort((a, b) => b[1] - a[1]).slice(0, 3);

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { applyEvents, LivingMapClient, type Alert, type LayerName, type LivingMapEvent, type Snapshot } from '@daarion/living-map-client';
 import { useLivingMapFull } from '@daarion/living-map-client/react';
+import { earlyStreamFactory } from './earlyStream';
 import { loadConfig } from './config';
 import { formatHash, parseHash } from './urlState';
 import { indexEntities, search as searchEntities } from './entities';
@@ -46,7 +47,7 @@ export function App() {
   const initial = useMemo(() => parseHash(location.hash), []);
   const config = useMemo(loadConfig, []);
   const client = useMemo(() => {
-    const c = new LivingMapClient({ ...config, batchMs: 100, maxEvents: 300 });
+    const c = new LivingMapClient({ ...config, batchMs: 100, maxEvents: 300, webSocketFactory: earlyStreamFactory() });
     // connect during the first render rather than after it is committed (the hook's effect,
     // which finds it started): the snapshot is on its way while React builds the page
     c.start();

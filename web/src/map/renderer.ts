@@ -107,7 +107,10 @@ export class MapRenderer {
   private transitions = new Map<string, Transition>();
   private flight: { from: View; to: View; start: number; ms: number } | null = null;
   /** frames drawn, time of the last draw, for the status bar and the benchmark */
-  stats = { frames: 0, baseDraws: 0, lastDrawMs: 0, drawnItems: 0, firstDrawAt: 0, firstFrameAt: 0 };
+  stats = { frames: 0, baseDraws: 0, lastDrawMs: 0, drawnItems: 0, firstDrawAt: 0, firstFrameAt: 0, labelsAt: 0 };
+  /** the first frame was drawn without its labels: the next full draw adds them */
+  private labelsPending = false;
+  private labelsDue = false;
   onViewChange: ((v: View) => void) | null = null;
   onFirstDraw: (() => void) | null = null;
   /** severities whose alert badges are not drawn (the alerts panel's filter) */
@@ -517,6 +520,13 @@ export class MapRenderer {
       });
       this.onFirstDraw?.();
     }
+    if (this.labelsPending) {
+      // the labels left out of the first frame: a full draw again (at the renderer's pace)
+      this.labelsPending = false;
+      this.labelsDue = true;
+      this.baseDirty = true;
+      animating = true;
+    }
     if (animating) this.requestDraw(this.baseDirty);
   }
 
@@ -698,7 +708,21 @@ export class MapRenderer {
     // detail pass: only entities large enough on screen (few of them when zoomed in)
     if (detailed.length <= 3000) for (const it of detailed) this.drawDetail(it, now);
     const flashing = this.drawAlertBadges(alerted, now);
-    this.flushLabels();
+    if (this.stats.firstDrawAt || !L.items.length) {
+      this.flushLabels();
+      if (this.labelsDue) {
+        this.labelsDue = false;
+        this.stats.labelsAt = performance.now();
+        performance.mark('living-map:first-labels');
+      }
+    } else {
+      // progressive first frame: shapes (groups when zoomed out) first, labels with the next
+      // frame; placing and rastering hundreds of labels with a cold glyph cache was the larger
+      // part of the first draw at 100×
+      this.labelQueue = [];
+      this.labels = [];
+      this.labelsPending = true;
+    }
     return this.transitions.size > 0 || flashing;
   }
 
