@@ -74,6 +74,7 @@ function adopt(early: EarlyStream): WebSocketLike {
   const pending = early.events;
   let replaying = true;
   const onWorker = (e: MessageEvent) => {
+    if ((e.data as EarlyEvent).type === 'open') performance.mark('living-map:early-stream-open');
     if (replaying) pending.push(e.data as EarlyEvent);
     else deliver(e.data as EarlyEvent);
   };
