@@ -170,7 +170,9 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
     const switched = shownLayer.current !== layer;
     if (switched && shownLayer.current) views.current.set(shownLayer.current, r.view);
     // a stable layout: positions of the previous layout of this layer are kept
+    const t0 = performance.now();
     const l = layoutLayer(layer, snapshot, layouts.current.get(layer));
+    if (!shownLayer.current) performance.measure('living-map:first-layout', { start: t0, end: performance.now() });
     layouts.current.set(layer, l);
     r.setLayout(l);
     if (switched) {
@@ -186,6 +188,7 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
       }
       needsFit.current = false;
     }
+    if (!r.stats.firstDrawAt && l.items.length) r.drawNow();
   }, [layer, snapshot]);
 
   useEffect(() => {

@@ -107,7 +107,10 @@ export class MapRenderer {
   private transitions = new Map<string, Transition>();
   private flight: { from: View; to: View; start: number; ms: number } | null = null;
   /** frames drawn, time of the last draw, for the status bar and the benchmark */
-  stats = { frames: 0, baseDraws: 0, lastDrawMs: 0, drawnItems: 0, firstDrawAt: 0 };
+  stats = { frames: 0, baseDraws: 0, lastDrawMs: 0, drawnItems: 0, firstDrawAt: 0, firstFrameAt: 0, labelsAt: 0 };
+  /** the first frame was drawn without its labels: the next full draw adds them */
+  private labelsPending = false;
+  private labelsDue = false;
   onViewChange: ((v: View) => void) | null = null;
   onFirstDraw: (() => void) | null = null;
   /** severities whose alert badges are not drawn (the alerts panel's filter) */
@@ -130,6 +133,8 @@ export class MapRenderer {
   labels: { id: string; text: string; x: number; y: number; w: number; h: number }[] = [];
   private labelQueue: LabelReq[] = [];
   private widths = new Map<string, number>();
+  private measureCtx: CanvasRenderingContext2D;
+  private measureWeight = -1;
   private groupStats: { layout: Layout | null; version: number; hidden: ReadonlySet<string> | null; stats: Map<string, GroupStats> } = { layout: null, version: -1, hidden: null, stats: new Map() };
 
   constructor(canvas: HTMLCanvasElement) {
@@ -143,6 +148,9 @@ export class MapRenderer {
     const b = this.base.getContext('2d', { alpha: false });
     if (!b) throw new Error('canvas 2d not available');
     this.ctx = b;
+    const m = document.createElement('canvas').getContext('2d');
+    if (!m) throw new Error('canvas 2d not available');
+    this.measureCtx = m;
   }
 
   resize(width: number, height: number): void {
@@ -402,6 +410,18 @@ export class MapRenderer {
     });
   }
 
+  /**
+   * Draw now instead of at the next animation frame. For the first frame with content: after
+   * the snapshot's long task Chromium may run the next frame hundreds of milliseconds late (seen
+   * at 100×: the main thread idle, the compositor waiting on it), and the draw's own work fits
+   * into that wait; the canvas is shown with that frame either way.
+   */
+  drawNow(): void {
+    if (this.raf) cancelAnimationFrame(this.raf);
+    this.raf = 0;
+    this.draw();
+  }
+
   destroy(): void {
     if (this.raf) cancelAnimationFrame(this.raf);
     this.raf = 0;
@@ -492,7 +512,20 @@ export class MapRenderer {
     this.stats.lastDrawMs = performance.now() - t0;
     if (L && L.items.length && !this.stats.firstDrawAt) {
       this.stats.firstDrawAt = performance.now();
+      performance.measure('living-map:first-draw', { start: t0, end: this.stats.firstDrawAt });
+      // the frame that shows it: the next animation frame starts no earlier than its commit
+      requestAnimationFrame(() => {
+        this.stats.firstFrameAt = performance.now();
+        performance.mark('living-map:first-frame');
+      });
       this.onFirstDraw?.();
+    }
+    if (this.labelsPending) {
+      // the labels left out of the first frame: a full draw again (at the renderer's pace)
+      this.labelsPending = false;
+      this.labelsDue = true;
+      this.baseDirty = true;
+      animating = true;
     }
     if (animating) this.requestDraw(this.baseDirty);
   }
@@ -675,7 +708,21 @@ export class MapRenderer {
     // detail pass: only entities large enough on screen (few of them when zoomed in)
     if (detailed.length <= 3000) for (const it of detailed) this.drawDetail(it, now);
     const flashing = this.drawAlertBadges(alerted, now);
-    this.flushLabels();
+    if (this.stats.firstDrawAt || !L.items.length) {
+      this.flushLabels();
+      if (this.labelsDue) {
+        this.labelsDue = false;
+        this.stats.labelsAt = performance.now();
+        performance.mark('living-map:first-labels');
+      }
+    } else {
+      // progressive first frame: shapes (groups when zoomed out) first, labels with the next
+      // frame; placing and rastering hundreds of labels with a cold glyph cache was the larger
+      // part of the first draw at 100×
+      this.labelQueue = [];
+      this.labels = [];
+      this.labelsPending = true;
+    }
     return this.transitions.size > 0 || flashing;
   }
 
@@ -1077,8 +1124,14 @@ export class MapRenderer {
     const key = weight + '|' + text;
     let w = this.widths.get(key);
     if (w === undefined) {
-      this.ctx.font = `${weight} 100px Inter, system-ui, sans-serif`;
-      w = this.ctx.measureText(text).width;
+      // measured on a context of its own: the font is parsed once per weight, not once per new
+      // label (thousands on the first frame at 100×), and the drawing context's font is left alone
+      const m = this.measureCtx;
+      if (this.measureWeight !== weight) {
+        m.font = `${weight} 100px Inter, system-ui, sans-serif`;
+        this.measureWeight = weight;
+      }
+      w = m.measureText(text).width;
       if (this.widths.size > 50000) this.widths.clear();
       this.widths.set(key, w);
     }

@@ -143,6 +143,19 @@ function stampLive(s: Snapshot, batch: readonly LivingMapEvent[]): Snapshot {
   return meta.live === true ? s : { ...s, meta: { ...meta, live: true } };
 }
 
+const perf = (globalThis as { performance?: Performance }).performance;
+const now = () => (perf ? perf.now() : 0);
+/** A user-timing mark (and a measure from `start` when given); nothing where there is no `performance`. */
+function mark(name: string, start?: number): void {
+  if (!perf || typeof perf.mark !== 'function') return;
+  try {
+    if (start !== undefined) perf.measure(name, { start, end: perf.now() });
+    else perf.mark(name);
+  } catch {
+    // an old runtime without the options form: timing is for benchmarks only
+  }
+}
+
 function defaultOrigin(): string {
   const loc = (globalThis as { location?: Location }).location;
   return loc ? loc.origin : 'http://localhost:7017';
@@ -405,6 +418,7 @@ export class LivingMapClient {
     this.set({ connectionStatus: this.state.attempt > 0 || this.state.snapshot ? 'reconnecting' : 'connecting' });
     let ws: WebSocketLike;
     try {
+      mark('living-map:stream-connect');
       ws = this.factory()(url);
     } catch (e) {
       this.set({ error: e as Error });
@@ -417,6 +431,7 @@ export class LivingMapClient {
     ws.onopen = () => {
       if (this.ws !== ws) return;
       opened = true;
+      mark('living-map:stream-open');
       this.set({ connectionStatus: 'connected', error: null });
       this.armIdle();
     };
@@ -502,6 +517,7 @@ export class LivingMapClient {
 
   /** Feed a raw frame (string or parsed object). Public for tests and custom transports. */
   onFrame(raw: unknown): void {
+    const arrived = now();
     let frame: StreamFrame;
     try {
       frame = (typeof raw === 'string' ? JSON.parse(raw) : raw) as StreamFrame;
@@ -525,6 +541,8 @@ export class LivingMapClient {
           this.set({ lastResync: { kind: 'server', reason: why, at: new Date().toISOString() } });
         }
         const pos = snapshotPosition(f.data);
+        // user timing: the frame's arrival and its parse, for the web UI's first-draw benchmark
+        mark('living-map:snapshot-parsed', arrived);
         this.adoptSnapshot(f.data, { seq: f.seq ?? pos.seq, epoch: f.epoch ?? pos.epoch }, true);
         break;
       }

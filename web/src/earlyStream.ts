@@ -1,0 +1,89 @@
+import type { WebSocketFactory, WebSocketLike } from '@daarion/living-map-client';
+
+interface EarlyEvent {
+  type: 'open' | 'message' | 'error' | 'close';
+  data?: unknown;
+  code?: number;
+  reason?: string;
+}
+/** What `public/early-stream.js` leaves: the stream it opened in a worker, and what arrived. */
+interface EarlyStream {
+  url: string;
+  worker: Worker;
+  events: EarlyEvent[];
+  adopted: boolean;
+}
+
+declare global {
+  interface Window {
+    __livingMapEarlyStream?: EarlyStream;
+  }
+}
+
+/**
+ * A WebSocket factory that hands out, once, the connection `public/early-stream.js` opened
+ * before the bundle loaded, when the client asks for the same URL: what arrived meanwhile (open,
+ * the snapshot, events, a close) is replayed in order, then the rest follows as it comes. Any
+ * other URL, a later connection (a reconnect), or no early connection: an ordinary WebSocket.
+ */
+export function earlyStreamFactory(): WebSocketFactory {
+  return (url) => {
+    const early = typeof window !== 'undefined' ? window.__livingMapEarlyStream : undefined;
+    if (early && !early.adopted) {
+      early.adopted = true;
+      if (early.url === url) return adopt(early);
+      early.worker.terminate();
+    }
+    return new WebSocket(url) as unknown as WebSocketLike;
+  };
+}
+
+function adopt(early: EarlyStream): WebSocketLike {
+  const worker = early.worker;
+  let readyState = 0; // CONNECTING, as WebSocket
+  const sock: WebSocketLike = {
+    get readyState() {
+      return readyState;
+    },
+    onopen: null,
+    onmessage: null,
+    onclose: null,
+    onerror: null,
+    send: (data) => worker.postMessage({ send: data }),
+    close: (code, reason) => {
+      if (readyState === 3) return;
+      readyState = 2;
+      worker.postMessage({ close: [code ?? 1000, reason ?? ''] });
+    },
+  };
+  const deliver = (e: EarlyEvent) => {
+    if (readyState === 3) return;
+    if (e.type === 'open') {
+      readyState = 1;
+      sock.onopen?.({});
+    } else if (e.type === 'message') sock.onmessage?.({ data: e.data });
+    else if (e.type === 'error') sock.onerror?.({});
+    else {
+      readyState = 3;
+      worker.terminate();
+      sock.onclose?.({ code: e.code, reason: e.reason });
+    }
+  };
+  // the client sets its handlers right after the factory returns: replay on the next task, and
+  // queue what arrives until the replay is done, so that the order holds
+  const pending = early.events;
+  let replaying = true;
+  const onWorker = (e: MessageEvent) => {
+    if ((e.data as EarlyEvent).type === 'open') performance.mark('living-map:early-stream-open');
+    if (replaying) pending.push(e.data as EarlyEvent);
+    else deliver(e.data as EarlyEvent);
+  };
+  worker.onmessage = onWorker;
+  worker.onerror = () => onWorker({ data: { type: 'close', code: 1006, reason: 'stream worker failed' } } as MessageEvent);
+  setTimeout(() => {
+    for (let i = 0; i < pending.length; i++) deliver(pending[i]);
+    pending.length = 0;
+    replaying = false;
+  }, 0);
+  return sock;
+}
