@@ -91,9 +91,59 @@ public final class HistoryStore {
     this.responseBytes = responseBytes;
   }
 
+  /** Recent rows answered from memory when set; see {@link #answerRecentFrom}. */
+  private volatile RecentHistory recent;
+
+  private volatile Executor memoryExecutor;
+  private final java.util.concurrent.atomic.AtomicLong memoryPages =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong databasePages =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * Answers the history pages {@code recent} can tell from memory (see {@link RecentHistory}) on
+   * {@code executor}, the others from PostgreSQL as before.
+   */
+  public void answerRecentFrom(RecentHistory recent, Executor executor) {
+    this.memoryExecutor = executor;
+    this.recent = recent;
+  }
+
+  /** History pages answered from memory so far (metrics). */
+  public long memoryPages() {
+    return memoryPages.get();
+  }
+
+  /** History pages answered from PostgreSQL so far (metrics). */
+  public long databasePages() {
+    return databasePages.get();
+  }
+
   /** {@code GET /living-map/history}: {@code {items, total, has_more, total_is_estimate, ...}}. */
   public CompletableFuture<JsonObject> query(HistoryQuery q) {
-    return async(() -> queryBlocking(q));
+    RecentHistory r = recent;
+    if (r != null && RecentHistory.mayAnswer(q)) {
+      return CompletableFuture.supplyAsync(() -> r.page(q, responseBytes), memoryExecutor)
+          .thenCompose(
+              page -> {
+                if (page != null) {
+                  memoryPages.incrementAndGet();
+                  return CompletableFuture.completedFuture(page);
+                }
+                return fromDatabase(q);
+              });
+    }
+    return fromDatabase(q);
+  }
+
+  /** {@link #query} from PostgreSQL alone, whatever memory holds. */
+  public CompletableFuture<JsonObject> fromDatabase(HistoryQuery q) {
+    return async(
+        () -> {
+          JsonObject page = queryBlocking(q);
+          databasePages.incrementAndGet();
+          return page;
+        });
   }
 
   JsonObject queryBlocking(HistoryQuery q) throws SQLException {
