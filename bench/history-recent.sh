@@ -10,9 +10,9 @@ cd "$(dirname "$0")/.."
 STEP=${1:-10}
 SCALE=${2:-100x}
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
-mvn -B -q -o -DskipWebBuild=true compile test-compile
-mvn -B -q -o dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test >/dev/null
-CP="target/classes:target/test-classes:$(cat target/bench-classpath.txt)"
+# The shaded jar (without the web UI): it carries the embedded PostgreSQL.
+mvn -B -q -o -DskipWebBuild=true -DskipTests package
+CP=target/living-map.jar
 WORK=$(mktemp -d /tmp/lm-history-recent.XXXXXX)
 PORT=${PORT:-17827}
 BASE="http://127.0.0.1:$PORT"
@@ -25,13 +25,15 @@ PORT=$PORT LIVING_MAP_DATA_DIR="$WORK/data" LIVING_MAP_SIM_PORT=0 \
   java -Xmx614m -Dlogback.configurationFile=bench/logback-bench.xml -cp "$CP" \
   org.daarion.livingmap.Main "${SIM[@]}" >"$WORK/service.log" 2>&1 &
 SVC_PID=$!
-pages() { curl -s "$BASE/metrics" | awk -v s="$1" 'index($0, "living_map_history_pages_total{source=\"" s "\"")==1 {print $2}'; }
+pages() { # source -> pages answered so far (empty while the service is not up)
+  { curl -s "$BASE/metrics" || true; } | awk -v s="$1" 'index($0, "living_map_history_pages_total{source=\"" s "\"")==1 {print $2}'
+}
 # Until memory answers the newest page (more than 10,000 rows newer than anything before start).
-for i in $(seq 1 150); do
+for i in $(seq 1 300); do
   before=$(pages memory); before=${before:-0}
   curl -s -o /dev/null "$BASE/living-map/history?limit=200" || true
   after=$(pages memory); after=${after:-0}
-  [ "$after" != "$before" ] && break
+  awk -v a="$after" -v b="$before" 'BEGIN{exit !(a > b)}' && break
   sleep 2
 done
 echo "memory answering after ~$((i * 2)) s; total rows: $(curl -s "$BASE/living-map/history?limit=1" | grep -o '"total":[0-9]*')"

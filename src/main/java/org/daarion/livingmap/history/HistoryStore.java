@@ -123,7 +123,7 @@ public final class HistoryStore {
   public CompletableFuture<JsonObject> query(HistoryQuery q) {
     RecentHistory r = recent;
     if (r != null && RecentHistory.mayAnswer(q)) {
-      return CompletableFuture.supplyAsync(() -> r.page(q, responseBytes), memoryExecutor)
+      return CompletableFuture.supplyAsync(() -> pageFromMemory(r, q), memoryExecutor)
           .thenCompose(
               page -> {
                 if (page != null) {
@@ -134,6 +134,15 @@ public final class HistoryStore {
               });
     }
     return fromDatabase(q);
+  }
+
+  /** Memory's page, or null so that PostgreSQL answers, whatever went wrong here. */
+  private JsonObject pageFromMemory(RecentHistory r, HistoryQuery q) {
+    try {
+      return r.page(q, responseBytes);
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   /** {@link #query} from PostgreSQL alone, whatever memory holds. */

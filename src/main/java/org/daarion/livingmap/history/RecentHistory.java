@@ -235,7 +235,7 @@ public final class RecentHistory {
         type != null && type.wildcard() ? Pattern.compile(type.regex(), Pattern.DOTALL) : null;
     long since = q.since() == null ? Long.MIN_VALUE : CopyRows.micros(q.since());
     long until = q.until() == null ? Long.MAX_VALUE : CopyRows.micros(q.until());
-    long kept = CopyRows.micros(clock.instant().minus(retention).plus(RETENTION_MARGIN));
+    long kept = keptSince();
     int wanted = q.offset() + q.limit() + 1;
     List<Row> window = new ArrayList<>(q.limit() + 1);
     long matched = 0;
@@ -279,6 +279,15 @@ public final class RecentHistory {
       return page(q, window, matched, responseBytes);
     } catch (Exception e) {
       return null; // a payload this cannot reproduce: PostgreSQL answers
+    }
+  }
+
+  /** Rows older than this may be being deleted by the retention job. */
+  private long keptSince() {
+    try {
+      return CopyRows.micros(clock.instant().minus(retention).plus(RETENTION_MARGIN));
+    } catch (ArithmeticException | java.time.DateTimeException e) {
+      return Long.MIN_VALUE; // a retention longer than timestamps go back: nothing is deleted
     }
   }
 
