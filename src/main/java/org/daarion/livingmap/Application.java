@@ -215,10 +215,17 @@ public final class Application implements AutoCloseable {
       recent = new RecentHistory(config.historyMemoryBytes, config.retention, clock);
       writer.feed(recent);
       recent.start(db.dataSource());
+      // Workers of their own: the shared worker pool also runs slow blocking work (the
+      // simulator's upstream pages at 100x held all 20 of its threads), and a page from memory
+      // must not queue behind it.
+      io.vertx.core.WorkerExecutor pages =
+          vertx.createSharedWorkerExecutor(
+              "living-map-history-memory", Math.max(2, Runtime.getRuntime().availableProcessors()));
+      closeables.add(pages::close);
       history.answerRecentFrom(
           recent,
           task ->
-              vertx.executeBlocking(
+              pages.executeBlocking(
                   () -> {
                     task.run();
                     return null;
