@@ -94,6 +94,22 @@ public final class RecentHistory {
   /** Whether the floor covers the rows stored before this process attached; under lock. */
   private boolean started;
 
+  /** Changes whenever the rows or the floor do; under lock. */
+  private long version;
+
+  /**
+   * Pages already built for the current {@link #version}: at c=32 many requests ask for the same
+   * newest page between two of the writer's batches, and a page is a pure function of the query,
+   * the rows and the floor (the retention's cut-off moves too, but a minute's margin is kept from
+   * it). Bounded: cleared past {@link #CACHED_PAGES} queries. Pages are shared, never mutated.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<HistoryQuery, Cached> pages =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static final int CACHED_PAGES = 16;
+
+  private record Cached(long version, long responseBytes, JsonObject page) {}
+
   /**
    * @param maxBytes the byte bound ({@code LIVING_MAP_HISTORY_MEMORY_BYTES})
    * @param retention how long history keeps rows ({@code LIVING_MAP_RETENTION})
@@ -121,6 +137,7 @@ public final class RecentHistory {
           floorMicros = Math.max(floorMicros, CopyRows.micros(newest.toInstant()));
         }
         started = true;
+        version++;
       } finally {
         lock.writeLock().unlock();
       }
@@ -160,6 +177,7 @@ public final class RecentHistory {
         bytes -= weight(old);
         floorMicros = Math.max(floorMicros, old.micros());
       }
+      version++;
     } finally {
       lock.writeLock().unlock();
     }
@@ -176,6 +194,7 @@ public final class RecentHistory {
     lock.writeLock().lock();
     try {
       floorMicros = Math.max(floorMicros, newest);
+      version++;
     } finally {
       lock.writeLock().unlock();
     }
@@ -239,10 +258,16 @@ public final class RecentHistory {
     int wanted = q.offset() + q.limit() + 1;
     List<Row> window = new ArrayList<>(q.limit() + 1);
     long matched = 0;
+    long seen;
     lock.readLock().lock();
     try {
       if (!started) {
         return null;
+      }
+      seen = version;
+      Cached c = pages.get(q);
+      if (c != null && c.version() == seen && c.responseBytes() == responseBytes) {
+        return c.page();
       }
       long low = Math.max(floorMicros, kept - 1);
       for (Row r : rows) {
@@ -276,7 +301,12 @@ public final class RecentHistory {
       return null;
     }
     try {
-      return page(q, window, matched, responseBytes);
+      JsonObject page = page(q, window, matched, responseBytes);
+      if (pages.size() >= CACHED_PAGES) {
+        pages.clear();
+      }
+      pages.put(q, new Cached(seen, responseBytes, page));
+      return page;
     } catch (Exception e) {
       return null; // a payload this cannot reproduce: PostgreSQL answers
     }
