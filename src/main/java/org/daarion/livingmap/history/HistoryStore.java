@@ -136,10 +136,39 @@ public final class HistoryStore {
     return fromDatabase(q);
   }
 
+  /**
+   * {@link #query} as the JSON bytes to send: a page from memory is encoded once for every request
+   * that asks for it while the rows stay the same; one from PostgreSQL is encoded on the database
+   * worker that read it.
+   */
+  public CompletableFuture<io.vertx.core.buffer.Buffer> queryBytes(HistoryQuery q) {
+    RecentHistory r = recent;
+    if (r != null && RecentHistory.mayAnswer(q)) {
+      return CompletableFuture.supplyAsync(() -> bytesFromMemory(r, q), memoryExecutor)
+          .thenCompose(
+              page -> {
+                if (page != null) {
+                  memoryPages.incrementAndGet();
+                  return CompletableFuture.completedFuture(page);
+                }
+                return fromDatabase(q).thenApply(JsonObject::toBuffer);
+              });
+    }
+    return fromDatabase(q).thenApply(JsonObject::toBuffer);
+  }
+
   /** Memory's page, or null so that PostgreSQL answers, whatever went wrong here. */
   private JsonObject pageFromMemory(RecentHistory r, HistoryQuery q) {
     try {
       return r.page(q, responseBytes);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private io.vertx.core.buffer.Buffer bytesFromMemory(RecentHistory r, HistoryQuery q) {
+    try {
+      return r.pageBytes(q, responseBytes);
     } catch (RuntimeException e) {
       return null;
     }

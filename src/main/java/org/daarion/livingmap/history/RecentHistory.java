@@ -1,5 +1,6 @@
 package org.daarion.livingmap.history;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -108,7 +109,8 @@ public final class RecentHistory {
 
   private static final int CACHED_PAGES = 16;
 
-  private record Cached(long version, long responseBytes, JsonObject page) {}
+  /** A page and its JSON bytes, encoded once for every response that sends it. */
+  private record Cached(long version, long responseBytes, JsonObject page, Buffer bytes) {}
 
   /**
    * @param maxBytes the byte bound ({@code LIVING_MAP_HISTORY_MEMORY_BYTES})
@@ -246,6 +248,17 @@ public final class RecentHistory {
    * @param responseBytes the page's byte budget ({@code LIVING_MAP_RESPONSE_BYTES})
    */
   JsonObject page(HistoryQuery q, long responseBytes) {
+    Cached c = cached(q, responseBytes);
+    return c == null ? null : c.page();
+  }
+
+  /** {@link #page} as the JSON bytes to send, or null. */
+  Buffer pageBytes(HistoryQuery q, long responseBytes) {
+    Cached c = cached(q, responseBytes);
+    return c == null ? null : c.bytes();
+  }
+
+  private Cached cached(HistoryQuery q, long responseBytes) {
     if (!mayAnswer(q)) {
       return null;
     }
@@ -267,7 +280,7 @@ public final class RecentHistory {
       seen = version;
       Cached c = pages.get(q);
       if (c != null && c.version() == seen && c.responseBytes() == responseBytes) {
-        return c.page();
+        return c;
       }
       long low = Math.max(floorMicros, kept - 1);
       for (Row r : rows) {
@@ -302,11 +315,12 @@ public final class RecentHistory {
     }
     try {
       JsonObject page = page(q, window, matched, responseBytes);
+      Cached c = new Cached(seen, responseBytes, page, page.toBuffer());
       if (pages.size() >= CACHED_PAGES) {
         pages.clear();
       }
-      pages.put(q, new Cached(seen, responseBytes, page));
-      return page;
+      pages.put(q, c);
+      return c;
     } catch (Exception e) {
       return null; // a payload this cannot reproduce: PostgreSQL answers
     }
