@@ -28,6 +28,19 @@ SVC_PID=$!
 pages() { # source -> pages answered so far (empty while the service is not up)
   { curl -s "$BASE/metrics" || true; } | awk -v s="$1" 'index($0, "living_map_history_pages_total{source=\"" s "\"")==1 {print $2}'
 }
+if [ "$SCALE" != 100x ]; then
+  # Today's size (20 events/s): memory holds too few rows to answer for minutes; this measures
+  # what the memory path costs the pages PostgreSQL answers. Compare with
+  # LIVING_MAP_HISTORY_MEMORY_BYTES=0 in the environment (memory off).
+  sleep "${WARMUP:-60}"
+  echo "memory bytes setting: ${LIVING_MAP_HISTORY_MEMORY_BYTES:-default}; rows: $(curl -s "$BASE/living-map/history?limit=1" | grep -o '"total":[0-9]*')"
+  for round in 1 2 3; do
+    wrk -t2 -c32 -d"${STEP}s" --latency "$BASE/living-map/history?limit=200" >"$WORK/today-$round.txt" 2>&1 || true
+    echo "today-$round: $(awk '/Requests\/sec/{print $2}' "$WORK/today-$round.txt") req/s p50 $(awk '$1=="50%"{print $2}' "$WORK/today-$round.txt") p99 $(awk '$1=="99%"{print $2}' "$WORK/today-$round.txt")"
+  done
+  echo "pages: memory $(pages memory) database $(pages database)"
+  exit 0
+fi
 # Until memory answers the newest page (more than 10,000 rows newer than anything before start).
 for i in $(seq 1 300); do
   before=$(pages memory); before=${before:-0}

@@ -258,10 +258,38 @@ public final class RecentHistory {
     return c == null ? null : c.bytes();
   }
 
+  /** Serialises building pages: requests that miss the same version wait for one build. */
+  private final Object building = new Object();
+
+  private static final Cached NONE = new Cached(-1, -1, null, null);
+
+  /** The page for the current rows, built once however many requests ask; null: PostgreSQL. */
   private Cached cached(HistoryQuery q, long responseBytes) {
     if (!mayAnswer(q)) {
       return null;
     }
+    Cached c = current(q, responseBytes);
+    if (c == null) {
+      // At c=32 a batch makes every waiting request miss at once; one builds, the rest reuse it.
+      synchronized (building) {
+        c = build(q, responseBytes);
+      }
+    }
+    return c.page() == null ? null : c;
+  }
+
+  private Cached current(HistoryQuery q, long responseBytes) {
+    lock.readLock().lock();
+    try {
+      Cached c = pages.get(q);
+      return c != null && c.version() == version && c.responseBytes() == responseBytes ? c : null;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Builds (or finds) the page; its page is null when memory cannot answer (also kept). */
+  private Cached build(HistoryQuery q, long responseBytes) {
     EventTypePattern type = q.eventTypePattern();
     Pattern typeRegex =
         type != null && type.wildcard() ? Pattern.compile(type.regex(), Pattern.DOTALL) : null;
@@ -275,7 +303,7 @@ public final class RecentHistory {
     lock.readLock().lock();
     try {
       if (!started) {
-        return null;
+        return NONE;
       }
       seen = version;
       Cached c = pages.get(q);
@@ -310,20 +338,23 @@ public final class RecentHistory {
     } finally {
       lock.readLock().unlock();
     }
+    Cached c;
     if (matched <= HistoryStore.TOTAL_CAP || matched < wanted) {
-      return null;
-    }
-    try {
-      JsonObject page = page(q, window, matched, responseBytes);
-      Cached c = new Cached(seen, responseBytes, page, page.toBuffer());
-      if (pages.size() >= CACHED_PAGES) {
-        pages.clear();
+      c = new Cached(seen, responseBytes, null, null);
+    } else {
+      try {
+        JsonObject page = page(q, window, matched, responseBytes);
+        c = new Cached(seen, responseBytes, page, page.toBuffer());
+      } catch (Exception e) {
+        // a payload this cannot reproduce: PostgreSQL answers
+        c = new Cached(seen, responseBytes, null, null);
       }
-      pages.put(q, c);
-      return c;
-    } catch (Exception e) {
-      return null; // a payload this cannot reproduce: PostgreSQL answers
     }
+    if (pages.size() >= CACHED_PAGES) {
+      pages.clear();
+    }
+    pages.put(q, c);
+    return c;
   }
 
   /** Rows older than this may be being deleted by the retention job. */
