@@ -122,7 +122,7 @@ public final class HistoryStore {
   /** {@code GET /living-map/history}: {@code {items, total, has_more, total_is_estimate, ...}}. */
   public CompletableFuture<JsonObject> query(HistoryQuery q) {
     RecentHistory r = recent;
-    if (r != null && RecentHistory.mayAnswer(q)) {
+    if (r != null && r.mightAnswer() && RecentHistory.mayAnswer(q)) {
       return CompletableFuture.supplyAsync(() -> pageFromMemory(r, q), memoryExecutor)
           .thenCompose(
               page -> {
@@ -143,7 +143,7 @@ public final class HistoryStore {
    */
   public CompletableFuture<io.vertx.core.buffer.Buffer> queryBytes(HistoryQuery q) {
     RecentHistory r = recent;
-    if (r != null && RecentHistory.mayAnswer(q)) {
+    if (r != null && r.mightAnswer() && RecentHistory.mayAnswer(q)) {
       return CompletableFuture.supplyAsync(() -> bytesFromMemory(r, q), memoryExecutor)
           .thenCompose(
               page -> {

@@ -95,6 +95,9 @@ public final class RecentHistory {
   /** Whether the floor covers the rows stored before this process attached; under lock. */
   private boolean started;
 
+  /** Rows held, readable without the lock: fewer than the cap means no page can be answered. */
+  private volatile int held;
+
   /** Changes whenever the rows or the floor do; under lock. */
   private long version;
 
@@ -179,6 +182,7 @@ public final class RecentHistory {
         bytes -= weight(old);
         floorMicros = Math.max(floorMicros, old.micros());
       }
+      held = byArrival.size();
       version++;
     } finally {
       lock.writeLock().unlock();
@@ -219,6 +223,14 @@ public final class RecentHistory {
   /** The byte bound. */
   public long maxBytes() {
     return maxBytes;
+  }
+
+  /**
+   * Whether memory holds enough rows to answer any page: while it does not (a quiet system, the
+   * minutes after a start), pages go to PostgreSQL without a detour.
+   */
+  boolean mightAnswer() {
+    return held > HistoryStore.TOTAL_CAP;
   }
 
   /** Whether this query's form is one memory can answer (cheap; {@link #page} decides). */
