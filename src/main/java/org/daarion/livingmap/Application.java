@@ -41,6 +41,7 @@ import org.daarion.livingmap.event.EventParser;
 import org.daarion.livingmap.history.Database;
 import org.daarion.livingmap.history.HistoryStore;
 import org.daarion.livingmap.history.HistoryWriter;
+import org.daarion.livingmap.history.RecentHistory;
 import org.daarion.livingmap.history.RetentionJob;
 import org.daarion.livingmap.history.SharedJobsLease;
 import org.daarion.livingmap.history.SnapshotData;
@@ -207,6 +208,30 @@ public final class Application implements AutoCloseable {
     closeables.add(retention);
     HistoryWriter writer = new HistoryWriter(db, config);
     closeables.add(writer);
+    // Cluster mode: every replica writes the same events and PostgreSQL keeps whichever row came
+    // first, with that replica's id, so no replica's memory can say what a page holds.
+    RecentHistory recent = null;
+    if (!cluster && config.historyMemoryBytes > 0) {
+      recent = new RecentHistory(config.historyMemoryBytes, config.retention, clock);
+      writer.feed(recent);
+      recent.start(db.dataSource());
+      // Workers of their own: the shared worker pool also runs slow blocking work (the
+      // simulator's upstream pages at 100x held all 20 of its threads), and a page from memory
+      // must not queue behind it.
+      io.vertx.core.WorkerExecutor pages =
+          vertx.createSharedWorkerExecutor(
+              "living-map-history-memory", Math.max(2, Runtime.getRuntime().availableProcessors()));
+      closeables.add(pages::close);
+      history.answerRecentFrom(
+          recent,
+          task ->
+              pages.executeBlocking(
+                  () -> {
+                    task.run();
+                    return null;
+                  },
+                  false));
+    }
 
     owner =
         new StateOwner(
@@ -350,6 +375,7 @@ public final class Application implements AutoCloseable {
     budgetMetrics(owner.queueBytes());
     budgetMetrics(writer.queueBytes());
     budgetMetrics(writer.rejectedBytes());
+    historyMetrics(recent);
     metrics.stateEntities(state::size);
     metrics.stateSeq(state::seq);
     security = Security.create(vertx, config, clock, metrics);
@@ -397,6 +423,26 @@ public final class Application implements AutoCloseable {
           .description("NATS core messages the client dropped before the intake saw them")
           .tag("reason", "slow_consumer")
           .register(metrics.registry());
+    }
+  }
+
+  /** Which source answered history pages, and what the recent rows in memory hold. */
+  private void historyMetrics(RecentHistory recent) {
+    for (String source : new String[] {"memory", "database"}) {
+      io.micrometer.core.instrument.FunctionCounter.builder(
+              "living_map_history_pages",
+              history,
+              h -> source.equals("memory") ? h.memoryPages() : h.databasePages())
+          .description("GET /history pages answered, by where their rows came from")
+          .tag("source", source)
+          .register(metrics.registry());
+    }
+    if (recent != null) {
+      String[] tags = {"budget", "history-memory", "policy", "evict"};
+      metrics.gauge(
+          "living_map_memory_used_bytes", "Bytes held by a bounded queue", recent::usedBytes, tags);
+      metrics.gauge(
+          "living_map_memory_limit_bytes", "The byte bound of that queue", recent::maxBytes, tags);
     }
   }
 

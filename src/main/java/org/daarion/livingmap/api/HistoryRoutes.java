@@ -46,7 +46,18 @@ public final class HistoryRoutes implements RouteGroup {
     } catch (BadParameterException e) {
       throw new BadParameter(e.parameter(), e.getMessage());
     }
-    reply(ctx, history.query(q.hiding(visibility.hiddenTypes(ctx))));
+    CompletableFuture<io.vertx.core.buffer.Buffer> page =
+        history.queryBytes(q.hiding(visibility.hiddenTypes(ctx)));
+    Responses.whenDone(
+        ctx,
+        page,
+        (bytes, err) -> {
+          if (err == null) {
+            Responses.bytes(ctx, 200, bytes);
+          } else {
+            failed(ctx, err);
+          }
+        });
   }
 
   private void stats(RoutingContext ctx) {
@@ -77,7 +88,7 @@ public final class HistoryRoutes implements RouteGroup {
     return out;
   }
 
-  /** Answers with the JSON, or 503 when the database is away or its workers are saturated. */
+  /** Answers with the JSON, or the failure's status (see {@link #failed}). */
   private static void reply(RoutingContext ctx, CompletableFuture<JsonObject> result) {
     Responses.whenDone(
         ctx,
@@ -85,18 +96,23 @@ public final class HistoryRoutes implements RouteGroup {
         (json, err) -> {
           if (err == null) {
             Responses.json(ctx, 200, json);
-            return;
-          }
-          Throwable cause = err.getCause() != null ? err.getCause() : err;
-          if (cause instanceof BadParameterException bad) {
-            Responses.badParameter(ctx, new BadParameter(bad.parameter(), bad.getMessage()));
-          } else if (cause instanceof RejectedExecutionException) {
-            ctx.response().putHeader("Retry-After", "1");
-            Responses.unavailable(ctx, "the history store is busy; try again");
           } else {
-            Responses.unavailable(
-                ctx, "the history store is unavailable: " + Responses.safeReason(cause));
+            failed(ctx, err);
           }
         });
+  }
+
+  /** 400 for a bad parameter, else 503 when the database is away or its workers are saturated. */
+  private static void failed(RoutingContext ctx, Throwable err) {
+    Throwable cause = err.getCause() != null ? err.getCause() : err;
+    if (cause instanceof BadParameterException bad) {
+      Responses.badParameter(ctx, new BadParameter(bad.parameter(), bad.getMessage()));
+    } else if (cause instanceof RejectedExecutionException) {
+      ctx.response().putHeader("Retry-After", "1");
+      Responses.unavailable(ctx, "the history store is busy; try again");
+    } else {
+      Responses.unavailable(
+          ctx, "the history store is unavailable: " + Responses.safeReason(cause));
+    }
   }
 }

@@ -77,6 +77,7 @@ public final class Config {
   public final long historyQueueBytes;
   public final long wsQueueBytes;
   public final long streamRingBytes;
+  public final long historyMemoryBytes;
   public final long natsBufferBytes;
   public final long responseBytes;
   public final Duration wsPingInterval;
@@ -183,6 +184,7 @@ public final class Config {
     historyQueueBytes = intIn(Settings.HISTORY_QUEUE_BYTES, 65_536, Integer.MAX_VALUE);
     wsQueueBytes = intIn(Settings.WS_QUEUE_BYTES, 65_536, Integer.MAX_VALUE);
     streamRingBytes = intIn(Settings.STREAM_RING_BYTES, 65_536, Integer.MAX_VALUE);
+    historyMemoryBytes = intIn(Settings.HISTORY_MEMORY_BYTES, 0, Integer.MAX_VALUE);
     // A pull must fit the largest message the server may carry (see NatsIngest).
     natsBufferBytes = intIn(Settings.NATS_BUFFER_BYTES, 1 << 20, Integer.MAX_VALUE);
     responseBytes = intIn(Settings.RESPONSE_BYTES, 65_536, Integer.MAX_VALUE);

@@ -227,6 +227,12 @@ public final class Settings {
           "--stream-ring-bytes",
           "16777216",
           "Bytes of recent event frames kept for stream resumes (at most 50,000 frames); older resumes are served from history.");
+  public static final Setting HISTORY_MEMORY_BYTES =
+      new Setting(
+          "LIVING_MAP_HISTORY_MEMORY_BYTES",
+          "--history-memory-bytes",
+          "16777216",
+          "Bytes of the newest stored history rows kept in memory (at most 50,000 rows) to answer recent /history pages without PostgreSQL; 0 turns it off. Not used in cluster mode.");
   public static final Setting NATS_BUFFER_BYTES =
       new Setting(
           "LIVING_MAP_NATS_BUFFER_BYTES",
@@ -490,6 +496,7 @@ public final class Settings {
           HISTORY_QUEUE_BYTES,
           WS_QUEUE_BYTES,
           STREAM_RING_BYTES,
+          HISTORY_MEMORY_BYTES,
           NATS_BUFFER_BYTES,
           RESPONSE_BYTES,
           WS_PING_INTERVAL,

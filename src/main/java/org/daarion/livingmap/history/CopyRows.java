@@ -1,6 +1,7 @@
 package org.daarion.livingmap.history;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.daarion.livingmap.event.Event;
@@ -28,8 +29,15 @@ final class CopyRows {
 
   private final Utf8Buffer buf = new Utf8Buffer(1 << 16);
 
+  /** The ids and payload bytes of the rows since {@link #header()}, for {@link RecentHistory}. */
+  private final List<UUID> ids = new ArrayList<>();
+
+  private final List<byte[]> payloads = new ArrayList<>();
+
   /** The signature, no flags and no header extension. */
   Utf8Buffer header() {
+    ids.clear();
+    payloads.clear();
     buf.clear();
     buf.bytes(SIGNATURE).int32(0).int32(0);
     return buf;
@@ -48,6 +56,7 @@ final class CopyRows {
     for (Event e : events) {
       buf.int16(FIELDS);
       UUID id = Uuid7.next(e.timestamp());
+      ids.add(id);
       buf.int32(16).int64(id.getMostSignificantBits()).int64(id.getLeastSignificantBits());
       buf.int32(8).int64(e.seq());
       text(e.epoch());
@@ -58,6 +67,7 @@ final class CopyRows {
       }
       text(e.eventType());
       byte[] payload = e.payloadBytes();
+      payloads.add(payload == null ? EMPTY_OBJECT : payload);
       if (payload == null) {
         buf.int32(3).put((byte) 1).put('{').put('}');
       } else {
@@ -69,6 +79,23 @@ final class CopyRows {
       text(e.msgId());
     }
     return buf;
+  }
+
+  private static final byte[] EMPTY_OBJECT = {'{', '}'};
+
+  /** The ids of the rows since {@link #header()}, in order. */
+  List<UUID> ids() {
+    return ids;
+  }
+
+  /** The payload bytes of the rows since {@link #header()}, in order. */
+  List<byte[]> payloads() {
+    return payloads;
+  }
+
+  /** A text field as it is stored: PostgreSQL text holds no NUL. */
+  static String stored(String v) {
+    return v == null || v.indexOf('\0') < 0 ? v : v.replace('\0', '\uFFFD');
   }
 
   /**
@@ -93,7 +120,7 @@ final class CopyRows {
     }
     int at = buf.length();
     buf.int32(0);
-    buf.utf8(v.indexOf('\0') < 0 ? v : v.replace('\0', '\uFFFD'));
+    buf.utf8(stored(v));
     buf.setInt32(at, buf.length() - at - 4);
   }
 }

@@ -91,9 +91,97 @@ public final class HistoryStore {
     this.responseBytes = responseBytes;
   }
 
+  /** Recent rows answered from memory when set; see {@link #answerRecentFrom}. */
+  private volatile RecentHistory recent;
+
+  private volatile Executor memoryExecutor;
+  private final java.util.concurrent.atomic.AtomicLong memoryPages =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong databasePages =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * Answers the history pages {@code recent} can tell from memory (see {@link RecentHistory}) on
+   * {@code executor}, the others from PostgreSQL as before.
+   */
+  public void answerRecentFrom(RecentHistory recent, Executor executor) {
+    this.memoryExecutor = executor;
+    this.recent = recent;
+  }
+
+  /** History pages answered from memory so far (metrics). */
+  public long memoryPages() {
+    return memoryPages.get();
+  }
+
+  /** History pages answered from PostgreSQL so far (metrics). */
+  public long databasePages() {
+    return databasePages.get();
+  }
+
   /** {@code GET /living-map/history}: {@code {items, total, has_more, total_is_estimate, ...}}. */
   public CompletableFuture<JsonObject> query(HistoryQuery q) {
-    return async(() -> queryBlocking(q));
+    RecentHistory r = recent;
+    if (r != null && r.mightAnswer() && RecentHistory.mayAnswer(q)) {
+      return CompletableFuture.supplyAsync(() -> pageFromMemory(r, q), memoryExecutor)
+          .thenCompose(
+              page -> {
+                if (page != null) {
+                  memoryPages.incrementAndGet();
+                  return CompletableFuture.completedFuture(page);
+                }
+                return fromDatabase(q);
+              });
+    }
+    return fromDatabase(q);
+  }
+
+  /**
+   * {@link #query} as the JSON bytes to send: a page from memory is encoded once for every request
+   * that asks for it while the rows stay the same; one from PostgreSQL is encoded on the database
+   * worker that read it.
+   */
+  public CompletableFuture<io.vertx.core.buffer.Buffer> queryBytes(HistoryQuery q) {
+    RecentHistory r = recent;
+    if (r != null && r.mightAnswer() && RecentHistory.mayAnswer(q)) {
+      return CompletableFuture.supplyAsync(() -> bytesFromMemory(r, q), memoryExecutor)
+          .thenCompose(
+              page -> {
+                if (page != null) {
+                  memoryPages.incrementAndGet();
+                  return CompletableFuture.completedFuture(page);
+                }
+                return fromDatabase(q).thenApply(JsonObject::toBuffer);
+              });
+    }
+    return fromDatabase(q).thenApply(JsonObject::toBuffer);
+  }
+
+  /** Memory's page, or null so that PostgreSQL answers, whatever went wrong here. */
+  private JsonObject pageFromMemory(RecentHistory r, HistoryQuery q) {
+    try {
+      return r.page(q, responseBytes);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private io.vertx.core.buffer.Buffer bytesFromMemory(RecentHistory r, HistoryQuery q) {
+    try {
+      return r.pageBytes(q, responseBytes);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** {@link #query} from PostgreSQL alone, whatever memory holds. */
+  public CompletableFuture<JsonObject> fromDatabase(HistoryQuery q) {
+    return async(
+        () -> {
+          JsonObject page = queryBlocking(q);
+          databasePages.incrementAndGet();
+          return page;
+        });
   }
 
   JsonObject queryBlocking(HistoryQuery q) throws SQLException {

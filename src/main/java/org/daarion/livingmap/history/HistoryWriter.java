@@ -175,6 +175,12 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
   private final AtomicLong copyConflicts = new AtomicLong();
   private final CopyRows copyRows = new CopyRows(); // writer thread only
 
+  /** Whether the last batch's events went in by the COPY (writer thread only). */
+  private boolean lastCopied;
+
+  /** Told of every committed batch, when set; see {@link #feed}. */
+  private volatile RecentHistory recent;
+
   /** Time spent writing and acknowledging batches; written by the writer thread only. */
   private volatile long busyNanos;
 
@@ -338,6 +344,26 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
     return item instanceof Rejection ? rejectedBytes : queueBytes;
   }
 
+  /**
+   * Tells {@code recent} of every batch committed from now on: the rows with their ids when the
+   * COPY stored them, else only that rows it does not hold were stored.
+   */
+  public void feed(RecentHistory recent) {
+    this.recent = recent;
+  }
+
+  private void committed(List<Event> events, boolean copied) {
+    RecentHistory r = recent;
+    if (r == null || events.isEmpty()) {
+      return;
+    }
+    if (copied) {
+      r.committed(events, copyRows.ids(), copyRows.payloads());
+    } else {
+      r.bypassed(events);
+    }
+  }
+
   /** The byte budget of the queue (metrics, health). */
   public ByteBudget queueBytes() {
     return queueBytes;
@@ -363,6 +389,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
       long t0 = System.nanoTime();
       try {
         int inserted = writeBatch(events, rejections);
+        committed(events, lastCopied);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         succeeded(events.size(), rejections.size(), inserted, ms);
         ackAll(events, rejections);
@@ -373,6 +400,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
           // Some row's content is refused: store row by row, the refused ones as rejected.
           try {
             writeRowByRow(events, rejections);
+            committed(events, false);
             succeeded(events.size(), rejections.size(), -1, (System.nanoTime() - t0) / 1_000_000);
             ackAll(events, rejections);
             busyNanos += System.nanoTime() - t0;
@@ -386,6 +414,9 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
       } catch (RuntimeException e) {
         failed(e);
       }
+      // Some of the batch may be stored after all (a commit whose answer was lost, rows written
+      // one by one before the failure): memory must not answer for them.
+      committed(events, false);
       busyNanos += System.nanoTime() - t0;
       retries.incrementAndGet();
       Thread.sleep(backoff);
@@ -421,6 +452,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
    * @return rows inserted
    */
   private int copyOrInsertEvents(Connection c, List<Event> events) throws SQLException {
+    lastCopied = false;
     for (Event e : events) {
       if (e.seq() <= 0) {
         return insertEvents(c, events);
@@ -438,6 +470,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
       send(copy, copyRows.trailer());
       long n = copy.endCopy();
       c.releaseSavepoint(sp);
+      lastCopied = n == events.size();
       return (int) n;
     } catch (SQLException e) {
       cancelQuietly(copy);

@@ -79,6 +79,11 @@ final class VisibilityWorld implements AutoCloseable {
 
   /** {@code minHistory}: events stored before the world counts as ready. */
   VisibilityWorld(String layerRoles, long minHistory) throws Exception {
+    this(layerRoles, minHistory, Map.of());
+  }
+
+  /** {@code extra}: settings over the world's own (e.g. a faster simulator). */
+  VisibilityWorld(String layerRoles, long minHistory, Map<String, String> extra) throws Exception {
     this.layerRoles = layerRoles;
     String keys =
         "reader:"
@@ -95,20 +100,22 @@ final class VisibilityWorld implements AutoCloseable {
     app =
         TestApps.start(
             TestApps.config(
-                Map.ofEntries(
-                    Map.entry("LIVING_MAP_SIMULATOR", "on"),
-                    Map.entry("LIVING_MAP_SIM_NODES", "6"),
-                    Map.entry("LIVING_MAP_SIM_AGENTS", "12"),
-                    Map.entry("LIVING_MAP_SIM_DAOS", "3"),
-                    Map.entry("LIVING_MAP_SIM_MICRODAOS", "3"),
-                    Map.entry("LIVING_MAP_SIM_CHANNELS", "4"),
-                    Map.entry("LIVING_MAP_SIM_RATE", "200"),
-                    Map.entry("LIVING_MAP_AUTH", "jwt,apikey"),
-                    Map.entry("LIVING_MAP_JWT_SECRET", SECRET),
-                    Map.entry("LIVING_MAP_API_KEYS", keys),
-                    Map.entry("LIVING_MAP_RATE_LIMIT", "off"),
-                    Map.entry("LIVING_MAP_WS_CONNECT_RATE", "off"),
-                    Map.entry("LIVING_MAP_LAYER_ROLES", layerRoles))));
+                merged(
+                    extra,
+                    Map.ofEntries(
+                        Map.entry("LIVING_MAP_SIMULATOR", "on"),
+                        Map.entry("LIVING_MAP_SIM_NODES", "6"),
+                        Map.entry("LIVING_MAP_SIM_AGENTS", "12"),
+                        Map.entry("LIVING_MAP_SIM_DAOS", "3"),
+                        Map.entry("LIVING_MAP_SIM_MICRODAOS", "3"),
+                        Map.entry("LIVING_MAP_SIM_CHANNELS", "4"),
+                        Map.entry("LIVING_MAP_SIM_RATE", "200"),
+                        Map.entry("LIVING_MAP_AUTH", "jwt,apikey"),
+                        Map.entry("LIVING_MAP_JWT_SECRET", SECRET),
+                        Map.entry("LIVING_MAP_API_KEYS", keys),
+                        Map.entry("LIVING_MAP_RATE_LIMIT", "off"),
+                        Map.entry("LIVING_MAP_WS_CONNECT_RATE", "off"),
+                        Map.entry("LIVING_MAP_LAYER_ROLES", layerRoles)))));
     http = new Http(app.port());
     // A network worth hiding: nodes and agents, DAOs orbited by nodes, history, a stored snapshot.
     await()
@@ -127,6 +134,12 @@ final class VisibilityWorld implements AutoCloseable {
                       .getJsonArray("items", new JsonArray())
                       .isEmpty();
             });
+  }
+
+  private static Map<String, String> merged(Map<String, String> over, Map<String, String> base) {
+    Map<String, String> out = new java.util.HashMap<>(base);
+    out.putAll(over);
+    return out;
   }
 
   static String sha256(String key) throws Exception {

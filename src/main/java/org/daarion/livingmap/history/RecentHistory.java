@@ -1,0 +1,423 @@
+package org.daarion.livingmap.history;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.daarion.livingmap.event.Event;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The newest history rows, as the writer committed them, for {@code GET /living-map/history} pages
+ * that PostgreSQL would answer from these rows alone.
+ *
+ * <p><b>Authority.</b> PostgreSQL stays the truth: a row enters here only after the writer's COPY
+ * of it committed, with the id and bytes that COPY stored. A batch written any other way (the
+ * insert fall-back after a conflict, row by row after a refused row, a retry) enters nothing and
+ * raises the {@linkplain #floorMicros floor} above its timestamps instead, as do rows pushed out by
+ * the bounds and every row stored before this process attached (the newest timestamp in history,
+ * read once at {@link #start}). Every row in PostgreSQL that is not here is then at or below the
+ * floor, so the rows above it, newest first by {@code (timestamp, seq)}, are exactly PostgreSQL's
+ * newest rows: a page taken from them is PostgreSQL's page.
+ *
+ * <p><b>What it answers.</b> Queries without a seq cursor or epoch, whose filters are plain
+ * comparisons (event type pattern, entity id and type, source service, hidden entity types, since
+ * and until to the microsecond), when more than {@link HistoryStore#TOTAL_CAP} matching rows are
+ * above the floor: PostgreSQL then also reports an estimated total (its planner's figure, here the
+ * count of matching rows in memory; both flagged {@code total_is_estimate}) and the page, its
+ * {@code has_more} and {@code next} are PostgreSQL's. Anything else returns null and is asked of
+ * PostgreSQL. Rows within a minute of the retention's cut-off are not used (the retention job may
+ * be deleting them).
+ *
+ * <p><b>Memory.</b> Bounded by {@code LIVING_MAP_HISTORY_MEMORY_BYTES} (payload bytes plus {@link
+ * #ROW_OVERHEAD} per row) and {@link #MAX_ROWS}; when full the oldest rows go (EVICT).
+ */
+public final class RecentHistory {
+  private static final Logger log = LoggerFactory.getLogger(RecentHistory.class);
+
+  /** Rows kept at most, as the stream's resume ring. */
+  public static final int MAX_ROWS = 50_000;
+
+  /** What a row costs besides its payload: the row object, its id and the index entries. */
+  static final int ROW_OVERHEAD = 200;
+
+  private static final long PG_EPOCH_SECONDS = 946_684_800L;
+  private static final Duration RETENTION_MARGIN = Duration.ofMinutes(1);
+
+  /** One stored row; strings as stored (NUL already replaced). */
+  private record Row(
+      UUID id,
+      long micros,
+      long seq,
+      String epoch,
+      String eventType,
+      String entityId,
+      String entityType,
+      String sourceService,
+      byte[] payload,
+      long order) {}
+
+  /** PostgreSQL's page order: newest timestamp first, then highest seq. */
+  private static final Comparator<Row> NEWEST_FIRST =
+      Comparator.comparingLong(Row::micros)
+          .thenComparingLong(Row::seq)
+          .thenComparingLong(Row::order)
+          .reversed();
+
+  private final long maxBytes;
+  private final Duration retention;
+  private final Clock clock;
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(true);
+  private final TreeSet<Row> rows = new TreeSet<>(NEWEST_FIRST); // under lock
+  private final ArrayDeque<Row> byArrival = new ArrayDeque<>(); // under lock
+  private long bytes; // under lock
+  private long order; // under lock
+
+  /** Every row in history that is not held here has a timestamp at or below it; under lock. */
+  private long floorMicros = Long.MIN_VALUE;
+
+  /** Whether the floor covers the rows stored before this process attached; under lock. */
+  private boolean started;
+
+  /** Rows held, readable without the lock: fewer than the cap means no page can be answered. */
+  private volatile int held;
+
+  /** Changes whenever the rows or the floor do; under lock. */
+  private long version;
+
+  /**
+   * Pages already built for the current {@link #version}: at c=32 many requests ask for the same
+   * newest page between two of the writer's batches, and a page is a pure function of the query,
+   * the rows and the floor (the retention's cut-off moves too, but a minute's margin is kept from
+   * it). Bounded: cleared past {@link #CACHED_PAGES} queries. Pages are shared, never mutated.
+   */
+  private final java.util.concurrent.ConcurrentHashMap<HistoryQuery, Cached> pages =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static final int CACHED_PAGES = 16;
+
+  /** A page and its JSON bytes, encoded once for every response that sends it. */
+  private record Cached(long version, long responseBytes, JsonObject page, Buffer bytes) {}
+
+  /**
+   * @param maxBytes the byte bound ({@code LIVING_MAP_HISTORY_MEMORY_BYTES})
+   * @param retention how long history keeps rows ({@code LIVING_MAP_RETENTION})
+   */
+  public RecentHistory(long maxBytes, Duration retention, Clock clock) {
+    this.maxBytes = maxBytes;
+    this.retention = retention;
+    this.clock = clock;
+  }
+
+  /**
+   * Reads the newest timestamp already in history; pages are answered from memory only after it.
+   * Call after the writer feeds this (see {@link HistoryWriter#feed}): a row committed after that
+   * is either here or raised the floor, one committed before is seen by this read.
+   */
+  public void start(DataSource dataSource) {
+    try (Connection c = dataSource.getConnection();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT max(timestamp) FROM living_map_history")) {
+      rs.next();
+      OffsetDateTime newest = rs.getObject(1, OffsetDateTime.class);
+      lock.writeLock().lock();
+      try {
+        if (newest != null) {
+          floorMicros = Math.max(floorMicros, CopyRows.micros(newest.toInstant()));
+        }
+        started = true;
+        version++;
+      } finally {
+        lock.writeLock().unlock();
+      }
+    } catch (Exception e) {
+      log.warn("history pages are read from PostgreSQL only: {}", e.toString());
+    }
+  }
+
+  /** Rows the writer's COPY committed, with the ids and payload bytes it stored. */
+  void committed(List<Event> events, List<UUID> ids, List<byte[]> payloads) {
+    lock.writeLock().lock();
+    try {
+      for (int i = 0; i < events.size(); i++) {
+        Event e = events.get(i);
+        if (e.timestamp() == null) {
+          continue;
+        }
+        Row r =
+            new Row(
+                ids.get(i),
+                CopyRows.micros(e.timestamp()),
+                e.seq(),
+                CopyRows.stored(e.epoch()),
+                CopyRows.stored(e.eventType()),
+                CopyRows.stored(e.entityId()),
+                CopyRows.stored(e.entityType()),
+                CopyRows.stored(e.sourceService()),
+                payloads.get(i),
+                order++);
+        rows.add(r);
+        byArrival.addLast(r);
+        bytes += weight(r);
+      }
+      while (!byArrival.isEmpty() && (byArrival.size() > MAX_ROWS || bytes > maxBytes)) {
+        Row old = byArrival.removeFirst();
+        rows.remove(old);
+        bytes -= weight(old);
+        floorMicros = Math.max(floorMicros, old.micros());
+      }
+      held = byArrival.size();
+      version++;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Rows stored some other way than the COPY (their ids are not known here). */
+  void bypassed(List<Event> events) {
+    long newest = Long.MIN_VALUE;
+    for (Event e : events) {
+      if (e.timestamp() != null) {
+        newest = Math.max(newest, CopyRows.micros(e.timestamp()));
+      }
+    }
+    lock.writeLock().lock();
+    try {
+      floorMicros = Math.max(floorMicros, newest);
+      version++;
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private static long weight(Row r) {
+    return ROW_OVERHEAD + r.payload().length;
+  }
+
+  /** Bytes held (metrics). */
+  public long usedBytes() {
+    lock.readLock().lock();
+    try {
+      return bytes;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** The byte bound. */
+  public long maxBytes() {
+    return maxBytes;
+  }
+
+  /**
+   * Whether memory holds enough rows to answer any page: while it does not (a quiet system, the
+   * minutes after a start), pages go to PostgreSQL without a detour.
+   */
+  boolean mightAnswer() {
+    return held > HistoryStore.TOTAL_CAP;
+  }
+
+  /** Whether this query's form is one memory can answer (cheap; {@link #page} decides). */
+  static boolean mayAnswer(HistoryQuery q) {
+    return q.beforeSeq() == null
+        && q.afterSeq() == null
+        && q.epoch() == null
+        && wholeMicros(q.since())
+        && wholeMicros(q.until())
+        && noNul(q.entityId())
+        && noNul(q.entityType())
+        && noNul(q.sourceService())
+        && noNul(q.eventType());
+  }
+
+  private static boolean wholeMicros(Instant t) {
+    return t == null || t.getNano() % 1000 == 0;
+  }
+
+  private static boolean noNul(String s) {
+    return s == null || s.indexOf('\0') < 0;
+  }
+
+  /**
+   * The page PostgreSQL would answer, or null when it cannot be told from memory.
+   *
+   * @param responseBytes the page's byte budget ({@code LIVING_MAP_RESPONSE_BYTES})
+   */
+  JsonObject page(HistoryQuery q, long responseBytes) {
+    Cached c = cached(q, responseBytes);
+    return c == null ? null : c.page();
+  }
+
+  /** {@link #page} as the JSON bytes to send, or null. */
+  Buffer pageBytes(HistoryQuery q, long responseBytes) {
+    Cached c = cached(q, responseBytes);
+    return c == null ? null : c.bytes();
+  }
+
+  /** Serialises building pages: requests that miss the same version wait for one build. */
+  private final Object building = new Object();
+
+  private static final Cached NONE = new Cached(-1, -1, null, null);
+
+  /** The page for the current rows, built once however many requests ask; null: PostgreSQL. */
+  private Cached cached(HistoryQuery q, long responseBytes) {
+    if (!mayAnswer(q)) {
+      return null;
+    }
+    Cached c = current(q, responseBytes);
+    if (c == null) {
+      // At c=32 a batch makes every waiting request miss at once; one builds, the rest reuse it.
+      synchronized (building) {
+        c = build(q, responseBytes);
+      }
+    }
+    return c.page() == null ? null : c;
+  }
+
+  private Cached current(HistoryQuery q, long responseBytes) {
+    lock.readLock().lock();
+    try {
+      Cached c = pages.get(q);
+      return c != null && c.version() == version && c.responseBytes() == responseBytes ? c : null;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Builds (or finds) the page; its page is null when memory cannot answer (also kept). */
+  private Cached build(HistoryQuery q, long responseBytes) {
+    EventTypePattern type = q.eventTypePattern();
+    Pattern typeRegex =
+        type != null && type.wildcard() ? Pattern.compile(type.regex(), Pattern.DOTALL) : null;
+    long since = q.since() == null ? Long.MIN_VALUE : CopyRows.micros(q.since());
+    long until = q.until() == null ? Long.MAX_VALUE : CopyRows.micros(q.until());
+    long kept = keptSince();
+    int wanted = q.offset() + q.limit() + 1;
+    List<Row> window = new ArrayList<>(q.limit() + 1);
+    long matched = 0;
+    long seen;
+    lock.readLock().lock();
+    try {
+      if (!started) {
+        return NONE;
+      }
+      seen = version;
+      Cached c = pages.get(q);
+      if (c != null && c.version() == seen && c.responseBytes() == responseBytes) {
+        return c;
+      }
+      long low = Math.max(floorMicros, kept - 1);
+      for (Row r : rows) {
+        if (r.micros() <= low) {
+          break;
+        }
+        if (r.micros() < since
+            || r.micros() > until
+            || (q.entityId() != null && !q.entityId().equals(r.entityId()))
+            || (q.entityType() != null && !q.entityType().equals(r.entityType()))
+            || (q.sourceService() != null && !q.sourceService().equals(r.sourceService()))
+            || (q.hiddenEntityTypes() != null
+                && !q.hiddenEntityTypes().isEmpty()
+                && r.entityType() != null
+                && q.hiddenEntityTypes().contains(r.entityType()))
+            || (type != null
+                && (typeRegex != null
+                    ? !typeRegex.matcher(r.eventType()).matches()
+                    : !type.text().equals(r.eventType())))) {
+          continue;
+        }
+        if (matched >= q.offset() && matched < wanted) {
+          window.add(r);
+        }
+        matched++;
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+    Cached c;
+    if (matched <= HistoryStore.TOTAL_CAP || matched < wanted) {
+      c = new Cached(seen, responseBytes, null, null);
+    } else {
+      try {
+        JsonObject page = page(q, window, matched, responseBytes);
+        c = new Cached(seen, responseBytes, page, page.toBuffer());
+      } catch (Exception e) {
+        // a payload this cannot reproduce: PostgreSQL answers
+        c = new Cached(seen, responseBytes, null, null);
+      }
+    }
+    if (pages.size() >= CACHED_PAGES) {
+      pages.clear();
+    }
+    pages.put(q, c);
+    return c;
+  }
+
+  /** Rows older than this may be being deleted by the retention job. */
+  private long keptSince() {
+    try {
+      return CopyRows.micros(clock.instant().minus(retention).plus(RETENTION_MARGIN));
+    } catch (ArithmeticException | java.time.DateTimeException e) {
+      return Long.MIN_VALUE; // a retention longer than timestamps go back: nothing is deleted
+    }
+  }
+
+  /** The answer, field for field as {@link HistoryStore#query} builds it. */
+  private static JsonObject page(HistoryQuery q, List<Row> window, long matched, long budgetBytes)
+      throws Exception {
+    JsonArray items = new JsonArray();
+    PageBudget budget = new PageBudget(budgetBytes);
+    // window holds limit + 1 rows; the last only says there are more, as the SQL's extra row does
+    for (int i = 0; i < window.size() && i < q.limit(); i++) {
+      Row r = window.get(i);
+      String payload = JsonbText.of(r.payload());
+      if (!budget.take(payload.length())) {
+        break;
+      }
+      items.add(
+          new JsonObject()
+              .put("id", r.id().toString())
+              .put("timestamp", instant(r.micros()).toString())
+              .put("event_type", r.eventType())
+              .put("payload", HistoryStore.payload(payload))
+              .put("source_service", r.sourceService())
+              .put("entity_id", r.entityId())
+              .put("entity_type", r.entityType())
+              .put("seq", r.seq())
+              .put("epoch", r.epoch()));
+    }
+    long total = Math.max(matched, (long) q.offset() + items.size() + 1);
+    return new JsonObject()
+        .put("items", items)
+        .put("total", total)
+        .put("has_more", true)
+        .put("total_is_estimate", true)
+        .put("limit", q.limit())
+        .put("offset", q.offset())
+        .put("truncated", budget.truncated())
+        .put("max_bytes", budget.limit())
+        .put("next", HistoryStore.next(q, items));
+  }
+
+  private static Instant instant(long micros) {
+    return Instant.ofEpochSecond(
+        PG_EPOCH_SECONDS + Math.floorDiv(micros, 1_000_000L),
+        Math.floorMod(micros, 1_000_000L) * 1_000L);
+  }
+}

@@ -1,0 +1,279 @@
+package org.daarion.livingmap.history;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.daarion.livingmap.event.Event;
+import org.daarion.livingmap.testing.TestDatabase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * History pages answered from the rows the writer committed, against the same pages read from
+ * PostgreSQL: equal JSON (the estimated total aside), paging on into PostgreSQL without a gap or a
+ * duplicate, hidden layers hidden, and PostgreSQL again whenever memory cannot be sure.
+ */
+class RecentHistoryTest {
+  static Database db;
+
+  /** Enough rows above the floor for memory to answer (more than the exact count's cap). */
+  static final int RECENT = HistoryStore.TOTAL_CAP + 6_000;
+
+  static final Instant BASE = Instant.parse("2026-03-01T00:00:00Z");
+
+  @BeforeAll
+  static void start() {
+    db = Database.start(TestDatabase.create().config());
+  }
+
+  @AfterAll
+  static void stop() {
+    db.close();
+  }
+
+  @BeforeEach
+  void empty() throws Exception {
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement()) {
+      st.execute("TRUNCATE living_map_history, living_map_rejected_events");
+    }
+  }
+
+  /** Payload texts whose jsonb form differs from the input: key order, numbers, escapes. */
+  static final String[] PAYLOADS = {
+    "{\"zeta\":1,\"a\":2,\"bb\":{\"y\":1e2,\"x\":[1.50,-0,-0.0,\"\\u0001\\ttab\"]},\"a\":3}",
+    "{\"status\":\"online\",\"load\":1.0E7,\"small\":1.5E-5,\"big\":123456789012345678901234567890}",
+    "{\"name\":\"Ünïcødé 🙂 \\\"q\\\" \\\\ \\/\",\"é\":true,\"e\":false,\"n\":null,\"arr\":[]}",
+    "{}",
+    "{\"nested\":{\"deeper\":{\"k2\":[{\"b\":1,\"a\":2}],\"k1\":0.1}},\"ts\":\"2026-01-01T00:00:00Z\"}",
+  };
+
+  /** Mostly nodes, so that filters on them still match more rows than the exact count's cap. */
+  static final String[] TYPES = {
+    "node", "node", "agent", "node", "node", "dao", "node", "node", null, "node", "node", "node"
+  };
+
+  private static Event event(long seq) {
+    String type = TYPES[(int) (seq % TYPES.length)];
+    String entity = type == null ? null : type + ":" + (seq % 37);
+    String subject = type == null ? "system.tick" : type + ".event.s" + (seq % 3);
+    byte[] payload =
+        seq % 97 == 0
+            ? ("{\"blob\":\"" + "x".repeat(20_000) + "\"}").getBytes(StandardCharsets.UTF_8)
+            : PAYLOADS[(int) (seq % PAYLOADS.length)].getBytes(StandardCharsets.UTF_8);
+    // Neighbours swap places in time and every fifth pair shares a timestamp: the page order is
+    // by (timestamp, seq), not by arrival; sub-microsecond parts are rounded as PostgreSQL does.
+    long ms = (seq % 2 == 0 ? seq - 1 : seq + 1);
+    Instant at = BASE.plusMillis(seq % 10 < 2 ? seq - seq % 2 : ms).plusNanos(500 + seq % 3);
+    return new Event(
+        seq,
+        "ep1",
+        at,
+        subject,
+        entity,
+        type,
+        type == null ? null : type + "s-service",
+        new JsonObject(),
+        "m" + seq,
+        null,
+        payload);
+  }
+
+  private static List<Event> events(long from, long to) {
+    List<Event> out = new ArrayList<>();
+    for (long s = from; s <= to; s++) {
+      out.add(event(s));
+    }
+    return out;
+  }
+
+  private static void writeAll(HistoryWriter w, List<Event> events, long expectedRows) {
+    w.onEvents(events);
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .until(() -> w.status().rowsWritten() + w.status().duplicatesSkipped() >= expectedRows);
+  }
+
+  private static HistoryQuery query(Map<String, String> params) {
+    return HistoryQuery.parse(params);
+  }
+
+  /** The page without its total, which both sides only estimate. */
+  private static String comparable(JsonObject page) {
+    assertThat(page.getBoolean("total_is_estimate")).isTrue();
+    JsonObject copy = page.copy();
+    copy.remove("total");
+    return copy.encode();
+  }
+
+  @Test
+  void pagesFromMemoryEqualThePagesOfPostgresql() throws Exception {
+    HistoryStore store = new HistoryStore(db.dataSource(), db.executor(), 64 * 1024);
+    RecentHistory recent =
+        new RecentHistory(64L * 1024 * 1024, Duration.ofDays(3650), Clock.systemUTC());
+    try (HistoryWriter w =
+        new HistoryWriter(db.dataSource(), db, 500, Duration.ofMillis(5), 100_000)) {
+      // Rows stored before memory attached: below its floor, answered by PostgreSQL.
+      writeAll(w, events(1, 600), 600);
+      w.feed(recent);
+      recent.start(db.dataSource());
+      store.answerRecentFrom(recent, Runnable::run);
+      writeAll(w, events(601, 600 + RECENT), 600 + RECENT);
+    }
+
+    List<Map<String, String>> cases =
+        List.of(
+            Map.of(),
+            Map.of("limit", "1000"),
+            Map.of("limit", "1000", "offset", "2000"),
+            Map.of("limit", "7", "offset", "3"),
+            Map.of("event_type", "node.event.*", "limit", "50"),
+            Map.of("event_type", ">"),
+            Map.of("event_type", "node.>", "limit", "300"),
+            Map.of("entity_type", "node", "limit", "500", "offset", "11"),
+            Map.of("source_service", "nodes-service"),
+            Map.of(
+                "since", BASE.plusSeconds(1).toString(), "until", BASE.plusSeconds(12).toString()));
+    for (Map<String, String> params : cases) {
+      HistoryQuery q = query(params);
+      JsonObject fromMemory = recent.page(q, 64 * 1024);
+      assertThat(fromMemory).as("memory answers %s", params).isNotNull();
+      JsonObject fromDatabase = store.fromDatabase(q).join();
+      assertThat(comparable(fromMemory)).as("%s", params).isEqualTo(comparable(fromDatabase));
+      assertThat(fromMemory.getLong("total")).isGreaterThan((long) HistoryStore.TOTAL_CAP);
+    }
+    // A page cut by the byte budget (a 20 kB row every 97) is cut at the same row.
+    JsonObject big = recent.page(query(Map.of("limit", "1000")), 64 * 1024);
+    assertThat(big.getBoolean("truncated")).isTrue();
+
+    // Hidden layers: their rows vanish from memory's page exactly as from PostgreSQL's.
+    HistoryQuery hidden = query(Map.of("limit", "400")).hiding(Set.of("agent", "dao"));
+    JsonObject visible = recent.page(hidden, 64 * 1024);
+    assertThat(visible).isNotNull();
+    assertThat(
+            visible.getJsonArray("items").stream()
+                .map(o -> ((JsonObject) o).getString("entity_type")))
+        .doesNotContain("agent", "dao")
+        .contains("node");
+    assertThat(comparable(visible)).isEqualTo(comparable(store.fromDatabase(hidden).join()));
+
+    // Forms memory does not answer: seq cursors, sub-microsecond bounds, too few matches.
+    assertThat(recent.page(query(Map.of("before_seq", "5000")), 64 * 1024)).isNull();
+    assertThat(recent.page(query(Map.of("since", "2026-03-01T00:00:01.0000001Z")), 64 * 1024))
+        .isNull();
+    assertThat(recent.page(query(Map.of("entity_id", "node:3")), 64 * 1024)).isNull();
+    assertThat(recent.page(query(Map.of("offset", String.valueOf(RECENT))), 64 * 1024)).isNull();
+  }
+
+  @Test
+  void pagingRunsOnFromMemoryIntoPostgresqlWithoutGapOrDuplicate() throws Exception {
+    HistoryStore store = new HistoryStore(db.dataSource(), db.executor());
+    RecentHistory recent =
+        new RecentHistory(64L * 1024 * 1024, Duration.ofDays(3650), Clock.systemUTC());
+    try (HistoryWriter w =
+        new HistoryWriter(db.dataSource(), db, 500, Duration.ofMillis(5), 100_000)) {
+      writeAll(w, events(1, 600), 600);
+      w.feed(recent);
+      recent.start(db.dataSource());
+      store.answerRecentFrom(recent, Runnable::run);
+      writeAll(w, events(601, 600 + RECENT), 600 + RECENT);
+    }
+    List<String> paged = new ArrayList<>();
+    JsonObject next = new JsonObject().put("offset", 0);
+    while (next != null) {
+      JsonObject page =
+          store
+              .query(
+                  query(
+                      Map.of("limit", "1000", "offset", String.valueOf(next.getInteger("offset")))))
+              .join();
+      JsonArray items = page.getJsonArray("items");
+      for (int i = 0; i < items.size(); i++) {
+        paged.add(items.getJsonObject(i).getString("id"));
+      }
+      next = page.getJsonObject("next");
+    }
+    List<String> stored = new ArrayList<>();
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT id FROM living_map_history ORDER BY timestamp DESC, seq DESC");
+        ResultSet rs = ps.executeQuery()) {
+      while (rs.next()) {
+        stored.add(rs.getString(1));
+      }
+    }
+    assertThat(new HashSet<>(paged)).hasSize(paged.size());
+    assertThat(paged).isEqualTo(stored);
+    assertThat(store.memoryPages()).as("pages answered from memory").isGreaterThan(0);
+    assertThat(store.databasePages()).as("pages past memory's window").isGreaterThan(0);
+  }
+
+  @Test
+  void rowsStoredAroundTheCopyLeaveTheirTimeToPostgresql() throws Exception {
+    HistoryStore store = new HistoryStore(db.dataSource(), db.executor());
+    RecentHistory recent =
+        new RecentHistory(64L * 1024 * 1024, Duration.ofDays(3650), Clock.systemUTC());
+    try (HistoryWriter w =
+        new HistoryWriter(db.dataSource(), db, 500, Duration.ofMillis(5), 100_000)) {
+      w.feed(recent);
+      recent.start(db.dataSource());
+      store.answerRecentFrom(recent, Runnable::run);
+      writeAll(w, events(1, RECENT), RECENT);
+      HistoryQuery newest = query(Map.of());
+      assertThat(recent.page(newest, HistoryStore.DEFAULT_RESPONSE_BYTES)).isNotNull();
+      // A redelivery in the batch sends it through the insert, whose row ids memory never sees:
+      // from then on memory answers nothing at or before that batch's time.
+      List<Event> batch = new ArrayList<>(events(RECENT + 1, RECENT + 3));
+      batch.add(event(5));
+      writeAll(w, batch, RECENT + 4);
+      assertThat(w.status().duplicatesSkipped()).isEqualTo(1);
+    }
+    HistoryQuery newest = query(Map.of());
+    assertThat(recent.page(newest, HistoryStore.DEFAULT_RESPONSE_BYTES)).isNull();
+    long before = store.databasePages();
+    JsonObject page = store.query(newest).join();
+    assertThat(store.databasePages()).isEqualTo(before + 1);
+    assertThat(page.getJsonArray("items").getJsonObject(0).getLong("seq"))
+        .isIn((long) RECENT + 2, (long) RECENT + 3);
+  }
+
+  @Test
+  void jsonbTextIsWhatPostgresqlPrints() throws Exception {
+    List<String> inputs = new ArrayList<>(List.of(PAYLOADS));
+    inputs.addAll(
+        List.of(
+            "{\"a\":1E400,\"b\":-1.000e-3,\"c\":12345678.5,\"dd\":1.2345678E7,\"e\":0e5}",
+            "{\"ab\":1,\"b\":2,\"aa\":3,\"\u00e9\":4,\"z\":5,\"\\u00e9\":6}",
+            "{\"ctl\":\"\\b\\f\\n\\r\\t\\u001f\\u007f \u2028\"}"));
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement ps = c.prepareStatement("SELECT ?::jsonb::text")) {
+      for (String in : inputs) {
+        ps.setString(1, in);
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          assertThat(JsonbText.of(in.getBytes(StandardCharsets.UTF_8)))
+              .as(in)
+              .isEqualTo(rs.getString(1));
+        }
+      }
+    }
+  }
+}
