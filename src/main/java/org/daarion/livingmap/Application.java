@@ -929,6 +929,7 @@ public final class Application implements AutoCloseable {
                 .put("queue", owner.queueDepth())
                 .put("reducer_errors", owner.reducerErrors())
                 .put("reducer_rejected", owner.reducerRejectedCount())
+                .put("upstream_oversized", owner.upstreamOversizedCount())
                 .put("restore", restoreStatus));
   }
 

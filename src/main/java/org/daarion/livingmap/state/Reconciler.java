@@ -7,6 +7,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.LoggerFactory;
 
 /**
  * Merges upstream polls into the live state (DESIGN: "upstream polls reconcile"). Polls decide
@@ -38,6 +40,27 @@ final class Reconciler {
   }
 
   private final Map<String, Integer> misses = new HashMap<>();
+
+  /** Upstream records skipped for {@link EntityBytes#MAX}; read from other threads. */
+  private final AtomicLong oversized = new AtomicLong();
+
+  long oversizedCount() {
+    return oversized.get();
+  }
+
+  /** Whether {@code e} exceeds the entity byte bound; counted, and logged sparingly. */
+  private boolean oversized(Entity e) {
+    String reason = EntityBytes.overLimit(e);
+    if (reason == null) {
+      return false;
+    }
+    long n = oversized.incrementAndGet();
+    if (n <= 10 || Long.bitCount(n) == 1) {
+      LoggerFactory.getLogger(Reconciler.class)
+          .warn("upstream record skipped: {} [{} so far]", reason, n);
+    }
+    return true;
+  }
 
   /**
    * Cluster mode: the reconciler works on a scratch copy and only its events reach the replicas'
@@ -75,6 +98,9 @@ final class Reconciler {
         seen.add(id);
         JsonObject data = EntityTypes.blank(patch.type(), id).mergeIn(patch.fields().copy(), true);
         data.put("id", id);
+        if (oversized(new Entity(id, patch.type(), data, patch.extra(), Set.of(source), 0, at))) {
+          continue;
+        }
         long seq =
             emitter.emit(
                 ADDED,
@@ -104,6 +130,9 @@ final class Reconciler {
       }
       JsonObject changes = changes(existing.data(), merged);
       Entity next = existing.withExtra(extra).withSources(sources);
+      if (oversized(next.withData(merged, existing.seq(), at))) {
+        continue; // the entity keeps what it had
+      }
       if (!changes.isEmpty()) {
         long seq =
             emitter.emit(

@@ -24,9 +24,10 @@ final class Reducers {
   /**
    * Applies one event as one change: when its reducer meets a value of the wrong type (a {@link
    * ClassCastException} from a typed getter, or any other failure) or leaves a number that is not
-   * finite in an entity (an average that overflowed, a decimal string like {@code "1e400"}), every
-   * change it made is undone and the reason is returned; null when the event was applied. Owner
-   * thread (or a private state) only.
+   * finite in an entity (an average that overflowed, a decimal string like {@code "1e400"}), or
+   * makes an entity larger than {@link EntityBytes#MAX} (long text from an event), every change it
+   * made is undone and the reason is returned; null when the event was applied. Owner thread (or a
+   * private state) only.
    */
   static String applyChecked(Event e, String entityId, long seq, LiveState s) {
     s.beginChange();
@@ -49,6 +50,11 @@ final class Reducers {
             + changed.id()
             + " "
             + bad;
+      }
+      String large = EntityBytes.overLimit(changed);
+      if (large != null) {
+        s.rollBack();
+        return "the " + e.eventType() + " reducer would exceed the state's byte bound: " + large;
       }
     }
     s.commitChange();

@@ -280,6 +280,11 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     return reducerRejected.get();
   }
 
+  /** Upstream records skipped because the entity would exceed its byte bound. */
+  public long upstreamOversizedCount() {
+    return reconciler.oversizedCount();
+  }
+
   /** Cluster mode: events refused because they had no stream sequence. */
   public long unpositionedCount() {
     return unpositioned.get();

@@ -103,6 +103,70 @@ class ReducerRejectionTest {
   }
 
   @Test
+  void aNameOverTheEntityByteBoundIsRefusedAndTheDaoKeepsItsName() throws Exception {
+    createDao();
+    String huge = "x".repeat(EntityBytes.MAX + 1);
+    submit(
+        "dao.event.updated",
+        new JsonObject()
+            .put("dao_id", "u-1")
+            .put("changes", new JsonObject().put("name", huge).put("description", "d")));
+    submit("dao.event.member_added", new JsonObject().put("dao_id", "u-1"));
+
+    await().until(() -> seen.size() == 2);
+    assertThat(rejected).hasSize(1);
+    assertThat(rejected.get(0).reason()).contains("byte bound").contains("dao:alpha");
+    assertThat(state.get("dao:alpha").data().getString("name")).isEqualTo("Alpha");
+    assertThat(state.get("dao:alpha").extra().getLong("members_count")).isEqualTo(1L);
+    // Many such events leave the state as small as it was.
+    for (int i = 0; i < 20; i++) {
+      submit(
+          "microdao.event.created",
+          new JsonObject().put("microdao_id", "m-" + i).put("slug", "m" + i).put("name", huge));
+    }
+    await().until(() -> rejected.size() == 21);
+    assertThat(state.size()).isEqualTo(1);
+  }
+
+  @Test
+  void anUpstreamRecordOverTheEntityByteBoundIsSkippedAndCounted() {
+    LiveState s = new LiveState("e", 0);
+    Reconciler reconciler = new Reconciler();
+    JsonObject small = new JsonObject().put("name", "Sofia");
+    JsonObject large = new JsonObject().put("raw", "y".repeat(EntityBytes.MAX + 1));
+    Reconciler.Emitter emitter = (subject, id, type, payload) -> s.seq() + 1;
+    reconciler.apply(
+        new UpstreamPoll(
+            "agents",
+            java.util.Set.of("agent"),
+            List.of(
+                new EntityPatch("agent:sofia", "agent", small, null, null),
+                new EntityPatch("agent:big", "agent", small, large, null))),
+        s,
+        emitter,
+        Instant.now());
+    assertThat(s.get("agent:sofia")).isNotNull();
+    assertThat(s.get("agent:big")).isNull();
+    // A later record that would grow a known entity past the bound leaves it as it was.
+    reconciler.apply(
+        new UpstreamPoll(
+            "agents",
+            java.util.Set.of("agent"),
+            List.of(
+                new EntityPatch(
+                    "agent:sofia",
+                    "agent",
+                    new JsonObject().put("name", "z".repeat(EntityBytes.MAX + 1)),
+                    null,
+                    null))),
+        s,
+        emitter,
+        Instant.now());
+    assertThat(s.get("agent:sofia").data().getString("name")).isEqualTo("Sofia");
+    assertThat(reconciler.oversizedCount()).isEqualTo(2);
+  }
+
+  @Test
   void aRefusedChangeUndoesItsAliasesToo() {
     LiveState s = new LiveState("e", 0);
     s.beginChange();

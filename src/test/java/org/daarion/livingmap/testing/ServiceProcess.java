@@ -22,6 +22,7 @@ public final class ServiceProcess implements AutoCloseable {
   private final int port;
   private final Path logFile;
   private final List<String> jvmOptions;
+  private final Path jar;
   private Process process;
 
   /**
@@ -37,6 +38,15 @@ public final class ServiceProcess implements AutoCloseable {
    *     -Xmx512m}
    */
   public ServiceProcess(Map<String, String> env, Path dataDir, List<String> jvmOptions) {
+    this(env, dataDir, jvmOptions, null);
+  }
+
+  /**
+   * @param jar the packaged service ({@code java -jar target/living-map.jar serve}) instead of the
+   *     test classpath: benchmarks measure what ships; null for the test classpath
+   */
+  public ServiceProcess(Map<String, String> env, Path dataDir, List<String> jvmOptions, Path jar) {
+    this.jar = jar;
     this.jvmOptions = List.copyOf(jvmOptions);
     this.port = TestDatabase.freePort();
     this.env = new java.util.HashMap<>(env);
@@ -58,9 +68,14 @@ public final class ServiceProcess implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmOptions);
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("org.daarion.livingmap.Main");
+    if (jar != null) {
+      cmd.add("-jar");
+      cmd.add(jar.toString());
+    } else {
+      cmd.add("-cp");
+      cmd.add(System.getProperty("java.class.path"));
+      cmd.add("org.daarion.livingmap.Main");
+    }
     cmd.add("serve");
     ProcessBuilder pb =
         new ProcessBuilder(cmd)
