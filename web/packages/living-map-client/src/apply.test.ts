@@ -28,11 +28,12 @@ describe('applyEvent', () => {
     expect(n.meta.seq).toBe(11);
   });
 
-  it('finds a node by the subject token when there is no entity_id', () => {
+  it('finds a node by node_id when there is no entity_id; the subject token is not an id (as the service)', () => {
     const s = deepFreeze(snap());
-    const n = applyEvent(s, ev('node.metrics.gpu-1', { cpu: 0.9, gpu: 0.8, ram: 0.5 }));
-    expect(n.layers.nodes.items[1].metrics.cpu).toBe(0.9);
+    const n = applyEvent(s, ev('node.metrics.gpu-1', { node_id: 'gpu-1', cpu: 0.5, gpu: 0.8, ram: 0.5 }));
+    expect(n.layers.nodes.items[1].metrics.cpu).toBe(0.5);
     expect(n.layers.nodes.items[1].status).toBe('online'); // metrics from an offline node: it is back
+    expect(applyEvent(s, ev('node.metrics.gpu-1', { cpu: 0.5 }))).toBe(s);
   });
 
   it('agent.event.status changes status and online count', () => {
@@ -70,8 +71,10 @@ describe('applyEvent', () => {
     const closed = fixture('dao.event.proposal_closed.json');
     let n = applyEvent(s, ev('dao.event.proposal_closed', closed));
     expect(n.layers.space.planets[0].active_proposals).toBe(0);
-    n = applyEvent(n, ev('dao.event.proposal_activated', { dao_id: 'da000009-0000-4000-8000-000000000001' }));
-    n = applyEvent(n, ev('dao.event.proposal_activated', {}, { entity_id: 'dao:daarion-governance' }));
+    n = applyEvent(n, ev('dao.event.proposal_activated', { dao_id: 'da000009-0000-4000-8000-000000000001', proposal_id: 'p-2' }));
+    n = applyEvent(n, ev('dao.event.proposal_activated', { proposal_id: 'p-3' }, { entity_id: 'dao:daarion-governance' }));
+    // without a proposal id the service counts nothing
+    expect(applyEvent(n, ev('dao.event.proposal_activated', {}, { entity_id: 'dao:daarion-governance' })).layers.space.planets[0].active_proposals).toBe(2);
     expect(n.layers.space.planets[0].active_proposals).toBe(2);
     n = applyEvent(n, ev('dao.event.treasury_updated', { dao_id: 'da000009-0000-4000-8000-000000000001', new_balance: '2500.5' }));
     expect(n.layers.space.planets[0].treasury_value).toBe(2500.5);
@@ -94,46 +97,53 @@ describe('applyEvent', () => {
     const added = fixture('microdao.event.member_added.json');
     let n = applyEvent(s, ev('microdao.event.member_added', { ...added, microdao_id: '3d000008-0000-4000-8000-000000000001', slug: 'daarion' }));
     expect(n.layers.city.items[0].members).toBe(6);
-    n = applyEvent(n, ev('microdao.event.member_removed', { slug: 'energy' }));
+    n = applyEvent(n, ev('microdao.event.member_removed', { microdao_id: 'energy' }));
+    // a slug alone names no entity for the service: nothing changes
+    expect(applyEvent(n, ev('microdao.event.member_removed', { slug: 'energy' }))).toBe(n);
     expect(n.layers.city.items[1].members).toBe(2);
     n = applyEvent(n, ev('microdao.event.created', { microdao_id: 'u-3', slug: 'new-one', name: 'New One' }));
     expect(n.layers.city.items.map((m) => m.id)).toEqual(['microdao:daarion', 'microdao:energy', 'microdao:new-one']);
     expect(n.layers.city.microdaos_total).toBe(3);
-    n = applyEvent(n, ev('microdao.event.deleted', { slug: 'energy' }));
+    n = applyEvent(n, ev('microdao.event.deleted', { microdao_id: 'energy' }));
     expect(n.layers.city.items.map((m) => m.id)).toEqual(['microdao:daarion', 'microdao:new-one']);
     expect(s.layers.city.items).toHaveLength(2);
   });
 
   it('microdao.event.updated applies changes', () => {
     const s = deepFreeze(snap());
-    const n = applyEvent(s, ev('microdao.event.updated', { slug: 'daarion', changes: { description: 'new' } }));
+    const n = applyEvent(s, ev('microdao.event.updated', { microdao_id: 'daarion', changes: { description: 'new' } }));
     expect(n.layers.city.items[0].description).toBe('new');
   });
 
   it('living_map.entity.added/updated/removed carry the entity', () => {
     const s = deepFreeze(snap());
     const node = { id: 'node:new', name: 'new', microdao_id: 'microdao:energy', status: 'online', metrics: { cpu: 0.5, gpu: 0.5, ram: 0.5 }, alerts: [] };
-    let n = applyEvent(s, ev('living_map.entity.added', { entity: node }, { entity_id: 'node:new', entity_type: 'node' }));
+    let n = applyEvent(s, ev('living_map.entity.added', { entity_id: 'node:new', entity_type: 'node', entity: node }, { entity_id: 'node:new', entity_type: 'node' }));
     expect(n.layers.nodes.items.at(-1)).toMatchObject({ id: 'node:new' });
     expect(n.layers.space.nodes.at(-1)).toMatchObject({ id: 'node:new', cpu: 0.5 });
-    n = applyEvent(n, ev('living_map.entity.updated', { entity: { id: 'node:new', metrics: { cpu: 0.9 } } }, { entity_id: 'node:new', entity_type: 'node' }));
+    n = applyEvent(n, ev('living_map.entity.updated', { entity_id: 'node:new', entity_type: 'node', changes: { metrics: { cpu: 0.9, gpu: 0.5, ram: 0.5 } } }, { entity_id: 'node:new', entity_type: 'node' }));
     expect(n.layers.nodes.items.at(-1)!.metrics).toMatchObject({ cpu: 0.9, gpu: 0.5 });
     expect(n.layers.space.nodes.at(-1)).toMatchObject({ cpu: 0.9 });
     const agent = { id: 'agent:new', name: 'new', status: 'online', usage: { llm_calls_24h: 0, tokens_24h: 0, messages_24h: 0, avg_response_time_ms: 0 } };
-    n = applyEvent(n, ev('living_map.entity.added', { entity: agent }, { entity_id: 'agent:new', entity_type: 'agent' }));
+    n = applyEvent(n, ev('living_map.entity.added', { entity_id: 'agent:new', entity_type: 'agent', entity: agent }, { entity_id: 'agent:new', entity_type: 'agent' }));
     expect(n.layers.agents.total_agents).toBe(3);
     expect(n.layers.agents.online_agents).toBe(2);
-    n = applyEvent(n, ev('living_map.entity.removed', { id: 'node:new' }, { entity_id: 'node:new', entity_type: 'node' }));
+    n = applyEvent(n, ev('living_map.entity.removed', { entity_id: 'node:new', entity_type: 'node' }, { entity_id: 'node:new', entity_type: 'node' }));
     expect(n.layers.nodes.items.map((x) => x.id)).not.toContain('node:new');
     expect(n.layers.space.nodes.map((x) => x.id)).not.toContain('node:new');
     expect(s.layers.nodes.items).toHaveLength(2);
   });
 
-  it('unknown subjects and unknown entities change nothing', () => {
+  it('unknown subjects change nothing; unknown nodes and agents are created, as the service does', () => {
     const s = deepFreeze(snap());
     expect(applyEvent(s, ev('city.event.alert', { label: 'x' }))).toBe(s);
-    expect(applyEvent(s, ev('node.metrics.nope', { node_id: 'node:nope', cpu: 1 }))).toBe(s);
-    expect(applyEvent(s, ev('agent.event.status', { agent_id: 'agent:nobody', status: 'online' }))).toBe(s);
+    expect(applyEvent(s, ev('dao.event.vote_cast', { dao_id: 'nope' }))).toBe(s);
+    const n = applyEvent(s, ev('node.metrics.nope', { node_id: 'node:nope', cpu: 1 }));
+    expect(n.layers.nodes.items.at(-1)).toMatchObject({ id: 'node:nope', status: 'warning' });
+    expect(n.layers.space.nodes.at(-1)).toMatchObject({ id: 'node:nope', cpu: 1 });
+    const a = applyEvent(s, ev('agent.event.status', { agent_id: 'agent:nobody', status: 'online' }));
+    expect(a.layers.agents.items.at(-1)).toMatchObject({ id: 'agent:nobody', status: 'online' });
+    expect(a.layers.agents.online_agents).toBe(2);
   });
 
   it('a batch copies arrays once and equals applying one by one', () => {

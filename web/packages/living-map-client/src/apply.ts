@@ -7,11 +7,8 @@
  * touched array once, which is what a client receiving hundreds of events per second wants.
  */
 import type {
-  AgentItem,
   LivingMapEvent,
-  MicroDao,
   NodeItem,
-  Planet,
   Snapshot,
   SpaceNode,
 } from './types.js';
@@ -23,6 +20,45 @@ const num = (v: unknown): number | undefined => {
   if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
   return undefined;
 };
+
+/**
+ * A new entity of a type as the service creates it (Java `EntityTypes.blank`): what a reducer
+ * starts from when an event names an entity the snapshot does not have yet.
+ */
+export function blankEntity(type: string, id: string): Record<string, unknown> {
+  const short = id.includes(':') ? id.slice(id.indexOf(':') + 1) : id;
+  const d: Record<string, unknown> = { id, name: short };
+  switch (type) {
+    case 'microdao':
+      return { ...d, slug: short, status: 'active', agents: 0, nodes: 0, members: 0, description: '' };
+    case 'dao':
+      return { ...d, slug: short, type: 'dao', status: 'active', orbits: [], treasury_value: 0, active_proposals: 0 };
+    case 'node':
+      return {
+        ...d,
+        microdao_id: null,
+        status: 'online',
+        metrics: { cpu: 0, gpu: 0, ram: 0, disk: 0, net_in: 0, net_out: 0, temperature: 0 },
+        alerts: [],
+        uptime_seconds: 0,
+        last_seen: null,
+      };
+    case 'agent':
+      return {
+        ...d,
+        kind: 'assistant',
+        microdao_id: null,
+        status: 'offline',
+        usage: { llm_calls_24h: 0, tokens_24h: 0, messages_24h: 0, avg_response_time_ms: 0 },
+        model: null,
+        last_active: null,
+      };
+    case 'channel':
+      return { ...d, microdao_id: null, status: 'active', messages_24h: 0, last_message_at: null };
+    default:
+      return { ...d, status: 'unknown' };
+  }
+}
 
 /** Canonical `type:` id from a raw id (`gpu-1` → `node:gpu-1`; `node:gpu-1` unchanged). */
 export function canonicalId(type: string, raw: unknown): string | undefined {
@@ -70,11 +106,6 @@ function candidateIds(ev: LivingMapEvent, type: string): string[] {
   for (const k of keyByType[type] ?? ['entity_id', 'id']) push(p[k]);
   if (typeof p.slug === 'string' && (type === 'microdao' || (type === 'dao' && !p.proposal_id))) {
     push(p.slug);
-  }
-  if (type === 'node' && !ev.entity_id) {
-    // node.metrics.<node>: the subject's last token names the node
-    const last = ev.event_type.split('.').slice(2).join('.');
-    if (last) push(last);
   }
   return out;
 }
@@ -169,11 +200,134 @@ class Draft {
   }
 }
 
-const ONLINE = new Set(['online', 'busy', 'active']);
+// The reducers below mirror the service's (state/Reducers.java), which is the authority: the
+// snapshot a client fetches after an event equals what it computed from that event. The shared
+// golden table src/test/resources/golden/reducers.json (golden.test.ts, ReducersGoldenTest) holds
+// them together; a change on either side updates it.
+
+/** A JSON number the service can store: it reads metrics, counters and latencies only from numbers. */
+const finite = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** What the service's `JsonObject.getString` gives: a string as is, any other value as its text. */
+function text(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string') return v;
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** A stored counter: 0 when absent or not a number; fractions are dropped as Java's longValue does. */
+const count = (o: unknown, k: string): number => Math.trunc(finite((o as Obj | undefined)?.[k]) ?? 0);
+
+/** DAARION sends NUMERIC values as strings ("1002500.00000000"): Java `Double.parseDouble` syntax. */
+function decimal(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string') return undefined;
+  const t = v.trim();
+  return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) ? Number(t) : undefined;
+}
+
+/** The time an event happened: the payload's `ts`, `timestamp` or `created_at`, else the event's. */
+function timestampOf(p: Obj, ev: LivingMapEvent): string {
+  for (const k of ['ts', 'timestamp', 'created_at']) {
+    const v = p[k];
+    if (typeof v === 'string' && v.trim() !== '') return v;
+  }
+  return ev.timestamp;
+}
+
+const ENTITY_TYPES = new Set(['microdao', 'dao', 'node', 'agent', 'channel']);
+
+/** Java `EntityIds.canonical`: `03` of type node is `node:03`; an id with a known type prefix stays. */
+function canonical(type: string, raw: string): string {
+  const colon = raw.indexOf(':');
+  if (raw.startsWith(`${type}:`) || (colon > 0 && ENTITY_TYPES.has(raw.slice(0, colon)))) return raw;
+  return `${type}:${raw}`;
+}
+
+/** How the snapshot shows a stored microDAO reference (SnapshotBuilder; the client knows no aliases). */
+const microdaoRef = (raw: string): string => (raw.startsWith('microdao:') ? raw : `microdao:${raw}`);
+
+/**
+ * The entity an event names, as the service computes it (`EntityIds.of`) when the event does not
+ * carry it: the first of entity_id, id, node_id, agent_id, dao_id, microdao_id, channel_id.
+ */
+function entityIdOf(ev: LivingMapEvent): string | undefined {
+  if (ev.entity_id) return ev.entity_id;
+  const p = (ev.payload ?? {}) as Obj;
+  const subjectType = ev.event_type.split('.')[0];
+  const keys: [string, string | null][] = [
+    ['entity_id', null], ['id', null], ['node_id', 'node'], ['agent_id', 'agent'],
+    ['dao_id', 'dao'], ['microdao_id', 'microdao'], ['channel_id', 'channel'],
+  ];
+  for (const [k, t] of keys) {
+    const raw = p[k];
+    if (typeof raw !== 'string' && typeof raw !== 'number') continue;
+    const v = String(raw).trim();
+    if (!v) continue;
+    const colon = v.indexOf(':');
+    if (t === null) {
+      if (colon > 0 && ENTITY_TYPES.has(v.slice(0, colon))) return v;
+      if (!ENTITY_TYPES.has(subjectType)) continue;
+      return canonical(subjectType, v);
+    }
+    return canonical(t, v);
+  }
+  return undefined;
+}
+
+/** Where an entity of a type lives in the snapshot. */
+const HOME: Record<string, [keyof Snapshot['layers'], string]> = {
+  microdao: ['city', 'items'],
+  dao: ['space', 'planets'],
+  node: ['nodes', 'items'],
+  agent: ['agents', 'items'],
+  channel: ['city', 'channels'],
+};
+
+/** After an entity of this type was added, changed or removed: the snapshot's derived parts. */
+function afterChange(d: Draft, type: string, id: string): void {
+  if (type === 'agent') recountAgents(d);
+  else if (type === 'microdao') d.setLayerField('city', 'microdaos_total', d.peek('city', 'items').length);
+  else if (type === 'node') {
+    const items = d.peek('nodes', 'items');
+    const i = indexOf(items, 'node', [id]);
+    const j = indexOf(d.peek('space', 'nodes'), 'node', [id]);
+    if (i < 0) {
+      if (j >= 0) d.removeAt('space', 'nodes', j);
+    } else if (j >= 0) syncSpaceNode(d, items[i] as unknown as NodeItem);
+    else d.append('space', 'nodes', spaceNodeFrom(items[i] as unknown as NodeItem) as unknown as Obj);
+  }
+}
+
+/**
+ * Java `existingOrNew` then `put`: `f` changes the entity found by `ids` (best first; a new blank
+ * one with id `newId` when none answers) and the result replaces it.
+ */
+function upsert(d: Draft, type: string, ids: string[], newId: string, f: (item: Obj) => Obj): void {
+  const [layer, key] = HOME[type];
+  const i = ids.length ? indexOf(d.peek(layer, key), type, ids) : -1;
+  let id = newId;
+  if (i >= 0) {
+    id = String(d.peek(layer, key)[i].id);
+    d.patch(layer, key, i, (prev) => f(prev));
+  } else {
+    d.append(layer, key, f(blankEntity(type, newId)));
+  }
+  afterChange(d, type, id);
+}
+
+function remove(d: Draft, type: string, id: string): void {
+  const [layer, key] = HOME[type] ?? [];
+  if (!layer) return;
+  const i = indexOf(d.peek(layer, key), type, [id]);
+  if (i < 0) return;
+  d.removeAt(layer, key, i);
+  afterChange(d, type, id);
+}
 
 function countOnline(items: readonly Obj[]): number {
   let n = 0;
-  for (const a of items) if (ONLINE.has(String(a.status))) n++;
+  for (const a of items) if (a.status === 'online') n++;
   return n;
 }
 
@@ -193,9 +347,9 @@ function spaceNodeFrom(n: NodeItem, prev?: SpaceNode): SpaceNode {
     id: n.id,
     name: n.name,
     status: n.status,
-    cpu: num(m.cpu) ?? prev?.cpu ?? 0,
-    gpu: num(m.gpu) ?? prev?.gpu ?? 0,
-    memory: num(m.ram) ?? prev?.memory ?? 0,
+    cpu: num(m.cpu) ?? 0,
+    gpu: num(m.gpu) ?? 0,
+    memory: num(m.ram) ?? 0,
     alerts: n.alerts ?? prev?.alerts ?? [],
   };
 }
@@ -208,25 +362,28 @@ function syncSpaceNode(d: Draft, node: NodeItem): void {
 }
 
 const METRIC_KEYS = ['cpu', 'gpu', 'ram', 'disk', 'net_in', 'net_out', 'temperature'];
+/** Load at or above which a node shows `warning` (Reducers.HOT_LOAD). */
+const HOT_LOAD = 0.9;
+/** Temperature in °C at or above which a node shows `warning` (Reducers.HOT_TEMPERATURE). */
+const HOT_TEMPERATURE = 85;
+
+function nodeStatus(m: Obj): string {
+  const v = (k: string) => finite(m[k]) ?? 0;
+  return v('cpu') >= HOT_LOAD || v('gpu') >= HOT_LOAD || v('temperature') >= HOT_TEMPERATURE ? 'warning' : 'online';
+}
 
 function applyNodeMetrics(d: Draft, ev: LivingMapEvent): void {
-  const p = ev.payload ?? {};
-  const ids = candidateIds(ev, 'node');
-  const i = indexOf(d.peek('nodes', 'items'), 'node', ids);
-  if (i < 0) return;
-  let updated: NodeItem | undefined;
-  d.patch('nodes', 'items', i, (prev) => {
-    const n = prev as unknown as NodeItem;
-    const metrics: NodeItem['metrics'] = { ...(n.metrics ?? { cpu: 0, gpu: 0, ram: 0 }) };
+  const p = (ev.payload ?? {}) as Obj;
+  const id = entityIdOf(ev);
+  if (!id) return;
+  upsert(d, 'node', candidateIds(ev, 'node'), id, (prev) => {
+    const metrics: Obj = { ...((prev.metrics as Obj) ?? {}) };
     for (const k of METRIC_KEYS) {
-      const v = num((p as Obj)[k]);
+      const v = finite(p[k]);
       if (v !== undefined) metrics[k] = v;
     }
-    const status = typeof p.status === 'string' ? p.status : n.status === 'offline' ? 'online' : n.status;
-    updated = settleStatus('node', prev, { ...n, metrics, status, last_seen: (p.ts as string) ?? ev.timestamp ?? n.last_seen }) as unknown as NodeItem;
-    return updated as unknown as Obj;
+    return settleStatus('node', prev, { ...prev, metrics, last_seen: timestampOf(p, ev), status: nodeStatus(metrics) });
   });
-  if (updated) syncSpaceNode(d, updated);
 }
 
 function recountAgents(d: Draft): void {
@@ -237,237 +394,222 @@ function recountAgentsNow(d: Draft): void {
   const items = d.peek('agents', 'items');
   d.setLayerField('agents', 'online_agents', countOnline(items));
   d.setLayerField('agents', 'total_agents', items.length);
+  let calls = 0;
+  for (const a of items) calls += count(a.usage, 'llm_calls_24h');
+  d.setLayerField('agents', 'total_llm_calls_24h', calls);
+}
+
+/** The contract's agent statuses are online, offline and idle; busy is a kind of online. */
+function agentStatus(raw: string): string {
+  if (raw === 'offline' || raw === 'idle') return raw;
+  return raw.toLowerCase() === 'offline' ? 'offline' : 'online';
 }
 
 function applyAgentEvent(d: Draft, ev: LivingMapEvent): void {
-  const p = ev.payload ?? {};
-  const i = indexOf(d.peek('agents', 'items'), 'agent', candidateIds(ev, 'agent'));
-  if (i < 0) return;
-  d.patch('agents', 'items', i, (prev) => {
-    const a = prev as unknown as AgentItem;
-    const next: AgentItem = { ...a, last_active: (p.ts as string) ?? ev.timestamp ?? a.last_active };
-    if (typeof p.status === 'string') next.status = p.status;
-    if (typeof p.model === 'string') next.model = p.model;
-    return next as unknown as Obj;
+  const p = (ev.payload ?? {}) as Obj;
+  const id = entityIdOf(ev);
+  if (!id) return;
+  upsert(d, 'agent', candidateIds(ev, 'agent'), id, (prev) => {
+    const next: Obj = { ...prev, last_active: timestampOf(p, ev) };
+    const status = text(p.status);
+    if (status !== undefined) next.status = agentStatus(status);
+    const microdao = text(p.microdao_id);
+    if (microdao !== undefined && prev.microdao_id == null) next.microdao_id = microdaoRef(microdao);
+    return next;
   });
-  if (typeof p.status === 'string') recountAgents(d);
 }
 
-function emptyUsage(): AgentItem['usage'] {
-  return { llm_calls_24h: 0, tokens_24h: 0, messages_24h: 0, avg_response_time_ms: 0 };
+/** usage.*: the agent is the payload's `agent_id` (not the event's entity). */
+function usageTarget(ev: LivingMapEvent): { ids: string[]; id: string } | undefined {
+  const raw = text((ev.payload ?? {}).agent_id);
+  if (raw === undefined) return undefined;
+  const id = canonical('agent', raw);
+  const ids = ev.entity_id && ev.entity_id.startsWith('agent:') ? [ev.entity_id, id] : [id];
+  return { ids, id: ids[0] };
 }
 
 function applyUsageLlm(d: Draft, ev: LivingMapEvent): void {
-  const p = ev.payload ?? {};
-  if (!p.agent_id && !ev.entity_id) return;
-  const i = indexOf(d.peek('agents', 'items'), 'agent', candidateIds(ev, 'agent'));
-  if (i < 0) return;
-  const tokens = num(p.total_tokens) ?? (num(p.prompt_tokens) ?? 0) + (num(p.completion_tokens) ?? 0);
-  const latency = num(p.latency_ms);
-  d.patch('agents', 'items', i, (prev) => {
-    const a = prev as unknown as AgentItem;
-    const u = { ...emptyUsage(), ...(a.usage ?? {}) };
-    const calls = u.llm_calls_24h;
-    u.llm_calls_24h = calls + 1;
-    u.tokens_24h = u.tokens_24h + tokens;
+  const p = (ev.payload ?? {}) as Obj;
+  const t = usageTarget(ev);
+  if (!t) return;
+  const latency = finite(p.latency_ms);
+  const model = text(p.model);
+  upsert(d, 'agent', t.ids, t.id, (prev) => {
+    const u: Obj = { ...((prev.usage as Obj) ?? {}) };
+    const calls = count(u, 'llm_calls_24h') + 1;
+    u.llm_calls_24h = calls;
+    u.tokens_24h = count(u, 'tokens_24h') + Math.trunc(finite(p.total_tokens) ?? 0);
     if (latency !== undefined) {
-      u.avg_response_time_ms = Math.round(((u.avg_response_time_ms || 0) * calls + latency) / (calls + 1));
+      const avg = finite(u.avg_response_time_ms) ?? 0;
+      u.avg_response_time_ms = avg + (latency - avg) / calls;
     }
-    return { ...a, usage: u, last_active: (p.timestamp as string) ?? ev.timestamp ?? a.last_active } as unknown as Obj;
+    const next: Obj = { ...prev, usage: u, last_active: timestampOf(p, ev) };
+    if (model !== undefined) next.model = model;
+    return next;
   });
-  const total = num((d.s.layers.agents as unknown as Obj).total_llm_calls_24h) ?? 0;
-  d.setLayerField('agents', 'total_llm_calls_24h', total + 1);
+  recountAgents(d);
 }
 
 function applyUsageAgent(d: Draft, ev: LivingMapEvent): void {
-  const p = ev.payload ?? {};
-  const i = indexOf(d.peek('agents', 'items'), 'agent', candidateIds(ev, 'agent'));
-  if (i < 0) return;
-  d.patch('agents', 'items', i, (prev) => {
-    const a = prev as unknown as AgentItem;
-    return { ...a, last_active: (p.timestamp as string) ?? ev.timestamp ?? a.last_active } as unknown as Obj;
+  const p = (ev.payload ?? {}) as Obj;
+  const t = usageTarget(ev);
+  if (!t) return;
+  upsert(d, 'agent', t.ids, t.id, (prev) => {
+    const u: Obj = { ...((prev.usage as Obj) ?? {}) };
+    u.invocations_24h = count(u, 'invocations_24h') + 1;
+    return { ...prev, usage: u, last_active: timestampOf(p, ev) };
   });
 }
 
 function applyMessage(d: Draft, ev: LivingMapEvent): void {
-  const p = ev.payload ?? {};
-  if (p.sender_type !== 'agent' || !p.sender_id) return;
-  const i = indexOf(d.peek('agents', 'items'), 'agent', [canonicalId('agent', p.sender_id)!]);
-  if (i < 0) return;
+  const p = (ev.payload ?? {}) as Obj;
+  const at = timestampOf(p, ev);
+  const channel = text(p.channel_id);
+  if (channel !== undefined) {
+    const id = canonical('channel', channel);
+    upsert(d, 'channel', [id], id, (prev) => {
+      const next: Obj = { ...prev, messages_24h: count(prev, 'messages_24h') + 1, last_message_at: at };
+      const microdao = text(p.microdao_id);
+      if (microdao !== undefined && prev.microdao_id == null) next.microdao_id = microdaoRef(microdao);
+      return next;
+    });
+  }
+  const sender = text(p.sender_id);
+  if (text(p.sender_type) !== 'agent' || sender === undefined) return;
+  const i = indexOf(d.peek('agents', 'items'), 'agent', [canonical('agent', sender)]);
+  if (i < 0) return; // a message does not invent an agent
   d.patch('agents', 'items', i, (prev) => {
-    const a = prev as unknown as AgentItem;
-    const u = { ...emptyUsage(), ...(a.usage ?? {}) };
-    u.messages_24h += 1;
-    return { ...a, usage: u } as unknown as Obj;
+    const u: Obj = { ...((prev.usage as Obj) ?? {}) };
+    u.messages_24h = count(u, 'messages_24h') + 1;
+    return { ...prev, usage: u, last_active: at };
   });
 }
 
+const putText = (o: Obj, k: string, v: unknown) => {
+  const t = text(v);
+  if (t !== undefined) o[k] = t;
+};
+
 function applyDaoEvent(d: Draft, ev: LivingMapEvent): void {
-  const p = ev.payload ?? {};
-  const kind = ev.event_type.split('.').slice(2).join('.');
-  const ids = candidateIds(ev, 'dao');
+  const p = (ev.payload ?? {}) as Obj;
+  const kind = ev.event_type.slice('dao.event.'.length);
+  const id = entityIdOf(ev);
   const planets = d.peek('space', 'planets');
-  const i = indexOf(planets, 'dao', ids);
   if (kind === 'created') {
-    if (i >= 0) return;
-    const id = canonicalId('dao', ev.entity_id ?? p.slug ?? p.dao_id)!;
-    const planet: Planet = {
-      id,
-      name: String(p.name ?? p.slug ?? id),
-      type: 'dao',
-      status: 'active',
-      orbits: [],
-      treasury_value: 0,
-      active_proposals: 0,
-      ...(p.dao_id ? { uuid: String(p.dao_id) } : {}),
-      ...(p.slug ? { slug: String(p.slug) } : {}),
-    };
-    d.append('space', 'planets', planet as unknown as Obj);
+    const slug = text(p.slug);
+    const known = id !== undefined && indexOf(planets, 'dao', [id]) >= 0;
+    const newId = known || slug === undefined ? id : `dao:${slug}`;
+    if (!newId) return;
+    upsert(d, 'dao', [newId], newId, (prev) => {
+      const pl = { ...prev };
+      putText(pl, 'name', p.name);
+      if (slug !== undefined) pl.slug = slug;
+      const microdao = text(p.microdao_id);
+      if (microdao !== undefined) pl.microdao_id = microdaoRef(microdao);
+      return pl;
+    });
     return;
   }
+  if (!id) return;
+  if (kind === 'deleted') return remove(d, 'dao', id);
+  const i = indexOf(planets, 'dao', candidateIds(ev, 'dao'));
+  // a DAO not yet known is not invented from a side event: the next poll brings it
   if (i < 0) return;
-  if (kind === 'deleted') {
-    d.removeAt('space', 'planets', i);
-    return;
-  }
+  const proposal = text(p.proposal_id);
   d.patch('space', 'planets', i, (prev) => {
-    const pl = { ...(prev as unknown as Planet) };
-    const active = num(pl.active_proposals) ?? 0;
-    const explicit = num(p.active_proposals) ?? num(p.active_proposals_count);
-    if (explicit !== undefined) pl.active_proposals = explicit;
-    else if (kind === 'proposal_activated' || (kind === 'proposal_created' && p.status === 'active'))
+    const pl = { ...prev };
+    const active = count(pl, 'active_proposals');
+    // The service counts the ids of open proposals, which the snapshot does not show: a client
+    // that sees a proposal opened twice, or closed without having been open, counts it anyway.
+    if (proposal !== undefined && (kind === 'proposal_activated' || (kind === 'proposal_created' && text(p.status) === 'active'))) {
       pl.active_proposals = active + 1;
-    else if (kind === 'proposal_closed') pl.active_proposals = Math.max(0, active - 1);
-    if (kind === 'treasury_updated') {
-      const b = num(p.new_balance) ?? num(p.treasury_value);
-      const delta = num(p.delta);
+    } else if (proposal !== undefined && kind === 'proposal_closed') pl.active_proposals = Math.max(0, active - 1);
+    else if (kind === 'treasury_updated') {
+      // the service sums the balances of all tokens; the snapshot shows only the sum, so a
+      // client assumes one token
+      const b = decimal(p.new_balance);
       if (b !== undefined) pl.treasury_value = b;
-      else if (delta !== undefined) pl.treasury_value = (num(pl.treasury_value) ?? 0) + delta;
+    } else if (kind === 'updated') {
+      const changes = p.changes;
+      if (changes && typeof changes === 'object' && !Array.isArray(changes)) {
+        putText(pl, 'name', (changes as Obj).name);
+        putText(pl, 'description', (changes as Obj).description);
+      }
+      putText(pl, 'name', p.name);
     }
-    if (kind === 'member_added') pl.members = (num(pl.members) ?? 0) + 1;
-    if (kind === 'member_removed') pl.members = Math.max(0, (num(pl.members) ?? 0) - 1);
-    if (kind === 'updated' && p.changes && typeof p.changes === 'object') Object.assign(pl, p.changes);
-    if (kind === 'updated' && typeof p.name === 'string') pl.name = p.name;
-    return pl as unknown as Obj;
+    return pl;
   });
+}
+
+/** microdao-service gives a new microDAO the id microdao:<first 8 hex of its UUID>. */
+function microdaoIdForNew(uuid: string | undefined, slug: string | undefined, fallback: string | undefined): string | undefined {
+  if (uuid !== undefined && uuid.length > 8 && uuid[8] === '-') return `microdao:${uuid.slice(0, 8)}`;
+  if (slug !== undefined) return `microdao:${slug}`;
+  return fallback;
 }
 
 function applyMicrodaoEvent(d: Draft, ev: LivingMapEvent): void {
-  const p = ev.payload ?? {};
-  const kind = ev.event_type.split('.').slice(2).join('.');
+  const p = (ev.payload ?? {}) as Obj;
+  const kind = ev.event_type.slice('microdao.event.'.length);
+  const id = entityIdOf(ev);
   const items = d.peek('city', 'items');
-  const i = indexOf(items, 'microdao', candidateIds(ev, 'microdao'));
   if (kind === 'created') {
-    if (i >= 0) return;
-    const slug = p.slug ? String(p.slug) : undefined;
-    const id = canonicalId('microdao', ev.entity_id ?? slug ?? p.microdao_id)!;
-    const m: MicroDao = {
-      id,
-      slug,
-      name: String(p.name ?? slug ?? id),
-      status: 'active',
-      agents: 0,
-      nodes: 0,
-      members: num(p.member_count) ?? 1,
-      description: (p.description as string) ?? null,
-      ...(p.microdao_id ? { uuid: String(p.microdao_id) } : {}),
-    };
-    d.append('city', 'items', m as unknown as Obj);
-    d.setLayerField('city', 'microdaos_total', d.peek('city', 'items').length);
+    const known = id !== undefined && indexOf(items, 'microdao', [id]) >= 0;
+    const newId = known ? id : microdaoIdForNew(text(p.microdao_id), text(p.slug), id);
+    if (!newId) return;
+    upsert(d, 'microdao', [newId], newId, (prev) => {
+      const m: Obj = { ...prev, status: 'active' };
+      putText(m, 'name', p.name);
+      putText(m, 'slug', p.slug);
+      return m;
+    });
     return;
   }
+  if (!id) return;
+  if (kind === 'deleted') return remove(d, 'microdao', id);
+  const i = indexOf(items, 'microdao', candidateIds(ev, 'microdao'));
   if (i < 0) return;
-  if (kind === 'deleted') {
-    d.removeAt('city', 'items', i);
-    d.setLayerField('city', 'microdaos_total', d.peek('city', 'items').length);
-    return;
-  }
   d.patch('city', 'items', i, (prev) => {
-    const m = { ...(prev as unknown as MicroDao) };
-    if (kind === 'member_added') m.members = (num(m.members) ?? 0) + 1;
-    else if (kind === 'member_removed') m.members = Math.max(0, (num(m.members) ?? 0) - 1);
-    else if (kind === 'treasury_updated') {
-      const b = num(p.new_balance);
-      if (b !== undefined) m.treasury = { ...((m.treasury as Obj) ?? {}), [String(p.token_symbol ?? 'DAARION')]: b };
-    } else if (kind === 'updated') {
-      if (p.changes && typeof p.changes === 'object') Object.assign(m, p.changes);
-      if (typeof p.name === 'string') m.name = p.name;
-      if (typeof p.is_active === 'boolean') m.status = p.is_active ? 'active' : 'inactive';
+    const m = { ...prev };
+    if (kind === 'member_added') m.members = count(m, 'members') + 1;
+    else if (kind === 'member_removed') m.members = Math.max(0, count(m, 'members') - 1);
+    else if (kind === 'updated') {
+      const changes = p.changes;
+      if (changes && typeof changes === 'object' && !Array.isArray(changes)) {
+        const c = changes as Obj;
+        putText(m, 'name', c.name);
+        putText(m, 'description', c.description);
+        if (typeof c.is_active === 'boolean') m.status = c.is_active ? 'active' : 'inactive';
+      }
     }
-    const members = num(p.member_count) ?? num(p.members);
-    if (members !== undefined) m.members = members;
-    return m as unknown as Obj;
+    // treasury_updated: the service keeps the balances out of the snapshot
+    return m;
   });
 }
 
-/** Where an entity of a type lives in the snapshot. */
-const HOME: Record<string, [keyof Snapshot['layers'], string]> = {
-  microdao: ['city', 'items'],
-  dao: ['space', 'planets'],
-  node: ['nodes', 'items'],
-  agent: ['agents', 'items'],
-};
-
-function entityOf(ev: LivingMapEvent): Obj | undefined {
-  const p = (ev.payload ?? {}) as Obj;
-  const e = (p.entity ?? p.data ?? p.item) as Obj | undefined;
-  if (e && typeof e === 'object') return e;
-  if (typeof p.id === 'string') return p;
-  return undefined;
-}
-
-function typeOf(ev: LivingMapEvent, e?: Obj): string | undefined {
-  const p = (ev.payload ?? {}) as Obj;
-  const t = ev.entity_type ?? (p.entity_type as string) ?? (p.type as string) ?? (e?.type as string);
-  if (t && HOME[t]) return t;
-  const id = String(ev.entity_id ?? e?.id ?? p.id ?? '');
-  const prefix = id.split(':')[0];
-  return HOME[prefix] ? prefix : undefined;
-}
-
-function mergeEntity(prev: Obj, next: Obj): Obj {
-  const out: Obj = { ...prev, ...next };
-  for (const k of ['metrics', 'usage']) {
-    if (prev[k] && next[k] && typeof prev[k] === 'object' && typeof next[k] === 'object') {
-      out[k] = { ...(prev[k] as Obj), ...(next[k] as Obj) };
-    }
-  }
-  return out;
-}
-
+/**
+ * `living_map.entity.*`: what the service's reconciler did (replayed by the service's reducers
+ * when the state is rebuilt from history). `added` puts the entity as sent, `updated` lays its
+ * `changes` over it, `removed` removes it; `meta` and `aliases` change nothing the snapshot shows.
+ */
 function applyEntityEvent(d: Draft, ev: LivingMapEvent): void {
-  const action = ev.event_type.split('.').pop();
-  const e = entityOf(ev);
-  const type = typeOf(ev, e);
-  if (!type) return;
-  const [layer, key] = HOME[type];
-  const id = String(ev.entity_id ?? e?.id ?? (ev.payload as Obj)?.id ?? '');
-  const ids = [id, String(e?.id ?? '')].filter(Boolean);
-  const i = indexOf(d.peek(layer, key), type, ids);
-  if (action === 'removed') {
-    if (i < 0) return;
-    d.removeAt(layer, key, i);
-    if (type === 'node') {
-      const j = indexOf(d.peek('space', 'nodes'), 'node', ids);
-      if (j >= 0) d.removeAt('space', 'nodes', j);
-    }
-  } else {
-    if (!e) return;
-    const entity: Obj = { ...e };
-    delete entity.type;
-    if (!entity.id) entity.id = id;
-    if (i >= 0) d.patch(layer, key, i, (prev) => mergeEntity(prev, entity));
-    else d.append(layer, key, entity);
-    if (type === 'node') {
-      const node = d.peek('nodes', 'items')[indexOf(d.peek('nodes', 'items'), 'node', ids)] as unknown as NodeItem;
-      const sn = d.peek('space', 'nodes');
-      const j = indexOf(sn, 'node', ids);
-      if (j >= 0) syncSpaceNode(d, node);
-      else d.append('space', 'nodes', spaceNodeFrom(node) as unknown as Obj);
-    }
+  const p = (ev.payload ?? {}) as Obj;
+  const action = ev.event_type.slice('living_map.entity.'.length);
+  const id = text(p.entity_id);
+  const type = text(p.entity_type);
+  if (id === undefined || type === undefined || !HOME[type]) return;
+  if (action === 'removed') return remove(d, type, id);
+  if (action === 'added') {
+    const e = p.entity;
+    if (e !== undefined && (e === null || typeof e !== 'object' || Array.isArray(e))) throw new Error('entity is not an object');
+    const entity: Obj = e ? { ...(e as Obj) } : blankEntity(type, id);
+    if (entity.id === undefined) entity.id = id;
+    upsert(d, type, [id], id, () => entity);
+  } else if (action === 'updated') {
+    const changes = p.changes ?? {};
+    if (changes === null || typeof changes !== 'object' || Array.isArray(changes)) throw new Error('changes is not an object');
+    upsert(d, type, [id], id, (prev) => ({ ...prev, ...(changes as Obj) }));
   }
-  if (type === 'agent') recountAgents(d);
-  if (type === 'microdao') d.setLayerField('city', 'microdaos_total', d.peek('city', 'items').length);
 }
 
 // ---- alerts (issue 9, docs/ALERTS.md) ------------------------------------------------------

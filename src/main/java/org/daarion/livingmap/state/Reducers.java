@@ -418,7 +418,7 @@ final class Reducers {
   }
 
   private static String microdaoIdForNew(String uuid, String slug, String fallback) {
-    if (uuid != null && uuid.length() >= 8 && uuid.charAt(8) == '-') {
+    if (uuid != null && uuid.length() > 8 && uuid.charAt(8) == '-') {
       return "microdao:" + uuid.substring(0, 8);
     }
     if (slug != null) {
