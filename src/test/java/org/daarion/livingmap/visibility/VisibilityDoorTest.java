@@ -161,7 +161,12 @@ class VisibilityDoorTest {
       // A resume the server can serve is replayed; one whose history is still being written gets
       // a resync snapshot instead (never a gap). Either way the reader's bytes hide what it may not
       // see. Seen once in CI under load: both sockets got the resync.
-      await().atMost(Duration.ofSeconds(30)).until(() -> answered(ops) && answered(reader));
+      // A replay from seq 1 is thousands of events read from history and filtered per socket: on
+      // a loaded CI machine that took more than 30 s once.
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .alias("both resumes answered (replayed or resync)")
+          .until(() -> answered(ops) && answered(reader));
       assertThat(leaks(String.join("\n", ops.raw), hidden)).isNotEmpty();
       if (!ops.kind("resumed").isEmpty()) {
         assertThat(ops.kind("resumed").get(0).getInteger("replayed")).isGreaterThan(100);
@@ -173,10 +178,12 @@ class VisibilityDoorTest {
     }
   }
 
-  /** The socket's resume was answered: replayed, or a resync snapshot with live events after. */
+  /**
+   * The socket's resume was answered: replayed, or a resync snapshot. (Waiting for live events
+   * after a resync as well timed out in CI: the world publishes nothing more once it is built.)
+   */
   static boolean answered(VisibilityWorld.Socket s) {
     return !s.kind("resumed").isEmpty()
-        || (s.kind("snapshot").stream().anyMatch(f -> "resync".equals(f.getString("reason")))
-            && s.events() > 0);
+        || s.kind("snapshot").stream().anyMatch(f -> "resync".equals(f.getString("reason")));
   }
 }
