@@ -31,6 +31,19 @@ public final class TestApps {
     return Config.of(env);
   }
 
+  /**
+   * Settings of a service ingesting from JetStream on {@code natsUrl} into {@code databaseUrl},
+   * simulator off; a mutable map, for a test's own additions.
+   */
+  public static Map<String, String> jetStreamEnv(String databaseUrl, String natsUrl) {
+    Map<String, String> env = new HashMap<>();
+    env.put("DATABASE_URL", databaseUrl);
+    env.put("NATS_URL", natsUrl);
+    env.put("LIVING_MAP_NATS_MODE", "jetstream");
+    env.put("LIVING_MAP_SIMULATOR", "off");
+    return env;
+  }
+
   public static Application start(Config config) {
     return Application.start(config).toCompletionStage().toCompletableFuture().join();
   }

@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonObject;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import org.daarion.livingmap.Application;
 import org.daarion.livingmap.testing.Http;
@@ -36,11 +35,7 @@ class JetStreamRecreatedTest {
     TestDatabase.Fresh db = TestDatabase.create();
     try (NatsServerProcess nats = NatsServerProcess.start();
         Connection raw = Nats.connect(nats.url())) {
-      Map<String, String> env = new HashMap<>();
-      env.put("DATABASE_URL", db.databaseUrl());
-      env.put("NATS_URL", nats.url());
-      env.put("LIVING_MAP_NATS_MODE", "jetstream");
-      env.put("LIVING_MAP_SIMULATOR", "off");
+      Map<String, String> env = TestApps.jetStreamEnv(db.databaseUrl(), nats.url());
       try (Application app = TestApps.start(TestApps.config(env))) {
         Http http = new Http(app.port());
         JetStreamManagement jsm = raw.jetStreamManagement();
@@ -101,11 +96,7 @@ class JetStreamRecreatedTest {
     TestDatabase.Fresh db = TestDatabase.create();
     try (NatsServerProcess nats = NatsServerProcess.start();
         Connection raw = Nats.connect(nats.url())) {
-      Map<String, String> env = new HashMap<>();
-      env.put("DATABASE_URL", db.databaseUrl());
-      env.put("NATS_URL", nats.url());
-      env.put("LIVING_MAP_NATS_MODE", "jetstream");
-      env.put("LIVING_MAP_SIMULATOR", "off");
+      Map<String, String> env = TestApps.jetStreamEnv(db.databaseUrl(), nats.url());
       JetStreamManagement jsm = raw.jetStreamManagement();
       String epoch;
       try (Application app = TestApps.start(TestApps.config(env))) {

@@ -265,11 +265,7 @@ class ReplicaStreamRecreatedTest {
     TestDatabase.Fresh db = TestDatabase.create();
     try (NatsServerProcess nats = NatsServerProcess.start();
         Connection raw = Nats.connect(nats.url())) {
-      Map<String, String> env = new HashMap<>();
-      env.put("DATABASE_URL", db.databaseUrl());
-      env.put("NATS_URL", nats.url());
-      env.put("LIVING_MAP_NATS_MODE", "jetstream");
-      env.put("LIVING_MAP_SIMULATOR", "off");
+      Map<String, String> env = TestApps.jetStreamEnv(db.databaseUrl(), nats.url());
       env.put("LIVING_MAP_REPLICA_ID", "upgrade-1");
       JetStreamManagement jsm = raw.jetStreamManagement();
       String epoch;
