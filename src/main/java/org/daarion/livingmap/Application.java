@@ -298,8 +298,8 @@ public final class Application implements AutoCloseable {
     owner.start();
     if (cluster) {
       restoreCluster(epoch);
-      // Silences are not in the stored snapshot: those made before it are read back from the
-      // stream (the server sends only their subject).
+      // Silences changed after the stored snapshot are read back from the stream (the server
+      // sends only their subject); those before it came with the snapshot.
       long silences =
           clusterStream.readBack(
               "living_map.alert.silence.>",
@@ -338,6 +338,10 @@ public final class Application implements AutoCloseable {
             config,
             sharedJobs);
     closeables.add(snapshotScheduler);
+    if (!cluster) {
+      // A single instance keeps silences only in the stored snapshot: store one after each change.
+      alerts.silences().onChange(snapshotScheduler::saveSoon);
+    }
     retention.start();
     snapshotScheduler.start();
 
@@ -549,6 +553,7 @@ public final class Application implements AutoCloseable {
                 .put("snapshot_seq", stored.get().seq());
       }
     }
+    stored.ifPresent(st -> restoreSilences(st.snapshot()));
     Optional<StateCut> chosen = base;
     owner
         .call(
@@ -741,6 +746,9 @@ public final class Application implements AutoCloseable {
     } else if (restore.isPresent()) {
       restoreStatus = new JsonObject().put("from", "history");
     }
+    if (restore.isPresent() && restore.get().snapshot() != null) {
+      restoreSilences(restore.get().snapshot().snapshot());
+    }
     StateCut base = checked;
     Optional<TimeTravel.Restore> chosen = restore;
     owner
@@ -812,9 +820,20 @@ public final class Application implements AutoCloseable {
     }
   }
 
+  /** The silences a stored snapshot keeps (none in those stored by older versions). */
+  private void restoreSilences(JsonObject stored) {
+    if (stored.getValue("silences") instanceof io.vertx.core.json.JsonArray kept) {
+      log.info("{} silence(s) restored from the stored snapshot", alerts.silences().restore(kept));
+    }
+  }
+
   /** A stored snapshot: the API snapshot plus the full state it was built from. */
   private JsonObject storedSnapshot(StateCut cut) {
-    return SnapshotBuilder.build(cut, meta()).put("state", StateCodec.dump(cut));
+    return SnapshotBuilder.build(cut, meta())
+        .put("state", StateCodec.dump(cut))
+        // Silences are operator state, not entity state: without them here a single instance
+        // loses them on restart and a replica started after the stream's max_age never sees them.
+        .put("silences", alerts.silences().toJson());
   }
 
   /** Time travel's replay: stored state + events → the API snapshot at {@code at}. */

@@ -1,5 +1,6 @@
 package org.daarion.livingmap.alert;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +31,9 @@ public final class Silences {
   /** Cluster mode: where changes made here are published (the shared stream); else null. */
   private volatile BiConsumer<String, JsonObject> replicate;
 
+  /** Told after a silence is added or removed here (a single instance stores them soon). */
+  private volatile Runnable changed = () -> {};
+
   public Silences(Clock clock) {
     this.clock = clock;
   }
@@ -43,17 +47,50 @@ public final class Silences {
     this.replicate = publisher;
   }
 
-  /** Cluster mode: a silence created on some replica, read back from the stream. */
-  void applyCreated(JsonObject j) {
+  /**
+   * Runs {@code listener} after each silence added or removed through {@link #add} or {@link
+   * #remove}: a single instance has no stream to keep them, only the stored snapshot.
+   */
+  public void onChange(Runnable listener) {
+    this.changed = listener;
+  }
+
+  /** A silence created on some replica (read back from the stream) or kept in a stored snapshot. */
+  boolean applyCreated(JsonObject j) {
     Silence s = fromJson(j);
     if (s == null) {
-      return;
+      return false;
     }
     purge();
     if (byId.size() >= MAX && !byId.containsKey(s.id())) {
-      return;
+      return false;
     }
     byId.put(s.id(), s);
+    return true;
+  }
+
+  /** Every silence held, as the stored snapshot keeps them ({@link #restore} reads them back). */
+  public JsonArray toJson() {
+    Instant now = clock.instant();
+    JsonArray out = new JsonArray();
+    for (Silence s : all()) {
+      out.add(s.toJson(now));
+    }
+    return out;
+  }
+
+  /**
+   * Silences kept in a stored snapshot, taken back at start-up; entries that do not read as a
+   * silence are skipped. Returns how many were taken.
+   */
+  public int restore(JsonArray stored) {
+    int taken = 0;
+    for (Object o : stored) {
+      if (o instanceof JsonObject j && applyCreated(j)) {
+        taken++;
+      }
+    }
+    return taken;
   }
 
   /** Cluster mode: a silence deleted on some replica, read back from the stream. */
@@ -115,6 +152,7 @@ public final class Silences {
     if (r != null) {
       r.accept(AlertOperatorEvents.SILENCE_CREATED, s.toJson(s.startsAt()));
     }
+    changed.run();
     return s;
   }
 
@@ -123,6 +161,9 @@ public final class Silences {
     BiConsumer<String, JsonObject> r = replicate;
     if (removed && r != null) {
       r.accept(AlertOperatorEvents.SILENCE_DELETED, new JsonObject().put("id", id));
+    }
+    if (removed) {
+      changed.run();
     }
     return removed;
   }

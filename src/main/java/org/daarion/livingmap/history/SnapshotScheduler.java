@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.daarion.livingmap.config.Config;
@@ -31,6 +33,7 @@ public final class SnapshotScheduler implements AutoCloseable {
   private volatile Instant lastSavedAt;
   private volatile String lastError;
   private volatile boolean closed;
+  private final AtomicBoolean soonQueued = new AtomicBoolean();
   private final BooleanSupplier active;
 
   public SnapshotScheduler(SnapshotStore store, SnapshotSource source, Config config) {
@@ -76,6 +79,25 @@ public final class SnapshotScheduler implements AutoCloseable {
           }
         });
     return result;
+  }
+
+  /**
+   * Stores a snapshot as soon as the save in progress (if any) is done; calls while one is waiting
+   * to run add nothing, so a burst of changes costs one or two saves.
+   */
+  public void saveSoon() {
+    if (closed || !soonQueued.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      scheduler.execute(
+          () -> {
+            soonQueued.set(false);
+            saveSafely();
+          });
+    } catch (RejectedExecutionException stopping) {
+      // closing: the final snapshot of close() stores what this one would have
+    }
   }
 
   private void saveSafely() {
