@@ -1,6 +1,9 @@
 package org.daarion.livingmap;
 
 import java.util.Arrays;
+import org.daarion.livingmap.app.Application;
+import org.daarion.livingmap.app.GracefulShutdown;
+import org.daarion.livingmap.app.SimulateCommand;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.config.ConfigException;
 import org.slf4j.Logger;

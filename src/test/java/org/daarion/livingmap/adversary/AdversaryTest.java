@@ -29,7 +29,7 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.Tag;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-import org.daarion.livingmap.Application;
+import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.testing.HostileEvents;
 import org.daarion.livingmap.testing.Http;
 import org.daarion.livingmap.testing.NatsServerProcess;

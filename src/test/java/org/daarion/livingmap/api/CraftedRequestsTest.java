@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
-import org.daarion.livingmap.Application;
+import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.testing.RawHttp;
 import org.daarion.livingmap.testing.TestApps;
 import org.junit.jupiter.api.AfterAll;

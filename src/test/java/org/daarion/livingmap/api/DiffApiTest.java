@@ -8,7 +8,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
-import org.daarion.livingmap.Application;
+import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.testing.Http;
 import org.daarion.livingmap.testing.TestApps;
 import org.junit.jupiter.api.Test;

@@ -9,7 +9,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.daarion.livingmap.Application;
+import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.testing.Http;
 import org.daarion.livingmap.testing.TestApps;
 import org.junit.jupiter.api.Test;

@@ -18,7 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.daarion.livingmap.Application;
+import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.source.nats.NatsPublisher;
 import org.daarion.livingmap.source.nats.NatsTuning;
 import org.daarion.livingmap.testing.Http;

@@ -8,7 +8,7 @@ import io.nats.client.Nats;
 import io.nats.client.api.ConsumerInfo;
 import java.time.Duration;
 import java.util.Map;
-import org.daarion.livingmap.Application;
+import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.source.nats.NatsPublisher;
 import org.daarion.livingmap.source.nats.NatsTuning;

@@ -14,7 +14,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import org.daarion.livingmap.Application;
+import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.source.nats.NatsPublisher;
 import org.daarion.livingmap.source.nats.NatsTuning;

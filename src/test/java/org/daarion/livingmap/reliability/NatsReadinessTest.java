@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.Map;
-import org.daarion.livingmap.Application;
+import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.testing.Http;
 import org.daarion.livingmap.testing.NatsServerProcess;
 import org.daarion.livingmap.testing.TestApps;

@@ -13,7 +13,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.daarion.livingmap.Application;
+import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.source.nats.NatsPublisher;
 import org.daarion.livingmap.source.nats.NatsTuning;
 import org.daarion.livingmap.testing.Http;

@@ -12,7 +12,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import org.daarion.livingmap.Application;
+import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.testing.Http;
 import org.daarion.livingmap.testing.NatsServerProcess;

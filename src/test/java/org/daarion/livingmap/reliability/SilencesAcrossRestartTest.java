@@ -13,7 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.daarion.livingmap.Application;
+import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.testing.Http;
 import org.daarion.livingmap.testing.TestApps;

@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.daarion.livingmap.Application;
+import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.config.UpstreamSource;
 import org.daarion.livingmap.simulator.Fault;
 import org.daarion.livingmap.simulator.SimulatedNetwork;

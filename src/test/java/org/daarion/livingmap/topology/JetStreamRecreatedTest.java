@@ -13,7 +13,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.Map;
-import org.daarion.livingmap.Application;
+import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.testing.Http;
 import org.daarion.livingmap.testing.NatsServerProcess;
 import org.daarion.livingmap.testing.TestApps;

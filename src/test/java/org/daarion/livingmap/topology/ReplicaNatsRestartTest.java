@@ -10,7 +10,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import org.daarion.livingmap.Application;
+import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.source.nats.NatsPublisher;
 import org.daarion.livingmap.source.nats.NatsTuning;
 import org.daarion.livingmap.testing.Http;

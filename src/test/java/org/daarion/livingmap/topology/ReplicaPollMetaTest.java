@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import org.daarion.livingmap.Application;
+import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.config.UpstreamSource;
 import org.daarion.livingmap.simulator.Simulator;

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.daarion.livingmap.Application;
+import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.config.UpstreamSource;
 import org.daarion.livingmap.simulator.Simulator;

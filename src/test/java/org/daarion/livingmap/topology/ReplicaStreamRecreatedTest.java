@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.daarion.livingmap.Application;
+import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.source.nats.NatsPublisher;
 import org.daarion.livingmap.source.nats.NatsTuning;
 import org.daarion.livingmap.stream.client.LivingMapStreamClient;

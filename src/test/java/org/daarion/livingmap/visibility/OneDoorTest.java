@@ -27,7 +27,7 @@ class OneDoorTest {
           "api/security/Errors.java", "auth, CORS, rate-limit and 503 errors: fixed texts",
           "api/ApiServer.java", "the docs page and Prometheus metrics: no entity ids",
           "stream/StreamEndpoint.java", "a refused upgrade: the parameter's own error",
-          "Application.java", "a refused WebSocket admission: fixed texts",
+          "api/StreamRoutes.java", "a refused WebSocket admission: fixed texts",
           "simulator/SimulatorHttpServer.java", "the simulator's upstream, not the API");
 
   private static final Pattern BODY_WRITE =

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * is removed when the route lands.
  */
 class OpenApiTest {
-  static org.daarion.livingmap.Application app;
+  static org.daarion.livingmap.app.Application app;
   static JsonObject doc;
 
   /** The whole service, as it runs: every route group the composition root mounts. */

@@ -1,4 +1,4 @@
-package org.daarion.livingmap;
+package org.daarion.livingmap.app;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -11,12 +11,12 @@ import sun.misc.Signal;
  * hook too, the last history batch and the final stored snapshot would race the database's death.
  * So the signal runs our close first (which stops the database last), and only then exits.
  */
-final class GracefulShutdown {
+public final class GracefulShutdown {
   private static final Logger log = LoggerFactory.getLogger(GracefulShutdown.class);
 
   private GracefulShutdown() {}
 
-  static void install(AutoCloseable service) {
+  public static void install(AutoCloseable service) {
     AtomicBoolean done = new AtomicBoolean();
     Runnable close =
         () -> {

@@ -1,4 +1,4 @@
-package org.daarion.livingmap;
+package org.daarion.livingmap.app;
 
 import java.util.concurrent.CountDownLatch;
 import org.daarion.livingmap.config.Config;
@@ -13,12 +13,12 @@ import org.slf4j.LoggerFactory;
  * endpoints on {@code LIVING_MAP_SIM_PORT} and publishes its events to {@code NATS_URL}, so a
  * Living Map configured with those URLs runs as in production.
  */
-final class SimulateCommand {
+public final class SimulateCommand {
   private static final Logger log = LoggerFactory.getLogger(SimulateCommand.class);
 
   private SimulateCommand() {}
 
-  static void run(Config config) {
+  public static void run(Config config) {
     String natsUrl =
         config.natsUrl.orElseThrow(
             () -> new ConfigException("simulate needs NATS_URL (--nats-url) to publish to"));
