@@ -6,7 +6,6 @@ import io.vertx.ext.web.Router;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
-import org.daarion.livingmap.Version;
 import org.daarion.livingmap.alert.AlertService;
 import org.daarion.livingmap.api.BadInput;
 import org.daarion.livingmap.api.security.Security;

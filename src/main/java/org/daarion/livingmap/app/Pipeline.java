@@ -12,7 +12,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Supplier;
-import org.daarion.livingmap.Version;
 import org.daarion.livingmap.alert.AlertService;
 import org.daarion.livingmap.api.HealthCheck;
 import org.daarion.livingmap.api.security.Security;

@@ -3,7 +3,6 @@ package org.daarion.livingmap.app;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
-import org.daarion.livingmap.Version;
 import org.daarion.livingmap.alert.AlertRoutes;
 import org.daarion.livingmap.api.AdminRoutes;
 import org.daarion.livingmap.api.ApiServer;

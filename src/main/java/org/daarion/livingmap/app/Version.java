@@ -1,4 +1,4 @@
-package org.daarion.livingmap;
+package org.daarion.livingmap.app;
 
 /** The service version, from the jar manifest when packaged. */
 public final class Version {
