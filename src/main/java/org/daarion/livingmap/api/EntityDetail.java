@@ -4,7 +4,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.function.Supplier;
 import org.daarion.livingmap.history.HistoryStore;
 import org.daarion.livingmap.source.upstream.UpstreamPoller;
 import org.daarion.livingmap.state.Entity;
@@ -22,10 +21,11 @@ public final class EntityDetail implements EntityRoutes.DetailEnricher {
   private final StateOwner owner;
   private final Executor workers;
   private final HistoryStore history;
-  private final Supplier<UpstreamPoller> poller;
+  private final UpstreamPoller poller;
 
+  /** {@code poller} may be null: the detail then has no upstream part. */
   public EntityDetail(
-      StateOwner owner, Executor workers, HistoryStore history, Supplier<UpstreamPoller> poller) {
+      StateOwner owner, Executor workers, HistoryStore history, UpstreamPoller poller) {
     this.owner = owner;
     this.workers = workers;
     this.history = history;
@@ -40,11 +40,14 @@ public final class EntityDetail implements EntityRoutes.DetailEnricher {
             .thenApplyAsync(cut -> (Object) Relations.relationsOf(cut, entity.id()), workers);
     CompletableFuture<Object> events =
         history.recentForEntity(entity.id(), RECENT_EVENTS).thenApply(list -> (Object) list);
-    UpstreamPoller p = poller.get();
     CompletableFuture<Object> upstream =
-        p == null
+        poller == null
             ? CompletableFuture.completedFuture(null)
-            : p.upstreamDetail(entity).toCompletionStage().toCompletableFuture().thenApply(j -> j);
+            : poller
+                .upstreamDetail(entity)
+                .toCompletionStage()
+                .toCompletableFuture()
+                .thenApply(j -> j);
     return CompletableFuture.allOf(
             relations.exceptionally(e -> null),
             events.exceptionally(e -> null),

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.daarion.livingmap.alert.AlertService;
 import org.daarion.livingmap.api.HealthCheck;
 import org.daarion.livingmap.config.Config;
@@ -140,14 +141,15 @@ final class ClusterTopology implements Topology {
    */
   @Override
   public JsonObject restore(
-      Storage storage, Position at, StateOwner owner, StreamHub hub, AlertService alerts) {
+      Storage storage,
+      Position at,
+      StateOwner owner,
+      StreamHub hub,
+      AlertService alerts,
+      Consumer<JsonObject> storedRead) {
     JsonObject status =
         StartupRestore.fromStream(
-            storage.snapshotStore,
-            owner,
-            at.epoch(),
-            hub::continueAfter,
-            stored -> SingleTopology.restoreSilences(alerts, stored));
+            storage.snapshotStore, owner, at.epoch(), hub::continueAfter, storedRead);
     long silences =
         stream.readBack(
             "living_map.alert.silence.>",

@@ -1,6 +1,7 @@
 package org.daarion.livingmap.app;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
@@ -32,6 +33,8 @@ import org.daarion.livingmap.state.StateOwner;
 import org.daarion.livingmap.state.StoredSnapshots;
 import org.daarion.livingmap.stream.StreamHub;
 import org.daarion.livingmap.stream.StreamStats;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The pipeline part, in the order data flows: live state and its owner → history and alerts as the
@@ -40,6 +43,7 @@ import org.daarion.livingmap.stream.StreamStats;
  * restore blocks until the owner has applied it.
  */
 final class Pipeline {
+  private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
   private static final int STATE_QUEUE = 65_536;
 
   final Config config;
@@ -122,7 +126,7 @@ final class Pipeline {
             topology.clustered());
     owner.addSink(hub);
     owner.start();
-    restoreStatus = topology.restore(storage, start, owner, hub, alerts);
+    restoreStatus = topology.restore(storage, start, owner, hub, alerts, this::restoreSilences);
 
     snapshotScheduler =
         closer.add(
@@ -163,6 +167,14 @@ final class Pipeline {
     closer.add(
         MetricsBridge.start(
             vertx, metrics, clock, intake, storage.writer, hub.stats(), poller::get, alerts));
+  }
+
+  /** The silences a stored snapshot keeps (none in those stored by older versions). */
+  private void restoreSilences(JsonObject stored) {
+    JsonArray kept = StoredSnapshots.silences(stored);
+    if (kept != null) {
+      log.info("{} silence(s) restored from the stored snapshot", alerts.silences().restore(kept));
+    }
   }
 
   /** Publishes alert changes to NATS when a subject and a server are configured. */

@@ -1,12 +1,12 @@
 package org.daarion.livingmap.app;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.daarion.livingmap.alert.AlertService;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.event.EventIntake;
@@ -75,16 +75,13 @@ final class SingleTopology implements Topology {
 
   @Override
   public JsonObject restore(
-      Storage storage, Position at, StateOwner owner, StreamHub hub, AlertService alerts) {
-    return StartupRestore.fromHistory(
-        storage.timeTravel, owner, at.epoch(), at.seq(), stored -> restoreSilences(alerts, stored));
-  }
-
-  /** The silences a stored snapshot keeps (none in those stored by older versions). */
-  static void restoreSilences(AlertService alerts, JsonObject stored) {
-    if (stored.getValue("silences") instanceof JsonArray kept) {
-      log.info("{} silence(s) restored from the stored snapshot", alerts.silences().restore(kept));
-    }
+      Storage storage,
+      Position at,
+      StateOwner owner,
+      StreamHub hub,
+      AlertService alerts,
+      Consumer<JsonObject> storedRead) {
+    return StartupRestore.fromHistory(storage.timeTravel, owner, at.epoch(), at.seq(), storedRead);
   }
 
   /** A single instance keeps silences only in the stored snapshot: store one after each change. */

@@ -3,6 +3,7 @@ package org.daarion.livingmap.app;
 import io.vertx.core.json.JsonObject;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.daarion.livingmap.alert.AlertService;
 import org.daarion.livingmap.event.EventIntake;
 import org.daarion.livingmap.event.EventParser;
@@ -42,9 +43,17 @@ interface Topology {
   /** Where a resume older than the hub's ring is answered from. */
   MissedEvents missedEvents(Storage storage, Executor workers);
 
-  /** Loads the state at start-up; returns the status {@code /health} shows. Blocks. */
+  /**
+   * Loads the state at start-up; returns the status {@code /health} shows. {@code storedRead} takes
+   * the stored snapshot read (for the silences it keeps). Blocks.
+   */
   JsonObject restore(
-      Storage storage, Position at, StateOwner owner, StreamHub hub, AlertService alerts);
+      Storage storage,
+      Position at,
+      StateOwner owner,
+      StreamHub hub,
+      AlertService alerts,
+      Consumer<JsonObject> storedRead);
 
   /** Once the scheduler stores snapshots: what else should store one. */
   void snapshotsStored(AlertService alerts, SnapshotScheduler scheduler);

@@ -45,10 +45,7 @@ final class Web {
         new EntityRoutes(
             pipeline.state,
             new EntityDetail(
-                pipeline.owner,
-                pipeline.snapshotWorkers,
-                pipeline.storage.history,
-                () -> sources.poller),
+                pipeline.owner, pipeline.snapshotWorkers, pipeline.storage.history, sources.poller),
             visibility));
     groups.add(
         new HistoryRoutes(

@@ -29,6 +29,11 @@ public final class StoredSnapshots {
         .put("silences", silences);
   }
 
+  /** The silences a stored snapshot keeps, or null (those stored by older versions keep none). */
+  public static JsonArray silences(JsonObject stored) {
+    return stored.getValue("silences") instanceof JsonArray kept ? kept : null;
+  }
+
   /** Time travel's replay: stored state + events → the API snapshot at {@code at}. */
   public JsonObject replay(JsonObject stored, List<Event> events, Instant at) {
     JsonObject state = stored.getJsonObject("state");
