@@ -60,8 +60,18 @@ async function showLayer(layer) {
     const r = window.__livingMap?.renderer;
     return r && r.layout && r.layout.layer === l && r.layout.items.length > 0 && r.stats.frames > 0;
   }, layer);
-  // positions read while a fit animation runs (the legend's new height refits the map a frame or
-  // two after the switch) are stale by the time a click lands: wait until the view holds still
+  await holdStill();
+}
+
+/**
+ * Positions read while a fit animation runs (the legend's new height refits the map a frame or
+ * two after a layer switch; a details panel opening or closing moves it too) are stale by the time
+ * a click lands: wait until the view holds still.
+ */
+async function holdStill() {
+  await page.evaluate(() => {
+    window.__e2eSettle = { v: '', n: 0 };
+  });
   await waitFor(() => {
     const r = window.__livingMap.renderer;
     const v = JSON.stringify(r.view);
@@ -558,27 +568,43 @@ test('finding 8: each related entity is listed once, under a readable heading', 
   await page.keyboard.press('Escape');
 });
 
-test('finding 10: an agent dot is hit from 10 px away', async () => {
+test('finding 10: an agent dot is hit from 10 px away', async (t) => {
   await showLayer('agents');
-  const target = await page.evaluate(() => {
-    const lm = window.__livingMap;
-    const pts = lm.renderer.layout.items.map((it) => ({ id: it.id, ...lm.screenPos(it.id) }));
-    const rect = lm.renderer.canvas.getBoundingClientRect();
-    // a point 6 px outside a small dot's edge, further from every other dot's edge than that
-    for (const p of pts) {
-      if (p.size > 12 || p.x < rect.left + 60 || p.x > rect.right - 460 || p.y < rect.top + 60 || p.y > rect.bottom - 200) continue;
-      for (let k = 0; k < 8; k++) {
-        const d = p.size / 2 + 6;
-        const cx = p.x + Math.cos((k * Math.PI) / 4) * d, cy = p.y + Math.sin((k * Math.PI) / 4) * d;
-        if (pts.every((q) => q === p || Math.hypot(q.x - cx, q.y - cy) - q.size / 2 > 8)) return { id: p.id, cx, cy };
+  // Points 6 px outside a dot's edge, straight across and on the diagonal, each further from
+  // every other dot's edge than that; dots of every size on screen (a dot wider than 12 px was
+  // once missed straight across: the hit box was cut at its own half-width, and a point once fell
+  // under the legend).
+  const tried = [];
+  for (let i = 0; i < 6; i++) {
+    await holdStill();
+    const target = await page.evaluate((tried) => {
+      const lm = window.__livingMap;
+      const pts = lm.renderer.layout.items.map((it) => ({ id: it.id, ...lm.screenPos(it.id) }));
+      const rect = lm.renderer.canvas.getBoundingClientRect();
+      for (const p of pts.slice().sort((a, b) => b.size - a.size)) {
+        if (p.size > 16 || p.x < rect.left + 60 || p.x > rect.right - 460 || p.y < rect.top + 60 || p.y > rect.bottom - 200) continue;
+        for (const k of [0, 1]) {
+          if (tried.includes(Math.round(p.size) + ':' + k)) continue;
+          const d = p.size / 2 + 6;
+          const cx = p.x + Math.cos((k * Math.PI) / 4) * d, cy = p.y + Math.sin((k * Math.PI) / 4) * d;
+          // and on the map itself, not under the legend, a banner or a panel
+          if (document.elementFromPoint(cx, cy) !== lm.renderer.canvas) continue;
+          if (pts.every((q) => q === p || Math.hypot(q.x - cx, q.y - cy) - q.size / 2 > 8)) return { id: p.id, size: p.size, k, cx, cy };
+        }
       }
-    }
-    return null;
-  });
-  assert.ok(target, 'no isolated agent dot');
-  await page.mouse.click(target.cx, target.cy);
-  await waitFor((id) => window.__livingMap.state().selected === id, target.id, 3000);
-  await page.keyboard.press('Escape');
+      return null;
+    }, tried);
+    if (!target) break;
+    tried.push(Math.round(target.size) + ':' + target.k);
+    await page.mouse.click(target.cx, target.cy);
+    await waitFor((id) => window.__livingMap.state().selected === id, target.id, 3000).catch(() => {
+      throw new Error(`a click 6 px from the edge of ${target.id} (${target.size.toFixed(1)} px wide, ${target.k ? 'diagonal' : 'straight across'}) did not select it`);
+    });
+    await page.keyboard.press('Escape');
+    await waitFor(() => window.__livingMap.state().selected == null, undefined, 3000);
+  }
+  t.diagnostic(`tried (px wide:diagonal) ${tried.join(' ')}`);
+  assert.ok(tried.length > 0, 'no isolated agent dot');
 });
 
 test('finding 11: pending alerts are listed', async () => {

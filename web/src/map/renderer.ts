@@ -385,14 +385,17 @@ export class MapRenderer {
     // on an entity's body wins over near its edge
     for (let i = L.items.length - 1; i >= 0; i--) {
       const it = L.items[i];
-      const h = Math.max(it.size / 2, minR);
+      const round = it.kind === 'agent' || it.kind === 'planet' || it.kind === 'snode';
+      // how far from its edge a round entity still takes a click (at least HIT_PX on screen); a
+      // tile is hit on its square, or within HIT_PX of its centre when it is tiny
+      const reach = Math.max(it.size / 2, minR);
+      const h = round ? it.size / 2 + reach : reach;
       const dx = wx - it.x;
       const dy = wy - it.y;
       if (dx < -h || dx > h || dy < -h || dy > h) continue;
-      const round = it.kind === 'agent' || it.kind === 'planet' || it.kind === 'snode';
       // distance from the entity's edge: a small dot next to a big one is still hit
       const d = Math.max(0, Math.sqrt(dx * dx + dy * dy) - it.size / 2);
-      if (round && d > h) continue;
+      if (round && d > reach) continue;
       if (d < bestD) {
         best = it;
         bestD = d;
