@@ -837,7 +837,7 @@ public final class Application implements AutoCloseable {
   }
 
   /** Time travel's replay: stored state + events → the API snapshot at {@code at}. */
-  private JsonObject replay(JsonObject stored, List<Event> events, java.time.Instant at) {
+  private JsonObject replay(JsonObject stored, Iterable<Event> events, java.time.Instant at) {
     JsonObject state = stored.getJsonObject("state");
     if (state == null) {
       throw new IllegalStateException("stored snapshot has no state to replay from");

@@ -73,7 +73,11 @@ class HistorySnapshotTest {
 
   @Test
   void largeSnapshotIsStoredCompressedAndReadBack() throws Exception {
-    JsonObject big = state(10_000); // ~500 KiB of JSON
+    // ~500 KiB of JSON: the API snapshot beside the state and the silences it is read back for
+    JsonObject big =
+        state(10_000)
+            .put("state", new JsonObject().put("entities", new JsonArray().add("node:1")))
+            .put("silences", new JsonArray().add(new JsonObject().put("id", "silence-1")));
     int size = big.toBuffer().length();
     assertThat(size).isGreaterThan(SnapshotStore.COMPRESS_ABOVE_BYTES);
     StoredSnapshot saved = snapshots.save(new SnapshotData(7, "e1", T0, "0.1.0", big)).get();
@@ -90,7 +94,12 @@ class HistorySnapshotTest {
       assertThat(rs.getInt(2)).isLessThan(size / 2);
       assertThat(rs.getBoolean(3)).isTrue();
     }
-    assertThat(snapshots.latest().get().orElseThrow().snapshot()).isEqualTo(big);
+    // only what is read back is built into a tree; the large API part is skipped
+    assertThat(snapshots.latest().get().orElseThrow().snapshot())
+        .isEqualTo(
+            new JsonObject()
+                .put("state", big.getJsonObject("state"))
+                .put("silences", big.getJsonArray("silences")));
   }
 
   @Test
