@@ -1,8 +1,10 @@
 package org.daarion.livingmap.stream;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import org.daarion.livingmap.event.Event;
+import org.daarion.livingmap.wire.VertxInternals;
 
 /**
  * One event serialised once as a stream frame: the same {@code bytes} go to every socket that wants
@@ -22,6 +24,16 @@ record Frame(Event event, Buffer bytes, ByteBuf wire, long prevSeq) {
 
   static Frame control(Buffer bytes) {
     return new Frame(null, bytes, null, -1);
+  }
+
+  /**
+   * The frame of an event whose message is {@code out}: a header of {@code header} bytes written by
+   * {@link #writeHeader}, then the payload. {@code bytes} and {@code wire} share the array.
+   */
+  static Frame framed(Event event, byte[] out, int header, long prevSeq) {
+    ByteBuf wire = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(out));
+    Buffer bytes = VertxInternals.shared(out, header, out.length - header);
+    return new Frame(event, bytes, wire, prevSeq);
   }
 
   /** Whether a connection with {@code max_rate} may coalesce this frame (node metrics). */
