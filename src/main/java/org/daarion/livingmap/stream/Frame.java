@@ -1,7 +1,6 @@
 package org.daarion.livingmap.stream;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.wire.VertxInternals;
@@ -31,9 +30,11 @@ record Frame(Event event, Buffer bytes, ByteBuf wire, long prevSeq) {
    * {@link #writeHeader}, then the payload. {@code bytes} and {@code wire} share the array.
    */
   static Frame framed(Event event, byte[] out, int header, long prevSeq) {
-    ByteBuf wire = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(out));
-    Buffer bytes = VertxInternals.shared(out, header, out.length - header);
-    return new Frame(event, bytes, wire, prevSeq);
+    return new Frame(
+        event,
+        VertxInternals.shared(out, header, out.length - header),
+        VertxInternals.sharedWire(out),
+        prevSeq);
   }
 
   /** Whether a connection with {@code max_rate} may coalesce this frame (node metrics). */

@@ -62,6 +62,14 @@ public final class VertxInternals {
         Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(array, offset, len)));
   }
 
+  /**
+   * A read-only {@link ByteBuf} over all of {@code array}, shared; never released (the GC frees
+   * it).
+   */
+  public static ByteBuf sharedWire(byte[] array) {
+    return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(array));
+  }
+
   /** Whether {@code b}'s bytes are outside the heap. */
   public static boolean isDirect(Buffer b) {
     return byteBuf(b).isDirect();
