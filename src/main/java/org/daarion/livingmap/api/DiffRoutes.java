@@ -44,7 +44,7 @@ public final class DiffRoutes implements RouteGroup {
   private final Supplier<String> liveEpoch;
   private final LayerVisibility visibility;
 
-  private record Side(JsonObject state, JsonObject position) {}
+  private record Side(SnapshotDiff.Side kept, JsonObject position) {}
 
   private record Computed(
       String key, long atMs, JsonObject from, JsonObject to, List<SnapshotDiff.Entry> entries) {}
@@ -128,27 +128,27 @@ public final class DiffRoutes implements RouteGroup {
       result = CompletableFuture.completedFuture(c);
     } else {
       // "The last hour" on a service younger than that starts at its oldest stored snapshot; the
-      // answer's from.at says so (from.requested_at is what was asked).
-      CompletableFuture<Side> a = byTime ? sideFrom(from) : side(epoch, fromSeq);
-      CompletableFuture<Side> b = byTime ? side(to) : side(epoch, toSeq);
+      // answer's from.at says so (from.requested_at is what was asked). The sides are rebuilt one
+      // after the other, each kept as bytes before the next: two whole states at once do not fit
+      // beside the live one at 100x DAARION's size.
       SnapshotDiff.Filter filter = new SnapshotDiff.Filter(layers, types, ids);
       result =
-          a.thenCombine(
-              b,
-              (x, y) -> {
-                if (x == null || y == null) {
-                  return null;
-                }
-                Computed done =
-                    new Computed(
-                        key,
-                        System.currentTimeMillis(),
-                        x.position(),
-                        y.position(),
-                        SnapshotDiff.entries(x.state(), y.state(), filter));
-                last = done;
-                return done;
-              });
+          (byTime ? sideFrom(from, filter) : side(epoch, fromSeq, filter))
+              .thenCompose(
+                  x ->
+                      (byTime ? side(to, filter) : side(epoch, toSeq, filter))
+                          .thenApply(
+                              y -> {
+                                Computed done =
+                                    new Computed(
+                                        key,
+                                        System.currentTimeMillis(),
+                                        x.position(),
+                                        y.position(),
+                                        SnapshotDiff.entries(x.kept(), y.kept()));
+                                last = done;
+                                return done;
+                              }));
     }
     Responses.whenDone(
         ctx,
@@ -158,6 +158,9 @@ public final class DiffRoutes implements RouteGroup {
             Throwable cause = err.getCause() != null ? err.getCause() : err;
             if (cause instanceof NotFound nf) {
               Responses.notFound(ctx, nf.getMessage());
+            } else if (cause instanceof TimeTravel.Busy busy) {
+              ctx.response().putHeader("Retry-After", "5");
+              Responses.unavailable(ctx, busy.getMessage());
             } else {
               Responses.unavailable(ctx, "diff failed: " + cause.getMessage());
             }
@@ -189,16 +192,16 @@ public final class DiffRoutes implements RouteGroup {
     }
   }
 
-  private CompletableFuture<Side> side(Instant at) {
-    return timeTravel.stateAt(at).thenApply(DiffRoutes::toSide);
+  private CompletableFuture<Side> side(Instant at, SnapshotDiff.Filter filter) {
+    return timeTravel.stateAt(at).thenApply(r -> toSide(r, filter));
   }
 
-  private CompletableFuture<Side> sideFrom(Instant at) {
+  private CompletableFuture<Side> sideFrom(Instant at, SnapshotDiff.Filter filter) {
     return timeTravel
         .stateAtOrEarliest(at)
         .thenApply(
             r -> {
-              Side s = toSide(r);
+              Side s = toSide(r, filter);
               if (r.at() != null && !r.at().equals(at)) {
                 s.position().put("requested_at", at.toString());
               }
@@ -206,11 +209,11 @@ public final class DiffRoutes implements RouteGroup {
             });
   }
 
-  private CompletableFuture<Side> side(String epoch, long seq) {
-    return timeTravel.stateAtSeq(epoch, seq).thenApply(DiffRoutes::toSide);
+  private CompletableFuture<Side> side(String epoch, long seq, SnapshotDiff.Filter filter) {
+    return timeTravel.stateAtSeq(epoch, seq).thenApply(r -> toSide(r, filter));
   }
 
-  private static Side toSide(TimeTravel.Result r) {
+  private static Side toSide(TimeTravel.Result r, SnapshotDiff.Filter filter) {
     if (!r.found()) {
       throw new NotFound(r.reason());
     }
@@ -221,7 +224,7 @@ public final class DiffRoutes implements RouteGroup {
             .put("epoch", r.state().getValue("epoch"))
             .put("snapshot_at", r.base() == null ? null : r.base().generatedAt().toString())
             .put("events_replayed", r.eventsReplayed());
-    return new Side(r.state(), pos);
+    return new Side(SnapshotDiff.keep(r.state(), filter), pos);
   }
 
   static JsonObject page(Computed c, String cursor, int limit) {
@@ -243,7 +246,7 @@ public final class DiffRoutes implements RouteGroup {
     String lastId = null;
     boolean more = false;
     for (SnapshotDiff.Entry e : c.entries()) {
-      if (cursor != null && e.item().id().compareTo(cursor) <= 0) {
+      if (cursor != null && e.id().compareTo(cursor) <= 0) {
         continue;
       }
       if (n >= limit || (n > 0 && bytes >= PAGE_BYTES)) {
@@ -256,7 +259,7 @@ public final class DiffRoutes implements RouteGroup {
         case "removed" -> removed.add(e.json());
         default -> changed.add(e.json());
       }
-      lastId = e.item().id();
+      lastId = e.id();
       n++;
     }
     JsonObject out =

@@ -5,6 +5,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import org.daarion.livingmap.history.TimeTravel.Busy;
 import org.daarion.livingmap.state.SnapshotService;
 import org.daarion.livingmap.visibility.Visibility;
 
@@ -61,6 +62,11 @@ public final class SnapshotRoutes implements RouteGroup {
         timeTravel.at(at),
         (json, err) -> {
           if (err != null) {
+            if ((err.getCause() != null ? err.getCause() : err) instanceof Busy busy) {
+              ctx.response().putHeader("Retry-After", "5");
+              Responses.unavailable(ctx, busy.getMessage());
+              return;
+            }
             Responses.unavailable(ctx, "time travel failed: " + Responses.safeReason(err));
           } else if (json == null) {
             Responses.notFound(ctx, "no stored state at or before " + at);

@@ -25,6 +25,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import javax.sql.DataSource;
 import org.daarion.livingmap.event.Acker;
 import org.daarion.livingmap.event.Event;
@@ -594,6 +595,33 @@ public final class HistoryStore {
   List<Event> eventsAfterBlocking(String epoch, long afterSeq, Instant until, int limit)
       throws SQLException {
     List<Event> out = new ArrayList<>();
+    withEventsAfterBlocking(
+        epoch,
+        afterSeq,
+        null,
+        until,
+        limit,
+        events -> {
+          events.forEach(out::add);
+          return null;
+        });
+    return out;
+  }
+
+  /**
+   * Hands {@code use} the events of {@code epoch} after {@code afterSeq} (up to {@code upToSeq} and
+   * at or before {@code until} where not null, at most {@code limit}) in seq order, read from the
+   * database as {@code use} iterates, so that a replay of a million events never holds them all.
+   * The iterable is good for one pass, inside {@code use} only.
+   */
+  <T> T withEventsAfterBlocking(
+      String epoch,
+      long afterSeq,
+      Long upToSeq,
+      Instant until,
+      int limit,
+      Function<Iterable<Event>, T> use)
+      throws SQLException {
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false); // lets the driver stream with a fetch size
       try (PreparedStatement ps =
@@ -601,25 +629,46 @@ public final class HistoryStore {
               "SELECT "
                   + COLUMNS
                   + " FROM living_map_history WHERE epoch = ? AND seq > ?"
+                  + (upToSeq != null ? " AND seq <= ?" : "")
                   + (until != null ? " AND timestamp <= ?" : "")
                   + " ORDER BY seq LIMIT ?")) {
         ps.setFetchSize(5000);
         int i = 1;
         ps.setString(i++, epoch);
         ps.setLong(i++, afterSeq);
+        if (upToSeq != null) {
+          ps.setLong(i++, upToSeq);
+        }
         if (until != null) {
           ps.setTimestamp(i++, Timestamp.from(until));
         }
         ps.setInt(i, limit);
         try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(event(rs));
-          }
+          T result = use.apply(() -> new EventRows(rs));
+          c.commit();
+          return result;
         }
+      } catch (EventRows.ReadFailed e) {
+        throw e.getCause();
       }
-      c.commit();
     }
-    return out;
+  }
+
+  /** The timestamp of the newest event of {@code epoch} in {@code (afterSeq, upToSeq]}, if any. */
+  Optional<Instant> lastTimestampBlocking(String epoch, long afterSeq, long upToSeq)
+      throws SQLException {
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT timestamp FROM living_map_history WHERE epoch = ? AND seq > ? AND seq <= ?"
+                    + " ORDER BY seq DESC LIMIT 1")) {
+      ps.setString(1, epoch);
+      ps.setLong(2, afterSeq);
+      ps.setLong(3, upToSeq);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(instant(rs, 1)) : Optional.empty();
+      }
+    }
   }
 
   // ---- row mapping

@@ -1,5 +1,8 @@
 package org.daarion.livingmap.history;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
@@ -16,6 +19,7 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.zip.GZIPInputStream;
@@ -161,20 +165,21 @@ public final class SnapshotStore {
     }
   }
 
-  /** The oldest stored snapshot, with its body: where a range reaching further back can start. */
+  /**
+   * The oldest stored snapshot, without its body: where a range reaching further back can start.
+   */
   Optional<StoredSnapshot> earliest() throws SQLException {
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps =
             c.prepareStatement(
                 "SELECT "
                     + META
-                    + ", snapshot_data::text FROM living_map_snapshots"
-                    + " ORDER BY generated_at ASC LIMIT 1")) {
+                    + " FROM living_map_snapshots ORDER BY generated_at ASC LIMIT 1")) {
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           return Optional.empty();
         }
-        return Optional.of(meta(rs, decode(rs.getString(8))));
+        return Optional.of(meta(rs, null));
       }
     }
   }
@@ -219,18 +224,52 @@ public final class SnapshotStore {
         body);
   }
 
-  /** Reads any stored body: plain JSON, our gzip wrapper, or the original's string-encoded JSON. */
+  /**
+   * What a stored body is read back for: the state and the silences. The API snapshot beside them
+   * (about half the bytes) is never read back, so it is skipped instead of built into a tree: at
+   * 100x DAARION's size that tree alone took more than 100 MB of heap per read.
+   */
+  static final Set<String> READ_BACK = Set.of("state", "silences");
+
+  /**
+   * Reads any stored body: plain JSON (whole: at most {@link #COMPRESS_ABOVE_BYTES}), our gzip
+   * wrapper (only the members in {@link #READ_BACK}), or the original's string-encoded JSON ({@code
+   * {"value": ...}}).
+   */
   static JsonObject decode(String text) {
     Object v = HistoryStore.payload(text);
     if (v instanceof JsonObject o) {
       if (o.size() == 1 && o.getValue(GZIP_FIELD) instanceof String b64) {
-        return new JsonObject(
-            new String(gunzip(Base64.getDecoder().decode(b64)), StandardCharsets.UTF_8));
+        return readBack(gunzip(Base64.getDecoder().decode(b64)));
       }
       return o;
     }
     return new JsonObject().put("value", v);
   }
+
+  /** The {@link #READ_BACK} members of a JSON object, the others skipped token by token. */
+  static JsonObject readBack(byte[] json) {
+    try (JsonParser p = JSON.createParser(json)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new IllegalArgumentException("stored snapshot body is not a JSON object");
+      }
+      JsonObject out = new JsonObject();
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        p.nextToken();
+        if (READ_BACK.contains(name)) {
+          out.put(name, JsonObject.of("v", JSON.readValue(p, Object.class)).getValue("v"));
+        } else {
+          p.skipChildren();
+        }
+      }
+      return out;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("stored snapshot body is not JSON: " + e.getMessage());
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   static byte[] gzip(byte[] data) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 4 + 64);

@@ -2,7 +2,6 @@ package org.daarion.livingmap.history;
 
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import java.util.List;
 import org.daarion.livingmap.event.Event;
 
 /**
@@ -15,5 +14,8 @@ import org.daarion.livingmap.event.Event;
  */
 @FunctionalInterface
 public interface StateReplayer {
-  JsonObject replay(JsonObject snapshot, List<Event> eventsInOrder, Instant at);
+  /**
+   * @param eventsInOrder read as they are applied (one pass): a long replay never holds its events
+   */
+  JsonObject replay(JsonObject snapshot, Iterable<Event> eventsInOrder, Instant at);
 }

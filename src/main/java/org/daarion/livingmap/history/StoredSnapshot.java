@@ -17,6 +17,11 @@ public record StoredSnapshot(
     Integer sizeBytes,
     JsonObject snapshot) {
 
+  /** The same row without its body: what a result keeps after the body was read. */
+  public StoredSnapshot withoutBody() {
+    return new StoredSnapshot(id, generatedAt, seq, epoch, version, compressed, sizeBytes, null);
+  }
+
   /** The listing entry for {@code GET /living-map/snapshots} (no body). */
   public JsonObject toJson() {
     return new JsonObject()

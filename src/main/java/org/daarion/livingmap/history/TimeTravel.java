@@ -1,17 +1,24 @@
 package org.daarion.livingmap.history;
 
 import io.vertx.core.json.JsonObject;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.daarion.livingmap.event.Event;
 
 /**
  * The state at a past instant: the nearest stored snapshot at or before it, plus the history events
  * after that snapshot's seq (same epoch) with a timestamp at or before the instant, applied in seq
- * order by a {@link StateReplayer}. Runs on the database's worker pool.
+ * order by a {@link StateReplayer}. One past state is rebuilt at a time, on a thread of its own,
+ * with the events read from history as they are applied; at most {@link #QUEUED_REBUILDS} wait.
  */
 public final class TimeTravel {
   /** More events than this between a snapshot and the instant is refused rather than replayed. */
@@ -48,10 +55,28 @@ public final class TimeTravel {
    */
   public record Restore(StoredSnapshot snapshot, List<Event> events) {}
 
+  /**
+   * Rebuilds waiting beyond the one that runs; more are refused ({@link Busy}). A rebuild holds a
+   * whole second state (at 100x DAARION's size about as much heap as the live one), so they run one
+   * at a time, whatever number of clients ask: six parallel diffs once took a 614 MiB heap.
+   */
+  static final int QUEUED_REBUILDS = 8;
+
+  /** Refused: {@link #QUEUED_REBUILDS} rebuilds are already waiting. The API answers 503. */
+  public static final class Busy extends RuntimeException {
+    Busy() {
+      super(
+          "time travel is busy: "
+              + QUEUED_REBUILDS
+              + " rebuilds of past states are waiting; retry in a few seconds");
+    }
+  }
+
   private final SnapshotStore snapshots;
   private final HistoryStore history;
   private final StateReplayer replayer;
   private final Executor executor;
+  private final ThreadPoolExecutor rebuilds;
 
   public TimeTravel(
       Database database, SnapshotStore snapshots, HistoryStore history, StateReplayer replayer) {
@@ -64,6 +89,76 @@ public final class TimeTravel {
     this.history = history;
     this.replayer = replayer;
     this.executor = executor;
+    this.rebuilds =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            30,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(QUEUED_REBUILDS),
+            Database.daemonThreads("living-map-time-travel-"));
+    // idle, the thread goes: no thread is held for a feature nobody uses
+    rebuilds.allowCoreThreadTimeOut(true);
+  }
+
+  /** Runs {@code work} as the one rebuild at a time; fails with {@link Busy} when too many wait. */
+  private <T> CompletableFuture<T> rebuild(HistoryStore.Blocking<T> work) {
+    try {
+      return HistoryStore.async(rebuilds, work);
+    } catch (RejectedExecutionException full) {
+      return CompletableFuture.failedFuture(new Busy());
+    }
+  }
+
+  /**
+   * Replays the events of {@code s}'s epoch after its seq (up to {@code upToSeq}, at or before
+   * {@code until}) onto it, reading them from history as they are applied.
+   */
+  private Result replay(StoredSnapshot s, Long upToSeq, Instant until, Instant at)
+      throws SQLException {
+    int[] n = {0};
+    try {
+      JsonObject state =
+          history.withEventsAfterBlocking(
+              s.epoch(),
+              s.seq(),
+              upToSeq,
+              until,
+              MAX_REPLAY_EVENTS + 1,
+              events -> replayer.replay(s.snapshot(), () -> new Counted(events.iterator(), n), at));
+      return new Result(true, state, at, s.withoutBody(), n[0], null);
+    } catch (TooMany e) {
+      return Result.notFound(
+          at,
+          "more than "
+              + MAX_REPLAY_EVENTS
+              + " events between the nearest stored snapshot ("
+              + s.generatedAt()
+              + ") and "
+              + (upToSeq != null ? "seq " + upToSeq : String.valueOf(until)));
+    }
+  }
+
+  private static final class TooMany extends RuntimeException {
+    TooMany() {
+      super(null, null, false, false);
+    }
+  }
+
+  /** Counts the events a replay takes, and stops it past {@link #MAX_REPLAY_EVENTS}. */
+  private record Counted(Iterator<Event> events, int[] n) implements Iterator<Event> {
+    @Override
+    public boolean hasNext() {
+      return events.hasNext();
+    }
+
+    @Override
+    public Event next() {
+      if (++n[0] > MAX_REPLAY_EVENTS) {
+        throw new TooMany();
+      }
+      return events.next();
+    }
   }
 
   /**
@@ -88,8 +183,7 @@ public final class TimeTravel {
 
   /** The state at {@code at} (see the class Javadoc). */
   public CompletableFuture<Result> stateAt(Instant at) {
-    return HistoryStore.async(
-        executor,
+    return rebuild(
         () -> {
           Optional<StoredSnapshot> base = snapshots.atOrBefore(at);
           if (base.isEmpty()) {
@@ -98,22 +192,10 @@ public final class TimeTravel {
           StoredSnapshot s = base.get();
           if (s.seq() == null || s.epoch() == null) {
             // A snapshot without a position (written by the original service): as it is.
-            return new Result(true, replayer.replay(s.snapshot(), List.of(), at), at, s, 0, null);
+            return new Result(
+                true, replayer.replay(s.snapshot(), List.of(), at), at, s.withoutBody(), 0, null);
           }
-          List<Event> events =
-              history.eventsAfterBlocking(s.epoch(), s.seq(), at, MAX_REPLAY_EVENTS + 1);
-          if (events.size() > MAX_REPLAY_EVENTS) {
-            return Result.notFound(
-                at,
-                "more than "
-                    + MAX_REPLAY_EVENTS
-                    + " events between the nearest stored snapshot ("
-                    + s.generatedAt()
-                    + ") and "
-                    + at);
-          }
-          JsonObject state = replayer.replay(s.snapshot(), events, at);
-          return new Result(true, state, at, s, events.size(), null);
+          return replay(s, null, at, at);
         });
   }
 
@@ -142,16 +224,14 @@ public final class TimeTravel {
    * that epoch not ahead of it, plus the history events after it up to {@code seq}.
    */
   public CompletableFuture<Result> stateAtSeq(String epoch, long seq) {
-    return HistoryStore.async(
-        executor,
+    return rebuild(
         () -> {
           Optional<StoredSnapshot> base = snapshots.newestNotAhead(epoch, seq);
           if (base.isEmpty() || base.get().seq() == null) {
             return Result.notFound(null, "no stored snapshot at or before seq " + seq);
           }
           StoredSnapshot s = base.get();
-          long n = seq - s.seq();
-          if (n > MAX_REPLAY_EVENTS) {
+          if (seq - s.seq() > MAX_REPLAY_EVENTS) {
             return Result.notFound(
                 null,
                 "more than "
@@ -160,14 +240,9 @@ public final class TimeTravel {
                     + " seq "
                     + seq);
           }
-          List<Event> events =
-              new java.util.ArrayList<>(
-                  history.eventsAfterBlocking(s.epoch(), s.seq(), null, (int) n));
-          events.removeIf(e -> e.seq() > seq);
           Instant at =
-              events.isEmpty() ? s.generatedAt() : events.get(events.size() - 1).timestamp();
-          JsonObject state = replayer.replay(s.snapshot(), events, at);
-          return new Result(true, state, at, s, events.size(), null);
+              history.lastTimestampBlocking(s.epoch(), s.seq(), seq).orElse(s.generatedAt());
+          return replay(s, seq, null, at);
         });
   }
 

@@ -1,13 +1,10 @@
 package org.daarion.livingmap.state;
 
-import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +12,7 @@ import java.util.concurrent.Executor;
 import java.util.function.UnaryOperator;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
+import org.daarion.livingmap.wire.VertxInternals;
 
 /**
  * One prepared version of the snapshot: the {@link Snapshot} and, per variant, its bytes encoded
@@ -220,12 +218,6 @@ public final class PreparedSnapshot {
    * one: HTTP responses share it without reference counting).
    */
   static Buffer offHeap(Buffer b) {
-    if (((BufferInternal) b).getByteBuf().isDirect()) {
-      return b;
-    }
-    ByteBuffer direct = ByteBuffer.allocateDirect(b.length());
-    direct.put(((BufferInternal) b).getByteBuf().nioBuffer());
-    direct.flip();
-    return BufferInternal.buffer(Unpooled.wrappedBuffer(direct));
+    return VertxInternals.offHeap(b);
   }
 }

@@ -132,7 +132,7 @@ public final class StateCodec {
    */
   public static JsonObject replay(
       JsonObject storedState,
-      List<org.daarion.livingmap.event.Event> events,
+      Iterable<org.daarion.livingmap.event.Event> events,
       Instant at,
       JsonObject meta) {
     StateCut base = load(storedState);

@@ -3,7 +3,6 @@ package org.daarion.livingmap.state;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
-import java.util.List;
 import java.util.function.Supplier;
 import org.daarion.livingmap.event.Event;
 
@@ -35,7 +34,7 @@ public final class StoredSnapshots {
   }
 
   /** Time travel's replay: stored state + events → the API snapshot at {@code at}. */
-  public JsonObject replay(JsonObject stored, List<Event> events, Instant at) {
+  public JsonObject replay(JsonObject stored, Iterable<Event> events, Instant at) {
     JsonObject state = stored.getJsonObject("state");
     if (state == null) {
       throw new IllegalStateException("stored snapshot has no state to replay from");

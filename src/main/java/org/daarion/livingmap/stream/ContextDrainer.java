@@ -17,7 +17,7 @@ final class ContextDrainer {
   private final ConcurrentLinkedQueue<StreamConnection> ready = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean scheduled = new AtomicBoolean();
   private final List<StreamConnection> batch = new ArrayList<>();
-  private final List<StreamConnection> written = new ArrayList<>();
+  private final List<StreamWriter> written = new ArrayList<>();
   private boolean running;
   private volatile long lastRun = System.nanoTime() - LINGER_NS;
 
@@ -46,9 +46,9 @@ final class ContextDrainer {
     return running;
   }
 
-  /** A connection wrote during the task: flush it at the end. */
-  void wrote(StreamConnection c) {
-    written.add(c);
+  /** A connection's writer wrote during the task: flush it at the end. */
+  void wrote(StreamWriter w) {
+    written.add(w);
   }
 
   private void run() {
@@ -66,8 +66,8 @@ final class ContextDrainer {
     } finally {
       running = false;
       batch.clear();
-      for (StreamConnection conn : written) {
-        conn.flushNow();
+      for (StreamWriter w : written) {
+        w.flushNow();
       }
       written.clear();
     }

@@ -1,9 +1,5 @@
 package org.daarion.livingmap.stream;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.IsoInstantWriter;
 import org.daarion.livingmap.event.Utf8Buffer;
@@ -56,9 +52,6 @@ final class EventFrameEncoder {
     byte[] out = new byte[header + n];
     Frame.writeHeader(out, n);
     System.arraycopy(b.array(), 0, out, header, n);
-    ByteBuf wire = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(out));
-    Buffer bytes =
-        BufferInternal.buffer(Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(out, header, n)));
-    return new Frame(e.header(), bytes, wire, prevSeq >= 0 ? prevSeq : e.seq() - 1);
+    return Frame.framed(e.header(), out, header, prevSeq >= 0 ? prevSeq : e.seq() - 1);
   }
 }

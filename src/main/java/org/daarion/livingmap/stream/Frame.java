@@ -3,6 +3,7 @@ package org.daarion.livingmap.stream;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import org.daarion.livingmap.event.Event;
+import org.daarion.livingmap.wire.VertxInternals;
 
 /**
  * One event serialised once as a stream frame: the same {@code bytes} go to every socket that wants
@@ -22,6 +23,18 @@ record Frame(Event event, Buffer bytes, ByteBuf wire, long prevSeq) {
 
   static Frame control(Buffer bytes) {
     return new Frame(null, bytes, null, -1);
+  }
+
+  /**
+   * The frame of an event whose message is {@code out}: a header of {@code header} bytes written by
+   * {@link #writeHeader}, then the payload. {@code bytes} and {@code wire} share the array.
+   */
+  static Frame framed(Event event, byte[] out, int header, long prevSeq) {
+    return new Frame(
+        event,
+        VertxInternals.shared(out, header, out.length - header),
+        VertxInternals.sharedWire(out),
+        prevSeq);
   }
 
   /** Whether a connection with {@code max_rate} may coalesce this frame (node metrics). */

@@ -1,12 +1,11 @@
 package org.daarion.livingmap.stream;
 
-import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import org.daarion.livingmap.wire.VertxInternals;
 
 /**
  * The server-to-client frames of CONTRACT section 3 and our additions, each built as JSON bytes.
@@ -25,7 +24,7 @@ import java.time.Instant;
  *
  * <p>Event frames, one per event on the hot path, are written by {@link EventFrameEncoder}.
  */
-public final class Frames {
+final class Frames {
   private Frames() {}
 
   /**
@@ -35,7 +34,7 @@ public final class Frames {
    * @param reason null on connect, {@code "resync"} when it replaces a gap, {@code "subscribe"}
    *     after a filter change
    */
-  public static Buffer snapshot(long seq, String epoch, String reason, Buffer data) {
+  static Buffer snapshot(long seq, String epoch, String reason, Buffer data) {
     StringBuilder head = new StringBuilder(96);
     head.append("{\"kind\":\"snapshot\",\"seq\":").append(seq).append(",\"epoch\":");
     head.append(Json.encode(epoch));
@@ -44,29 +43,21 @@ public final class Frames {
     }
     head.append(",\"data\":");
     byte[] h = head.toString().getBytes(StandardCharsets.UTF_8);
-    io.netty.buffer.ByteBuf d = ((BufferInternal) data).getByteBuf();
-    if (d.isDirect()) {
+    if (VertxInternals.isDirect(data)) {
       // Prepared bytes outside the heap: the frame shares them (no copy of the snapshot), and stays
       // direct so that every socket writes the same memory instead of copying it.
-      return BufferInternal.buffer(
-          Unpooled.wrappedUnmodifiableBuffer(direct(h), d, direct(new byte[] {'}'})));
+      return VertxInternals.directConcat(h, data, new byte[] {'}'});
     }
     Buffer b = Buffer.buffer(h.length + data.length() + 1);
     b.appendBytes(h).appendBuffer(data).appendByte((byte) '}');
     return b;
   }
 
-  private static io.netty.buffer.ByteBuf direct(byte[] bytes) {
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(bytes.length);
-    b.put(bytes).flip();
-    return Unpooled.wrappedBuffer(b);
-  }
-
-  public static Buffer ping(Instant now) {
+  static Buffer ping(Instant now) {
     return Buffer.buffer("{\"kind\":\"ping\",\"timestamp\":\"" + now + "\"}");
   }
 
-  public static Buffer error(String message, int code, Instant now) {
+  static Buffer error(String message, int code, Instant now) {
     return new JsonObject()
         .put("kind", "error")
         .put("error", message)

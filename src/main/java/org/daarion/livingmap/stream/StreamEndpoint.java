@@ -1,16 +1,11 @@
 package org.daarion.livingmap.stream;
 
-import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.impl.ConnectionBase;
-import io.vertx.core.net.impl.VertxHandler;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.daarion.livingmap.config.Config;
+import org.daarion.livingmap.wire.VertxInternals;
 
 /**
  * {@code GET /living-map/stream}: upgrades to a WebSocket and serves the stream (frames in {@link
@@ -285,7 +281,7 @@ public final class StreamEndpoint {
   /**
    * As {@link #serverOptions(HttpServerOptions)}, offering permessage-deflate when {@code
    * compression}: the connect snapshot is then sent compressed once per prepared version for every
-   * socket (see {@code StreamConnection#sendDeflated}); live events are compressed by each socket's
+   * socket (see {@code StreamWriter#sendDeflated}); live events are compressed by each socket's
    * encoder (per socket: that is what the extension's shared window costs), and batched frames go
    * uncompressed.
    */
@@ -422,7 +418,7 @@ public final class StreamEndpoint {
                       filter,
                       maxRate,
                       batch,
-                      channelContext(ws, req),
+                      VertxInternals.rawSocket(ws, req),
                       drainers.computeIfAbsent(ctx, ContextDrainer::new),
                       () -> {
                         open.remove(self[0]);
@@ -440,22 +436,6 @@ public final class StreamEndpoint {
               stats.connections.decrementAndGet();
               session.closed();
             });
-  }
-
-  /**
-   * The socket's Netty context, for writing prepared frames, or null (frames then go through the
-   * Vert.x API one by one). Vert.x Web hands out a wrapper of the socket that does not expose it;
-   * after the upgrade the connection's pipeline holds the socket's Vert.x handler, whose context
-   * the socket itself writes through.
-   */
-  static ChannelHandlerContext channelContext(ServerWebSocket ws, HttpServerRequest req) {
-    if (ws instanceof WebSocketInternal wi) {
-      return wi.channelHandlerContext();
-    }
-    if (req.connection() instanceof ConnectionBase cb) {
-      return cb.channel().pipeline().context(VertxHandler.class);
-    }
-    return null;
   }
 
   /** Closes every connection with 1001 (server shutting down). */

@@ -29,7 +29,7 @@ import org.daarion.livingmap.state.EntityTypes;
  * Immutable and thread-safe; {@link #key()} is a canonical text form used to cache filtered
  * snapshots.
  */
-public final class StreamFilter {
+final class StreamFilter {
   public static final StreamFilter ALL = new StreamFilter(Set.of(), Set.of(), Set.of(), Set.of());
 
   /** The four parameter names, as query parameters and as fields of subscribe ops. */

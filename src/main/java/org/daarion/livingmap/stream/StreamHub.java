@@ -1,7 +1,6 @@
 package org.daarion.livingmap.stream;
 
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -128,6 +127,9 @@ public final class StreamHub implements EventSink {
   /** Cluster mode: resumes that waited {@link #CATCH_UP} in vain; they get a resync snapshot. */
   private final java.util.Set<Request> gaveUp = new java.util.HashSet<>();
 
+  /** Snapshot frames by (version, filter, class): a connect burst shares one frame. */
+  private final SnapshotFrames snapshotFrames = new SnapshotFrames();
+
   private final FrameRing ring;
   private final EventFrameEncoder encoder = new EventFrameEncoder(); // owner thread only
   private String ringEpoch;
@@ -138,12 +140,6 @@ public final class StreamHub implements EventSink {
 
   private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean commandScheduled = new AtomicBoolean();
-
-  /**
-   * Snapshot frames by (version, filter, class): a connect burst shares one frame. 48 MiB holds
-   * five whole frames at 100x DAARION (~9 MB each); 32 by count alone would be ~280 MB.
-   */
-  private final FrameCache snapshotFrames = new FrameCache(32, 48L * 1024 * 1024);
 
   /**
    * @param executor where snapshots are built and filtered (a worker pool, never an event loop)
@@ -494,10 +490,10 @@ public final class StreamHub implements EventSink {
       try {
         StreamFilter filter = q.conn().filter();
         Visibility visibility = q.conn().visibility();
-        Buffer frame = preparedFrame(prepared, filter, visibility, reason);
+        Buffer frame = snapshotFrames.prepared(prepared, filter, visibility, reason);
         Buffer deflated =
             q.conn().deflates()
-                ? preparedFrame(prepared, filter, visibility, reason + "/deflate")
+                ? snapshotFrames.prepared(prepared, filter, visibility, reason + "/deflate")
                 : null;
         q.result()
             .complete(new Sync(seq, epoch, frame, reason, prepared.seq(), 0, 0, gap, deflated));
@@ -506,52 +502,6 @@ public final class StreamHub implements EventSink {
         q.result().completeExceptionally(e);
       }
     }
-  }
-
-  /**
-   * The snapshot frame of {@code prepared} for one filter and reason (a reason ending in {@code
-   * /deflate}: that frame compressed for permessage-deflate), built once and shared.
-   */
-  private Buffer preparedFrame(
-      PreparedSnapshot prepared, StreamFilter filter, Visibility visibility, String reason) {
-    // One thread builds a version's frames at a time: a burst of connects waits for the one
-    // encoding instead of repeating it.
-    synchronized (prepared) {
-      return preparedFrameLocked(prepared, filter, visibility, reason);
-    }
-  }
-
-  private Buffer preparedFrameLocked(
-      PreparedSnapshot prepared, StreamFilter filter, Visibility visibility, String reason) {
-    String key =
-        "p/"
-            + prepared.epoch()
-            + "/"
-            + prepared.seq()
-            + "/"
-            + prepared.version()
-            + "/"
-            + reason
-            + "/"
-            + filter.key()
-            + "/"
-            + visibility.key();
-    Buffer cached = cachedFrame(key);
-    if (cached != null) {
-      return cached;
-    }
-    Buffer frame;
-    if (reason != null && reason.endsWith("/deflate")) {
-      String plain = reason.substring(0, reason.length() - "/deflate".length());
-      frame =
-          PreparedSnapshot.deflateMessage(
-              preparedFrame(prepared, filter, visibility, "null".equals(plain) ? null : plain));
-    } else {
-      Buffer data =
-          visibleData(prepared.snapshot().json(), prepared.full().identity(), filter, visibility);
-      frame = Frames.snapshot(prepared.seq(), prepared.epoch(), reason, data);
-    }
-    return cacheFrame(key, frame);
   }
 
   /**
@@ -604,7 +554,8 @@ public final class StreamHub implements EventSink {
       Request q = requests.get(i);
       String reason = reasons.get(i);
       try {
-        Buffer frame = snapshotFrame(snap, cut, q.conn().filter(), q.conn().visibility(), reason);
+        Buffer frame =
+            snapshotFrames.ofCut(snap, cut, q.conn().filter(), q.conn().visibility(), reason);
         q.result()
             .complete(new Sync(cut.seq(), cut.epoch(), frame, reason, -1, 0, 0, List.of(), null));
       } catch (RuntimeException e) {
@@ -612,76 +563,6 @@ public final class StreamHub implements EventSink {
         q.result().completeExceptionally(e);
       }
     }
-  }
-
-  /**
-   * The snapshot frame for one (cut, filter, reason), built once and shared by every connection
-   * that asks for the same. The frame's {@code seq} is the cut's (the snapshot's own {@code seq}
-   * field may be lower when the events in between changed no entity).
-   */
-  private Buffer snapshotFrame(
-      Snapshot snap, StateCut cut, StreamFilter filter, Visibility visibility, String reason) {
-    String key =
-        cut.epoch()
-            + "/"
-            + cut.seq()
-            + "/"
-            + snap.version()
-            + "/"
-            + reason
-            + "/"
-            + filter.key()
-            + "/"
-            + visibility.key();
-    Buffer cached = cachedFrame(key);
-    if (cached != null) {
-      return cached;
-    }
-    Buffer frame =
-        Frames.snapshot(
-            cut.seq(),
-            cut.epoch(),
-            reason,
-            visibleData(snap.json(), snap.bytes(), filter, visibility));
-    return cacheFrame(key, frame);
-  }
-
-  /**
-   * The snapshot data a connection with {@code filter} of the class {@code visibility} is sent:
-   * {@code fullBytes} as they are when neither reduces anything.
-   */
-  private static Buffer visibleData(
-      JsonObject json, Buffer fullBytes, StreamFilter filter, Visibility visibility) {
-    boolean unfiltered =
-        filter.layers().isEmpty() && filter.types().isEmpty() && filter.entities().isEmpty();
-    Buffer data;
-    if (visibility.isFull()) {
-      data = unfiltered ? fullBytes : SnapshotFilter.apply(json, filter).toBuffer();
-    } else {
-      JsonObject seen = visibility.snapshot(json);
-      if (!unfiltered) {
-        seen = SnapshotFilter.apply(seen, filter);
-        // meta.filter echoes what the client asked for, which may name a hidden entity.
-        JsonObject meta = seen.getJsonObject("meta");
-        if (meta != null) {
-          JsonObject shown = visibility.redact(meta);
-          seen.put("meta", shown == null ? new JsonObject() : shown);
-        }
-      }
-      data = seen.toBuffer();
-    }
-    return data;
-  }
-
-  /** A snapshot frame built earlier for {@code key}, or null. */
-  private Buffer cachedFrame(String key) {
-    return snapshotFrames.get(key);
-  }
-
-  /** Keeps {@code frame} for the next connection that asks for {@code key}; returns it. */
-  private Buffer cacheFrame(String key, Buffer frame) {
-    snapshotFrames.put(key, frame);
-    return frame;
   }
 
   /** Cluster mode: resumes waiting for this replica to catch up (tests). */

@@ -1,9 +1,6 @@
 package org.daarion.livingmap.stream;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -79,9 +76,6 @@ final class VisibleFrames {
     byte[] out = new byte[h + n];
     Frame.writeHeader(out, n);
     System.arraycopy(payload, 0, out, h, n);
-    ByteBuf wire = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(out));
-    Buffer bytes =
-        BufferInternal.buffer(Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(out, h, n)));
-    return new Frame(header, bytes, wire, prevSeq);
+    return Frame.framed(header, out, h, prevSeq);
   }
 }
