@@ -27,6 +27,7 @@ import java.util.function.Supplier;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventSink;
+import org.daarion.livingmap.metrics.AlertGauges;
 import org.daarion.livingmap.state.AlertMarks;
 import org.daarion.livingmap.state.Entity;
 import org.daarion.livingmap.state.StateOwner;
@@ -54,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * <p>The engine's state belongs to the owner's thread. The API reads immutable {@link Alert}s from
  * concurrent maps this class publishes; acknowledgements go through the owner ({@link #ack}).
  */
-public final class AlertService implements EventSink, AutoCloseable {
+public final class AlertService implements EventSink, AlertGauges, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AlertService.class);
 
   /** Resolved alerts kept for the API. */
@@ -194,8 +195,15 @@ public final class AlertService implements EventSink, AutoCloseable {
    * Wall time the state owner's thread has spent evaluating rules on events, in nanoseconds: what
    * alerting costs the ingest path (the clock's ticks are not counted; they run once a second).
    */
+  @Override
   public long evaluationNanos() {
     return evaluationNanos;
+  }
+
+  /** Alerts firing now (the recent list holds resolved ones only). */
+  @Override
+  public long firingCount() {
+    return active.values().stream().filter(a -> Alert.FIRING.equals(a.state())).count();
   }
 
   /** Events the rules have been evaluated on. */

@@ -5,6 +5,10 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import org.daarion.livingmap.api.http.Params;
+import org.daarion.livingmap.api.http.PreparedResponses;
+import org.daarion.livingmap.api.http.Responses;
+import org.daarion.livingmap.api.http.RouteGroup;
 import org.daarion.livingmap.state.SnapshotService;
 import org.daarion.livingmap.visibility.Visibility;
 
