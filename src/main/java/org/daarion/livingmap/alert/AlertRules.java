@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.daarion.livingmap.config.Durations;
+import org.daarion.livingmap.event.Subject;
 import org.daarion.livingmap.state.EntityTypes;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -67,7 +69,6 @@ public final class AlertRules {
   static final Duration MAX_WINDOW = Duration.ofHours(24);
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]+");
-  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)?");
   private static final Pattern RATE =
       Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*/\\s*(s|sec|second|m|min|minute|h|hour)");
   private static final Set<String> RULE_KEYS =
@@ -140,21 +141,20 @@ public final class AlertRules {
     return rules;
   }
 
-  /** Parses {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}; bare: seconds. */
+  /** A duration in the settings' syntax ({@link Durations}), or null when it is none. */
   static Duration duration(String v) {
-    Matcher m = DURATION.matcher(v == null ? "" : v.trim().toLowerCase(Locale.ROOT));
-    if (!m.matches()) {
+    return Durations.parse(v);
+  }
+
+  /**
+   * A rule's {@code event_type} pattern ({@link Subject}; surrounding blanks ignored), or null when
+   * it is not one.
+   */
+  static Subject eventType(String text) {
+    if (text == null || text.isBlank() || Subject.problem(text.trim()) != null) {
       return null;
     }
-    long n = Long.parseLong(m.group(1));
-    String unit = m.group(2) == null ? "s" : m.group(2);
-    return switch (unit) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      case "h" -> Duration.ofHours(n);
-      default -> Duration.ofDays(n);
-    };
+    return Subject.parse(text.trim());
   }
 
   /** One pass over one file; collects problems instead of stopping at the first. */
@@ -275,7 +275,7 @@ public final class AlertRules {
       Object value = null;
       Object clearValue = null;
       Map<FieldPath, Object> where = Map.of();
-      List<SubjectPattern> patterns = List.of();
+      List<Subject> patterns = List.of();
       String per = null;
       double threshold = 0;
       double clearThreshold = 0;
@@ -515,7 +515,7 @@ public final class AlertRules {
       return v;
     }
 
-    private List<SubjectPattern> patterns(Map<String, NodeTuple> r, Node at) {
+    private List<Subject> patterns(Map<String, NodeTuple> r, Node at) {
       NodeTuple t = r.get("event_type");
       if (t == null) {
         problem(
@@ -524,10 +524,10 @@ public final class AlertRules {
       }
       List<Node> nodes =
           t.getValueNode() instanceof SequenceNode s ? s.getValue() : List.of(t.getValueNode());
-      List<SubjectPattern> out = new ArrayList<>();
+      List<Subject> out = new ArrayList<>();
       for (Node n : nodes) {
         Object v = scalar(n);
-        SubjectPattern p = v instanceof String s ? SubjectPattern.parse(s) : null;
+        Subject p = v instanceof String s ? eventType(s) : null;
         if (p == null) {
           problem(
               n, "'" + v + "' is not a subject pattern (tokens separated by dots, * or a final >)");
