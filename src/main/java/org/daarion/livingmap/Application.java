@@ -20,15 +20,15 @@ import java.util.concurrent.ThreadFactory;
 import org.daarion.livingmap.alert.AlertRoutes;
 import org.daarion.livingmap.alert.AlertService;
 import org.daarion.livingmap.api.AdminRoutes;
-import org.daarion.livingmap.api.ApiServer;
 import org.daarion.livingmap.api.EntityRoutes;
 import org.daarion.livingmap.api.HealthCheck;
 import org.daarion.livingmap.api.HealthRoutes;
 import org.daarion.livingmap.api.HistoryRoutes;
 import org.daarion.livingmap.api.LayerVisibility;
-import org.daarion.livingmap.api.RouteGroup;
 import org.daarion.livingmap.api.SnapshotRoutes;
 import org.daarion.livingmap.api.SourceRoutes;
+import org.daarion.livingmap.api.http.ApiServer;
+import org.daarion.livingmap.api.http.RouteGroup;
 import org.daarion.livingmap.api.security.Principal;
 import org.daarion.livingmap.api.security.Security;
 import org.daarion.livingmap.api.security.StreamGuard;
@@ -1073,7 +1073,7 @@ public final class Application implements AutoCloseable {
   }
 
   /** Requests refused as crafted or malformed, by kind. */
-  public org.daarion.livingmap.api.BadInput apiBadInput() {
+  public org.daarion.livingmap.api.http.BadInput apiBadInput() {
     return api.badInput();
   }
 
