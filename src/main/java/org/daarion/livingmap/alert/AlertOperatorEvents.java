@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.daarion.livingmap.event.Event;
+import org.daarion.livingmap.state.Entity;
 
 /**
  * Cluster mode: alert decisions and operator actions as the shared stream carries them. Silences
@@ -20,6 +22,35 @@ final class AlertOperatorEvents {
 
   static final String SILENCE_CREATED = "living_map.alert.silence.created";
   static final String SILENCE_DELETED = "living_map.alert.silence.deleted";
+
+  /** An operator action replayed from storage, as the event the live stream would carry. */
+  static Event replayed(String subject, JsonObject payload) {
+    return new Event(
+        0, null, Instant.EPOCH, subject, null, null, "living-map-service", payload, null, null);
+  }
+
+  /**
+   * The payload of {@code living_map.alert.acknowledged} (cluster mode adds the entity, so every
+   * replica marks it).
+   */
+  static JsonObject acknowledged(Alert a, String by, Instant at, String comment) {
+    return new JsonObject()
+        .put("id", a.id())
+        .put("rule", a.rule())
+        .put("acked_by", by)
+        .put("acked_at", at.toString())
+        .put("comment", comment);
+  }
+
+  /** An entity's alert mark that no running service raised, resolved because of a restart. */
+  static JsonObject resolvedOnRestart(JsonObject mark, Entity e, Instant at) {
+    return mark.copy()
+        .put("state", Alert.RESOLVED)
+        .put("entity_id", e.id())
+        .put("entity_type", e.type())
+        .put("ends_at", at.toString())
+        .put("reason", "restart");
+  }
 
   /** An alert from its JSON ({@link Alert#toJson}), or null. */
   static Alert alert(JsonObject j) {

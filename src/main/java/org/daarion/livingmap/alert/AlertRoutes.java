@@ -1,7 +1,7 @@
 package org.daarion.livingmap.alert;
 
-import static org.daarion.livingmap.api.Responses.error;
-import static org.daarion.livingmap.api.Responses.json;
+import static org.daarion.livingmap.api.http.Responses.error;
+import static org.daarion.livingmap.api.http.Responses.json;
 
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -21,10 +21,10 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
-import org.daarion.livingmap.api.BadParameter;
-import org.daarion.livingmap.api.Params;
-import org.daarion.livingmap.api.Responses;
-import org.daarion.livingmap.api.RouteGroup;
+import org.daarion.livingmap.api.http.BadParameter;
+import org.daarion.livingmap.api.http.Params;
+import org.daarion.livingmap.api.http.Responses;
+import org.daarion.livingmap.api.http.RouteGroup;
 
 /**
  * The alert API:

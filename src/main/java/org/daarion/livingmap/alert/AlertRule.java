@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.daarion.livingmap.event.Subject;
 
 /**
  * One alert rule, validated (see {@link AlertRules} for the file format). Immutable.
@@ -39,7 +40,7 @@ public record AlertRule(
     Object value,
     Object clearValue,
     Map<FieldPath, Object> where,
-    List<SubjectPattern> eventTypes,
+    List<Subject> eventTypes,
     String per,
     double threshold,
     double clearThreshold,
@@ -67,7 +68,7 @@ public record AlertRule(
   }
 
   boolean matchesSubject(String subject) {
-    for (SubjectPattern p : eventTypes) {
+    for (Subject p : eventTypes) {
       if (p.matches(subject)) {
         return true;
       }
@@ -107,9 +108,7 @@ public record AlertRule(
           j.put(
               "rate",
               new JsonObject()
-                  .put(
-                      "event_type",
-                      new JsonArray(eventTypes.stream().map(SubjectPattern::text).toList()))
+                  .put("event_type", new JsonArray(eventTypes.stream().map(Subject::text).toList()))
                   .put("per", per)
                   .put("threshold", threshold)
                   .put("clear_threshold", clearThreshold)

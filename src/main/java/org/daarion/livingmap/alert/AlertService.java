@@ -6,27 +6,20 @@ import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventSink;
+import org.daarion.livingmap.metrics.AlertGauges;
 import org.daarion.livingmap.state.AlertMarks;
 import org.daarion.livingmap.state.Entity;
 import org.daarion.livingmap.state.StateOwner;
@@ -52,9 +45,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>The engine's state belongs to the owner's thread. The API reads immutable {@link Alert}s from
- * concurrent maps this class publishes; acknowledgements go through the owner ({@link #ack}).
+ * the {@link AlertBoard} this class publishes; acknowledgements go through the owner ({@link
+ * #ack}).
  */
-public final class AlertService implements EventSink, AutoCloseable {
+public final class AlertService implements EventSink, AlertGauges, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AlertService.class);
 
   /** Resolved alerts kept for the API. */
@@ -65,8 +59,6 @@ public final class AlertService implements EventSink, AutoCloseable {
 
   /** How often firing alerts are repeated to Alertmanager (Prometheus does it every minute). */
   public static final Duration DEFAULT_RESEND = Duration.ofMinutes(1);
-
-  private record Ack(String by, Instant at, String comment) {}
 
   private final StateOwner owner;
   private final AlertEngine engine;
@@ -86,9 +78,7 @@ public final class AlertService implements EventSink, AutoCloseable {
   private volatile long eventsSeen;
 
   // Published for any thread.
-  private final Map<String, Alert> active = new ConcurrentHashMap<>();
-  private final ArrayDeque<Alert> recent = new ArrayDeque<>();
-  private final Map<String, Ack> acks = new ConcurrentHashMap<>();
+  private final AlertBoard board = new AlertBoard(RECENT);
 
   // Owner thread only: changes recorded in the maps above, still to be emitted and notified.
   private final List<AlertEngine.Change> toEmit = new ArrayList<>();
@@ -98,8 +88,7 @@ public final class AlertService implements EventSink, AutoCloseable {
   private volatile BooleanSupplier leaseHeld;
   private volatile BiConsumer<String, JsonObject> operatorLog;
 
-  private final AtomicBoolean tickInFlight = new AtomicBoolean();
-  private ScheduledExecutorService ticker;
+  private AlertClock ticker;
 
   /**
    * @param rules from {@link AlertRules#load} or {@link AlertRules#defaults}
@@ -194,8 +183,15 @@ public final class AlertService implements EventSink, AutoCloseable {
    * Wall time the state owner's thread has spent evaluating rules on events, in nanoseconds: what
    * alerting costs the ingest path (the clock's ticks are not counted; they run once a second).
    */
+  @Override
   public long evaluationNanos() {
     return evaluationNanos;
+  }
+
+  /** Alerts firing now (the recent list holds resolved ones only). */
+  @Override
+  public long firingCount() {
+    return board.firingCount();
   }
 
   /** Events the rules have been evaluated on. */
@@ -265,19 +261,19 @@ public final class AlertService implements EventSink, AutoCloseable {
         record();
         Alert previous = engine.follow(a);
         if (previous != null && !previous.id().equals(a.id())) {
-          active.remove(previous.id());
+          board.remove(previous.id());
         }
         if (Alert.FIRING.equals(a.state())) {
-          active.put(a.id(), a);
-        } else if (active.remove(a.id()) != null || previous != null) {
-          addRecent(a);
+          board.put(a);
+        } else if (board.remove(a.id()) != null || previous != null) {
+          board.resolved(a);
         }
       }
       case AlertMarks.ACKNOWLEDGED -> {
         String id = p.getString("id");
         Instant at = AlertOperatorEvents.instant(p.getValue("acked_at"));
         if (id != null && at != null) {
-          acks.put(id, new Ack(p.getString("acked_by"), at, p.getString("comment")));
+          board.ack(id, new AlertBoard.Ack(p.getString("acked_by"), at, p.getString("comment")));
         }
       }
       case AlertOperatorEvents.SILENCE_CREATED -> silences.applyCreated(p);
@@ -299,18 +295,7 @@ public final class AlertService implements EventSink, AutoCloseable {
                 case AlertMarks.ACKNOWLEDGED,
                         AlertOperatorEvents.SILENCE_CREATED,
                         AlertOperatorEvents.SILENCE_DELETED ->
-                    operatorEvent(
-                        new Event(
-                            0,
-                            null,
-                            Instant.EPOCH,
-                            subject,
-                            null,
-                            null,
-                            "living-map-service",
-                            payload,
-                            null,
-                            null));
+                    operatorEvent(AlertOperatorEvents.replayed(subject, payload));
                 default -> {}
               }
               return null;
@@ -320,7 +305,14 @@ public final class AlertService implements EventSink, AutoCloseable {
 
   private void queueApply() {
     record();
-    if (!toEmit.isEmpty() && !applyQueued) {
+    if (!toEmit.isEmpty()) {
+      scheduleApply();
+    }
+  }
+
+  /** Owner thread: one command that applies what the engine changed, unless one is queued. */
+  private void scheduleApply() {
+    if (!applyQueued) {
       applyQueued = true;
       owner.call(
           a -> {
@@ -363,14 +355,8 @@ public final class AlertService implements EventSink, AutoCloseable {
       }
       changed.clear();
     }
-    if (engine.hasChanges() && !applyQueued) {
-      applyQueued = true;
-      owner.call(
-          a -> {
-            applyQueued = false;
-            apply(a);
-            return null;
-          });
+    if (engine.hasChanges()) {
+      scheduleApply();
     }
   }
 
@@ -383,29 +369,7 @@ public final class AlertService implements EventSink, AutoCloseable {
       return;
     }
     adopt();
-    ticker =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "alert-clock");
-              t.setDaemon(true);
-              return t;
-            });
-    long ms = Math.max(10, interval.toMillis());
-    ticker.scheduleWithFixedDelay(
-        () -> {
-          if (!tickInFlight.compareAndSet(false, true)) {
-            return;
-          }
-          try {
-            tick().whenComplete((v, err) -> tickInFlight.set(false));
-          } catch (RuntimeException e) {
-            tickInFlight.set(false);
-            log.error("alert tick failed", e);
-          }
-        },
-        ms,
-        ms,
-        TimeUnit.MILLISECONDS);
+    ticker = new AlertClock(interval, this::tick);
   }
 
   /**
@@ -431,17 +395,12 @@ public final class AlertService implements EventSink, AutoCloseable {
             for (Object o : marks.copy()) {
               if (o instanceof JsonObject m
                   && m.getString("id") != null
-                  && !active.containsKey(m.getString("id"))) {
+                  && !board.isActive(m.getString("id"))) {
                 a.emit(
                     AlertMarks.RESOLVED,
                     e.id(),
                     e.type(),
-                    m.copy()
-                        .put("state", Alert.RESOLVED)
-                        .put("entity_id", e.id())
-                        .put("entity_type", e.type())
-                        .put("ends_at", clock.instant().toString())
-                        .put("reason", "restart"));
+                    AlertOperatorEvents.resolvedOnRestart(m, e, clock.instant()));
               }
             }
           }
@@ -474,10 +433,10 @@ public final class AlertService implements EventSink, AutoCloseable {
           continue;
         }
         engine.follow(al);
-        active.put(al.id(), al);
+        board.put(al);
         Instant at = AlertOperatorEvents.instant(m.getValue("acked_at"));
         if (Boolean.TRUE.equals(m.getValue("acked")) && at != null) {
-          acks.put(al.id(), new Ack(m.getString("acked_by"), at, null));
+          board.ack(al.id(), new AlertBoard.Ack(m.getString("acked_by"), at, null));
         }
       }
     }
@@ -509,7 +468,7 @@ public final class AlertService implements EventSink, AutoCloseable {
           if (now - lastResend >= resendInterval.toMillis()) {
             lastResend = now;
             List<Alert> firing = new ArrayList<>();
-            for (Alert al : active.values()) {
+            for (Alert al : board.active()) {
               if (Alert.FIRING.equals(al.state()) && !silences.silenced(al)) {
                 firing.add(al);
               }
@@ -529,30 +488,20 @@ public final class AlertService implements EventSink, AutoCloseable {
       Alert n = c.alert();
       Alert p = c.previous();
       if (p == null) {
-        active.put(n.id(), n);
+        board.put(n);
         continue;
       }
       if (Alert.FIRING.equals(n.state())) {
-        active.put(n.id(), n);
+        board.put(n);
         toEmit.add(c);
         continue;
       }
-      active.remove(n.id());
+      board.remove(n.id());
       if (!Alert.FIRING.equals(p.state())) {
         continue;
       }
-      addRecent(n);
+      board.resolved(n);
       toEmit.add(c);
-    }
-  }
-
-  private void addRecent(Alert n) {
-    synchronized (recent) {
-      recent.removeIf(x -> x.id().equals(n.id()));
-      recent.addFirst(n);
-      while (recent.size() > RECENT) {
-        acks.remove(recent.removeLast().id());
-      }
     }
   }
 
@@ -580,25 +529,11 @@ public final class AlertService implements EventSink, AutoCloseable {
 
   /** Every alert pending, firing, or resolved recently; firing first, then newest first. */
   public List<Alert> alerts() {
-    List<Alert> out = new ArrayList<>(active.values());
-    out.sort(
-        Comparator.comparing((Alert x) -> Alert.FIRING.equals(x.state()) ? 0 : 1)
-            .thenComparing(Alert::since, Comparator.reverseOrder())
-            .thenComparing(Alert::id));
-    synchronized (recent) {
-      out.addAll(recent);
-    }
-    return out;
+    return board.all();
   }
 
   public Optional<Alert> alert(String id) {
-    Alert a = active.get(id);
-    if (a != null) {
-      return Optional.of(a);
-    }
-    synchronized (recent) {
-      return recent.stream().filter(x -> x.id().equals(id)).findFirst();
-    }
+    return board.find(id);
   }
 
   /**
@@ -614,60 +549,32 @@ public final class AlertService implements EventSink, AutoCloseable {
             return al;
           }
           Instant now = clock.instant();
-          acks.put(id, new Ack(by, now, comment));
+          board.ack(id, new AlertBoard.Ack(by, now, comment));
           Alert x = al.get();
+          JsonObject ack = AlertOperatorEvents.acknowledged(x, by, now, comment);
           BiConsumer<String, JsonObject> log = operatorLog;
           if (log != null) {
             // Cluster mode: whichever replica received it, every replica applies it from the
             // stream (with the entity, so the entity's mark shows it too).
             log.accept(
                 AlertMarks.ACKNOWLEDGED,
-                new JsonObject()
-                    .put("id", id)
-                    .put("rule", x.rule())
-                    .put("acked_by", by)
-                    .put("acked_at", now.toString())
-                    .put("comment", comment)
-                    .put("entity_id", x.entityId())
-                    .put("entity_type", x.entityType()));
+                ack.put("entity_id", x.entityId()).put("entity_type", x.entityType()));
             return al;
           }
-          a.emit(
-              AlertMarks.ACKNOWLEDGED,
-              x.entityId(),
-              x.entityType(),
-              new JsonObject()
-                  .put("id", id)
-                  .put("rule", x.rule())
-                  .put("acked_by", by)
-                  .put("acked_at", now.toString())
-                  .put("comment", comment));
+          a.emit(AlertMarks.ACKNOWLEDGED, x.entityId(), x.entityType(), ack);
           return al;
         });
   }
 
   /** An alert as the API shows it: with its acknowledgement and the silences that cover it. */
   public JsonObject view(Alert a) {
-    JsonObject j = a.toJson();
-    Ack ack = acks.get(a.id());
-    j.put("acked", ack != null);
-    if (ack != null) {
-      j.put("acked_by", ack.by())
-          .put("acked_at", ack.at().toString())
-          .put("ack_comment", ack.comment());
-    }
-    List<Silence> s = Alert.RESOLVED.equals(a.state()) ? List.of() : silences.matching(a);
-    j.put("silenced", !s.isEmpty());
-    if (!s.isEmpty()) {
-      j.put("silenced_by", new JsonArray(s.stream().map(Silence::id).toList()));
-    }
-    return j;
+    return board.view(a, silences);
   }
 
   @Override
   public synchronized void close() {
     if (ticker != null) {
-      ticker.shutdownNow();
+      ticker.close();
       ticker = null;
     }
   }

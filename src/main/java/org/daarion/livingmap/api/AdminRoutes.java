@@ -8,6 +8,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import org.daarion.livingmap.api.http.BadParameter;
+import org.daarion.livingmap.api.http.Responses;
+import org.daarion.livingmap.api.http.RouteGroup;
 import org.daarion.livingmap.event.Acker;
 import org.daarion.livingmap.event.EventIntake;
 

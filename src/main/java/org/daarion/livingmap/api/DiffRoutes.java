@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import org.daarion.livingmap.api.http.BadParameter;
+import org.daarion.livingmap.api.http.Params;
+import org.daarion.livingmap.api.http.Responses;
+import org.daarion.livingmap.api.http.RouteGroup;
 import org.daarion.livingmap.history.SnapshotDiff;
 import org.daarion.livingmap.history.TimeTravel;
 

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.daarion.livingmap.api.http.BadParameter;
+import org.daarion.livingmap.api.http.Params;
 import org.daarion.livingmap.state.Entity;
 import org.daarion.livingmap.state.EntityTypes;
 

@@ -5,6 +5,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.util.List;
+import org.daarion.livingmap.api.http.Responses;
+import org.daarion.livingmap.api.http.RouteGroup;
 import org.daarion.livingmap.api.security.Principal;
 
 /**

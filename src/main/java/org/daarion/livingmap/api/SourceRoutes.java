@@ -2,6 +2,9 @@ package org.daarion.livingmap.api;
 
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import org.daarion.livingmap.api.http.Params;
+import org.daarion.livingmap.api.http.Responses;
+import org.daarion.livingmap.api.http.RouteGroup;
 import org.daarion.livingmap.source.upstream.UpstreamPoller;
 import org.daarion.livingmap.state.EntityTypes;
 import org.daarion.livingmap.state.Relations;

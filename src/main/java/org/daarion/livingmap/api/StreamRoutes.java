@@ -5,6 +5,7 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import org.daarion.livingmap.api.http.RouteGroup;
 import org.daarion.livingmap.api.security.Principal;
 import org.daarion.livingmap.api.security.Security;
 import org.daarion.livingmap.api.security.StreamGuard;

@@ -7,7 +7,7 @@ import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.daarion.livingmap.alert.AlertService;
-import org.daarion.livingmap.api.BadInput;
+import org.daarion.livingmap.api.http.BadInput;
 import org.daarion.livingmap.api.security.Security;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.event.EventIntake;

@@ -26,7 +26,6 @@ import org.daarion.livingmap.config.Config.Rate;
  * load.
  */
 final class ConfigValues {
-  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)?");
   private static final Pattern RATE =
       Pattern.compile("([0-9]+(?:\\.[0-9]+)?)(?:/s)?(?:[:,](?:burst=)?([0-9]+))?");
   private static final Pattern HASHED_KEY = Pattern.compile("([0-9a-fA-F]{64})(?::(.*))?");
@@ -162,10 +161,10 @@ final class ConfigValues {
   }
 
   private static Duration positive(Setting s, String v, String key, String val) {
-    if (!DURATION.matcher(val.toLowerCase(Locale.ROOT)).matches()) {
+    Duration d = Durations.parse(val);
+    if (d == null) {
       throw bad(s, v, key + " must be a duration such as 250ms, 5s or 2m");
     }
-    Duration d = parseDuration(s, val);
     if (d.isZero()) {
       throw bad(s, v, key + " must be greater than zero");
     }
@@ -373,24 +372,13 @@ final class ConfigValues {
     return parseDuration(s, value(s));
   }
 
-  /**
-   * Parses {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 30d}; a bare number is
-   * seconds.
-   */
+  /** A duration in the syntax of {@link Durations} (bare number: seconds), or a bad setting. */
   static Duration parseDuration(Setting s, String v) {
-    Matcher m = DURATION.matcher(v == null ? "" : v.trim().toLowerCase(Locale.ROOT));
-    if (!m.matches()) {
+    Duration d = Durations.parse(v);
+    if (d == null) {
       throw bad(s, v, "must be a duration such as 250ms, 30s, 5m, 2h or 30d");
     }
-    long n = Long.parseLong(m.group(1));
-    String unit = m.group(2) == null ? "s" : m.group(2);
-    return switch (unit) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      case "h" -> Duration.ofHours(n);
-      default -> Duration.ofDays(n);
-    };
+    return d;
   }
 
   static URI httpUrl(Setting s, String v) {

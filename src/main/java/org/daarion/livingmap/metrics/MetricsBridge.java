@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import org.daarion.livingmap.alert.AlertService;
 import org.daarion.livingmap.config.UpstreamSource;
 import org.daarion.livingmap.event.EventIntake;
 import org.daarion.livingmap.history.HistoryWriter;
@@ -37,11 +36,10 @@ public final class MetricsBridge implements AutoCloseable {
       HistoryWriter writer,
       StreamStats stream,
       Supplier<UpstreamPoller> poller,
-      AlertService alerts) {
+      AlertGauges alerts) {
     metrics.wsConnections(stream::connections);
     metrics.historyQueueDepth(writer::queueDepth);
-    metrics.alertsFiring(
-        () -> alerts.alerts().stream().filter(a -> "firing".equals(a.state())).count());
+    metrics.alertsFiring(alerts::firingCount);
     metrics.alertEvaluation(alerts::evaluationNanos);
     metrics.historyWriterBusy(writer::busyNanos);
     for (UpstreamSource s : UpstreamSource.values()) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.daarion.livingmap.event.Event;
+import org.daarion.livingmap.event.Subject;
 import org.daarion.livingmap.state.EntityTypes;
 
 /**
@@ -40,11 +41,11 @@ final class StreamFilter {
   private final Set<String> layers;
   private final Set<String> types;
   private final Set<String> entities;
-  private final Set<SubjectPattern> events;
+  private final Set<Subject> events;
   private final String key;
 
   private StreamFilter(
-      Set<String> layers, Set<String> types, Set<String> entities, Set<SubjectPattern> events) {
+      Set<String> layers, Set<String> types, Set<String> entities, Set<Subject> events) {
     this.layers = Set.copyOf(layers);
     this.types = Set.copyOf(types);
     this.entities = Set.copyOf(entities);
@@ -151,7 +152,7 @@ final class StreamFilter {
     return entities;
   }
 
-  public Set<SubjectPattern> events() {
+  public Set<Subject> events() {
     return events;
   }
 
@@ -192,7 +193,7 @@ final class StreamFilter {
       return false;
     }
     if (!events.isEmpty()) {
-      for (SubjectPattern p : events) {
+      for (Subject p : events) {
         if (p.matches(e.eventType())) {
           return true;
         }
@@ -306,12 +307,15 @@ final class StreamFilter {
     return new LinkedHashSet<>(values);
   }
 
-  private static Set<SubjectPattern> patterns(List<String> values) {
+  private static Set<Subject> patterns(List<String> values) {
     count("events", values);
-    Set<SubjectPattern> out = new LinkedHashSet<>();
+    Set<Subject> out = new LinkedHashSet<>();
     for (String v : values) {
+      if (v != null && v.length() > 256) {
+        throw new InvalidFilter("events", "pattern longer than 256 characters");
+      }
       try {
-        out.add(SubjectPattern.parse(v));
+        out.add(Subject.parse(v));
       } catch (IllegalArgumentException e) {
         throw new InvalidFilter("events", e.getMessage());
       }

@@ -160,13 +160,13 @@ class AlertRulesTest {
 
   @Test
   void subjectPatternsFollowNatsWildcards() {
-    assertThat(SubjectPattern.parse("node.metrics.*").matches("node.metrics.n1")).isTrue();
-    assertThat(SubjectPattern.parse("node.metrics.*").matches("node.metrics")).isFalse();
-    assertThat(SubjectPattern.parse("node.metrics.*").matches("node.metrics.n1.x")).isFalse();
-    assertThat(SubjectPattern.parse("node.>").matches("node.metrics.n1")).isTrue();
-    assertThat(SubjectPattern.parse("node.>").matches("node")).isFalse();
-    assertThat(SubjectPattern.parse("usage.llm").matches("usage.llmx")).isFalse();
-    assertThat(SubjectPattern.parse("a.>.b")).isNull();
-    assertThat(SubjectPattern.parse("a.b*")).isNull();
+    assertThat(AlertRules.eventType("node.metrics.*").matches("node.metrics.n1")).isTrue();
+    assertThat(AlertRules.eventType("node.metrics.*").matches("node.metrics")).isFalse();
+    assertThat(AlertRules.eventType("node.metrics.*").matches("node.metrics.n1.x")).isFalse();
+    assertThat(AlertRules.eventType("node.>").matches("node.metrics.n1")).isTrue();
+    assertThat(AlertRules.eventType("node.>").matches("node")).isFalse();
+    assertThat(AlertRules.eventType("usage.llm").matches("usage.llmx")).isFalse();
+    assertThat(AlertRules.eventType("a.>.b")).isNull();
+    assertThat(AlertRules.eventType("a.b*")).isNull();
   }
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
+import org.daarion.livingmap.api.http.ApiServer;
 import org.daarion.livingmap.api.security.PublicSnapshot;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.event.Event;

@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.daarion.livingmap.event.Subject;
 import org.daarion.livingmap.stream.client.LivingMapStreamClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,17 +54,17 @@ class StreamFilterTest {
 
   @Test
   void patternsFollowNatsWildcards() {
-    assertThat(SubjectPattern.parse("node.metrics.*").matches("node.metrics.n1")).isTrue();
-    assertThat(SubjectPattern.parse("node.metrics.*").matches("node.metrics.n1.x")).isFalse();
-    assertThat(SubjectPattern.parse("node.metrics.*").matches("node.metrics")).isFalse();
-    assertThat(SubjectPattern.parse("node.>").matches("node.metrics.n1")).isTrue();
-    assertThat(SubjectPattern.parse("node.>").matches("node")).isFalse();
-    assertThat(SubjectPattern.parse("*.event.*").matches("dao.event.created")).isTrue();
-    assertThat(SubjectPattern.parse("usage.llm").matches("usage.llm")).isTrue();
-    assertThat(SubjectPattern.parse("usage.llm").matches("usage.llm.x")).isFalse();
-    assertThat(SubjectPattern.parse(">").matches("a.b")).isTrue();
+    assertThat(Subject.parse("node.metrics.*").matches("node.metrics.n1")).isTrue();
+    assertThat(Subject.parse("node.metrics.*").matches("node.metrics.n1.x")).isFalse();
+    assertThat(Subject.parse("node.metrics.*").matches("node.metrics")).isFalse();
+    assertThat(Subject.parse("node.>").matches("node.metrics.n1")).isTrue();
+    assertThat(Subject.parse("node.>").matches("node")).isFalse();
+    assertThat(Subject.parse("*.event.*").matches("dao.event.created")).isTrue();
+    assertThat(Subject.parse("usage.llm").matches("usage.llm")).isTrue();
+    assertThat(Subject.parse("usage.llm").matches("usage.llm.x")).isFalse();
+    assertThat(Subject.parse(">").matches("a.b")).isTrue();
     for (String bad : List.of("", "a..b", "a.>.b", "a.b*", "a. b", ".a")) {
-      assertThatThrownBy(() -> SubjectPattern.parse(bad))
+      assertThatThrownBy(() -> Subject.parse(bad))
           .as(bad)
           .isInstanceOf(IllegalArgumentException.class);
     }

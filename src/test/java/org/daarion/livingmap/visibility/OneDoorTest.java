@@ -13,19 +13,19 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The visibility door holds only if routes write their bodies through it ({@code api/Responses}).
- * This finds every place in the service's sources that ends or writes a response with a body and
- * checks it is one of the few that carry no data about entities. A new route that writes its own
- * bytes fails here: send them through {@code Responses} (or, if they cannot name an entity, add the
- * place below with the reason).
+ * The visibility door holds only if routes write their bodies through it ({@code
+ * api/http/Responses}). This finds every place in the service's sources that ends or writes a
+ * response with a body and checks it is one of the few that carry no data about entities. A new
+ * route that writes its own bytes fails here: send them through {@code Responses} (or, if they
+ * cannot name an entity, add the place below with the reason).
  */
 class OneDoorTest {
   /** File -> why its bodies need no filter. */
   private static final Map<String, String> ALLOWED =
       Map.of(
-          "api/Responses.java", "the door itself",
+          "api/http/Responses.java", "the door itself",
           "api/security/Errors.java", "auth, CORS, rate-limit and 503 errors: fixed texts",
-          "api/ApiServer.java", "the docs page and Prometheus metrics: no entity ids",
+          "api/http/ApiServer.java", "the docs page and Prometheus metrics: no entity ids",
           "stream/StreamEndpoint.java", "a refused upgrade: the parameter's own error",
           "api/StreamRoutes.java", "a refused WebSocket admission: fixed texts",
           "simulator/SimulatorHttpServer.java", "the simulator's upstream, not the API");

@@ -4,7 +4,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 
-/** The API's JSON error shape ({@code api.Responses.error}): error, detail, time. */
+/** The API's JSON error shape ({@code api.http.Responses.error}): error, detail, time. */
 final class Errors {
   private Errors() {}
 

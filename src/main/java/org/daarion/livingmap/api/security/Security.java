@@ -17,7 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
-import org.daarion.livingmap.api.RouteGroup;
+import org.daarion.livingmap.api.http.HttpFront;
+import org.daarion.livingmap.api.http.RouteGroup;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.metrics.Metrics;
 import org.daarion.livingmap.state.PreparedSnapshot;
@@ -25,7 +26,8 @@ import org.daarion.livingmap.visibility.Visibility;
 
 /**
  * Everything security- and limit-related, built once from {@link Config} by the composition root
- * and installed by {@code ApiServer} at the front of the router:
+ * and installed by {@code api.http.ApiServer} (as its {@link HttpFront}) at the front of the
+ * router:
  *
  * <ol>
  *   <li>security headers ({@link SecurityHeaders});
@@ -42,7 +44,7 @@ import org.daarion.livingmap.visibility.Visibility;
  * #applyLimits}). The WebSocket endpoint uses {@link #authorizeStream}, {@link #streams} and {@link
  * SocketExpiry}.
  */
-public final class Security implements AutoCloseable {
+public final class Security implements HttpFront {
   private final Vertx vertx;
   private final Config config;
   private final Clock clock;
@@ -122,6 +124,7 @@ public final class Security implements AutoCloseable {
   }
 
   /** Header, request-line and idle limits, and the {@code bearer} WebSocket subprotocol. */
+  @Override
   public HttpServerOptions applyLimits(HttpServerOptions options) {
     List<String> protocols =
         options.getWebSocketSubProtocols() == null
@@ -138,6 +141,7 @@ public final class Security implements AutoCloseable {
   }
 
   /** Installs the front handlers on {@code router}, before any route; see the class comment. */
+  @Override
   public void installFront(Router router) {
     router.route().handler(new SecurityHeaders());
     router.route().handler(new CorsHandler(corsOrigins));
@@ -247,6 +251,12 @@ public final class Security implements AutoCloseable {
   /** Schedules the close of {@code ws} when {@code principal} expires; see {@link SocketExpiry}. */
   public long closeOnExpiry(io.vertx.core.http.ServerWebSocket ws, Principal principal) {
     return SocketExpiry.closeOnExpiry(vertx, ws, principal, clock);
+  }
+
+  /** The UI's policy ({@link SecurityHeaders#csp}) with the extra script sources. */
+  @Override
+  public String contentSecurityPolicy(String host, String scriptSrc) {
+    return SecurityHeaders.csp(host, scriptSrc);
   }
 
   @Override

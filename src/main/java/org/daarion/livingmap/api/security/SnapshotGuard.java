@@ -6,7 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
-import org.daarion.livingmap.api.PreparedResponses;
+import org.daarion.livingmap.api.http.PreparedResponses;
 import org.daarion.livingmap.state.PreparedSnapshot;
 import org.daarion.livingmap.visibility.Visibility;
 

@@ -22,6 +22,7 @@ import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.event.Acker;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventIntake;
+import org.daarion.livingmap.event.Subject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,7 +97,7 @@ public final class ClusterStream implements AutoCloseable {
         config.natsUrl.orElseThrow(
             () -> new IllegalArgumentException("cluster mode needs NATS_URL"));
     this.stream = config.natsStream;
-    this.subjects = Subjects.minimalCover(config.streamSubjects());
+    this.subjects = Subject.minimalCover(config.streamSubjects());
     this.createStream = config.natsCreateStream;
     this.tuning =
         tuning.toBuilder()
@@ -193,7 +194,7 @@ public final class ClusterStream implements AutoCloseable {
       }
     }
     List<String> have = info.getConfiguration().getSubjects();
-    if (!Subjects.coveredByAny(Config.CLUSTER_SUBJECTS, have)) {
+    if (!Subject.coveredByAny(Config.CLUSTER_SUBJECTS, have)) {
       List<String> more = new ArrayList<>(have);
       more.add(Config.CLUSTER_SUBJECTS);
       try {
@@ -468,7 +469,7 @@ public final class ClusterStream implements AutoCloseable {
     }
     received.incrementAndGet();
     pending = m.metaData().pendingCount();
-    if (Subjects.matchesAny(subjects, m.getSubject())) {
+    if (Subject.matchesAny(subjects, m.getSubject())) {
       if (!intake.accept(
           m.getSubject(),
           m.getData(),

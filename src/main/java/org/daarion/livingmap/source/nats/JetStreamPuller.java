@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.daarion.livingmap.event.Acker;
 import org.daarion.livingmap.event.EventIntake;
+import org.daarion.livingmap.event.Subject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -402,7 +403,7 @@ final class JetStreamPuller {
       }
     }
     List<String> have = info.getConfiguration().getSubjects();
-    List<String> missing = subjects.stream().filter(s -> !Subjects.coveredByAny(s, have)).toList();
+    List<String> missing = subjects.stream().filter(s -> !Subject.coveredByAny(s, have)).toList();
     if (!missing.isEmpty() && !missingSubjectsLogged) {
       missingSubjectsLogged = true;
       log.warn(
@@ -488,7 +489,7 @@ final class JetStreamPuller {
       return true;
     }
     String subject = m.getSubject();
-    if (!Subjects.matchesAny(subjects, subject)) {
+    if (!Subject.matchesAny(subjects, subject)) {
       // On the stream but not configured here (a stream shared with other subjects).
       counters.skipped.incrementAndGet();
       ackQuietly(m);

@@ -6,6 +6,7 @@ import java.util.List;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.config.NatsMode;
 import org.daarion.livingmap.event.EventIntake;
+import org.daarion.livingmap.event.Subject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,7 +98,7 @@ public final class NatsIngest implements AutoCloseable {
     this.mode = config.natsMode;
     this.tuning = tuning;
     List<String> configured = config.streamSubjects();
-    List<String> subjects = Subjects.minimalCover(configured);
+    List<String> subjects = Subject.minimalCover(configured);
     if (subjects.size() < configured.size()) {
       log.info("NATS subjects {} reduced to {} (the others are covered)", configured, subjects);
     }

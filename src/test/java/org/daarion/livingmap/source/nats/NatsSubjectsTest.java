@@ -4,17 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.List;
+import org.daarion.livingmap.event.Subject;
 import org.junit.jupiter.api.Test;
 
 class NatsSubjectsTest {
   @Test
   void matchesWildcards() {
-    assertThat(Subjects.matches("usage.llm", "usage.llm")).isTrue();
-    assertThat(Subjects.matches("usage.llm.>", "usage.llm")).isFalse();
-    assertThat(Subjects.matches("usage.llm.>", "usage.llm.gpt.4")).isTrue();
-    assertThat(Subjects.matches("node.metrics.*", "node.metrics.gpu-1")).isTrue();
-    assertThat(Subjects.matches("node.metrics.*", "node.metrics.gpu-1.x")).isFalse();
-    assertThat(Subjects.matches("usage.*", "usage")).isFalse();
+    assertThat(Subject.matches("usage.llm", "usage.llm")).isTrue();
+    assertThat(Subject.matches("usage.llm.>", "usage.llm")).isFalse();
+    assertThat(Subject.matches("usage.llm.>", "usage.llm.gpt.4")).isTrue();
+    assertThat(Subject.matches("node.metrics.*", "node.metrics.gpu-1")).isTrue();
+    assertThat(Subject.matches("node.metrics.*", "node.metrics.gpu-1.x")).isFalse();
+    assertThat(Subject.matches("usage.*", "usage")).isFalse();
   }
 
   @Test
@@ -31,8 +32,8 @@ class NatsSubjectsTest {
             "usage.agent",
             "usage.agent.>",
             "messaging.message.created");
-    assertThat(Subjects.minimalCover(defaults)).isEqualTo(defaults);
-    assertThat(Subjects.minimalCover(List.of("a.>", "a.b", "a.*", "a.>", "b.*.c", "b.x.c")))
+    assertThat(Subject.minimalCover(defaults)).isEqualTo(defaults);
+    assertThat(Subject.minimalCover(List.of("a.>", "a.b", "a.*", "a.>", "b.*.c", "b.x.c")))
         .containsExactly("a.>", "b.*.c");
   }
 

@@ -1,4 +1,4 @@
-package org.daarion.livingmap.api;
+package org.daarion.livingmap.api.http;
 
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -28,7 +28,7 @@ public final class Responses {
    * Continues on the request's own event loop once {@code stage} completes, whichever thread
    * completes it (the state owner, a database worker).
    */
-  static <T> void whenDone(
+  public static <T> void whenDone(
       RoutingContext ctx, CompletionStage<T> stage, BiConsumer<T, Throwable> then) {
     Context context = Vertx.currentContext();
     stage.whenComplete(
@@ -45,7 +45,7 @@ public final class Responses {
     bytes(ctx, status, body.toBuffer());
   }
 
-  static void bytes(RoutingContext ctx, int status, Buffer body) {
+  public static void bytes(RoutingContext ctx, int status, Buffer body) {
     Visibility v = Visibility.of(ctx);
     if (v.isFull()) {
       send(ctx, status, body);
@@ -131,7 +131,7 @@ public final class Responses {
     json(ctx, 400, error("bad_parameter", e.getMessage()).put("parameter", e.parameter()));
   }
 
-  static void notFound(RoutingContext ctx, String detail) {
+  public static void notFound(RoutingContext ctx, String detail) {
     json(ctx, 404, error("not_found", detail));
   }
 
@@ -139,7 +139,7 @@ public final class Responses {
    * Why an asynchronous part failed, in words a client may read: a busy pool or a timeout says so;
    * anything else (a database error with PostgreSQL's own text, a bug) only that it failed.
    */
-  static String safeReason(Throwable err) {
+  public static String safeReason(Throwable err) {
     Throwable cause = err;
     while ((cause instanceof java.util.concurrent.CompletionException
             || cause instanceof java.util.concurrent.ExecutionException)
@@ -155,7 +155,7 @@ public final class Responses {
     return "failed (" + cause.getClass().getSimpleName() + "); see the service log";
   }
 
-  static void unavailable(RoutingContext ctx, String detail) {
+  public static void unavailable(RoutingContext ctx, String detail) {
     json(ctx, 503, error("unavailable", detail));
   }
 }

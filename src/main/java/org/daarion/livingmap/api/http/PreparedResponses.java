@@ -1,4 +1,4 @@
-package org.daarion.livingmap.api;
+package org.daarion.livingmap.api.http;
 
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;

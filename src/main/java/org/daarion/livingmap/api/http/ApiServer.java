@@ -1,4 +1,4 @@
-package org.daarion.livingmap.api;
+package org.daarion.livingmap.api.http;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -16,8 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
-import org.daarion.livingmap.api.security.Security;
-import org.daarion.livingmap.api.security.SecurityHeaders;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.metrics.Metrics;
 import org.daarion.livingmap.metrics.MetricsHandler;
@@ -30,9 +28,11 @@ import org.slf4j.LoggerFactory;
  * at {@code /} and {@code /living-map}, and turns every failure into JSON (400 naming the
  * parameter, 404, 500 without a stack trace).
  *
- * <p>In front of every route: request metrics ({@link MetricsHandler}), then the {@link Security}
- * chain (headers, CORS, timeout, auth, rate limit, body limit). Also serves {@code /metrics}
- * (Prometheus), {@code /living-map/openapi.json} and the docs page {@code /living-map/docs}.
+ * <p>In front of every route: request metrics ({@link MetricsHandler}), then the {@link HttpFront}
+ * ({@code api.security.Security}: headers, CORS, timeout, auth, rate limit, body limit). This class
+ * is the HTTP kit's server: it knows no route group and no security rule by name. Also serves
+ * {@code /metrics} (Prometheus), {@code /living-map/openapi.json} and the docs page {@code
+ * /living-map/docs}.
  */
 public final class ApiServer {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -47,16 +47,11 @@ public final class ApiServer {
   private static final SecureRandom NONCES = new SecureRandom();
 
   private final List<RouteGroup> groups;
-  private final Security security;
+  private final HttpFront security;
   private final Metrics metrics;
   private final BadInput badInput;
   private Buffer openApi;
   private String docsPage;
-
-  /** A server without auth, limits or metrics (the original's openness); for tests and tools. */
-  public ApiServer(Vertx vertx, String host, int port, String version, List<RouteGroup> groups) {
-    this(vertx, host, port, version, groups, Security.open(vertx), null);
-  }
 
   /**
    * The production server: host, port and limits from {@code config}, the {@code security} chain in
@@ -67,7 +62,7 @@ public final class ApiServer {
       Config config,
       String version,
       List<RouteGroup> groups,
-      Security security,
+      HttpFront security,
       Metrics metrics) {
     this(vertx, config.host, config.port, version, groups, security, metrics);
     this.wsCompression = config.wsCompression;
@@ -82,7 +77,7 @@ public final class ApiServer {
       int port,
       String version,
       List<RouteGroup> groups,
-      Security security,
+      HttpFront security,
       Metrics metrics) {
     this.vertx = vertx;
     this.host = host;
@@ -238,7 +233,8 @@ public final class ApiServer {
     ctx.response()
         .putHeader(
             "Content-Security-Policy",
-            SecurityHeaders.csp(ctx.request().getHeader("Host"), "'nonce-" + nonce + "'"))
+            security.contentSecurityPolicy(
+                ctx.request().getHeader("Host"), "'nonce-" + nonce + "'"))
         .putHeader("Content-Type", "text/html; charset=utf-8")
         .putHeader("Cache-Control", "no-cache")
         .end(docsPage.replace("{{NONCE}}", nonce));

@@ -1,4 +1,4 @@
-package org.daarion.livingmap.api;
+package org.daarion.livingmap.api.http;
 
 /** A query parameter with a value the route cannot use; answered with HTTP 400 naming it. */
 public final class BadParameter extends RuntimeException {

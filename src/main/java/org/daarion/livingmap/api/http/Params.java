@@ -1,4 +1,4 @@
-package org.daarion.livingmap.api;
+package org.daarion.livingmap.api.http;
 
 import io.vertx.core.MultiMap;
 import java.time.Instant;
@@ -41,7 +41,7 @@ public final class Params {
     }
   }
 
-  String oneOf(String name, Collection<String> allowed) {
+  public String oneOf(String name, Collection<String> allowed) {
     String v = string(name);
     if (v != null && !allowed.contains(v)) {
       throw new BadParameter(
@@ -50,7 +50,7 @@ public final class Params {
     return v;
   }
 
-  List<String> list(String name) {
+  public List<String> list(String name) {
     String v = string(name);
     List<String> out = new ArrayList<>();
     if (v != null) {
@@ -63,7 +63,7 @@ public final class Params {
     return out;
   }
 
-  Instant instant(String name) {
+  public Instant instant(String name) {
     String v = string(name);
     return v == null ? null : parseInstant(name, v);
   }
