@@ -16,8 +16,10 @@ import org.daarion.livingmap.event.ByteBudget;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventIntake;
 import org.daarion.livingmap.event.EventSink;
+import org.daarion.livingmap.event.PollIntake;
 import org.daarion.livingmap.event.RejectedSink;
 import org.daarion.livingmap.event.Rejection;
+import org.daarion.livingmap.event.UpstreamPoll;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * ByteBudget#weightOf}): {@link #submit} waits for room ({@link ByteBudget.Overflow#BLOCK}). A
  * source that cannot wait (NATS core) has a queue of its own in front that rejects instead.
  */
-public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
+public final class StateOwner implements EventIntake.Sequencer, PollIntake, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StateOwner.class);
   private static final int DRAIN_MAX = 4096;
 
@@ -65,11 +67,17 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
    */
   static final long IN_FLIGHT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
 
-  /** What a command may do: read and change the state, emit derived events. */
+  /**
+   * What a command may do on the owner's thread: read the state (consistently: nothing writes while
+   * the command runs), take a cut, and change the state only through the named operations below
+   * (merge a poll, restore, continue numbering, emit or replay an event). The {@link LiveState}
+   * itself is never handed out.
+   */
   public final class Access {
     private Access() {}
 
-    public LiveState state() {
+    /** The state, read-only; see {@link StateView} for what a read sees. */
+    public StateView state() {
       return state;
     }
 
@@ -295,7 +303,12 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     thread.start();
   }
 
-  public LiveState state() {
+  /**
+   * The live state, read-only, for readers on any thread: single entities and counters, read while
+   * the owner writes ({@link StateView} says what that gives); a consistent picture is {@link
+   * #cut()}.
+   */
+  public StateView state() {
     return state;
   }
 
@@ -346,6 +359,8 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     return call(Access::cut);
   }
 
+  /** Merges {@code poll} on the owner's thread (the contract is {@link PollIntake}'s). */
+  @Override
   public CompletableFuture<Void> applyPoll(UpstreamPoll poll) {
     return call(
         a -> {
