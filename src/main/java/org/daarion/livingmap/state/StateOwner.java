@@ -58,15 +58,6 @@ public final class StateOwner implements EventIntake.Sequencer, PollIntake, Auto
     boolean publish(Event event);
   }
 
-  /** Cluster mode: a derived event published and not seen back through the stream yet. */
-  private record InFlight(Event event, long sentAt) {}
-
-  /**
-   * How long a published derived event counts as on its way; one not seen back by then (a lost
-   * publish) stops shaping the next poll's comparison.
-   */
-  static final long IN_FLIGHT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-
   /**
    * What a command may do on the owner's thread: read the state (consistently: nothing writes while
    * the command runs), take a cut, and change the state only through the named operations below
@@ -91,7 +82,7 @@ public final class StateOwner implements EventIntake.Sequencer, PollIntake, Auto
         // Cluster mode: find the changes on a copy; they reach the state through the stream.
         // The copy includes the changes already published and not back yet, so that a poll
         // running before they return does not publish them again.
-        reconciler.apply(poll, stateWithInFlight(), StateOwner.this::emitDerived, clock.instant());
+        reconciler.apply(poll, inFlight.over(state), StateOwner.this::emitDerived, clock.instant());
         return;
       }
       reconciler.apply(poll, state, StateOwner.this::emitDerived, clock.instant());
@@ -106,7 +97,7 @@ public final class StateOwner implements EventIntake.Sequencer, PollIntake, Auto
       state.restoreAliases(cut.aliases());
       state.position(cut.epoch(), cut.seq());
       state.streamSeq(cut.streamSeq());
-      appliedStreamSeqs.allUpTo(cut.streamSeq());
+      redelivery.restoredTo(cut.streamSeq());
     }
 
     /** Continues numbering after {@code seq} in {@code epoch} (the newest position in history). */
@@ -154,13 +145,7 @@ public final class StateOwner implements EventIntake.Sequencer, PollIntake, Auto
         noteRejected(e, refused);
       }
       state.position(e.epoch(), e.seq());
-      if (e.streamSequence() > 0) {
-        followStream(e.msgId(), e.streamSequence());
-      }
-      if (e.streamSequence() > state.streamSeq()) {
-        state.streamSeq(e.streamSequence());
-      }
-      appliedStreamSeqs.add(e.streamSequence());
+      redelivery.replayed(e, state);
     }
   }
 
@@ -176,21 +161,11 @@ public final class StateOwner implements EventIntake.Sequencer, PollIntake, Auto
   private final List<Event> duplicates = new ArrayList<>();
   private final AtomicLong duplicateCount = new AtomicLong();
 
-  /** JetStream stream sequences applied, to tell a redelivery from a late first delivery. */
-  private final AppliedStreamSeqs appliedStreamSeqs = new AppliedStreamSeqs();
+  /** Tells a JetStream redelivery from a late first delivery. Owner thread only. */
+  private final StreamRedelivery redelivery = new StreamRedelivery();
 
-  /**
-   * The JetStream stream (its epoch, from the message ids) the stream sequences in {@link
-   * #appliedStreamSeqs} belong to; null until a JetStream event was applied. Owner thread only.
-   */
-  private String streamEpoch;
-
-  /**
-   * A stream sequence this far below the newest one applied is not a redelivery but a stream that
-   * was recreated and numbers from 1 again. JetStream redelivers at most MaxAckPending messages
-   * back, far fewer than this.
-   */
-  static final long STREAM_RESET_DISTANCE = 1_000_000;
+  /** Cluster mode: derived events published and not back yet. Owner thread only. */
+  private final InFlightDerived inFlight = new InFlightDerived();
 
   /** Commands the owner's own thread called; run after the current batch. Owner thread only. */
   private final ArrayDeque<Task<?>> local = new ArrayDeque<>();
@@ -202,9 +177,6 @@ public final class StateOwner implements EventIntake.Sequencer, PollIntake, Auto
   private java.util.function.Consumer<Event> observer;
 
   private final AtomicLong unpositioned = new AtomicLong();
-
-  /** Cluster mode, owner thread: derived events published and not back yet, oldest first. */
-  private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
 
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong reducerErrors = new AtomicLong();
@@ -423,29 +395,10 @@ public final class StateOwner implements EventIntake.Sequencer, PollIntake, Auto
       applyAtStreamPosition(e);
       return;
     }
-    long streamSeq = e.streamSequence();
-    if (streamSeq > 0) {
-      followStream(e.msgId(), streamSeq);
-      long newest = state.streamSeq();
-      if (streamSeq <= newest && newest - streamSeq < STREAM_RESET_DISTANCE) {
-        if (appliedStreamSeqs.contains(streamSeq)) {
-          duplicates.add(e);
-          duplicateCount.incrementAndGet();
-          return;
-        }
-        // Not applied yet although later ones were: a first delivery that came back after
-        // AckWait, overtaken by the messages after it (a restart, a dropped subscription).
-      } else {
-        if (streamSeq <= newest) {
-          log.warn(
-              "JetStream sequence went back from {} to {}: the stream was recreated",
-              newest,
-              streamSeq);
-          appliedStreamSeqs.reset();
-        }
-        state.streamSeq(streamSeq);
-      }
-      appliedStreamSeqs.add(streamSeq);
+    if (redelivery.isRepeat(e, state)) {
+      duplicates.add(e);
+      duplicateCount.incrementAndGet();
+      return;
     }
     long seq = state.seq() + 1;
     String refused = Reducers.applyChecked(e, state.resolve(e.entityId()), seq, state);
@@ -462,30 +415,6 @@ public final class StateOwner implements EventIntake.Sequencer, PollIntake, Auto
     state.nextSeq();
     out.add(e.sequenced(seq, state.epoch(), state.resolve(e.entityId())));
     applied.incrementAndGet();
-  }
-
-  /**
-   * A recreated stream (another epoch in the message id) starts its sequences again at 1: what was
-   * applied of the old one says nothing about them. Ids of the form before issue 17 ({@code
-   * js:<stream>:<seq>}) count as an epoch of their own: the ingest keeps that form for the stream
-   * it was reading at the upgrade (so no change is seen there) and uses the new form only for a
-   * stream recreated since.
-   */
-  private void followStream(String msgId, long streamSeq) {
-    int colon = msgId.lastIndexOf(':');
-    String from = msgId.substring("js:".length(), Math.max("js:".length(), colon));
-    String was = streamEpoch;
-    streamEpoch = from;
-    if (was == null || was.equals(from)) {
-      return;
-    }
-    log.warn(
-        "JetStream stream recreated (epoch {} -> {}, at its sequence {}): its sequences start again",
-        was,
-        from,
-        streamSeq);
-    appliedStreamSeqs.reset();
-    state.streamSeq(0);
   }
 
   private void reduce(Event e, long seq) {
@@ -532,9 +461,7 @@ public final class StateOwner implements EventIntake.Sequencer, PollIntake, Auto
       duplicateCount.incrementAndGet();
       return;
     }
-    if (!inFlight.isEmpty()) {
-      returned(e);
-    }
+    inFlight.returned(e);
     state.seqTo(seq);
     state.streamSeq(seq);
     reduce(e, seq);
@@ -549,37 +476,6 @@ public final class StateOwner implements EventIntake.Sequencer, PollIntake, Auto
         log.error("event observer failed on {} (seq {})", e.eventType(), seq, ex);
       }
     }
-  }
-
-  /** Cluster mode: an event came back through the stream; it is no longer on its way. */
-  private void returned(Event e) {
-    java.util.Iterator<InFlight> it = inFlight.iterator();
-    while (it.hasNext()) {
-      Event sent = it.next().event();
-      if (sent.eventType().equals(e.eventType()) && sent.payload().equals(e.payload())) {
-        it.remove();
-        return;
-      }
-    }
-  }
-
-  /** Cluster mode: a scratch copy of the state with the derived events still on their way. */
-  private LiveState stateWithInFlight() {
-    long now = System.nanoTime();
-    while (!inFlight.isEmpty() && now - inFlight.peekFirst().sentAt() > IN_FLIGHT_NANOS) {
-      inFlight.pollFirst();
-    }
-    LiveState scratch = state.copy();
-    for (InFlight f : inFlight) {
-      Event e = f.event();
-      try {
-        Reducers.apply(e, scratch.resolve(e.entityId()), scratch.seq(), scratch);
-      } catch (RuntimeException ex) {
-        log.debug(
-            "in-flight {} not applied to the scratch state: {}", e.eventType(), ex.toString());
-      }
-    }
-    return scratch;
   }
 
   /** Derived events on their way to the stream (cluster mode; tests and health). */
@@ -602,7 +498,7 @@ public final class StateOwner implements EventIntake.Sequencer, PollIntake, Auto
             null);
     if (publisher != null) {
       if (publisher.publish(e)) {
-        inFlight.addLast(new InFlight(e, System.nanoTime()));
+        inFlight.sent(e);
       }
       return -1;
     }
