@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  *       acknowledged.
  *   <li><b>Backpressure.</b> {@link #onEvents} and {@link #reject} <b>block</b> the calling thread
  *       while the queue is full. That is deliberate: events are never dropped, and a state owner
- *       that outruns PostgreSQL for longer than the queue absorbs is slowed to its pace.
+ *       that outruns PostgreSQL for longer than the queue absorbs is slowed to its pace. The owner
+ *       calls its sinks one after another, so the stream hub waits with it: sockets get no new
+ *       events until the writer catches up (see {@link EventSink} for what that means).
  *   <li><b>Outages.</b> On a database error the batch is kept and retried with backoff (100 ms
  *       doubling to 2 s) forever; {@link #status()} says {@code DEGRADED} with the last error until
  *       a batch commits again. A row PostgreSQL refuses for its content (SQLSTATE class 22, 23 or
