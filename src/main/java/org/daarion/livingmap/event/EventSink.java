@@ -12,10 +12,11 @@ import java.util.List;
  * HistoryWriter.onEvents}) waits while its queue is full, so that no event is ever dropped and
  * ingest slows to PostgreSQL's pace. The stream hub is added after it, so while PostgreSQL is
  * slower than the ingest every WebSocket gets no new event: connections stay open, and when the
- * writer catches up they get the events that were held back, in order and with no gap. Commands
- * queued behind the blocked batch (a stream subscription, a poll merge) wait too, or are refused at
- * once when the owner's queue is full. In cluster mode the history writer is not a sink (the shared
- * durable consumer feeds it), so nothing here waits for PostgreSQL.
+ * writer catches up they get the events that were held back, in order and with no gap ({@code
+ * SlowHistoryStallsStreamTest} shows it with a locked history table). Commands queued behind the
+ * blocked batch (a stream subscription, a poll merge) wait too, or are refused at once when the
+ * owner's queue is full. In cluster mode the history writer is not a sink (the shared durable
+ * consumer feeds it), so nothing here waits for PostgreSQL.
  */
 public interface EventSink {
   void onEvents(List<Event> batch);
