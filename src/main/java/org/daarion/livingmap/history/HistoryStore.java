@@ -11,9 +11,7 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -369,67 +367,7 @@ public final class HistoryStore {
    * buckets are listed with count 0.
    */
   public CompletableFuture<JsonObject> stats(HistoryQuery.Stats s) {
-    return async(() -> statsBlocking(s));
-  }
-
-  private JsonObject statsBlocking(HistoryQuery.Stats s) throws SQLException {
-    long size = s.bucket().getSeconds();
-    long first = Math.floorDiv(s.since().getEpochSecond(), size);
-    long last = Math.floorDiv(s.until().getEpochSecond(), size);
-    Map<Long, Map<String, Long>> counts = new TreeMap<>();
-    Map<String, Long> byType = new TreeMap<>();
-    long total = 0;
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
-      setTimeout(c, STATEMENT_TIMEOUT);
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "SELECT floor(extract(epoch FROM timestamp) / ?)::bigint AS b, event_type, count(*)"
-                  + " FROM living_map_history WHERE timestamp >= ? AND timestamp < ?"
-                  + " GROUP BY 1, 2 ORDER BY 1, 2")) {
-        ps.setLong(1, size);
-        ps.setTimestamp(2, Timestamp.from(s.since()));
-        ps.setTimestamp(3, Timestamp.from(s.until()));
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            long b = rs.getLong(1);
-            String type = rs.getString(2);
-            long n = rs.getLong(3);
-            counts.computeIfAbsent(b, k -> new TreeMap<>()).merge(type, n, Long::sum);
-            byType.merge(type, n, Long::sum);
-            total += n;
-          }
-        }
-      }
-      c.commit();
-    }
-    JsonArray buckets = new JsonArray();
-    for (long b = first; b <= last; b++) {
-      Map<String, Long> m = counts.getOrDefault(b, Map.of());
-      JsonObject types = new JsonObject();
-      long n = 0;
-      for (Map.Entry<String, Long> e : m.entrySet()) {
-        types.put(e.getKey(), e.getValue());
-        n += e.getValue();
-      }
-      if (b == last && Instant.ofEpochSecond(b * size).equals(s.until())) {
-        break; // until is exclusive
-      }
-      buckets.add(
-          new JsonObject()
-              .put("start", Instant.ofEpochSecond(b * size).toString())
-              .put("count", n)
-              .put("by_type", types));
-    }
-    JsonObject totals = new JsonObject();
-    byType.forEach(totals::put);
-    return new JsonObject()
-        .put("since", s.since().toString())
-        .put("until", s.until().toString())
-        .put("bucket_seconds", size)
-        .put("total", total)
-        .put("by_type", totals)
-        .put("buckets", buckets);
+    return async(() -> HistoryStats.count(dataSource, s));
   }
 
   /** The newest {@code limit} events of one entity, newest first, as history items. */
