@@ -599,19 +599,7 @@ public final class Application implements AutoCloseable {
     for (UpstreamSource s : UpstreamSource.values()) {
       builder.policy(s, SourcePolicy.of(config, s));
     }
-    poller =
-        builder
-            .consumer(
-                poll ->
-                    owner
-                        .applyPoll(poll)
-                        .exceptionally(
-                            err -> {
-                              log.warn(
-                                  "poll of {} not applied: {}", poll.source(), err.getMessage());
-                              return null;
-                            }))
-            .build();
+    poller = builder.intake(owner).build();
     checks.add(sourcesCheck(poller));
     poller.start();
     // A baseline once the first poll has filled the map: time travel works from the first
@@ -792,7 +780,7 @@ public final class Application implements AutoCloseable {
         poller == null
             ? CompletableFuture.completedFuture(null)
             : poller
-                .upstreamDetail(entity)
+                .upstreamDetail(entity.type(), entity.id(), entity.data(), entity.extra())
                 .toCompletionStage()
                 .toCompletableFuture()
                 .thenApply(j -> j);
