@@ -44,7 +44,7 @@ public final class EntityDetail implements EntityRoutes.DetailEnricher {
         poller == null
             ? CompletableFuture.completedFuture(null)
             : poller
-                .upstreamDetail(entity)
+                .upstreamDetail(entity.type(), entity.id(), entity.data(), entity.extra())
                 .toCompletionStage()
                 .toCompletableFuture()
                 .thenApply(j -> j);

@@ -101,20 +101,7 @@ final class Sources {
     for (UpstreamSource s : UpstreamSource.values()) {
       builder.policy(s, SourcePolicy.of(config, s));
     }
-    poller =
-        builder
-            .consumer(
-                poll ->
-                    pipeline
-                        .owner
-                        .applyPoll(poll)
-                        .exceptionally(
-                            err -> {
-                              log.warn(
-                                  "poll of {} not applied: {}", poll.source(), err.getMessage());
-                              return null;
-                            }))
-            .build();
+    poller = builder.intake(pipeline.owner).build();
     late.set(poller);
     closer.add(() -> poller.stop().await());
     pipeline.checks.add(HealthChecks.sources(poller));

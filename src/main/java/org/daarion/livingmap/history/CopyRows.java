@@ -8,8 +8,8 @@ import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.Utf8Buffer;
 
 /**
- * Events as rows of PostgreSQL's binary COPY format for {@link HistoryWriter#COPY_EVENTS}: a uuid
- * as 16 bytes, seq as 8, the timestamp as microseconds since 2000, text as UTF-8 and the payload as
+ * Events as rows of PostgreSQL's binary COPY format for {@link HistoryRows#COPY_EVENTS}: a uuid as
+ * 16 bytes, seq as 8, the timestamp as microseconds since 2000, text as UTF-8 and the payload as
  * jsonb (a version byte and the JSON text). Binary because PostgreSQL then parses no uuid, number
  * or date text and unescapes nothing, which is a good part of its cost per row; the payload is the
  * JSON text the event arrived as when it has it (see {@link Event#payloadBytes()}). Text cannot

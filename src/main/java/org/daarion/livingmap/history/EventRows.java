@@ -34,7 +34,7 @@ final class EventRows implements Iterator<Event> {
     }
     ahead = null;
     try {
-      return HistoryStore.event(rs);
+      return StoredRows.event(rs);
     } catch (SQLException e) {
       throw new ReadFailed(e);
     }

@@ -1,13 +1,7 @@
 package org.daarion.livingmap.history;
 
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -15,19 +9,14 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
 import javax.sql.DataSource;
-import org.daarion.livingmap.event.Acker;
 import org.daarion.livingmap.event.Event;
 
 /**
@@ -58,7 +47,7 @@ public final class HistoryStore {
       "id, timestamp, event_type, payload, source_service, entity_id, entity_type, seq, epoch,"
           + " msg_id";
 
-  private static final String COLUMNS =
+  static final String COLUMNS =
       "id, timestamp, event_type, payload::text, source_service, entity_id, entity_type, seq,"
           + " epoch, msg_id";
 
@@ -67,6 +56,7 @@ public final class HistoryStore {
 
   private final DataSource dataSource;
   private final Executor executor;
+  private final RejectedEvents rejectedEvents;
 
   /** Bytes of rows one answer carries at most ({@code LIVING_MAP_RESPONSE_BYTES}). */
   private final long responseBytes;
@@ -90,6 +80,7 @@ public final class HistoryStore {
     this.dataSource = dataSource;
     this.executor = executor;
     this.responseBytes = responseBytes;
+    this.rejectedEvents = new RejectedEvents(dataSource, responseBytes);
   }
 
   /** Recent rows answered from memory when set; see {@link #answerRecentFrom}. */
@@ -221,7 +212,7 @@ public final class HistoryStore {
                   && !budget.take(payload == null ? 0 : payload.length())) {
                 break;
               }
-              items.add(item(rs, payload));
+              items.add(StoredRows.item(rs, payload));
               budget.adjust(rs);
             }
           }
@@ -377,67 +368,7 @@ public final class HistoryStore {
    * buckets are listed with count 0.
    */
   public CompletableFuture<JsonObject> stats(HistoryQuery.Stats s) {
-    return async(() -> statsBlocking(s));
-  }
-
-  private JsonObject statsBlocking(HistoryQuery.Stats s) throws SQLException {
-    long size = s.bucket().getSeconds();
-    long first = Math.floorDiv(s.since().getEpochSecond(), size);
-    long last = Math.floorDiv(s.until().getEpochSecond(), size);
-    Map<Long, Map<String, Long>> counts = new TreeMap<>();
-    Map<String, Long> byType = new TreeMap<>();
-    long total = 0;
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
-      setTimeout(c, STATEMENT_TIMEOUT);
-      try (PreparedStatement ps =
-          c.prepareStatement(
-              "SELECT floor(extract(epoch FROM timestamp) / ?)::bigint AS b, event_type, count(*)"
-                  + " FROM living_map_history WHERE timestamp >= ? AND timestamp < ?"
-                  + " GROUP BY 1, 2 ORDER BY 1, 2")) {
-        ps.setLong(1, size);
-        ps.setTimestamp(2, Timestamp.from(s.since()));
-        ps.setTimestamp(3, Timestamp.from(s.until()));
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            long b = rs.getLong(1);
-            String type = rs.getString(2);
-            long n = rs.getLong(3);
-            counts.computeIfAbsent(b, k -> new TreeMap<>()).merge(type, n, Long::sum);
-            byType.merge(type, n, Long::sum);
-            total += n;
-          }
-        }
-      }
-      c.commit();
-    }
-    JsonArray buckets = new JsonArray();
-    for (long b = first; b <= last; b++) {
-      Map<String, Long> m = counts.getOrDefault(b, Map.of());
-      JsonObject types = new JsonObject();
-      long n = 0;
-      for (Map.Entry<String, Long> e : m.entrySet()) {
-        types.put(e.getKey(), e.getValue());
-        n += e.getValue();
-      }
-      if (b == last && Instant.ofEpochSecond(b * size).equals(s.until())) {
-        break; // until is exclusive
-      }
-      buckets.add(
-          new JsonObject()
-              .put("start", Instant.ofEpochSecond(b * size).toString())
-              .put("count", n)
-              .put("by_type", types));
-    }
-    JsonObject totals = new JsonObject();
-    byType.forEach(totals::put);
-    return new JsonObject()
-        .put("since", s.since().toString())
-        .put("until", s.until().toString())
-        .put("bucket_seconds", size)
-        .put("total", total)
-        .put("by_type", totals)
-        .put("buckets", buckets);
+    return async(() -> HistoryStats.count(dataSource, s));
   }
 
   /** The newest {@code limit} events of one entity, newest first, as history items. */
@@ -464,78 +395,13 @@ public final class HistoryStore {
    * msg_id, raw, raw_encoding (utf8|base64), raw_truncated}], total}}.
    */
   public CompletableFuture<JsonObject> rejected(int limit, int offset) {
-    if (limit < 1 || limit > HistoryQuery.MAX_LIMIT) {
-      throw new BadParameterException("limit", "must be between 1 and " + HistoryQuery.MAX_LIMIT);
-    }
-    if (offset < 0) {
-      throw new BadParameterException("offset", "must be >= 0");
-    }
-    return async(
-        () -> {
-          JsonArray items = new JsonArray();
-          long total;
-          PageBudget budget = new PageBudget(responseBytes);
-          try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false); // lets the driver stream rows within the page's budget
-            try (PreparedStatement ps =
-                c.prepareStatement(
-                    "SELECT id, received_at, subject, reason, raw, size_bytes, msg_id"
-                        + " FROM living_map_rejected_events ORDER BY id DESC LIMIT ? OFFSET ?")) {
-              ps.setInt(1, limit);
-              ps.setInt(2, offset);
-              ps.setFetchSize(PageBudget.FIRST_FETCH);
-              try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                  byte[] raw = rs.getBytes(5);
-                  // Base64 and JSON escapes make the text up to 6x the bytes; 2x is typical.
-                  if (!budget.take(raw == null ? 0 : 2L * raw.length)) {
-                    break;
-                  }
-                  budget.adjust(rs);
-                  String text = raw == null ? null : utf8OrNull(raw);
-                  items.add(
-                      new JsonObject()
-                          .put("id", rs.getLong(1))
-                          .put("received_at", instant(rs, 2).toString())
-                          .put("subject", rs.getString(3))
-                          .put("reason", rs.getString(4))
-                          .put("size_bytes", rs.getInt(6))
-                          .put("msg_id", rs.getString(7))
-                          .put(
-                              "raw",
-                              raw == null
-                                  ? null
-                                  : text != null ? text : Base64.getEncoder().encodeToString(raw))
-                          .put("raw_encoding", text != null || raw == null ? "utf8" : "base64")
-                          .put("raw_truncated", raw != null && rs.getInt(6) > raw.length));
-                }
-              }
-            }
-            c.commit();
-            total = count(c, "SELECT count(*) FROM living_map_rejected_events");
-            c.commit();
-          }
-          return new JsonObject()
-              .put("items", items)
-              .put("total", total)
-              .put("truncated", budget.truncated())
-              .put("max_bytes", budget.limit())
-              .put(
-                  "next",
-                  budget.truncated() || offset + items.size() < total
-                      ? new JsonObject().put("offset", offset + items.size())
-                      : null);
-        });
+    RejectedEvents.check(limit, offset);
+    return async(() -> rejectedEvents.page(limit, offset));
   }
 
   /** How many rejected events are kept. */
   public CompletableFuture<Long> rejectedCount() {
-    return async(
-        () -> {
-          try (Connection c = dataSource.getConnection()) {
-            return count(c, "SELECT count(*) FROM living_map_rejected_events");
-          }
-        });
+    return async(rejectedEvents::count);
   }
 
   /**
@@ -578,7 +444,7 @@ public final class HistoryStore {
       ps.setString(1, epoch);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
-        return Optional.of(new Position(epoch, rs.getLong(1), instant(rs, 2)));
+        return Optional.of(new Position(epoch, rs.getLong(1), StoredRows.instant(rs, 2)));
       }
     }
   }
@@ -666,88 +532,8 @@ public final class HistoryStore {
       ps.setLong(2, afterSeq);
       ps.setLong(3, upToSeq);
       try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(instant(rs, 1)) : Optional.empty();
+        return rs.next() ? Optional.of(StoredRows.instant(rs, 1)) : Optional.empty();
       }
-    }
-  }
-
-  // ---- row mapping
-
-  static JsonObject item(ResultSet rs) throws SQLException {
-    return item(rs, rs.getString(4));
-  }
-
-  /** A row as an item, its payload column already read as {@code payloadText}. */
-  static JsonObject item(ResultSet rs, String payloadText) throws SQLException {
-    long seq = rs.getLong(8);
-    boolean hasSeq = !rs.wasNull();
-    return new JsonObject()
-        .put("id", rs.getString(1))
-        .put("timestamp", instant(rs, 2).toString())
-        .put("event_type", rs.getString(3))
-        .put("payload", payload(payloadText))
-        .put("source_service", rs.getString(5))
-        .put("entity_id", rs.getString(6))
-        .put("entity_type", rs.getString(7))
-        .put("seq", hasSeq ? seq : null)
-        .put("epoch", rs.getString(9));
-  }
-
-  static Event event(ResultSet rs) throws SQLException {
-    Object p = payload(rs.getString(4));
-    JsonObject payload =
-        p instanceof JsonObject o ? o : new JsonObject().put("value", p); // legacy shapes
-    return new Event(
-        rs.getLong(8),
-        rs.getString(9),
-        instant(rs, 2),
-        rs.getString(3),
-        rs.getString(6),
-        rs.getString(7),
-        rs.getString(5),
-        payload,
-        rs.getString(10),
-        Acker.NONE);
-  }
-
-  /**
-   * Decodes a stored payload (the text of a jsonb value): JSON as is, except a JSON string that
-   * itself holds a JSON object or array (how the original service stored every payload), which is
-   * decoded one level further.
-   */
-  static Object payload(String text) {
-    if (text == null) {
-      return null;
-    }
-    Object v = Json.decodeValue(text);
-    if (v instanceof String s) {
-      String t = s.trim();
-      if (t.startsWith("{") || t.startsWith("[")) {
-        try {
-          return Json.decodeValue(t);
-        } catch (DecodeException notJson) {
-          return s;
-        }
-      }
-    }
-    return v;
-  }
-
-  static Instant instant(ResultSet rs, int column) throws SQLException {
-    OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-    return t == null ? null : t.toInstant();
-  }
-
-  private static String utf8OrNull(byte[] raw) {
-    try {
-      return StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(raw))
-          .toString();
-    } catch (CharacterCodingException e) {
-      return null;
     }
   }
 

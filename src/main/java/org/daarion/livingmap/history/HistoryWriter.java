@@ -1,14 +1,9 @@
 package org.daarion.livingmap.history;
 
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -23,9 +18,6 @@ import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventSink;
 import org.daarion.livingmap.event.RejectedSink;
 import org.daarion.livingmap.event.Rejection;
-import org.daarion.livingmap.event.Utf8Buffer;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +42,9 @@ import org.slf4j.LoggerFactory;
  *       acknowledged.
  *   <li><b>Backpressure.</b> {@link #onEvents} and {@link #reject} <b>block</b> the calling thread
  *       while the queue is full. That is deliberate: events are never dropped, and a state owner
- *       that outruns PostgreSQL for longer than the queue absorbs is slowed to its pace.
+ *       that outruns PostgreSQL for longer than the queue absorbs is slowed to its pace. The owner
+ *       calls its sinks one after another, so the stream hub waits with it: sockets get no new
+ *       events until the writer catches up (see {@link EventSink} for what that means).
  *   <li><b>Outages.</b> On a database error the batch is kept and retried with backoff (100 ms
  *       doubling to 2 s) forever; {@link #status()} says {@code DEGRADED} with the last error until
  *       a batch commits again. A row PostgreSQL refuses for its content (SQLSTATE class 22, 23 or
@@ -65,30 +59,6 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
   static final long MIN_BACKOFF_MS = 100;
   static final long MAX_BACKOFF_MS = 2_000;
   static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
-
-  static final String INSERT_UNNEST =
-      "INSERT INTO living_map_history"
-          + " (id, seq, epoch, timestamp, event_type, payload, source_service, entity_id,"
-          + " entity_type, msg_id)"
-          + " SELECT u.id::uuid, u.seq, u.epoch, u.ts::timestamptz, u.event_type, u.payload::jsonb,"
-          + " u.source_service, u.entity_id, u.entity_type, u.msg_id"
-          + " FROM unnest(?::text[], ?::int8[], ?::text[], ?::text[], ?::text[], ?::text[],"
-          + " ?::text[], ?::text[], ?::text[], ?::text[])"
-          + " AS u(id, seq, epoch, ts, event_type, payload, source_service, entity_id,"
-          + " entity_type, msg_id)"
-          + " ON CONFLICT DO NOTHING";
-
-  static final String INSERT_ONE =
-      "INSERT INTO living_map_history"
-          + " (id, seq, epoch, timestamp, event_type, payload, source_service, entity_id,"
-          + " entity_type, msg_id)"
-          + " VALUES (?::uuid, ?, ?, ?::timestamptz, ?, ?::jsonb, ?, ?, ?, ?)"
-          + " ON CONFLICT DO NOTHING";
-
-  static final String INSERT_REJECTED =
-      "INSERT INTO living_map_rejected_events"
-          + " (received_at, subject, reason, raw, size_bytes, msg_id)"
-          + " VALUES (?::timestamptz, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
 
   /** OK after the last batch committed; DEGRADED while a batch is being retried. */
   public enum State {
@@ -115,7 +85,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
   /** Put in the queue by close() to wake a writer that is lingering for a batch to fill. */
   private static final Object WAKE = new Object();
 
-  private final DataSource dataSource;
+  private final HistoryRows rows;
   private final Database database;
   private final int batchSize;
   private final long lingerNanos;
@@ -166,17 +136,11 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
   private volatile int lastBatchSize;
   private volatile long lastBatchLatencyMs;
   private final AtomicLong batches = new AtomicLong();
-  private final AtomicLong rows = new AtomicLong();
+  private final AtomicLong rowsWritten = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
-  private final AtomicLong unstorable = new AtomicLong();
   private final AtomicLong retries = new AtomicLong();
   private final AtomicLong refusedAfterClose = new AtomicLong();
-  private final AtomicLong copyConflicts = new AtomicLong();
-  private final CopyRows copyRows = new CopyRows(); // writer thread only
-
-  /** Whether the last batch's events went in by the COPY (writer thread only). */
-  private boolean lastCopied;
 
   /** Told of every committed batch, when set; see {@link #feed}. */
   private volatile RecentHistory recent;
@@ -216,7 +180,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
     if (batchSize < 1 || capacity < 1) {
       throw new IllegalArgumentException("batch size and queue capacity must be positive");
     }
-    this.dataSource = dataSource;
+    this.rows = new HistoryRows(dataSource);
     this.database = database;
     this.batchSize = batchSize;
     this.lingerNanos = linger.toNanos();
@@ -358,7 +322,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
       return;
     }
     if (copied) {
-      r.committed(events, copyRows.ids(), copyRows.payloads());
+      r.committed(events, rows.copyRows().ids(), rows.copyRows().payloads());
     } else {
       r.bypassed(events);
     }
@@ -388,18 +352,18 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
     while (true) {
       long t0 = System.nanoTime();
       try {
-        int inserted = writeBatch(events, rejections);
-        committed(events, lastCopied);
+        int inserted = rows.write(events, rejections);
+        committed(events, rows.lastCopied());
         long ms = (System.nanoTime() - t0) / 1_000_000;
         succeeded(events.size(), rejections.size(), inserted, ms);
         ackAll(events, rejections);
         busyNanos += System.nanoTime() - t0;
         return;
       } catch (SQLException e) {
-        if (isDataError(e)) {
+        if (HistoryRows.isDataError(e)) {
           // Some row's content is refused: store row by row, the refused ones as rejected.
           try {
-            writeRowByRow(events, rejections);
+            rows.writeRowByRow(events, rejections);
             committed(events, false);
             succeeded(events.size(), rejections.size(), -1, (System.nanoTime() - t0) / 1_000_000);
             ackAll(events, rejections);
@@ -424,227 +388,6 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
     }
   }
 
-  private int writeBatch(List<Event> events, List<Rejection> rejections) throws SQLException {
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        int inserted = events.isEmpty() ? 0 : copyOrInsertEvents(c, events);
-        if (!rejections.isEmpty()) {
-          insertRejections(c, rejections);
-        }
-        c.commit();
-        return inserted;
-      } catch (SQLException | RuntimeException e) {
-        rollbackQuietly(c);
-        throw e;
-      }
-    }
-  }
-
-  /**
-   * The fast path: a binary {@code COPY} of the batch straight into the table (about twice the rate
-   * of the {@code unnest} insert in PostgreSQL; see {@link CopyRows}). A batch that holds a row
-   * already stored (a redelivery the state owner did not recognise, a retried batch whose commit
-   * was in fact done) fails the COPY with a unique violation; it is rolled back to a savepoint and
-   * written again with {@link #INSERT_UNNEST}, which skips the conflicting rows. Batches with known
-   * redeliveries (seq 0) go to the insert directly.
-   *
-   * @return rows inserted
-   */
-  private int copyOrInsertEvents(Connection c, List<Event> events) throws SQLException {
-    lastCopied = false;
-    for (Event e : events) {
-      if (e.seq() <= 0) {
-        return insertEvents(c, events);
-      }
-    }
-    Savepoint sp = c.setSavepoint();
-    CopyIn copy = null;
-    try {
-      copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY_EVENTS);
-      send(copy, copyRows.header());
-      // In chunks: PostgreSQL stores the first rows while the next are encoded.
-      for (int from = 0; from < events.size(); from += COPY_CHUNK) {
-        send(copy, copyRows.rows(events.subList(from, Math.min(events.size(), from + COPY_CHUNK))));
-      }
-      send(copy, copyRows.trailer());
-      long n = copy.endCopy();
-      c.releaseSavepoint(sp);
-      lastCopied = n == events.size();
-      return (int) n;
-    } catch (SQLException e) {
-      cancelQuietly(copy);
-      if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
-        throw e;
-      }
-      c.rollback(sp);
-      copyConflicts.incrementAndGet();
-      return insertEvents(c, events);
-    }
-  }
-
-  /** Rows per chunk handed to the COPY. */
-  private static final int COPY_CHUNK = 128;
-
-  private static void send(CopyIn copy, Utf8Buffer bytes) throws SQLException {
-    copy.writeToCopy(bytes.array(), 0, bytes.length());
-  }
-
-  private static void cancelQuietly(CopyIn copy) {
-    if (copy != null && copy.isActive()) {
-      try {
-        copy.cancelCopy();
-      } catch (SQLException ignored) {
-        // the error that got us here is the one reported
-      }
-    }
-  }
-
-  static final String COPY_EVENTS =
-      "COPY living_map_history (id, seq, epoch, timestamp, event_type, payload, source_service,"
-          + " entity_id, entity_type, msg_id) FROM STDIN (FORMAT binary)";
-
-  private static final String UNIQUE_VIOLATION = "23505";
-
-  static int insertEvents(Connection c, List<Event> events) throws SQLException {
-    int n = events.size();
-    String[] id = new String[n];
-    long[] seq = new long[n];
-    String[] epoch = new String[n];
-    String[] ts = new String[n];
-    String[] type = new String[n];
-    String[] payload = new String[n];
-    String[] source = new String[n];
-    String[] entityId = new String[n];
-    String[] entityType = new String[n];
-    String[] msgId = new String[n];
-    for (int i = 0; i < n; i++) {
-      Event e = events.get(i);
-      id[i] = Uuid7.next(e.timestamp()).toString();
-      seq[i] = e.seq();
-      epoch[i] = text(e.epoch());
-      ts[i] = e.timestamp().toString();
-      type[i] = text(e.eventType());
-      payload[i] = payloadText(e);
-      source[i] = text(e.sourceService());
-      entityId[i] = text(e.entityId());
-      entityType[i] = text(e.entityType());
-      msgId[i] = text(e.msgId());
-    }
-    try (PreparedStatement ps = c.prepareStatement(INSERT_UNNEST)) {
-      ps.setObject(1, id);
-      ps.setObject(2, seq);
-      ps.setObject(3, epoch);
-      ps.setObject(4, ts);
-      ps.setObject(5, type);
-      ps.setObject(6, payload);
-      ps.setObject(7, source);
-      ps.setObject(8, entityId);
-      ps.setObject(9, entityType);
-      ps.setObject(10, msgId);
-      return ps.executeUpdate();
-    }
-  }
-
-  private static String payloadText(Event e) {
-    return new String(payloadUtf8(e), StandardCharsets.UTF_8);
-  }
-
-  private static byte[] payloadUtf8(Event e) {
-    byte[] p = e.payloadBytes();
-    return p == null ? EMPTY_OBJECT : p;
-  }
-
-  private static final byte[] EMPTY_OBJECT = {'{', '}'};
-
-  private static void insertRejections(Connection c, List<Rejection> rejections)
-      throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(INSERT_REJECTED)) {
-      for (Rejection r : rejections) {
-        byte[] raw = r.raw() == null ? new byte[0] : r.raw();
-        if (raw.length > Rejection.MAX_RAW_BYTES) {
-          raw = Arrays.copyOf(raw, Rejection.MAX_RAW_BYTES);
-        }
-        ps.setString(1, (r.receivedAt() == null ? Instant.now() : r.receivedAt()).toString());
-        ps.setString(2, text(r.subject()));
-        ps.setString(3, r.reason() == null ? "unknown" : text(r.reason()));
-        ps.setBytes(4, raw);
-        ps.setInt(5, Math.max(r.size(), raw.length));
-        ps.setString(6, text(r.msgId()));
-        ps.addBatch();
-      }
-      ps.executeBatch();
-    }
-  }
-
-  /** The slow path after a data error: one transaction per row, refused rows kept as rejected. */
-  private void writeRowByRow(List<Event> events, List<Rejection> rejections) throws SQLException {
-    List<Rejection> all = new ArrayList<>(rejections);
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(true);
-      for (Event e : events) {
-        try {
-          insertEvents(c, List.of(e));
-        } catch (SQLException ex) {
-          if (!isDataError(ex)) {
-            throw ex;
-          }
-          unstorable.incrementAndGet();
-          log.warn(
-              "event {} seq {} cannot be stored in history ({}); keeping it as rejected",
-              e.eventType(),
-              e.seq(),
-              ex.getMessage());
-          byte[] raw = payloadUtf8(e);
-          all.add(
-              new Rejection(
-                  e.timestamp(),
-                  e.eventType(),
-                  "not storable in history: " + ex.getMessage(),
-                  raw.length > Rejection.MAX_RAW_BYTES
-                      ? Arrays.copyOf(raw, Rejection.MAX_RAW_BYTES)
-                      : raw,
-                  raw.length,
-                  e.msgId(),
-                  Acker.NONE));
-        }
-      }
-      if (!all.isEmpty()) {
-        c.setAutoCommit(false);
-        try {
-          insertRejections(c, all);
-          c.commit();
-        } catch (SQLException | RuntimeException ex) {
-          rollbackQuietly(c);
-          throw ex;
-        }
-      }
-    }
-  }
-
-  /** PostgreSQL refuses the data itself, so retrying the same rows cannot succeed. */
-  static boolean isDataError(SQLException e) {
-    String s = e.getSQLState();
-    if (s == null || s.length() < 2) {
-      return false;
-    }
-    String cls = s.substring(0, 2);
-    return cls.equals("22") || cls.equals("23") || cls.equals("54");
-  }
-
-  /** PostgreSQL text cannot hold NUL; everything else passes unchanged. */
-  private static String text(String s) {
-    return s == null || s.indexOf('\0') < 0 ? s : s.replace('\0', '\uFFFD');
-  }
-
-  private static void rollbackQuietly(Connection c) {
-    try {
-      c.rollback();
-    } catch (SQLException ignored) {
-      // the connection is broken; the pool will discard it
-    }
-  }
-
   private void succeeded(int events, int rejections, int inserted, long ms) {
     if (state != State.OK) {
       log.info("history writes succeed again");
@@ -652,10 +395,10 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
     state = State.OK;
     batches.incrementAndGet();
     if (inserted >= 0) {
-      rows.addAndGet(inserted);
+      rowsWritten.addAndGet(inserted);
       duplicates.addAndGet(events - inserted);
     } else {
-      rows.addAndGet(events); // row-by-row path: conflicts are not counted apart
+      rowsWritten.addAndGet(events); // row-by-row path: conflicts are not counted apart
     }
     rejected.addAndGet(rejections);
     lastBatchSize = events + rejections;
@@ -708,10 +451,10 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
         lastBatchSize,
         lastBatchLatencyMs,
         batches.get(),
-        rows.get(),
+        rowsWritten.get(),
         duplicates.get(),
         rejected.get(),
-        unstorable.get(),
+        rows.unstorable(),
         retries.get());
   }
 
@@ -724,7 +467,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
   }
 
   public long rowsWritten() {
-    return rows.get();
+    return rowsWritten.get();
   }
 
   /**
@@ -746,7 +489,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
 
   /** Batches whose COPY met a row already stored and were written again with the insert. */
   public long copyConflicts() {
-    return copyConflicts.get();
+    return rows.copyConflicts();
   }
 
   /**

@@ -395,7 +395,7 @@ public final class RecentHistory {
               .put("id", r.id().toString())
               .put("timestamp", instant(r.micros()).toString())
               .put("event_type", r.eventType())
-              .put("payload", HistoryStore.payload(payload))
+              .put("payload", StoredRows.payload(payload))
               .put("source_service", r.sourceService())
               .put("entity_id", r.entityId())
               .put("entity_type", r.entityType())

@@ -215,7 +215,7 @@ public final class SnapshotStore {
     Integer sizeOrNull = rs.wasNull() ? null : size;
     return new StoredSnapshot(
         rs.getString(1),
-        HistoryStore.instant(rs, 2),
+        StoredRows.instant(rs, 2),
         seqOrNull,
         rs.getString(4),
         rs.getString(5),
@@ -237,7 +237,7 @@ public final class SnapshotStore {
    * {"value": ...}}).
    */
   static JsonObject decode(String text) {
-    Object v = HistoryStore.payload(text);
+    Object v = StoredRows.payload(text);
     if (v instanceof JsonObject o) {
       if (o.size() == 1 && o.getValue(GZIP_FIELD) instanceof String b64) {
         return readBack(gunzip(Base64.getDecoder().decode(b64)));

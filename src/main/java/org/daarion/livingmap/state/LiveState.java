@@ -8,12 +8,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The in-memory projection of every entity. Written only by the {@link StateOwner}'s thread; other
- * threads may read single entities (each is immutable) and the volatile counters, but a consistent
- * view of many entities at one {@code seq} comes only from {@link #cut}, taken on the owner's
- * thread.
+ * The in-memory projection of every entity. Written only by the {@link StateOwner}'s thread (its
+ * writers are package-private); everyone else gets it as a {@link StateView}: a live, read-only
+ * window on the same concurrent maps, not an immutable copy. A consistent view of many entities at
+ * one {@code seq} comes only from {@link #cut}, taken on the owner's thread.
  */
-public final class LiveState {
+public final class LiveState implements StateView {
   private final ConcurrentHashMap<String, Entity> entities = new ConcurrentHashMap<>();
 
   /**
@@ -46,20 +46,24 @@ public final class LiveState {
     this.seq = seq;
   }
 
+  @Override
   public String epoch() {
     return epoch;
   }
 
   /** The position of the last event applied. */
+  @Override
   public long seq() {
     return seq;
   }
 
   /** Bumped on every change; a snapshot cut at one version is valid until the next. */
+  @Override
   public long version() {
     return version;
   }
 
+  @Override
   public long streamSeq() {
     return streamSeq;
   }
@@ -101,15 +105,18 @@ public final class LiveState {
     version++;
   }
 
+  @Override
   public Entity get(String id) {
     return id == null ? null : entities.get(id);
   }
 
+  @Override
   public int size() {
     return entities.size();
   }
 
   /** Every entity, weakly consistent when read off the owner's thread. */
+  @Override
   public Collection<Entity> entities() {
     return Collections.unmodifiableCollection(entities.values());
   }
@@ -230,6 +237,7 @@ public final class LiveState {
    * The canonical id for a reference: itself when an entity has it, else the entity its raw part
    * (after {@code type:}) is an alias of, else itself.
    */
+  @Override
   public String resolve(String ref) {
     if (ref == null || entities.containsKey(ref)) {
       return ref;

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import org.daarion.livingmap.event.EntityPatch;
+import org.daarion.livingmap.event.UpstreamPoll;
 import org.slf4j.LoggerFactory;
 
 /**

@@ -218,7 +218,7 @@ public final class SnapshotService implements AutoCloseable {
    * sequence, which starts again in a recreated stream's epoch, so the epoch must match too.
    */
   private boolean current(PreparedSnapshot p) {
-    LiveState s = owner.state();
+    StateView s = owner.state();
     return p.version() == s.version() && p.epoch().equals(s.epoch());
   }
 

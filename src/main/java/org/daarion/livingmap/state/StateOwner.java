@@ -16,8 +16,10 @@ import org.daarion.livingmap.event.ByteBudget;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventIntake;
 import org.daarion.livingmap.event.EventSink;
+import org.daarion.livingmap.event.PollIntake;
 import org.daarion.livingmap.event.RejectedSink;
 import org.daarion.livingmap.event.Rejection;
+import org.daarion.livingmap.event.UpstreamPoll;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * ByteBudget#weightOf}): {@link #submit} waits for room ({@link ByteBudget.Overflow#BLOCK}). A
  * source that cannot wait (NATS core) has a queue of its own in front that rejects instead.
  */
-public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
+public final class StateOwner implements EventIntake.Sequencer, PollIntake, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StateOwner.class);
   private static final int DRAIN_MAX = 4096;
 
@@ -56,20 +58,17 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     boolean publish(Event event);
   }
 
-  /** Cluster mode: a derived event published and not seen back through the stream yet. */
-  private record InFlight(Event event, long sentAt) {}
-
   /**
-   * How long a published derived event counts as on its way; one not seen back by then (a lost
-   * publish) stops shaping the next poll's comparison.
+   * What a command may do on the owner's thread: read the state (consistently: nothing writes while
+   * the command runs), take a cut, and change the state only through the named operations below
+   * (merge a poll, restore, continue numbering, emit or replay an event). The {@link LiveState}
+   * itself is never handed out.
    */
-  static final long IN_FLIGHT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-
-  /** What a command may do: read and change the state, emit derived events. */
   public final class Access {
     private Access() {}
 
-    public LiveState state() {
+    /** The state, read-only; see {@link StateView} for what a read sees. */
+    public StateView state() {
       return state;
     }
 
@@ -83,7 +82,7 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
         // Cluster mode: find the changes on a copy; they reach the state through the stream.
         // The copy includes the changes already published and not back yet, so that a poll
         // running before they return does not publish them again.
-        reconciler.apply(poll, stateWithInFlight(), StateOwner.this::emitDerived, clock.instant());
+        reconciler.apply(poll, inFlight.over(state), StateOwner.this::emitDerived, clock.instant());
         return;
       }
       reconciler.apply(poll, state, StateOwner.this::emitDerived, clock.instant());
@@ -98,7 +97,7 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       state.restoreAliases(cut.aliases());
       state.position(cut.epoch(), cut.seq());
       state.streamSeq(cut.streamSeq());
-      appliedStreamSeqs.allUpTo(cut.streamSeq());
+      redelivery.restoredTo(cut.streamSeq());
     }
 
     /** Continues numbering after {@code seq} in {@code epoch} (the newest position in history). */
@@ -146,13 +145,7 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
         noteRejected(e, refused);
       }
       state.position(e.epoch(), e.seq());
-      if (e.streamSequence() > 0) {
-        followStream(e.msgId(), e.streamSequence());
-      }
-      if (e.streamSequence() > state.streamSeq()) {
-        state.streamSeq(e.streamSequence());
-      }
-      appliedStreamSeqs.add(e.streamSequence());
+      redelivery.replayed(e, state);
     }
   }
 
@@ -168,21 +161,11 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   private final List<Event> duplicates = new ArrayList<>();
   private final AtomicLong duplicateCount = new AtomicLong();
 
-  /** JetStream stream sequences applied, to tell a redelivery from a late first delivery. */
-  private final AppliedStreamSeqs appliedStreamSeqs = new AppliedStreamSeqs();
+  /** Tells a JetStream redelivery from a late first delivery. Owner thread only. */
+  private final StreamRedelivery redelivery = new StreamRedelivery();
 
-  /**
-   * The JetStream stream (its epoch, from the message ids) the stream sequences in {@link
-   * #appliedStreamSeqs} belong to; null until a JetStream event was applied. Owner thread only.
-   */
-  private String streamEpoch;
-
-  /**
-   * A stream sequence this far below the newest one applied is not a redelivery but a stream that
-   * was recreated and numbers from 1 again. JetStream redelivers at most MaxAckPending messages
-   * back, far fewer than this.
-   */
-  static final long STREAM_RESET_DISTANCE = 1_000_000;
+  /** Cluster mode: derived events published and not back yet. Owner thread only. */
+  private final InFlightDerived inFlight = new InFlightDerived();
 
   /** Commands the owner's own thread called; run after the current batch. Owner thread only. */
   private final ArrayDeque<Task<?>> local = new ArrayDeque<>();
@@ -194,9 +177,6 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
   private java.util.function.Consumer<Event> observer;
 
   private final AtomicLong unpositioned = new AtomicLong();
-
-  /** Cluster mode, owner thread: derived events published and not back yet, oldest first. */
-  private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
 
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong reducerErrors = new AtomicLong();
@@ -295,7 +275,12 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     thread.start();
   }
 
-  public LiveState state() {
+  /**
+   * The live state, read-only, for readers on any thread: single entities and counters, read while
+   * the owner writes ({@link StateView} says what that gives); a consistent picture is {@link
+   * #cut()}.
+   */
+  public StateView state() {
     return state;
   }
 
@@ -346,6 +331,8 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     return call(Access::cut);
   }
 
+  /** Merges {@code poll} on the owner's thread (the contract is {@link PollIntake}'s). */
+  @Override
   public CompletableFuture<Void> applyPoll(UpstreamPoll poll) {
     return call(
         a -> {
@@ -408,29 +395,10 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       applyAtStreamPosition(e);
       return;
     }
-    long streamSeq = e.streamSequence();
-    if (streamSeq > 0) {
-      followStream(e.msgId(), streamSeq);
-      long newest = state.streamSeq();
-      if (streamSeq <= newest && newest - streamSeq < STREAM_RESET_DISTANCE) {
-        if (appliedStreamSeqs.contains(streamSeq)) {
-          duplicates.add(e);
-          duplicateCount.incrementAndGet();
-          return;
-        }
-        // Not applied yet although later ones were: a first delivery that came back after
-        // AckWait, overtaken by the messages after it (a restart, a dropped subscription).
-      } else {
-        if (streamSeq <= newest) {
-          log.warn(
-              "JetStream sequence went back from {} to {}: the stream was recreated",
-              newest,
-              streamSeq);
-          appliedStreamSeqs.reset();
-        }
-        state.streamSeq(streamSeq);
-      }
-      appliedStreamSeqs.add(streamSeq);
+    if (redelivery.isRepeat(e, state)) {
+      duplicates.add(e);
+      duplicateCount.incrementAndGet();
+      return;
     }
     long seq = state.seq() + 1;
     String refused = Reducers.applyChecked(e, state.resolve(e.entityId()), seq, state);
@@ -447,30 +415,6 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
     state.nextSeq();
     out.add(e.sequenced(seq, state.epoch(), state.resolve(e.entityId())));
     applied.incrementAndGet();
-  }
-
-  /**
-   * A recreated stream (another epoch in the message id) starts its sequences again at 1: what was
-   * applied of the old one says nothing about them. Ids of the form before issue 17 ({@code
-   * js:<stream>:<seq>}) count as an epoch of their own: the ingest keeps that form for the stream
-   * it was reading at the upgrade (so no change is seen there) and uses the new form only for a
-   * stream recreated since.
-   */
-  private void followStream(String msgId, long streamSeq) {
-    int colon = msgId.lastIndexOf(':');
-    String from = msgId.substring("js:".length(), Math.max("js:".length(), colon));
-    String was = streamEpoch;
-    streamEpoch = from;
-    if (was == null || was.equals(from)) {
-      return;
-    }
-    log.warn(
-        "JetStream stream recreated (epoch {} -> {}, at its sequence {}): its sequences start again",
-        was,
-        from,
-        streamSeq);
-    appliedStreamSeqs.reset();
-    state.streamSeq(0);
   }
 
   private void reduce(Event e, long seq) {
@@ -517,9 +461,7 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
       duplicateCount.incrementAndGet();
       return;
     }
-    if (!inFlight.isEmpty()) {
-      returned(e);
-    }
+    inFlight.returned(e);
     state.seqTo(seq);
     state.streamSeq(seq);
     reduce(e, seq);
@@ -534,37 +476,6 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
         log.error("event observer failed on {} (seq {})", e.eventType(), seq, ex);
       }
     }
-  }
-
-  /** Cluster mode: an event came back through the stream; it is no longer on its way. */
-  private void returned(Event e) {
-    java.util.Iterator<InFlight> it = inFlight.iterator();
-    while (it.hasNext()) {
-      Event sent = it.next().event();
-      if (sent.eventType().equals(e.eventType()) && sent.payload().equals(e.payload())) {
-        it.remove();
-        return;
-      }
-    }
-  }
-
-  /** Cluster mode: a scratch copy of the state with the derived events still on their way. */
-  private LiveState stateWithInFlight() {
-    long now = System.nanoTime();
-    while (!inFlight.isEmpty() && now - inFlight.peekFirst().sentAt() > IN_FLIGHT_NANOS) {
-      inFlight.pollFirst();
-    }
-    LiveState scratch = state.copy();
-    for (InFlight f : inFlight) {
-      Event e = f.event();
-      try {
-        Reducers.apply(e, scratch.resolve(e.entityId()), scratch.seq(), scratch);
-      } catch (RuntimeException ex) {
-        log.debug(
-            "in-flight {} not applied to the scratch state: {}", e.eventType(), ex.toString());
-      }
-    }
-    return scratch;
   }
 
   /** Derived events on their way to the stream (cluster mode; tests and health). */
@@ -587,7 +498,7 @@ public final class StateOwner implements EventIntake.Sequencer, AutoCloseable {
             null);
     if (publisher != null) {
       if (publisher.publish(e)) {
-        inFlight.addLast(new InFlight(e, System.nanoTime()));
+        inFlight.sent(e);
       }
       return -1;
     }

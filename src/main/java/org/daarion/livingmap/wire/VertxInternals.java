@@ -38,6 +38,31 @@ public final class VertxInternals {
   private VertxInternals() {}
 
   /** The largest frame written: 64 KiB, the frame limit most WebSocket clients default to. */
+  /** Why the HTTP codec could not read a request. */
+  public enum Unreadable {
+    LINE_TOO_LONG,
+    HEADERS_TOO_LARGE,
+    INVALID
+  }
+
+  /** Why {@code request} could not be read, from the codec's own failure (a Netty type). */
+  public static Unreadable unreadable(io.vertx.core.http.HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+      return Unreadable.LINE_TOO_LONG;
+    }
+    if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+      return Unreadable.HEADERS_TOO_LARGE;
+    }
+    return Unreadable.INVALID;
+  }
+
+  /** The simple class name of the codec's failure for {@code request}, or null. */
+  public static String unreadableCause(io.vertx.core.http.HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    return cause == null ? null : cause.getClass().getSimpleName();
+  }
+
   public static final int FRAGMENT = 64 * 1024;
 
   /** RSV1 of a WebSocket frame: set on a message compressed with permessage-deflate (RFC 7692). */

@@ -14,12 +14,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
+import org.daarion.livingmap.event.EntityPatch;
 import org.daarion.livingmap.event.Event;
-import org.daarion.livingmap.state.EntityPatch;
+import org.daarion.livingmap.event.UpstreamPoll;
 import org.daarion.livingmap.state.LiveState;
 import org.daarion.livingmap.state.SnapshotService;
 import org.daarion.livingmap.state.StateOwner;
-import org.daarion.livingmap.state.UpstreamPoll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -62,7 +62,7 @@ class HistoryRetentionTest {
                 null,
                 null));
       }
-      HistoryWriter.insertEvents(c, events);
+      HistoryRows.insertEvents(c, events);
       try (PreparedStatement ps =
           c.prepareStatement(
               "INSERT INTO living_map_snapshots (generated_at, snapshot_data) VALUES (?, '{}')")) {

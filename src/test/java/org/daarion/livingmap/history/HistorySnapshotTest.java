@@ -158,7 +158,7 @@ class HistorySnapshotTest {
               null));
     }
     try (Connection c = db.dataSource().getConnection()) {
-      HistoryWriter.insertEvents(c, list);
+      HistoryRows.insertEvents(c, list);
     }
   }
 

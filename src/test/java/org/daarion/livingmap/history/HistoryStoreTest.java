@@ -64,7 +64,7 @@ class HistoryStoreTest {
     }
     events.add(ev(31, "agent.event.status.extra", "agent:a", "agent", "agents-service"));
     try (Connection c = db.dataSource().getConnection()) {
-      HistoryWriter.insertEvents(c, events);
+      HistoryRows.insertEvents(c, events);
     }
   }
 
@@ -230,7 +230,7 @@ class HistoryStoreTest {
         events.add(ev(s, "usage.llm", "agent:a", "agent", "usage-engine"));
       }
       try (Connection c = big.dataSource().getConnection()) {
-        HistoryWriter.insertEvents(c, events);
+        HistoryRows.insertEvents(c, events);
         c.createStatement().execute("ANALYZE living_map_history");
       }
       JsonObject r = new HistoryStore(big).query(HistoryQuery.parse(Map.of("limit", "10"))).get();

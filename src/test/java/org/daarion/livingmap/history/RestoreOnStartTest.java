@@ -103,7 +103,7 @@ class RestoreOnStartTest {
               null));
     }
     try (Connection c = db.dataSource().getConnection()) {
-      HistoryWriter.insertEvents(c, list);
+      HistoryRows.insertEvents(c, list);
     }
   }
 
@@ -111,7 +111,7 @@ class RestoreOnStartTest {
   @Test
   void withoutASnapshotAHistoryTooLargeToReplayIsNotLoaded() throws Exception {
     try (Connection c = db.dataSource().getConnection()) {
-      HistoryWriter.insertEvents(
+      HistoryRows.insertEvents(
           c,
           List.of(
               new Event(
@@ -144,7 +144,7 @@ class RestoreOnStartTest {
   void lastPositionIgnoresRowsWithoutAnEpoch() throws Exception {
     events(1, 5);
     try (Connection c = db.dataSource().getConnection()) {
-      HistoryWriter.insertEvents(
+      HistoryRows.insertEvents(
           c,
           List.of(
               new Event(

@@ -56,7 +56,8 @@ class AlertAccessTest {
 
   @Test
   void emitAppliesTheEventThroughItsReducerAndHandsItToTheSinks() {
-    StateOwner owner = new StateOwner(new LiveState("e", 0), 16, Clock.systemUTC());
+    LiveState live = new LiveState("e", 0);
+    StateOwner owner = new StateOwner(live, 16, Clock.systemUTC());
     List<Event> seen = new CopyOnWriteArrayList<>();
     owner.addSink(seen::addAll);
     owner.start();
@@ -64,7 +65,8 @@ class AlertAccessTest {
       owner
           .call(
               a -> {
-                Reducers.apply(metrics("n1"), "node:n1", 0, a.state());
+                // On the owner's thread: the test writes the state as a reducer would.
+                Reducers.apply(metrics("n1"), "node:n1", 0, live);
                 return a.emit(
                     AlertMarks.FIRING,
                     "node:n1",

@@ -20,6 +20,7 @@ import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.metrics.Metrics;
 import org.daarion.livingmap.metrics.MetricsHandler;
 import org.daarion.livingmap.stream.StreamEndpoint;
+import org.daarion.livingmap.wire.VertxInternals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -337,24 +338,28 @@ public final class ApiServer {
    * request line): Vert.x's default answers with an empty body; this one with the JSON error shape.
    */
   private void invalidRequest(io.vertx.core.http.HttpServerRequest request) {
-    Throwable cause = request.decoderResult().cause();
     int status;
     String code;
     String detail;
-    if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
-      status = 414;
-      code = "uri_too_long";
-      detail = "the request line is longer than the server accepts";
-    } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
-      status = 431;
-      code = "headers_too_large";
-      detail = "the request headers are larger than the server accepts";
-    } else {
-      status = 400;
-      code = "invalid_http";
-      detail = "the request is not valid HTTP/1.1";
+    switch (VertxInternals.unreadable(request)) {
+      case LINE_TOO_LONG -> {
+        status = 414;
+        code = "uri_too_long";
+        detail = "the request line is longer than the server accepts";
+      }
+      case HEADERS_TOO_LARGE -> {
+        status = 431;
+        code = "headers_too_large";
+        detail = "the request headers are larger than the server accepts";
+      }
+      default -> {
+        status = 400;
+        code = "invalid_http";
+        detail = "the request is not valid HTTP/1.1";
+      }
     }
-    badInput.note(code, detail + (cause == null ? "" : ": " + cause.getClass().getSimpleName()));
+    String cause = VertxInternals.unreadableCause(request);
+    badInput.note(code, detail + (cause == null ? "" : ": " + cause));
     request
         .response()
         .setStatusCode(status)

@@ -6,18 +6,12 @@ import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.PullSubscribeOptions;
-import io.nats.client.api.AckPolicy;
 import io.nats.client.api.ConsumerConfiguration;
-import io.nats.client.api.ConsumerInfo;
-import io.nats.client.api.DeliverPolicy;
-import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.daarion.livingmap.event.Acker;
 import org.daarion.livingmap.event.EventIntake;
 import org.daarion.livingmap.event.Subject;
@@ -46,14 +40,12 @@ import org.slf4j.LoggerFactory;
  */
 final class JetStreamPuller {
   private static final Logger log = LoggerFactory.getLogger(JetStreamPuller.class);
-  private static final int STREAM_NOT_FOUND = 10059;
-  private static final int CONSUMER_NOT_FOUND = 10014;
 
   private final NatsConnector connector;
   private final String stream;
   private final String durable;
   private final List<String> subjects;
-  private final boolean createStream;
+  private final JetStreamSetup setup;
   private final EventIntake intake;
   private final NatsTuning tuning;
   private final IngestCounters counters;
@@ -83,7 +75,6 @@ final class JetStreamPuller {
 
   private long lastConsumerCheck;
   private int failures;
-  private boolean missingSubjectsLogged;
 
   JetStreamPuller(
       NatsConnector connector,
@@ -98,7 +89,7 @@ final class JetStreamPuller {
     this.stream = stream;
     this.durable = durable;
     this.subjects = subjects;
-    this.createStream = createStream;
+    this.setup = new JetStreamSetup(stream, durable, subjects, createStream, tuning);
     this.intake = intake;
     this.tuning = tuning;
     this.counters = counters;
@@ -252,11 +243,11 @@ final class JetStreamPuller {
   private void setUp() throws Exception {
     Connection conn = connector.connection();
     JetStreamManagement jsm = conn.jetStreamManagement();
-    String before = ensureStream(jsm);
-    ConsumerConfiguration cc = ensureConsumer(jsm);
+    String before = setup.ensureStream(jsm);
+    ConsumerConfiguration cc = setup.ensureConsumer(jsm);
     // The consumer just ensured belongs to the stream read before it only if that stream is still
     // the same one now.
-    if (!before.equals(currentEpoch(jsm))) {
+    if (!before.equals(setup.currentEpoch(jsm))) {
       throw new IllegalStateException("JetStream stream " + stream + " recreated during set-up");
     }
     if (epoch != null && !epoch.equals(before)) {
@@ -335,15 +326,6 @@ final class JetStreamPuller {
         : JetStreamMsgIds.of(boundEpoch, seq);
   }
 
-  /** The stream's epoch now; throws when it is gone. */
-  private String currentEpoch(JetStreamManagement jsm) throws Exception {
-    return epochOf(jsm.getStreamInfo(stream));
-  }
-
-  private String epochOf(StreamInfo info) {
-    return JetStreamMsgIds.epoch(stream, info.getCreateTime().toInstant().toEpochMilli());
-  }
-
   /**
    * Whether the stream is still the one the subscription was set up on: if its creation time is
    * unchanged after a pull, every message of the pull came from it. One request per non-empty pull.
@@ -351,9 +333,9 @@ final class JetStreamPuller {
   private boolean sameEpoch() throws Exception {
     String now;
     try {
-      now = currentEpoch(connector.connection().jetStreamManagement());
+      now = setup.currentEpoch(connector.connection().jetStreamManagement());
     } catch (JetStreamApiException e) {
-      if (isNotFound(e, STREAM_NOT_FOUND)) {
+      if (JetStreamSetup.isNotFound(e, JetStreamSetup.STREAM_NOT_FOUND)) {
         log.warn("JetStream stream {} disappeared; setting up again", stream);
         return false;
       }
@@ -367,102 +349,6 @@ final class JetStreamPuller {
     return epoch;
   }
 
-  /** Makes sure the stream exists and returns its epoch. */
-  private String ensureStream(JetStreamManagement jsm) throws Exception {
-    StreamInfo info;
-    try {
-      info = jsm.getStreamInfo(stream);
-    } catch (JetStreamApiException e) {
-      if (!isNotFound(e, STREAM_NOT_FOUND)) {
-        throw e;
-      }
-      if (!createStream) {
-        throw new IllegalStateException(
-            "JetStream stream "
-                + stream
-                + " does not exist and LIVING_MAP_NATS_CREATE_STREAM is false: create it to"
-                + " cover "
-                + subjects);
-      }
-      StreamConfiguration sc = tuning.streamConfiguration(stream, subjects);
-      try {
-        StreamInfo created = jsm.addStream(sc);
-        log.info("created JetStream stream {} for {}", stream, subjects);
-        return epochOf(created);
-      } catch (JetStreamApiException ce) {
-        throw new IllegalStateException(
-            "cannot create JetStream stream "
-                + stream
-                + " for "
-                + subjects
-                + ": "
-                + ce.getMessage()
-                + " (another stream may already cover some of these subjects: configure"
-                + " LIVING_MAP_NATS_STREAM to use it)",
-            ce);
-      }
-    }
-    List<String> have = info.getConfiguration().getSubjects();
-    List<String> missing = subjects.stream().filter(s -> !Subject.coveredByAny(s, have)).toList();
-    if (!missing.isEmpty() && !missingSubjectsLogged) {
-      missingSubjectsLogged = true;
-      log.warn(
-          "JetStream stream {} covers {} but not {}: events on those subjects are NOT ingested."
-              + " Add them to the stream (e.g. nats stream edit {} --subjects ...) or point"
-              + " LIVING_MAP_NATS_STREAM at a stream that has them.",
-          stream,
-          have,
-          missing,
-          stream);
-    }
-    return epochOf(info);
-  }
-
-  private ConsumerConfiguration ensureConsumer(JetStreamManagement jsm) throws Exception {
-    String filter = subjects.size() == 1 ? subjects.get(0) : null;
-    ConsumerConfiguration wanted =
-        ConsumerConfiguration.builder()
-            .durable(durable)
-            .ackPolicy(AckPolicy.Explicit)
-            .ackWait(tuning.ackWait())
-            .maxAckPending(tuning.maxAckPending())
-            .deliverPolicy(DeliverPolicy.All)
-            .filterSubject(filter)
-            .build();
-    ConsumerInfo existing;
-    try {
-      existing = jsm.getConsumerInfo(stream, durable);
-    } catch (JetStreamApiException e) {
-      if (!isNotFound(e, CONSUMER_NOT_FOUND)) {
-        throw e;
-      }
-      ConsumerInfo created = jsm.addOrUpdateConsumer(stream, wanted);
-      log.info("created JetStream durable consumer {} on {}", durable, stream);
-      return created.getConsumerConfiguration();
-    }
-    ConsumerConfiguration have = existing.getConsumerConfiguration();
-    boolean differs =
-        !Objects.equals(have.getAckWait(), tuning.ackWait())
-            || have.getMaxAckPending() != tuning.maxAckPending()
-            || !Objects.equals(emptyToNull(have.getFilterSubject()), filter);
-    if (differs) {
-      try {
-        return jsm.addOrUpdateConsumer(stream, wanted).getConsumerConfiguration();
-      } catch (JetStreamApiException e) {
-        log.warn(
-            "JetStream consumer {}/{} exists with other settings (ack wait {}, max ack pending {},"
-                + " filter {}) and cannot be updated ({}); using it as it is",
-            stream,
-            durable,
-            have.getAckWait(),
-            have.getMaxAckPending(),
-            have.getFilterSubject(),
-            e.getMessage());
-      }
-    }
-    return have;
-  }
-
   private void checkConsumerWhenDue() throws Exception {
     long now = System.nanoTime();
     if (now - lastConsumerCheck < tuning.consumerCheckInterval().toNanos()) {
@@ -472,7 +358,8 @@ final class JetStreamPuller {
     try {
       connector.connection().jetStreamManagement().getConsumerInfo(stream, durable);
     } catch (JetStreamApiException e) {
-      if (isNotFound(e, CONSUMER_NOT_FOUND) || isNotFound(e, STREAM_NOT_FOUND)) {
+      if (JetStreamSetup.isNotFound(e, JetStreamSetup.CONSUMER_NOT_FOUND)
+          || JetStreamSetup.isNotFound(e, JetStreamSetup.STREAM_NOT_FOUND)) {
         counters.consumerRecoveries.incrementAndGet();
         log.warn("JetStream consumer {}/{} disappeared ({}); recreating it", stream, durable, e);
         dropSubscription();
@@ -602,72 +489,6 @@ final class JetStreamPuller {
       m.ack();
     } catch (RuntimeException e) {
       log.debug("ack failed: {}", e.toString());
-    }
-  }
-
-  private static boolean isNotFound(JetStreamApiException e, int apiCode) {
-    return e.getApiErrorCode() == apiCode || e.getErrorCode() == 404;
-  }
-
-  private static String emptyToNull(String s) {
-    return s == null || s.isEmpty() ? null : s;
-  }
-
-  /** What {@link Message#ack()} sends to the message's reply subject. */
-  private static final byte[] ACK = "+ACK".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-
-  /**
-   * Acknowledges once, from any thread; never throws. Holds the reply subject, not the message: an
-   * event waits for its commit for a while, and the bus message (payload, headers, metadata) would
-   * wait with it, tens of thousands of them, for the collector to copy again and again.
-   */
-  static final class OnceAcker implements Acker {
-    private final Connection connection;
-    private final String replyTo;
-    private final IngestCounters counters;
-    private final java.util.function.BooleanSupplier sameStream;
-    private final AtomicBoolean done = new AtomicBoolean();
-
-    OnceAcker(
-        Connection connection,
-        String replyTo,
-        IngestCounters counters,
-        java.util.function.BooleanSupplier sameStream) {
-      this.connection = connection;
-      this.replyTo = replyTo;
-      this.counters = counters;
-      this.sameStream = sameStream;
-    }
-
-    @Override
-    public void ack() {
-      if (!done.compareAndSet(false, true)) {
-        return;
-      }
-      if (!sameStream.getAsBoolean()) {
-        // The stream was recreated since: the reply subject names the consumer and sequence,
-        // not the stream's epoch, so this ack would settle the new stream's message there.
-        counters.settled();
-        return;
-      }
-      try {
-        connection.publish(replyTo, ACK);
-        counters.acked.incrementAndGet();
-      } catch (RuntimeException e) {
-        // Connection closed: the message is delivered again later and history dedupes it.
-        long n = counters.ackFailures.incrementAndGet();
-        if (n <= 10 || Long.bitCount(n) == 1) {
-          log.warn("JetStream ack failed ({} so far): {}", n, e.toString());
-        }
-      } finally {
-        counters.settled();
-      }
-    }
-
-    void abandon() {
-      if (done.compareAndSet(false, true)) {
-        counters.settled();
-      }
     }
   }
 }

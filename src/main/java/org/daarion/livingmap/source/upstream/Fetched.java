@@ -1,7 +1,7 @@
 package org.daarion.livingmap.source.upstream;
 
 import java.util.List;
-import org.daarion.livingmap.state.UpstreamPoll;
+import org.daarion.livingmap.event.UpstreamPoll;
 
 /**
  * What one successful fetch of one source produced.

@@ -7,8 +7,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.daarion.livingmap.state.EntityPatch;
-import org.daarion.livingmap.state.UpstreamPoll;
+import org.daarion.livingmap.event.EntityPatch;
+import org.daarion.livingmap.event.UpstreamPoll;
 
 /**
  * The patches of one poll, one per entity: what two responses of the same source say about one

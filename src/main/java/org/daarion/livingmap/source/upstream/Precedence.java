@@ -7,8 +7,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.daarion.livingmap.state.EntityPatch;
-import org.daarion.livingmap.state.UpstreamPoll;
+import org.daarion.livingmap.event.EntityPatch;
+import org.daarion.livingmap.event.UpstreamPoll;
 
 /**
  * Which source owns a field when two describe the same entity. Without this, two sources that

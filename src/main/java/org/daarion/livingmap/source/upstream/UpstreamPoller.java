@@ -23,12 +23,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.config.UpstreamSource;
-import org.daarion.livingmap.state.Entity;
-import org.daarion.livingmap.state.UpstreamPoll;
+import org.daarion.livingmap.event.PollIntake;
+import org.daarion.livingmap.event.UpstreamPoll;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,9 +37,10 @@ import org.slf4j.LoggerFactory;
  * with jittered backoff, circuit breaker) and its own HTTP connection pool, so a slow or dead
  * source never delays another.
  *
- * <p><b>Delivery.</b> Each successful poll goes to the consumer given at construction (wired to
- * {@code StateOwner::applyPoll}), once, on the poller's context (an event loop): the consumer must
- * not block. A failed poll sends nothing: the state keeps the source's last good data, and the
+ * <p><b>Delivery.</b> Each successful poll goes through the {@link PollIntake} given at
+ * construction (the state owner), once, on the poller's context (an event loop); the intake never
+ * blocks, and a poll it refuses (its queue full) is logged and dropped: the next one carries the
+ * same picture. A failed poll sends nothing: the state keeps the source's last good data, and the
  * source is shown stale in {@link #sourcesJson()}. A poll that parsed only part of a source (one of
  * city-service's three lists failed, say) is sent with only the lists that answered marked
  * complete, so a partial answer never removes anything. Fields that two sources both set for one
@@ -48,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * do not flip an entity on every poll.
  *
  * <p><b>Ordering.</b> Polls of one source never overlap: a tick that finds the previous poll still
- * running skips that source. Polls of different sources are independent and may reach the consumer
- * in any order.
+ * running skips that source. Polls of different sources are independent and may reach the intake in
+ * any order.
  *
  * <p><b>Threads.</b> All mutable state lives on one Vert.x context, taken when the poller is built;
  * every public method may be called from any thread. {@link #sourcesJson()} and {@link #statuses()}
@@ -67,7 +67,7 @@ public final class UpstreamPoller {
   private final Vertx vertx;
   private final Context context;
   private final Duration interval;
-  private final Consumer<UpstreamPoll> consumer;
+  private final PollIntake intake;
   private final Clock clock;
   private final Map<UpstreamSource, Source> sources = new EnumMap<>(UpstreamSource.class);
   private final Precedence precedence = new Precedence();
@@ -104,7 +104,7 @@ public final class UpstreamPoller {
     this.vertx = b.vertx;
     this.context = vertx.getOrCreateContext();
     this.interval = b.interval;
-    this.consumer = b.consumer;
+    this.intake = b.intake;
     this.clock = b.clock;
     List<String> names = new ArrayList<>();
     for (UpstreamSource s : UpstreamSource.values()) {
@@ -155,14 +155,14 @@ public final class UpstreamPoller {
    * missing from it is not polled.
    */
   public static UpstreamPoller fromConfig(
-      Vertx vertx, Config config, Map<UpstreamSource, URI> urls, Consumer<UpstreamPoll> consumer) {
+      Vertx vertx, Config config, Map<UpstreamSource, URI> urls, PollIntake intake) {
     Builder b =
         builder(vertx)
             .urls(urls)
             .token(config.upstreamToken)
             .interval(config.pollInterval)
             .defaultPolicy(SourcePolicy.defaults(config.upstreamTimeout))
-            .consumer(consumer);
+            .intake(intake);
     for (UpstreamSource s : UpstreamSource.values()) {
       b.policy(s, SourcePolicy.of(config, s));
     }
@@ -249,11 +249,6 @@ public final class UpstreamPoller {
    * holds {@code error} and {@code stale: true} (with the last cached {@code data} if any); for a
    * type without an endpoint, {@code available: false}.
    */
-  public Future<JsonObject> upstreamDetail(Entity e) {
-    return upstreamDetail(e.type(), e.id(), e.data(), e.extra());
-  }
-
-  /** As {@link #upstreamDetail(Entity)} from the entity's parts. */
   public Future<JsonObject> upstreamDetail(
       String type, String id, JsonObject data, JsonObject extra) {
     return onContext(() -> details.get(type, id, data, extra))
@@ -329,7 +324,14 @@ public final class UpstreamPoller {
   private void deliver(Source s, Fetched f) {
     UpstreamPoll poll = precedence.filter(f.poll(), !f.problems().isEmpty());
     try {
-      consumer.accept(poll);
+      intake
+          .applyPoll(poll)
+          .whenComplete(
+              (ok, err) -> {
+                if (err != null) {
+                  log.warn("poll of {} not applied: {}", poll.source(), err.getMessage());
+                }
+              });
     } catch (RuntimeException e) {
       log.error("{} poll could not be applied", s.id.serviceName(), e);
     }
@@ -400,7 +402,7 @@ public final class UpstreamPoller {
             .build());
   }
 
-  /** Settings of a poller; {@link #consumer} and at least one URL are required. */
+  /** Settings of a poller; {@link #intake} and at least one URL are required. */
   public static final class Builder {
     private final Vertx vertx;
     private final Map<UpstreamSource, URI> urls = new EnumMap<>(UpstreamSource.class);
@@ -408,7 +410,7 @@ public final class UpstreamPoller {
     private Optional<String> token = Optional.empty();
     private Duration interval = Duration.ofSeconds(30);
     private SourcePolicy defaultPolicy = SourcePolicy.defaults(Duration.ofSeconds(5));
-    private Consumer<UpstreamPoll> consumer;
+    private PollIntake intake;
     private Duration detailTtl = DEFAULT_DETAIL_TTL;
     private Clock clock = Clock.systemUTC();
 
@@ -446,8 +448,8 @@ public final class UpstreamPoller {
       return this;
     }
 
-    public Builder consumer(Consumer<UpstreamPoll> c) {
-      consumer = c;
+    public Builder intake(PollIntake i) {
+      intake = i;
       return this;
     }
 
@@ -462,7 +464,7 @@ public final class UpstreamPoller {
     }
 
     public UpstreamPoller build() {
-      Objects.requireNonNull(consumer, "consumer");
+      Objects.requireNonNull(intake, "intake");
       if (interval == null || interval.isZero() || interval.isNegative()) {
         throw new IllegalArgumentException("poll interval must be positive");
       }

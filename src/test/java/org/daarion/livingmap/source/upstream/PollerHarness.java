@@ -12,8 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.daarion.livingmap.config.UpstreamSource;
-import org.daarion.livingmap.state.EntityPatch;
-import org.daarion.livingmap.state.UpstreamPoll;
+import org.daarion.livingmap.event.EntityPatch;
+import org.daarion.livingmap.event.UpstreamPoll;
 
 /** A poller pointed at a {@link FakeUpstream}, recording every poll it delivers, per source. */
 final class PollerHarness implements AutoCloseable {
@@ -48,10 +48,11 @@ final class PollerHarness implements AutoCloseable {
             .token(token)
             .interval(Duration.ofHours(1))
             .defaultPolicy(fastPolicy())
-            .consumer(
+            .intake(
                 p -> {
                   polls.computeIfAbsent(p.source(), k -> new CopyOnWriteArrayList<>()).add(p);
                   deliveredAt.add(System.nanoTime());
+                  return java.util.concurrent.CompletableFuture.completedFuture(null);
                 });
     for (UpstreamSource s : UpstreamSource.values()) {
       b.url(s, fake.url());

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Set;
-import org.daarion.livingmap.state.EntityPatch;
-import org.daarion.livingmap.state.UpstreamPoll;
+import org.daarion.livingmap.event.EntityPatch;
+import org.daarion.livingmap.event.UpstreamPoll;
 import org.junit.jupiter.api.Test;
 
 class UpstreamPrecedenceTest {

@@ -43,7 +43,7 @@ class UpstreamStateIntegrationTest {
     owner = new StateOwner(new LiveState("test", 0), 10_000, Clock.systemUTC());
     owner.addSink(events::addAll);
     owner.start();
-    h = new PollerHarness(vertx, fake, Optional.of("secret"), b -> b.consumer(owner::applyPoll));
+    h = new PollerHarness(vertx, fake, Optional.of("secret"), b -> b.intake(owner));
     executor = Executors.newSingleThreadExecutor();
     snapshots =
         new SnapshotService(

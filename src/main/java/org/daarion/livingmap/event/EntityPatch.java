@@ -1,4 +1,4 @@
-package org.daarion.livingmap.state;
+package org.daarion.livingmap.event;
 
 import io.vertx.core.json.JsonObject;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.daarion.livingmap.state;
+package org.daarion.livingmap.event;
 
 import java.util.List;
 import java.util.Set;
