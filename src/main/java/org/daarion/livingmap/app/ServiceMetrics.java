@@ -18,6 +18,15 @@ import org.daarion.livingmap.state.StateOwner;
 final class ServiceMetrics {
   private ServiceMetrics() {}
 
+  /** The places whose failures are counted; a sink's is named after its class. */
+  private static final String[] ASYNC_PLACES = {
+    "state_owner_loop",
+    "event_observer",
+    "sink_HistoryWriter",
+    "sink_StreamHub",
+    "sink_AlertService"
+  };
+
   static void register(Metrics metrics, StateOwner owner, LiveState state, Storage storage) {
     metrics.stateQueueDepth(owner::queueDepth);
     budget(metrics, owner.queueBytes());
@@ -25,6 +34,13 @@ final class ServiceMetrics {
     budget(metrics, storage.writer.rejectedBytes());
     history(metrics, storage.history, storage.recent);
     metrics.stateEntities(state::size);
+    for (String where : ASYNC_PLACES) {
+      FunctionCounter.builder("living_map_async_failures", owner, o -> o.failures().count(where))
+          .description(
+              "Failures of work no caller waits for: the state owner's loop, observers, sinks")
+          .tag("where", where)
+          .register(metrics.registry());
+    }
     metrics.stateSeq(state::seq);
   }
 

@@ -12,6 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import org.daarion.livingmap.event.AsyncFailures;
 import org.daarion.livingmap.event.ByteBudget;
 import org.daarion.livingmap.event.Event;
 import org.daarion.livingmap.event.EventIntake;
@@ -153,6 +154,7 @@ public final class StateOwner implements EventIntake.Sequencer, PollIntake, Auto
 
   private final LiveState state;
   private final List<EventSink> sinks = new CopyOnWriteArrayList<>();
+  private final AsyncFailures failures = new AsyncFailures(log);
   private final BlockingQueue<Object> queue;
   private final Clock clock;
   private final Reconciler reconciler = new Reconciler();
@@ -354,6 +356,11 @@ public final class StateOwner implements EventIntake.Sequencer, PollIntake, Auto
     return reducerErrors.get();
   }
 
+  /** Failures of the owner's loop, its observers and its sinks, counted by place. */
+  public AsyncFailures failures() {
+    return failures;
+  }
+
   public int queueDepth() {
     return queue.size();
   }
@@ -384,7 +391,7 @@ public final class StateOwner implements EventIntake.Sequencer, PollIntake, Auto
         Thread.currentThread().interrupt();
         return;
       } catch (RuntimeException e) {
-        log.error("state owner loop failed; continuing", e);
+        failures.record("state_owner_loop", "continuing with the next batch", e);
         batch.clear();
       }
     }
@@ -473,7 +480,7 @@ public final class StateOwner implements EventIntake.Sequencer, PollIntake, Auto
       try {
         observer.accept(sequenced);
       } catch (RuntimeException ex) {
-        log.error("event observer failed on {} (seq {})", e.eventType(), seq, ex);
+        failures.record("event_observer", e.eventType() + " at seq " + seq, ex);
       }
     }
   }
@@ -534,7 +541,7 @@ public final class StateOwner implements EventIntake.Sequencer, PollIntake, Auto
         try {
           sink.onDuplicates(dups);
         } catch (RuntimeException ex) {
-          log.error("event sink {} failed on duplicates", sink.getClass().getSimpleName(), ex);
+          failures.record("sink_" + sink.getClass().getSimpleName(), "on duplicates", ex);
         }
       }
     }
@@ -547,7 +554,7 @@ public final class StateOwner implements EventIntake.Sequencer, PollIntake, Auto
       try {
         sink.onEvents(events);
       } catch (RuntimeException ex) {
-        log.error("event sink {} failed", sink.getClass().getSimpleName(), ex);
+        failures.record("sink_" + sink.getClass().getSimpleName(), "on a batch", ex);
       }
     }
   }
