@@ -163,8 +163,7 @@ public final class DiffRoutes implements RouteGroup {
             if (cause instanceof NotFound nf) {
               Responses.notFound(ctx, nf.getMessage());
             } else if (cause instanceof TimeTravel.Busy busy) {
-              ctx.response().putHeader("Retry-After", "5");
-              Responses.unavailable(ctx, busy.getMessage());
+              Responses.busy(ctx, busy.getMessage(), TimeTravel.Busy.RETRY_AFTER_SECONDS);
             } else {
               Responses.unavailable(ctx, "diff failed: " + cause.getMessage());
             }

@@ -112,8 +112,7 @@ public final class HistoryRoutes implements RouteGroup {
     if (cause instanceof BadParameterException bad) {
       Responses.badParameter(ctx, new BadParameter(bad.parameter(), bad.getMessage()));
     } else if (cause instanceof RejectedExecutionException) {
-      ctx.response().putHeader("Retry-After", "1");
-      Responses.unavailable(ctx, "the history store is busy; try again");
+      Responses.busy(ctx, "the history store is busy; try again", 1);
     } else {
       Responses.unavailable(
           ctx, "the history store is unavailable: " + Responses.safeReason(cause));

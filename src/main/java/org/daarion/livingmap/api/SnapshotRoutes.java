@@ -67,8 +67,7 @@ public final class SnapshotRoutes implements RouteGroup {
         (json, err) -> {
           if (err != null) {
             if ((err.getCause() != null ? err.getCause() : err) instanceof Busy busy) {
-              ctx.response().putHeader("Retry-After", "5");
-              Responses.unavailable(ctx, busy.getMessage());
+              Responses.busy(ctx, busy.getMessage(), Busy.RETRY_AFTER_SECONDS);
               return;
             }
             Responses.unavailable(ctx, "time travel failed: " + Responses.safeReason(err));

@@ -63,7 +63,7 @@ public final class SnapshotDiff {
   public record Kept(String type, byte[] json) {}
 
   /** Every entity of {@code snapshot} passing {@code filter}, by id. */
-  public static Map<String, Item> entities(JsonObject snapshot, Filter filter) {
+  private static Map<String, Item> entities(JsonObject snapshot, Filter filter) {
     Map<String, Item> out = new TreeMap<>();
     JsonObject layers = snapshot.getJsonObject("layers", new JsonObject());
     for (Source s : SOURCES) {
@@ -94,11 +94,6 @@ public final class SnapshotDiff {
   }
 
   /** The diff's entries in id order: added (the new entity), removed (the old), changed. */
-  public static List<Entry> entries(JsonObject from, JsonObject to, Filter filter) {
-    return entries(keep(from, filter), keep(to, filter));
-  }
-
-  /** As {@link #entries(JsonObject, JsonObject, Filter)}, of two kept sides. */
   public static List<Entry> entries(Side from, Side to) {
     Map<String, Kept> a = from.entities();
     Map<String, Kept> b = to.entities();

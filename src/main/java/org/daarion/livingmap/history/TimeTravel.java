@@ -64,6 +64,9 @@ public final class TimeTravel {
 
   /** Refused: {@link #QUEUED_REBUILDS} rebuilds are already waiting. The API answers 503. */
   public static final class Busy extends RuntimeException {
+    /** Seconds after which a refused client may ask again (about one rebuild at 100x). */
+    public static final int RETRY_AFTER_SECONDS = 5;
+
     Busy() {
       super(
           "time travel is busy: "

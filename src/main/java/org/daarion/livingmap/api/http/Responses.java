@@ -155,6 +155,12 @@ public final class Responses {
     return "failed (" + cause.getClass().getSimpleName() + "); see the service log";
   }
 
+  /** 503 for a bounded queue that is full: the client may retry after {@code seconds}. */
+  public static void busy(RoutingContext ctx, String detail, int seconds) {
+    ctx.response().putHeader("Retry-After", Integer.toString(seconds));
+    unavailable(ctx, detail);
+  }
+
   public static void unavailable(RoutingContext ctx, String detail) {
     json(ctx, 503, error("unavailable", detail));
   }
