@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.daarion.livingmap.simulator.SimEntities.Agent;
@@ -38,6 +39,7 @@ final class UpstreamViews {
 
   /** {@code GET /api/city/snapshot}: camelCase. */
   ObjectNode citySnapshot() {
+    Index idx = new Index(net);
     Microdao home = net.findMicrodao("daarion");
     if (home == null && !net.microdaos.isEmpty()) {
       home = net.microdaos.get(0);
@@ -52,7 +54,7 @@ final class UpstreamViews {
     if (home == null) {
       root.putNull("microdao");
     } else {
-      int agents = agentsOf(home).size();
+      int agents = idx.agentsOf(home).size();
       ObjectNode m = root.putObject("microdao");
       m.put("id", home.externalId());
       m.put("name", home.name);
@@ -87,7 +89,7 @@ final class UpstreamViews {
       o.put("label", n.label);
       o.put("gpuLoad", n.gpu);
       o.put("latencyMs", n.latency);
-      o.put("agents", agentsOn(n));
+      o.put("agents", idx.agentsOn(n));
       String s = n.spaceStatus();
       o.put("status", s.equals("healthy") ? "healthy" : s.equals("degraded") ? "warn" : "critical");
     }
@@ -131,14 +133,15 @@ final class UpstreamViews {
 
   /** {@code GET /city/microdao}: MicrodaoSummary list, by name. */
   ArrayNode cityMicrodaos() {
+    Index idx = new Index(net);
     ArrayNode out = F.arrayNode();
     List<Microdao> sorted = new ArrayList<>(net.microdaos);
     sorted.sort(Comparator.comparing((Microdao m) -> m.name).thenComparing(m -> m.slug));
     for (Microdao m : sorted) {
-      List<Agent> agents = agentsOf(m);
+      List<Agent> agents = idx.agentsOf(m);
       Agent orchestrator =
           agents.stream().filter(a -> a.kind.equals("orchestrator")).findFirst().orElse(null);
-      int channels = (int) net.channels.stream().filter(c -> c.microdao == m).count();
+      int channels = idx.channels.getOrDefault(m, 0);
       ObjectNode o = out.addObject();
       o.put("id", "dao_" + m.slug.replace('-', '_'));
       o.put("slug", m.slug);
@@ -165,6 +168,7 @@ final class UpstreamViews {
 
   /** {@code GET /public/nodes}: {@code {items: NodeProfile[], total}}. */
   ObjectNode publicNodes() {
+    Index idx = new Index(net);
     ObjectNode root = F.objectNode();
     ArrayNode items = root.putArray("items");
     for (Node n : net.nodes) {
@@ -187,18 +191,8 @@ final class UpstreamViews {
           n.gpuModel == null
               ? null
               : "{\"name\": \"" + n.gpuModel + "\", \"vram_gb\": " + (int) n.vramTotal + "}");
-      int total = 0;
-      int online = 0;
-      for (Agent a : net.agents) {
-        if (a.node == n && a.active) {
-          total++;
-          if (!a.status.equals("offline")) {
-            online++;
-          }
-        }
-      }
-      o.put("agents_total", total);
-      o.put("agents_online", online);
+      o.put("agents_total", idx.agentsOn(n));
+      o.put("agents_online", idx.onlineOn(n));
       o.put("last_heartbeat", Names.spaced(n.lastSeen));
       o.putNull("guardian_agent_id");
       o.putNull("steward_agent_id");
@@ -214,9 +208,10 @@ final class UpstreamViews {
 
   /** {@code GET /space/planets}: one planet per DAO, its satellites the nodes orbiting it. */
   ArrayNode planets() {
+    Index idx = new Index(net);
     ArrayNode out = F.arrayNode();
     for (Dao d : net.daos) {
-      List<Node> sats = net.nodes.stream().filter(n -> n.planet == d).toList();
+      List<Node> sats = idx.satellites.getOrDefault(d, List.of());
       double avg = sats.stream().mapToDouble(UpstreamViews::load).average().orElse(0);
       long offline = sats.stream().filter(n -> !n.online).count();
       ObjectNode o = out.addObject();
@@ -238,7 +233,7 @@ final class UpstreamViews {
         s.put("node_id", n.id());
         s.put("gpu_load", n.gpu);
         s.put("latency", n.latency);
-        s.put("agents", agentsOn(n));
+        s.put("agents", idx.agentsOn(n));
       }
     }
     return out;
@@ -246,6 +241,7 @@ final class UpstreamViews {
 
   /** {@code GET /space/nodes}. */
   ArrayNode spaceNodes() {
+    Index idx = new Index(net);
     ArrayNode out = F.arrayNode();
     for (Node n : net.nodes) {
       ObjectNode o = out.addObject();
@@ -268,7 +264,7 @@ final class UpstreamViews {
       network.put("bandwidth_in", n.netIn);
       network.put("bandwidth_out", n.netOut);
       network.put("packet_loss", n.packetLoss);
-      o.put("agents", agentsOn(n));
+      o.put("agents", idx.agentsOn(n));
       o.put("status", n.spaceStatus());
     }
     return out;
@@ -356,6 +352,7 @@ final class UpstreamViews {
 
   /** {@code GET /microdao}: MicrodaoRead list, newest first. */
   ArrayNode microdaos() {
+    Index idx = new Index(net);
     ArrayNode out = F.arrayNode();
     List<Microdao> sorted = new ArrayList<>(net.microdaos);
     sorted.sort(Comparator.comparing((Microdao m) -> m.createdAt).reversed());
@@ -371,7 +368,7 @@ final class UpstreamViews {
       o.put("created_at", Names.isoMicrosZ(m.createdAt));
       o.put("updated_at", Names.isoMicrosZ(m.updatedAt));
       o.put("member_count", m.members.size());
-      o.put("agent_count", agentsOf(m).size());
+      o.put("agent_count", idx.agentsOf(m).size());
     }
     return out;
   }
@@ -532,24 +529,50 @@ final class UpstreamViews {
 
   // ---- helpers ----
 
-  private List<Agent> agentsOf(Microdao m) {
-    List<Agent> out = new ArrayList<>();
-    for (Agent a : net.agents) {
-      if (a.microdao == m && a.active) {
-        out.add(a);
-      }
-    }
-    return out;
-  }
+  /**
+   * Who is where, counted in one pass: at 100x DAARION (20,000 agents, 6,000 nodes) a scan of every
+   * agent per node made one render of {@code /public/nodes} 120 million steps, and the service's
+   * polls timed out.
+   */
+  private static final class Index {
+    final Map<Node, int[]> onNode = new IdentityHashMap<>(); // {active, active and not offline}
+    final Map<Microdao, List<Agent>> ofMicrodao = new IdentityHashMap<>();
+    final Map<Dao, List<Node>> satellites = new IdentityHashMap<>();
+    final Map<Microdao, Integer> channels = new IdentityHashMap<>();
 
-  private int agentsOn(Node n) {
-    int count = 0;
-    for (Agent a : net.agents) {
-      if (a.node == n && a.active) {
-        count++;
+    Index(SimulatedNetwork net) {
+      for (Agent a : net.agents) {
+        if (!a.active) {
+          continue;
+        }
+        if (a.node != null) {
+          int[] c = onNode.computeIfAbsent(a.node, k -> new int[2]);
+          c[0]++;
+          if (!a.status.equals("offline")) {
+            c[1]++;
+          }
+        }
+        ofMicrodao.computeIfAbsent(a.microdao, k -> new ArrayList<>()).add(a);
       }
+      for (Node n : net.nodes) {
+        satellites.computeIfAbsent(n.planet, k -> new ArrayList<>()).add(n);
+      }
+      net.channels.forEach(c -> channels.merge(c.microdao, 1, Integer::sum));
     }
-    return count;
+
+    List<Agent> agentsOf(Microdao m) {
+      return ofMicrodao.getOrDefault(m, List.of());
+    }
+
+    int agentsOn(Node n) {
+      int[] c = onNode.get(n);
+      return c == null ? 0 : c[0];
+    }
+
+    int onlineOn(Node n) {
+      int[] c = onNode.get(n);
+      return c == null ? 0 : c[1];
+    }
   }
 
   private static double load(Node n) {

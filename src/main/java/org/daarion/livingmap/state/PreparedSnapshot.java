@@ -134,8 +134,16 @@ public final class PreparedSnapshot {
     return mine;
   }
 
-  void prepareFull() {
-    variants.put("", CompletableFuture.completedFuture(encode("", snapshot.bytes())));
+  /**
+   * Prepares the full view from {@code heapJson}, the heap copy of {@link Snapshot#bytes}
+   * (compressed from the heap, and the identity bytes shared with the snapshot rather than copied
+   * again).
+   */
+  void prepareFull(Buffer heapJson) {
+    variants.put(
+        "",
+        CompletableFuture.completedFuture(
+            new Encoded(etag(""), snapshot.bytes(), offHeap(gzip(heapJson)))));
   }
 
   /** Prepares a variant on the calling thread (the preparation task). */
@@ -151,14 +159,16 @@ public final class PreparedSnapshot {
   }
 
   private Encoded encode(String key, Buffer json) {
-    String etag =
-        "\""
-            + snapshot.epoch()
-            + "-"
-            + snapshot.version()
-            + (key.isEmpty() ? "" : "-" + Integer.toHexString(key.hashCode()))
-            + "\"";
-    return new Encoded(etag, offHeap(json), offHeap(gzip(json)));
+    return new Encoded(etag(key), offHeap(json), offHeap(gzip(json)));
+  }
+
+  private String etag(String key) {
+    return "\""
+        + snapshot.epoch()
+        + "-"
+        + snapshot.version()
+        + (key.isEmpty() ? "" : "-" + Integer.toHexString(key.hashCode()))
+        + "\"";
   }
 
   static Buffer gzip(Buffer json) {

@@ -1,5 +1,6 @@
 package org.daarion.livingmap.state;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
@@ -58,6 +59,9 @@ public final class SnapshotService implements AutoCloseable {
   private final long intervalNanos;
   private final ScheduledExecutorService ticker;
 
+  /** Keeps each entity's encoded item between versions; one preparation uses it at a time. */
+  private final SnapshotEncoder encoder = new SnapshotEncoder();
+
   private volatile PreparedSnapshot latest;
   private CompletableFuture<PreparedSnapshot> inflight; // guarded by this
   private long lastPrepareNanos; // guarded by this
@@ -108,7 +112,7 @@ public final class SnapshotService implements AutoCloseable {
   public CompletableFuture<PreparedSnapshot> prepared() {
     PreparedSnapshot p = latest;
     JsonObject m = meta.get();
-    if (p != null && m.equals(p.meta())) {
+    if (p != null && sameMeta(m, p)) {
       if (current(p)) {
         return CompletableFuture.completedFuture(p);
       }
@@ -151,7 +155,7 @@ public final class SnapshotService implements AutoCloseable {
         return;
       }
       JsonObject m = meta.get();
-      if (current(p) && m.equals(p.meta())) {
+      if (current(p) && sameMeta(m, p)) {
         return;
       }
       synchronized (this) {
@@ -203,7 +207,7 @@ public final class SnapshotService implements AutoCloseable {
     if (c != null
         && c.version() == cut.version()
         && c.snapshot().epoch().equals(cut.epoch())
-        && m.equals(c.meta())) {
+        && sameMeta(m, c)) {
       return c.snapshot();
     }
     PreparedSnapshot p = prepare(cut, m);
@@ -222,6 +226,10 @@ public final class SnapshotService implements AutoCloseable {
     return p.version() == s.version() && p.epoch().equals(s.epoch());
   }
 
+  private static boolean sameMeta(JsonObject m, PreparedSnapshot p) {
+    return m == p.meta() || m.equals(p.meta());
+  }
+
   private void publish(PreparedSnapshot p) {
     if (p != null
         && (latest == null
@@ -234,17 +242,15 @@ public final class SnapshotService implements AutoCloseable {
   private PreparedSnapshot prepare(StateCut cut, JsonObject m) {
     preparations.incrementAndGet();
     long start = System.nanoTime();
-    JsonObject json = SnapshotBuilder.build(cut, m);
+    Buffer json;
+    synchronized (encoder) {
+      json = encoder.encode(cut, m);
+    }
     Snapshot s =
-        new Snapshot(
-            cut.epoch(),
-            cut.seq(),
-            cut.version(),
-            cut.at(),
-            json,
-            PreparedSnapshot.offHeap(json.toBuffer()));
+        Snapshot.ofBytes(
+            cut.epoch(), cut.seq(), cut.version(), cut.at(), PreparedSnapshot.offHeap(json));
     PreparedSnapshot p = new PreparedSnapshot(s, m, executor, this);
-    p.prepareFull();
+    p.prepareFull(json);
     long now = System.nanoTime();
     hot.values().removeIf(h -> now - h.lastUsedNanos() > HOT_FOR.toNanos());
     hot.entrySet().stream()

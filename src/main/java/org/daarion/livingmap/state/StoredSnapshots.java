@@ -39,6 +39,6 @@ public final class StoredSnapshots {
     if (state == null) {
       throw new IllegalStateException("stored snapshot has no state to replay from");
     }
-    return StateCodec.replay(state, events, at, meta.get().put("time_travel", true));
+    return StateCodec.replay(state, events, at, meta.get().copy().put("time_travel", true));
   }
 }

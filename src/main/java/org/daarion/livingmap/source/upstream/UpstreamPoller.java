@@ -220,6 +220,13 @@ public final class UpstreamPoller {
     return sourcesJson.copy();
   }
 
+  /**
+   * The sources JSON itself, replaced (never changed) on each publish: callers must not change it.
+   */
+  JsonObject sourcesShared() {
+    return sourcesJson;
+  }
+
   /** As {@link #sourcesJson()} with {@code data_age_seconds} computed at this instant. */
   public JsonObject sourcesJsonNow() {
     Instant now = clock.instant();
