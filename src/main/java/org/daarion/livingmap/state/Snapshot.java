@@ -19,19 +19,12 @@ public final class Snapshot {
   private final Buffer bytes;
   private volatile JsonObject json;
 
-  public Snapshot(
-      String epoch, long seq, long version, Instant generatedAt, JsonObject json, Buffer bytes) {
+  Snapshot(String epoch, long seq, long version, Instant generatedAt, Buffer bytes) {
     this.epoch = epoch;
     this.seq = seq;
     this.version = version;
     this.generatedAt = generatedAt;
-    this.json = json;
     this.bytes = bytes;
-  }
-
-  /** A snapshot whose tree is parsed from {@code bytes} only if someone asks for it. */
-  static Snapshot ofBytes(String epoch, long seq, long version, Instant generatedAt, Buffer bytes) {
-    return new Snapshot(epoch, seq, version, generatedAt, null, bytes);
   }
 
   public String epoch() {

@@ -247,7 +247,7 @@ public final class SnapshotService implements AutoCloseable {
       json = encoder.encode(cut, m);
     }
     Snapshot s =
-        Snapshot.ofBytes(
+        new Snapshot(
             cut.epoch(), cut.seq(), cut.version(), cut.at(), PreparedSnapshot.offHeap(json));
     PreparedSnapshot p = new PreparedSnapshot(s, m, executor, this);
     p.prepareFull(json);

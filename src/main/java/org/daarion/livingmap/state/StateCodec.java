@@ -119,7 +119,7 @@ public final class StateCodec {
       }
     }
     try {
-      SnapshotBuilder.build(cut, new JsonObject()).toBuffer();
+      new SnapshotEncoder().encode(cut, new JsonObject());
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("no snapshot can be built from the stored state: " + e, e);
     }
