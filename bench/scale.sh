@@ -9,6 +9,7 @@
 #   - GET /living-map/diff for two instants a minute apart (nodes and agents).
 # Usage: bench/scale.sh [seconds-per-load-step]   (default 10). Needs nginx and wrk (Debian:
 # apt-get install nginx-light wrk; installed here when missing). Prints a summary at the end.
+# SCALE_JAVA_OPTS adds JVM options (e.g. -Xlog:gc:file=/tmp/gc.log, a JFR recording).
 # ATTACH_PID=<pid> PORT=<port> measures a service already running at 100x instead of starting one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +43,7 @@ else
   echo "== starting the service at 100x (-Xmx614m), data in $WORK"
   PORT=$PORT LIVING_MAP_DATA_DIR="$WORK/data" LIVING_MAP_SIM_PORT=0 \
     LIVING_MAP_SNAPSHOT_INTERVAL=30s \
-    java -Xmx614m -XX:NativeMemoryTracking=summary -Dlogback.configurationFile=bench/logback-bench.xml \
+    java -Xmx614m -XX:NativeMemoryTracking=summary ${SCALE_JAVA_OPTS:-} -Dlogback.configurationFile=bench/logback-bench.xml \
     -cp "$CP" org.daarion.livingmap.Main \
     --sim-microdaos 1200 --sim-daos 500 --sim-nodes 6000 --sim-agents 20000 --sim-rate 2000 \
     >"$WORK/service.log" 2>&1 &

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -22,9 +21,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.zip.Deflater;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 import javax.sql.DataSource;
+import org.daarion.livingmap.wire.Deflate;
+import org.daarion.livingmap.wire.VertxInternals;
 
 /**
  * Stored full snapshots in {@code living_map_snapshots}, for time travel and for restoring the
@@ -272,13 +273,9 @@ public final class SnapshotStore {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   static byte[] gzip(byte[] data) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 4 + 64);
-    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-      gz.write(data);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
+    // Off the heap: see Deflate on why not GZIPOutputStream.
+    return Deflate.gzip(VertxInternals.shared(data, 0, data.length), Deflater.DEFAULT_COMPRESSION)
+        .getBytes();
   }
 
   static byte[] gunzip(byte[] data) {

@@ -2,16 +2,12 @@ package org.daarion.livingmap.state;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.UnaryOperator;
-import java.util.zip.Deflater;
-import java.util.zip.GZIPOutputStream;
+import org.daarion.livingmap.wire.Deflate;
 import org.daarion.livingmap.wire.VertxInternals;
 
 /**
@@ -134,16 +130,12 @@ public final class PreparedSnapshot {
     return mine;
   }
 
-  /**
-   * Prepares the full view from {@code heapJson}, the heap copy of {@link Snapshot#bytes}
-   * (compressed from the heap, and the identity bytes shared with the snapshot rather than copied
-   * again).
-   */
-  void prepareFull(Buffer heapJson) {
+  /** Prepares the full view: the identity bytes are the snapshot's own, shared, not copied. */
+  void prepareFull() {
     variants.put(
         "",
         CompletableFuture.completedFuture(
-            new Encoded(etag(""), snapshot.bytes(), offHeap(gzip(heapJson)))));
+            new Encoded(etag(""), snapshot.bytes(), Deflate.gzip(snapshot.bytes(), GZIP_LEVEL))));
   }
 
   /** Prepares a variant on the calling thread (the preparation task). */
@@ -159,7 +151,8 @@ public final class PreparedSnapshot {
   }
 
   private Encoded encode(String key, Buffer json) {
-    return new Encoded(etag(key), offHeap(json), offHeap(gzip(json)));
+    Buffer identity = offHeap(json);
+    return new Encoded(etag(key), identity, Deflate.gzip(identity, GZIP_LEVEL));
   }
 
   private String etag(String key) {
@@ -171,56 +164,12 @@ public final class PreparedSnapshot {
         + "\"";
   }
 
-  static Buffer gzip(Buffer json) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, json.length() / 8));
-    try (GZIPOutputStream gz =
-        new GZIPOutputStream(out, 64 * 1024) {
-          {
-            def.setLevel(GZIP_LEVEL);
-          }
-        }) {
-      byte[] bytes = json.getBytes();
-      gz.write(bytes, 0, bytes.length);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return Buffer.buffer(out.toByteArray());
-  }
-
   /**
-   * The message compressed once for permessage-deflate (RFC 7692 section 7.2.1): raw deflate, the
-   * final empty stored block's tail {@code 00 00 ff ff} removed. Independent of any earlier
-   * message, so any socket can be sent it as its first compressed message.
+   * The message compressed once for permessage-deflate, independent of any earlier message, so any
+   * socket can be sent it as its first compressed message ({@link Deflate#message}).
    */
   public static Buffer deflateMessage(Buffer message) {
-    Deflater d = new Deflater(GZIP_LEVEL, true);
-    try {
-      byte[] in = message.getBytes();
-      d.setInput(in);
-      ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, in.length / 8));
-      byte[] chunk = new byte[64 * 1024];
-      while (true) {
-        int n = d.deflate(chunk, 0, chunk.length, Deflater.SYNC_FLUSH);
-        out.write(chunk, 0, n);
-        if (n < chunk.length && d.needsInput()) {
-          break;
-        }
-      }
-      byte[] all = out.toByteArray();
-      int len = all.length;
-      if (len >= 4
-          && all[len - 4] == 0
-          && all[len - 3] == 0
-          && all[len - 2] == (byte) 0xff
-          && all[len - 1] == (byte) 0xff) {
-        len -= 4;
-      }
-      Buffer b = Buffer.buffer(len);
-      b.appendBytes(all, 0, len);
-      return offHeap(b);
-    } finally {
-      d.end();
-    }
+    return Deflate.message(message, GZIP_LEVEL);
   }
 
   /**

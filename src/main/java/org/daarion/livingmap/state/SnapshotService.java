@@ -250,7 +250,7 @@ public final class SnapshotService implements AutoCloseable {
         new Snapshot(
             cut.epoch(), cut.seq(), cut.version(), cut.at(), PreparedSnapshot.offHeap(json));
     PreparedSnapshot p = new PreparedSnapshot(s, m, executor, this);
-    p.prepareFull(json);
+    p.prepareFull();
     long now = System.nanoTime();
     hot.values().removeIf(h -> now - h.lastUsedNanos() > HOT_FOR.toNanos());
     hot.entrySet().stream()
