@@ -3,6 +3,7 @@ package org.daarion.livingmap.history;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
@@ -25,7 +26,6 @@ import java.util.zip.Deflater;
 import java.util.zip.GZIPInputStream;
 import javax.sql.DataSource;
 import org.daarion.livingmap.wire.Deflate;
-import org.daarion.livingmap.wire.VertxInternals;
 
 /**
  * Stored full snapshots in {@code living_map_snapshots}, for time travel and for restoring the
@@ -76,14 +76,18 @@ public final class SnapshotStore {
   }
 
   StoredSnapshot saveBlocking(SnapshotData d) throws SQLException {
-    byte[] json = d.snapshot().toBuffer().getBytes();
-    boolean compress = json.length > compressAbove;
+    Buffer json = d.body();
+    boolean compress = json.length() > compressAbove;
     String body =
         compress
             ? new JsonObject()
-                .put(GZIP_FIELD, Base64.getEncoder().encodeToString(gzip(json)))
+                .put(
+                    GZIP_FIELD,
+                    Base64.getEncoder()
+                        .encodeToString(
+                            Deflate.gzip(json, Deflater.DEFAULT_COMPRESSION).getBytes()))
                 .encode()
-            : new String(json, StandardCharsets.UTF_8);
+            : json.toString(StandardCharsets.UTF_8);
     try (Connection c = dataSource.getConnection();
         PreparedStatement ps =
             c.prepareStatement(
@@ -95,7 +99,7 @@ public final class SnapshotStore {
       ps.setString(2, body);
       ps.setString(3, d.version() == null ? "1.0" : d.version());
       ps.setBoolean(4, compress);
-      ps.setInt(5, json.length);
+      ps.setInt(5, json.length());
       ps.setLong(6, d.seq());
       if (d.epoch() == null) {
         ps.setNull(7, Types.VARCHAR);
@@ -271,12 +275,6 @@ public final class SnapshotStore {
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  static byte[] gzip(byte[] data) {
-    // Off the heap: see Deflate on why not GZIPOutputStream.
-    return Deflate.gzip(VertxInternals.shared(data, 0, data.length), Deflater.DEFAULT_COMPRESSION)
-        .getBytes();
-  }
 
   static byte[] gunzip(byte[] data) {
     try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(data))) {
