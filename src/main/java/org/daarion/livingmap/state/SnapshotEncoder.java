@@ -1,9 +1,11 @@
 package org.daarion.livingmap.state;
 
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -11,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.daarion.livingmap.wire.VertxInternals;
 
 /**
  * Encodes the snapshot of CONTRACT section 2 from a {@link StateCut} straight to JSON bytes,
@@ -135,8 +138,8 @@ final class SnapshotEncoder {
     o.raw(",\"total_llm_calls_24h\":").value(llmCalls);
     o.raw("}},\"meta\":").bytes(metaFor(meta, cut, generatedAt, sorted.size()));
     o.raw("}");
-    lastSize = o.buf.length();
-    return o.buf;
+    lastSize = o.length();
+    return o.done();
   }
 
   private static byte[] metaFor(JsonObject meta, StateCut cut, String generatedAt, int total) {
@@ -258,40 +261,66 @@ final class SnapshotEncoder {
     return Math.round(v * 1000.0) / 1000.0;
   }
 
-  /** The bytes being written. */
+  /**
+   * The bytes being written, outside the heap: the 100x snapshot (7.9 MB) on the heap was a
+   * humongous allocation several times a second, each forcing G1 to collect early.
+   */
   private static final class Out {
-    final Buffer buf;
+    private ByteBuffer buf;
 
     Out(int capacity) {
-      buf = Buffer.buffer(capacity);
+      buf = ByteBuffer.allocateDirect(capacity);
+    }
+
+    int length() {
+      return buf.position();
+    }
+
+    Buffer done() {
+      buf.flip();
+      return VertxInternals.buffer(Unpooled.wrappedBuffer(buf));
+    }
+
+    private void room(int n) {
+      if (buf.remaining() < n) {
+        ByteBuffer bigger =
+            ByteBuffer.allocateDirect(Math.max(buf.capacity() * 2, buf.position() + n));
+        buf.flip();
+        bigger.put(buf);
+        buf = bigger;
+      }
     }
 
     Out raw(String ascii) {
-      buf.appendString(ascii, "US-ASCII");
-      return this;
+      return bytes(ascii.getBytes(StandardCharsets.US_ASCII));
     }
 
     Out bytes(byte[] b) {
-      buf.appendBytes(b);
+      room(b.length);
+      buf.put(b);
       return this;
+    }
+
+    private void put(byte b) {
+      room(1);
+      buf.put(b);
     }
 
     /** A scalar as Vert.x's codec writes it inside a tree (strings escaped, numbers as Jackson). */
     Out value(Object v) {
-      buf.appendBytes(Json.encode(v).getBytes(StandardCharsets.UTF_8));
-      return this;
+      return bytes(Json.encode(v).getBytes(StandardCharsets.UTF_8));
     }
 
     Out items(List<Item> list, boolean spaceNodes) {
-      buf.appendByte((byte) '[');
+      put((byte) '[');
       for (int i = 0; i < list.size(); i++) {
         if (i > 0) {
-          buf.appendByte((byte) ',');
+          put((byte) ',');
         }
         Item it = list.get(i);
-        buf.appendBytes(spaceNodes ? it.spaceNode : it.json);
+        bytes(spaceNodes ? it.spaceNode : it.json);
       }
-      buf.appendByte((byte) ']');
+      put((byte) ']');
       return this;
     }
   }
