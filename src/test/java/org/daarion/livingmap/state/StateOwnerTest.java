@@ -189,6 +189,22 @@ class StateOwnerTest {
   }
 
   @Test
+  void aPollThatRestatesTheStateKeepsEveryEntityInstanceAndTheVersion() {
+    UpstreamPoll poll =
+        new UpstreamPoll(
+            "agents-service",
+            Set.of("agent"),
+            List.of(patch("agent:a", "A", "m-uuid"), patch("agent:b", "B", "m-uuid")));
+    owner.applyPoll(poll).join();
+    Entity a = owner.state().get("agent:a");
+    long version = owner.state().version();
+    owner.applyPoll(poll).join();
+    // The snapshot encoder keeps an entity's bytes while the instance is the same.
+    assertThat(owner.state().get("agent:a")).isSameAs(a);
+    assertThat(owner.state().version()).isEqualTo(version);
+  }
+
+  @Test
   void partialPollsOnlyUpdateEntitiesThatExist() {
     UpstreamPoll usage =
         new UpstreamPoll(
