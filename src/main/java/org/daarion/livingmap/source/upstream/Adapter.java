@@ -39,15 +39,44 @@ abstract class Adapter {
     try {
       Report r = new Report();
       return doFetch(r)
-          .map(
-              set -> new Fetched(set.toPoll(service()), r.paths, r.fallback, r.retries, r.problems))
+          .compose(
+              set ->
+                  http.worker()
+                      .run(
+                          service() + " poll",
+                          () ->
+                              new Fetched(
+                                  set.toPoll(service()),
+                                  r.paths,
+                                  r.fallback,
+                                  r.retries,
+                                  r.problems)))
           .recover(err -> Future.failedFuture(asUpstream(err)));
     } catch (RuntimeException e) {
       return Future.failedFuture(asUpstream(e));
     }
   }
 
+  /**
+   * One poll's requests and parsing. Requests are made on the poller's context; the parsing of
+   * their replies goes through {@link #parse} or {@link #parseThen}, off the event loop.
+   */
   protected abstract Future<PatchSet> doFetch(Report r);
+
+  /**
+   * Runs {@code work} (parsing replies already received) on the {@link ParseWorker}; the result
+   * comes back on the poller's context. {@code work} may touch the {@link Report} and the adapter's
+   * own fields: the poller never runs two polls of a source at once, and the caller starts no other
+   * work of this poll until it completes.
+   */
+  protected final <T> Future<T> parse(java.util.concurrent.Callable<T> work) {
+    return http.worker().run(service() + " parse", work);
+  }
+
+  /** As {@link #parse} for work that answers with a (completed) future. */
+  protected final <T> Future<T> parseThen(java.util.concurrent.Callable<Future<T>> work) {
+    return http.worker().compose(service() + " parse", work);
+  }
 
   /** Per-fetch bookkeeping: which paths answered, retries, partial failures. */
   static final class Report {

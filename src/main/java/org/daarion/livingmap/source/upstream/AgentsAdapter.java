@@ -41,44 +41,47 @@ final class AgentsAdapter extends Adapter {
         inactiveFilter.run(() -> inactiveList(r), () -> Future.succeededFuture(Optional.empty()));
     return Future.join(active, inactive)
         .transform(
-            ignored -> {
-              if (active.failed()) {
-                return Future.failedFuture(active.cause());
-              }
-              UpstreamHttp.Reply reply = active.result();
-              Parsed parsed = parseItems(reply, Fields.list(reply, "items", "agents"), this::agent);
-              PatchSet set = new PatchSet();
-              set.addAll(parsed.patches());
-              boolean complete = parsed.allValid();
-              if (!parsed.allValid()) {
-                skipped(r, reply);
-              }
-              if (inactive.failed()) {
-                complete = false;
-                r.problems.add(
-                    asUpstream(inactive.cause()).getMessage()
-                        + "; inactive agents unknown, list not complete");
-              } else if (inactive.result().value().isPresent()) {
-                UpstreamHttp.Reply more = inactive.result().value().get();
-                try {
-                  Parsed extra =
-                      parseItems(more, Fields.list(more, "items", "agents"), this::agent);
-                  set.addAll(extra.patches());
-                  if (!extra.allValid()) {
-                    complete = false;
-                    skipped(r, more);
-                  }
-                } catch (UpstreamException e) {
-                  complete = false;
-                  r.problems.add(e.getMessage());
-                }
-              }
-              if (complete) {
-                set.complete("agent");
-              }
-              rememberPresence(set);
-              return Future.succeededFuture(set);
-            });
+            ignored ->
+                parseThen(
+                    () -> {
+                      if (active.failed()) {
+                        return Future.failedFuture(active.cause());
+                      }
+                      UpstreamHttp.Reply reply = active.result();
+                      Parsed parsed =
+                          parseItems(reply, Fields.list(reply, "items", "agents"), this::agent);
+                      PatchSet set = new PatchSet();
+                      set.addAll(parsed.patches());
+                      boolean complete = parsed.allValid();
+                      if (!parsed.allValid()) {
+                        skipped(r, reply);
+                      }
+                      if (inactive.failed()) {
+                        complete = false;
+                        r.problems.add(
+                            asUpstream(inactive.cause()).getMessage()
+                                + "; inactive agents unknown, list not complete");
+                      } else if (inactive.result().value().isPresent()) {
+                        UpstreamHttp.Reply more = inactive.result().value().get();
+                        try {
+                          Parsed extra =
+                              parseItems(more, Fields.list(more, "items", "agents"), this::agent);
+                          set.addAll(extra.patches());
+                          if (!extra.allValid()) {
+                            complete = false;
+                            skipped(r, more);
+                          }
+                        } catch (UpstreamException e) {
+                          complete = false;
+                          r.problems.add(e.getMessage());
+                        }
+                      }
+                      if (complete) {
+                        set.complete("agent");
+                      }
+                      rememberPresence(set);
+                      return Future.succeededFuture(set);
+                    }));
   }
 
   private Future<Optional<UpstreamHttp.Reply>> inactiveList(Report r) {

@@ -43,95 +43,101 @@ final class CityAdapter extends Adapter {
     Future<Optional<UpstreamHttp.Reply>> nodes = optional(NODES, r);
     return Future.join(snapshot, microdaos, nodes)
         .transform(
-            ignored -> {
-              List<Throwable> errors = new ArrayList<>();
-              int answered = 0;
-              PatchSet set = new PatchSet();
+            ignored ->
+                parseThen(
+                    () -> {
+                      List<Throwable> errors = new ArrayList<>();
+                      int answered = 0;
+                      PatchSet set = new PatchSet();
 
-              Parsed microdaoList = null;
-              Optional<UpstreamHttp.Reply> m = outcome(microdaos, errors);
-              if (m != null && m.isPresent()) {
-                try {
-                  microdaoList =
-                      parseItems(
-                          m.get(),
-                          Fields.list(m.get(), "items", "microdaos"),
-                          CityAdapter::microdao);
-                  answered++;
-                } catch (UpstreamException e) {
-                  errors.add(e);
-                }
-              }
-              Parsed nodeList = null;
-              Optional<UpstreamHttp.Reply> n = outcome(nodes, errors);
-              if (n != null && n.isPresent()) {
-                try {
-                  nodeList =
-                      parseItems(
-                          n.get(), Fields.list(n.get(), "items", "nodes"), CityAdapter::node);
-                  answered++;
-                } catch (UpstreamException e) {
-                  errors.add(e);
-                }
-              }
-              boolean microdaosComplete = microdaoList != null && microdaoList.allValid();
-              boolean nodesComplete = nodeList != null && nodeList.allValid();
-              if (microdaoList != null && !microdaoList.allValid()) {
-                skipped(r, m.get());
-              }
-              if (nodeList != null && !nodeList.allValid()) {
-                skipped(r, n.get());
-              }
+                      Parsed microdaoList = null;
+                      Optional<UpstreamHttp.Reply> m = outcome(microdaos, errors);
+                      if (m != null && m.isPresent()) {
+                        try {
+                          microdaoList =
+                              parseItems(
+                                  m.get(),
+                                  Fields.list(m.get(), "items", "microdaos"),
+                                  CityAdapter::microdao);
+                          answered++;
+                        } catch (UpstreamException e) {
+                          errors.add(e);
+                        }
+                      }
+                      Parsed nodeList = null;
+                      Optional<UpstreamHttp.Reply> n = outcome(nodes, errors);
+                      if (n != null && n.isPresent()) {
+                        try {
+                          nodeList =
+                              parseItems(
+                                  n.get(),
+                                  Fields.list(n.get(), "items", "nodes"),
+                                  CityAdapter::node);
+                          answered++;
+                        } catch (UpstreamException e) {
+                          errors.add(e);
+                        }
+                      }
+                      boolean microdaosComplete = microdaoList != null && microdaoList.allValid();
+                      boolean nodesComplete = nodeList != null && nodeList.allValid();
+                      if (microdaoList != null && !microdaoList.allValid()) {
+                        skipped(r, m.get());
+                      }
+                      if (nodeList != null && !nodeList.allValid()) {
+                        skipped(r, n.get());
+                      }
 
-              Optional<UpstreamHttp.Reply> s = outcome(snapshot, errors);
-              if (s != null && s.isPresent()) {
-                try {
-                  JsonObject body = Fields.object(s.get());
-                  if (Fields.obj(body, "microdao") == null
-                      && Fields.arr(body, "nodes") == null
-                      && Fields.arr(body, "agents") == null) {
-                    throw UpstreamException.badPayload(
-                        SNAPSHOT, "expected microdao, nodes or agents");
-                  }
-                  Set<String> listedMicrodaos =
-                      microdaosComplete ? new HashSet<>(microdaoList.ids()) : null;
-                  Set<String> listedNodes = nodesComplete ? new HashSet<>(nodeList.ids()) : null;
-                  // The snapshot first, so the lists (the real DAARION data) win where both speak.
-                  for (PatchSet.Patch p : snapshotPatches(body)) {
-                    Set<String> listed =
-                        p.type.equals("microdao")
-                            ? listedMicrodaos
-                            : p.type.equals("node") ? listedNodes : null;
-                    if (listed == null || listed.contains(p.id)) {
-                      set.add(p);
-                    }
-                  }
-                  answered++;
-                } catch (UpstreamException e) {
-                  errors.add(e);
-                }
-              }
-              if (microdaoList != null) {
-                set.addAll(microdaoList.patches());
-                if (microdaosComplete) {
-                  set.complete("microdao");
-                }
-              }
-              if (nodeList != null) {
-                set.addAll(nodeList.patches());
-                if (nodesComplete) {
-                  set.complete("node");
-                }
-              }
-              if (answered == 0) {
-                return Future.failedFuture(
-                    firstError(errors, String.join(", ", SNAPSHOT, MICRODAOS, NODES)));
-              }
-              for (Throwable t : errors) {
-                r.problems.add(asUpstream(t).getMessage());
-              }
-              return Future.succeededFuture(set);
-            });
+                      Optional<UpstreamHttp.Reply> s = outcome(snapshot, errors);
+                      if (s != null && s.isPresent()) {
+                        try {
+                          JsonObject body = Fields.object(s.get());
+                          if (Fields.obj(body, "microdao") == null
+                              && Fields.arr(body, "nodes") == null
+                              && Fields.arr(body, "agents") == null) {
+                            throw UpstreamException.badPayload(
+                                SNAPSHOT, "expected microdao, nodes or agents");
+                          }
+                          Set<String> listedMicrodaos =
+                              microdaosComplete ? new HashSet<>(microdaoList.ids()) : null;
+                          Set<String> listedNodes =
+                              nodesComplete ? new HashSet<>(nodeList.ids()) : null;
+                          // The snapshot first, so the lists (the real DAARION data) win where both
+                          // speak.
+                          for (PatchSet.Patch p : snapshotPatches(body)) {
+                            Set<String> listed =
+                                p.type.equals("microdao")
+                                    ? listedMicrodaos
+                                    : p.type.equals("node") ? listedNodes : null;
+                            if (listed == null || listed.contains(p.id)) {
+                              set.add(p);
+                            }
+                          }
+                          answered++;
+                        } catch (UpstreamException e) {
+                          errors.add(e);
+                        }
+                      }
+                      if (microdaoList != null) {
+                        set.addAll(microdaoList.patches());
+                        if (microdaosComplete) {
+                          set.complete("microdao");
+                        }
+                      }
+                      if (nodeList != null) {
+                        set.addAll(nodeList.patches());
+                        if (nodesComplete) {
+                          set.complete("node");
+                        }
+                      }
+                      if (answered == 0) {
+                        return Future.failedFuture(
+                            firstError(errors, String.join(", ", SNAPSHOT, MICRODAOS, NODES)));
+                      }
+                      for (Throwable t : errors) {
+                        r.problems.add(asUpstream(t).getMessage());
+                      }
+                      return Future.succeededFuture(set);
+                    }));
   }
 
   /** The value of a finished future, or null after adding its failure to {@code errors}. */

@@ -39,19 +39,26 @@ final class DaoAdapter extends Adapter {
   protected Future<PatchSet> doFetch(Report r) {
     return required(LIST, r)
         .compose(
-            reply -> {
-              Parsed parsed =
-                  parseItems(reply, Fields.list(reply, "items", "daos"), DaoAdapter::dao);
-              PatchSet set = new PatchSet();
-              set.addAll(parsed.patches());
-              if (parsed.allValid()) {
-                set.complete("dao");
-              } else {
-                skipped(r, reply);
-              }
-              return details(parsed.patches(), r).map(v -> set);
-            });
+            reply ->
+                parse(
+                    () -> {
+                      Parsed parsed =
+                          parseItems(reply, Fields.list(reply, "items", "daos"), DaoAdapter::dao);
+                      PatchSet set = new PatchSet();
+                      set.addAll(parsed.patches());
+                      if (parsed.allValid()) {
+                        set.complete("dao");
+                      } else {
+                        skipped(r, reply);
+                      }
+                      return new Listed(parsed, set);
+                    }))
+        // The overview requests go out from the poller's context, once the list is parsed.
+        .compose(listed -> details(listed.parsed().patches(), r).map(v -> listed.set()));
   }
+
+  /** The DAO list as parsed, and the patches made of it. */
+  private record Listed(Parsed parsed, PatchSet set) {}
 
   /** Fetches every DAO's overview with bounded concurrency; completes when all are done. */
   private Future<Void> details(List<PatchSet.Patch> daos, Report r) {

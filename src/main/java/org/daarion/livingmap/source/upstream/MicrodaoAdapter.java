@@ -34,20 +34,24 @@ final class MicrodaoAdapter extends Adapter {
 
   private Future<PatchSet> list(String path, Report r) {
     return required(path, r)
-        .map(
-            reply -> {
-              Parsed parsed =
-                  parseItems(
-                      reply, Fields.list(reply, "items", "microdaos"), MicrodaoAdapter::microdao);
-              PatchSet set = new PatchSet();
-              set.addAll(parsed.patches());
-              if (parsed.allValid()) {
-                set.complete("microdao");
-              } else {
-                skipped(r, reply);
-              }
-              return set;
-            });
+        .compose(
+            reply ->
+                parse(
+                    () -> {
+                      Parsed parsed =
+                          parseItems(
+                              reply,
+                              Fields.list(reply, "items", "microdaos"),
+                              MicrodaoAdapter::microdao);
+                      PatchSet set = new PatchSet();
+                      set.addAll(parsed.patches());
+                      if (parsed.allValid()) {
+                        set.complete("microdao");
+                      } else {
+                        skipped(r, reply);
+                      }
+                      return set;
+                    }));
   }
 
   /** One {@code MicrodaoRead}. */

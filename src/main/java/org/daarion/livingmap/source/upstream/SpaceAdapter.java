@@ -38,23 +38,25 @@ final class SpaceAdapter extends Adapter {
 
   private Future<PatchSet> scene(Report r) {
     return required(SCENE, r)
-        .map(
-            reply -> {
-              JsonObject body = Fields.object(reply);
-              JsonArray planets = Fields.arr(body, "planets");
-              JsonArray nodes = Fields.arr(body, "nodes");
-              if (planets == null && nodes == null) {
-                throw UpstreamException.badPayload(SCENE, "expected planets or nodes");
-              }
-              PatchSet set = new PatchSet();
-              if (planets != null) {
-                add(set, r, reply, parseItems(reply, planets, SpaceAdapter::planet), "dao");
-              }
-              if (nodes != null) {
-                add(set, r, reply, parseItems(reply, nodes, SpaceAdapter::node), "node");
-              }
-              return set;
-            });
+        .compose(
+            reply ->
+                parse(
+                    () -> {
+                      JsonObject body = Fields.object(reply);
+                      JsonArray planets = Fields.arr(body, "planets");
+                      JsonArray nodes = Fields.arr(body, "nodes");
+                      if (planets == null && nodes == null) {
+                        throw UpstreamException.badPayload(SCENE, "expected planets or nodes");
+                      }
+                      PatchSet set = new PatchSet();
+                      if (planets != null) {
+                        add(set, r, reply, parseItems(reply, planets, SpaceAdapter::planet), "dao");
+                      }
+                      if (nodes != null) {
+                        add(set, r, reply, parseItems(reply, nodes, SpaceAdapter::node), "node");
+                      }
+                      return set;
+                    }));
   }
 
   private Future<PatchSet> split(Report r) {
@@ -62,49 +64,54 @@ final class SpaceAdapter extends Adapter {
     Future<UpstreamHttp.Reply> nodes = required(NODES, r);
     return Future.join(planets, nodes)
         .transform(
-            ignored -> {
-              PatchSet set = new PatchSet();
-              List<Throwable> errors = new ArrayList<>();
-              int answered = 0;
-              if (planets.succeeded()) {
-                try {
-                  UpstreamHttp.Reply reply = planets.result();
-                  add(
-                      set,
-                      r,
-                      reply,
-                      parseItems(
-                          reply, Fields.list(reply, "planets", "items"), SpaceAdapter::planet),
-                      "dao");
-                  answered++;
-                } catch (UpstreamException e) {
-                  errors.add(e);
-                }
-              } else {
-                errors.add(planets.cause());
-              }
-              if (nodes.succeeded()) {
-                try {
-                  UpstreamHttp.Reply reply = nodes.result();
-                  add(
-                      set,
-                      r,
-                      reply,
-                      parseItems(reply, Fields.list(reply, "nodes", "items"), SpaceAdapter::node),
-                      "node");
-                  answered++;
-                } catch (UpstreamException e) {
-                  errors.add(e);
-                }
-              } else {
-                errors.add(nodes.cause());
-              }
-              if (answered == 0) {
-                return Future.failedFuture(firstError(errors, PLANETS + ", " + NODES));
-              }
-              errors.forEach(e -> r.problems.add(asUpstream(e).getMessage()));
-              return Future.succeededFuture(set);
-            });
+            ignored ->
+                parseThen(
+                    () -> {
+                      PatchSet set = new PatchSet();
+                      List<Throwable> errors = new ArrayList<>();
+                      int answered = 0;
+                      if (planets.succeeded()) {
+                        try {
+                          UpstreamHttp.Reply reply = planets.result();
+                          add(
+                              set,
+                              r,
+                              reply,
+                              parseItems(
+                                  reply,
+                                  Fields.list(reply, "planets", "items"),
+                                  SpaceAdapter::planet),
+                              "dao");
+                          answered++;
+                        } catch (UpstreamException e) {
+                          errors.add(e);
+                        }
+                      } else {
+                        errors.add(planets.cause());
+                      }
+                      if (nodes.succeeded()) {
+                        try {
+                          UpstreamHttp.Reply reply = nodes.result();
+                          add(
+                              set,
+                              r,
+                              reply,
+                              parseItems(
+                                  reply, Fields.list(reply, "nodes", "items"), SpaceAdapter::node),
+                              "node");
+                          answered++;
+                        } catch (UpstreamException e) {
+                          errors.add(e);
+                        }
+                      } else {
+                        errors.add(nodes.cause());
+                      }
+                      if (answered == 0) {
+                        return Future.failedFuture(firstError(errors, PLANETS + ", " + NODES));
+                      }
+                      errors.forEach(e -> r.problems.add(asUpstream(e).getMessage()));
+                      return Future.succeededFuture(set);
+                    }));
   }
 
   private static void add(

@@ -36,6 +36,7 @@ final class UpstreamHttp {
   private final Optional<String> token;
   private final SourcePolicy policy;
   private final Retry retry;
+  private final ParseWorker worker;
 
   /** The last failure a retry absorbed since {@link #takeRetriedError()}; context only. */
   private String retriedError;
@@ -46,8 +47,10 @@ final class UpstreamHttp {
       UpstreamSource source,
       URI base,
       Optional<String> token,
-      SourcePolicy policy) {
+      SourcePolicy policy,
+      ParseWorker worker) {
     this.vertx = vertx;
+    this.worker = worker;
     this.client = client;
     this.source = source;
     String b = base.toString();
@@ -80,6 +83,11 @@ final class UpstreamHttp {
 
   SourcePolicy policy() {
     return policy;
+  }
+
+  /** The pool for the CPU-heavy handling of replies (see {@link ParseWorker}). */
+  ParseWorker worker() {
+    return worker;
   }
 
   boolean tokenSet() {
@@ -163,30 +171,45 @@ final class UpstreamHttp {
                 return;
               }
               Buffer body = ar.result().body();
-              try {
-                Object json = body == null || body.length() == 0 ? null : Json.decodeValue(body);
-                String nonFinite = org.daarion.livingmap.event.FiniteNumbers.firstNonFinite(json);
-                String nul = org.daarion.livingmap.event.NulText.firstNul(json);
-                if (json == null) {
-                  p.tryFail(UpstreamException.badPayload(path, "empty body"));
-                } else if (nonFinite != null) {
-                  // The state holds finite numbers only (see FiniteNumbers); the reply is
-                  // refused as a whole, like one that is not JSON.
-                  p.tryFail(
-                      UpstreamException.badPayload(
-                          path, "number at " + nonFinite + " is not finite"));
-                } else if (nul != null) {
-                  // Nor text PostgreSQL cannot store (see NulText).
-                  p.tryFail(
-                      UpstreamException.badPayload(
-                          path, "text at " + nul.replace("\0", "\\u0000") + " holds a NUL"));
-                } else {
-                  p.tryComplete(new Reply(path, status, json, 1));
-                }
-              } catch (DecodeException e) {
-                p.tryFail(UpstreamException.badPayload(path, "not JSON"));
-              }
+              // Decoding and checking a reply of many megabytes takes seconds: off the event loop.
+              worker
+                  .run("decode " + path, () -> decode(path, status, body))
+                  .onComplete(
+                      d -> {
+                        if (d.succeeded()) {
+                          p.tryComplete(d.result());
+                        } else {
+                          p.tryFail(d.cause());
+                        }
+                      });
             });
     return p.future();
+  }
+
+  /**
+   * A 2xx body as a {@link Reply}, or {@link UpstreamException} (bad payload) when it is empty, not
+   * JSON, or holds what the state cannot keep. On the {@link ParseWorker}.
+   */
+  private static Reply decode(String path, int status, Buffer body) {
+    Object json;
+    try {
+      json = body == null || body.length() == 0 ? null : Json.decodeValue(body);
+    } catch (DecodeException e) {
+      throw UpstreamException.badPayload(path, "not JSON");
+    }
+    String nonFinite = org.daarion.livingmap.event.FiniteNumbers.firstNonFinite(json);
+    String nul = org.daarion.livingmap.event.NulText.firstNul(json);
+    if (json == null) {
+      throw UpstreamException.badPayload(path, "empty body");
+    } else if (nonFinite != null) {
+      // The state holds finite numbers only (see FiniteNumbers); the reply is
+      // refused as a whole, like one that is not JSON.
+      throw UpstreamException.badPayload(path, "number at " + nonFinite + " is not finite");
+    } else if (nul != null) {
+      // Nor text PostgreSQL cannot store (see NulText).
+      throw UpstreamException.badPayload(
+          path, "text at " + nul.replace("\0", "\\u0000") + " holds a NUL");
+    }
+    return new Reply(path, status, json, 1);
   }
 }

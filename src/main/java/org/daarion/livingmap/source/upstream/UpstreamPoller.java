@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.config.UpstreamSource;
@@ -71,6 +72,15 @@ public final class UpstreamPoller {
   private final Clock clock;
   private final Map<UpstreamSource, Source> sources = new EnumMap<>(UpstreamSource.class);
   private final Precedence precedence = new Precedence();
+  private final ParseWorker worker;
+
+  /**
+   * The last precedence filter handed to the worker: each waits for the one before, because they
+   * share {@link #precedence}'s claims and must see the polls in the order they finished. Context
+   * only.
+   */
+  private Future<?> filtering = Future.succeededFuture();
+
   private final DetailFetcher details;
   private final List<String> serviceNames;
   private volatile JsonObject sourcesJson = new JsonObject();
@@ -106,6 +116,7 @@ public final class UpstreamPoller {
     this.interval = b.interval;
     this.intake = b.intake;
     this.clock = b.clock;
+    this.worker = new ParseWorker(vertx, b.workObserver);
     List<String> names = new ArrayList<>();
     for (UpstreamSource s : UpstreamSource.values()) {
       URI url = b.urls.get(s);
@@ -118,7 +129,7 @@ public final class UpstreamPoller {
               vertx,
               new WebClientOptions().setUserAgent("living-map").setKeepAlive(true),
               new PoolOptions().setHttp1MaxSize(POOL_SIZE));
-      UpstreamHttp http = new UpstreamHttp(vertx, client, s, url, b.token, policy);
+      UpstreamHttp http = new UpstreamHttp(vertx, client, s, url, b.token, policy, worker);
       sources.put(s, new Source(s, client, http, adapterFor(s, http), breaker(s, policy)));
       names.add(s.serviceName());
     }
@@ -198,7 +209,7 @@ public final class UpstreamPoller {
           for (Source s : sources.values()) {
             s.client.close();
           }
-          return Future.succeededFuture();
+          return worker.close().recover(err -> Future.succeededFuture());
         });
   }
 
@@ -302,34 +313,59 @@ public final class UpstreamPoller {
           long ms = TimeUnit.NANOSECONDS.toMillis(nanos);
           Instant at = clock.instant();
           String retried = s.http.takeRetriedError();
-          try {
-            if (ar.succeeded() && !stopped) {
-              s.breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
-              Fetched f = ar.result();
-              deliver(s, f);
-              s.status = s.status.succeeded(f, at, ms, circuit(s), retried);
-            } else if (ar.failed()) {
-              UpstreamException err = Adapter.asUpstream(ar.cause());
-              s.breaker.onError(nanos, TimeUnit.NANOSECONDS, err);
-              boolean open = s.breaker.getState() == CircuitBreaker.State.OPEN;
-              s.status = s.status.failed(err.getMessage(), at, ms, open, circuit(s));
-              log.warn("{} poll failed: {}", s.id.serviceName(), err.getMessage());
-            } else {
-              s.breaker.releasePermission();
-            }
-          } catch (RuntimeException e) {
-            log.error("{} poll bookkeeping failed", s.id.serviceName(), e);
-          } finally {
-            s.inFlight = null;
-            publish();
-            done.complete();
-          }
+          // The precedence filter runs on the worker; the bookkeeping below waits for it, here.
+          Future<UpstreamPoll> filtered =
+              ar.succeeded() && !stopped ? filter(ar.result()) : Future.succeededFuture();
+          filtered.onComplete(
+              fr -> {
+                try {
+                  if (ar.succeeded() && !stopped) {
+                    s.breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
+                    if (fr.failed()) {
+                      throw new IllegalStateException("precedence filter failed", fr.cause());
+                    }
+                    Fetched f = ar.result();
+                    deliver(s, fr.result());
+                    s.status = s.status.succeeded(f, at, ms, circuit(s), retried);
+                  } else if (ar.failed()) {
+                    UpstreamException err = Adapter.asUpstream(ar.cause());
+                    s.breaker.onError(nanos, TimeUnit.NANOSECONDS, err);
+                    boolean open = s.breaker.getState() == CircuitBreaker.State.OPEN;
+                    s.status = s.status.failed(err.getMessage(), at, ms, open, circuit(s));
+                    log.warn("{} poll failed: {}", s.id.serviceName(), err.getMessage());
+                  } else {
+                    s.breaker.releasePermission();
+                  }
+                } catch (RuntimeException e) {
+                  log.error("{} poll bookkeeping failed", s.id.serviceName(), e);
+                } finally {
+                  // Cleared only now, after the poll went to the intake: the next poll of this
+                  // source cannot reach the intake before this one.
+                  s.inFlight = null;
+                  publish();
+                  done.complete();
+                }
+              });
         });
     return done.future();
   }
 
-  private void deliver(Source s, Fetched f) {
-    UpstreamPoll poll = precedence.filter(f.poll(), !f.problems().isEmpty());
+  /**
+   * {@code f}'s poll without the fields higher sources own, computed on the worker after every
+   * earlier filter finished. Context only; completes on the context.
+   */
+  private Future<UpstreamPoll> filter(Fetched f) {
+    boolean partial = !f.problems().isEmpty();
+    Future<UpstreamPoll> next =
+        filtering.transform(
+            ignored ->
+                worker.run(
+                    f.poll().source() + " precedence", () -> precedence.filter(f.poll(), partial)));
+    filtering = next;
+    return next;
+  }
+
+  private void deliver(Source s, UpstreamPoll poll) {
     try {
       intake
           .applyPoll(poll)
@@ -420,6 +456,7 @@ public final class UpstreamPoller {
     private PollIntake intake;
     private Duration detailTtl = DEFAULT_DETAIL_TTL;
     private Clock clock = Clock.systemUTC();
+    private BiConsumer<String, Thread> workObserver = (stage, thread) -> {};
 
     private Builder(Vertx vertx) {
       this.vertx = Objects.requireNonNull(vertx);
@@ -467,6 +504,15 @@ public final class UpstreamPoller {
 
     public Builder clock(Clock c) {
       clock = c;
+      return this;
+    }
+
+    /**
+     * Told, on the worker, each stage of reply handling sent to the worker and the thread it runs
+     * on (tests check that none runs on an event loop).
+     */
+    Builder workObserver(BiConsumer<String, Thread> o) {
+      workObserver = Objects.requireNonNull(o);
       return this;
     }
 

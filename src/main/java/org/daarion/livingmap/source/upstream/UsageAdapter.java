@@ -34,17 +34,20 @@ final class UsageAdapter extends Adapter {
 
   private Future<PatchSet> agents(String path, Report r) {
     return required(path, r)
-        .map(
-            reply -> {
-              Parsed parsed =
-                  parseItems(reply, Fields.list(reply, "agents", "items"), UsageAdapter::usage);
-              if (!parsed.allValid()) {
-                skipped(r, reply);
-              }
-              PatchSet set = new PatchSet();
-              set.addAll(parsed.patches());
-              return set;
-            });
+        .compose(
+            reply ->
+                parse(
+                    () -> {
+                      Parsed parsed =
+                          parseItems(
+                              reply, Fields.list(reply, "agents", "items"), UsageAdapter::usage);
+                      if (!parsed.allValid()) {
+                        skipped(r, reply);
+                      }
+                      PatchSet set = new PatchSet();
+                      set.addAll(parsed.patches());
+                      return set;
+                    }));
   }
 
   /** One {@code AgentUsage}. */

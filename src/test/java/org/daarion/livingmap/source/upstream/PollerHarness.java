@@ -32,6 +32,7 @@ final class PollerHarness implements AutoCloseable {
   final UpstreamPoller poller;
   private final Map<String, List<UpstreamPoll>> polls = new ConcurrentHashMap<>();
   private final List<Long> deliveredAt = new CopyOnWriteArrayList<>();
+  private final List<Boolean> deliveredOnLoop = new CopyOnWriteArrayList<>();
 
   PollerHarness(Vertx vertx, FakeUpstream fake, Optional<String> token) {
     this(vertx, fake, token, b -> {});
@@ -52,6 +53,7 @@ final class PollerHarness implements AutoCloseable {
                 p -> {
                   polls.computeIfAbsent(p.source(), k -> new CopyOnWriteArrayList<>()).add(p);
                   deliveredAt.add(System.nanoTime());
+                  deliveredOnLoop.add(io.vertx.core.Context.isOnEventLoopThread());
                   return java.util.concurrent.CompletableFuture.completedFuture(null);
                 });
     for (UpstreamSource s : UpstreamSource.values()) {
@@ -91,6 +93,11 @@ final class PollerHarness implements AutoCloseable {
 
   List<UpstreamPoll> polls(UpstreamSource s) {
     return List.copyOf(polls.getOrDefault(s.serviceName(), List.of()));
+  }
+
+  /** Whether polls were delivered, every one of them on an event loop (the poller's context). */
+  boolean deliveredOnEventLoop() {
+    return !deliveredOnLoop.isEmpty() && !deliveredOnLoop.contains(false);
   }
 
   int count(UpstreamSource s) {
