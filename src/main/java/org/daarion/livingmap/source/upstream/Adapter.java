@@ -17,7 +17,8 @@ import org.daarion.livingmap.config.UpstreamSource;
  * {@link UpstreamException}; a response of the wrong shape fails the fetch (or, when other parts of
  * the source answered, becomes a problem of a partial poll), and a list is marked complete only
  * when every item of it was understood, so a bad answer never empties the map. Called on the
- * poller's context, never twice at once.
+ * poller's context, never twice at once; the parsing of replies runs on the {@link ParseWorker}
+ * (see {@link #parse}).
  */
 abstract class Adapter {
   protected final UpstreamHttp http;

@@ -54,7 +54,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threads.</b> All mutable state lives on one Vert.x context, taken when the poller is built;
  * every public method may be called from any thread. {@link #sourcesJson()} and {@link #statuses()}
- * read a volatile, prebuilt value and never wait.
+ * read a volatile, prebuilt value and never wait. The CPU-heavy handling of replies (decoding,
+ * checks, item parsing, the precedence filter) runs on a {@link ParseWorker}, never on that
+ * context's event loop; the circuit breakers, statuses and delivery stay on the context.
  */
 public final class UpstreamPoller {
   private static final Logger log = LoggerFactory.getLogger(UpstreamPoller.class);
@@ -206,10 +208,18 @@ public final class UpstreamPoller {
             vertx.cancelTimer(timerId);
             timerId = -1;
           }
+          List<Future<Void>> running = new ArrayList<>();
           for (Source s : sources.values()) {
             s.client.close();
+            if (s.inFlight != null) {
+              running.add(s.inFlight);
+            }
           }
-          return worker.close().recover(err -> Future.succeededFuture());
+          // The worker pool is released once the polls in flight are done with it, so none of
+          // them is left waiting on a task the closed pool dropped.
+          return Future.join(running)
+              .transform(ar -> worker.close())
+              .transform(ar -> Future.succeededFuture());
         });
   }
 
