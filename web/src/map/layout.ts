@@ -175,16 +175,169 @@ function withGroups(l: Layout, circles: { id: string; x: number; y: number; r: n
 
 // ---- city ---------------------------------------------------------------------------------
 
+/** Above this many microDAOs the city is drawn as groups when zoomed out (semantic zoom). */
+export const CITY_GROUP_ABOVE = 100;
+/** microDAOs per group at most on a fresh layout: a size band is split by name beyond it */
+export const CITY_GROUP_MAX = 100;
+/** lower edges of the size bands (members), 1-2-5 steps: a band is a range a reader can say */
+const BAND_EDGES = [0, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
+
+/** Size band of a microDAO by members: index into BAND_EDGES and its label ("20–49 members"). */
+export function sizeBand(members: number): { index: number; label: string } {
+  const m = Math.max(0, Math.floor(members));
+  let i = 0;
+  while (i + 1 < BAND_EDGES.length && m >= BAND_EDGES[i + 1]) i++;
+  const lo = BAND_EDGES[i];
+  const hi = BAND_EDGES[i + 1];
+  const f = (n: number) => (n >= 10000 ? Math.floor(n / 1000) + 'k' : String(n));
+  return { index: i, label: hi === undefined ? `${f(lo)}+ members` : `${f(lo)}–${f(hi - 1)} members` };
+}
+
+const nameKey = (m: MicroDao) => String(m.name ?? m.id).toLocaleLowerCase();
+/** first letter of a name for a group's range label ("A–F"): letters and digits as written */
+const initial = (m: MicroDao) => {
+  const c = String(m.name ?? m.id).trim().charAt(0);
+  return c ? c.toLocaleUpperCase() : '?';
+};
+
+/**
+ * Which group each microDAO belongs to: its size band, split by name into runs of at most
+ * CITY_GROUP_MAX so that a group stays small enough to read once opened ("20–49 members ·
+ * A–F"). Assignments of `prev` are kept (a microDAO does not jump between groups when its
+ * members change; a fresh layout places it by its size again), and a new microDAO joins the
+ * run of its band whose names it falls between. Returns group id → member ids, and labels.
+ */
+export function cityGroups(items: MicroDao[], prev?: Map<string, string>): { of: Map<string, string>; labels: Map<string, string> } {
+  const of = new Map<string, string>();
+  // kept assignments
+  const kept = new Map<string, MicroDao[]>();
+  const fresh: MicroDao[] = [];
+  for (const m of items) {
+    const g = prev?.get(m.id);
+    if (g !== undefined) {
+      of.set(m.id, g);
+      let a = kept.get(g);
+      if (!a) kept.set(g, (a = []));
+      a.push(m);
+    } else fresh.push(m);
+  }
+  // new ones by band, in name order
+  const bands = new Map<number, MicroDao[]>();
+  for (const m of fresh) {
+    const b = sizeBand(num(m.members)).index;
+    let a = bands.get(b);
+    if (!a) bands.set(b, (a = []));
+    a.push(m);
+  }
+  const byName = (a: MicroDao, b: MicroDao) => (nameKey(a) < nameKey(b) ? -1 : nameKey(a) > nameKey(b) ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  for (const [b, arr] of bands) {
+    arr.sort(byName);
+    // runs of this band that already exist (kept from prev), ordered by their first name
+    const runs = [...kept.keys()].filter((g) => g.startsWith(`band:${b}:`)).map((g) => ({ g, first: kept.get(g)!.slice().sort(byName)[0] }));
+    if (runs.length) {
+      runs.sort((x, y) => byName(x.first, y.first));
+      for (const m of arr) {
+        let r = runs[0];
+        for (const x of runs) if (byName(x.first, m) <= 0) r = x;
+        of.set(m.id, r.g);
+        kept.get(r.g)!.push(m);
+      }
+      continue;
+    }
+    const n = Math.ceil(arr.length / CITY_GROUP_MAX);
+    const per = Math.ceil(arr.length / n);
+    for (let k = 0; k < arr.length; k++) {
+      const g = `band:${b}:${Math.floor(k / per)}`;
+      of.set(arr[k].id, g);
+      let a = kept.get(g);
+      if (!a) kept.set(g, (a = []));
+      a.push(arr[k]);
+    }
+  }
+  const labels = new Map<string, string>();
+  const runsOf = new Map<number, number>();
+  for (const g of kept.keys()) {
+    const b = Number(g.split(':')[1]);
+    runsOf.set(b, (runsOf.get(b) ?? 0) + 1);
+  }
+  for (const [g, arr] of kept) {
+    const b = Number(g.split(':')[1]);
+    const band = sizeBand(BAND_EDGES[b]).label;
+    if ((runsOf.get(b) ?? 0) < 2) {
+      labels.set(g, band);
+      continue;
+    }
+    const sorted = arr.slice().sort(byName);
+    const a = initial(sorted[0]), z = initial(sorted[sorted.length - 1]);
+    labels.set(g, `${band} · ${a === z ? a : a + '–' + z}`);
+  }
+  return { of, labels };
+}
+
+/** odd number of cells across a square spiral holding `count` slots */
+const spiralSide = (count: number) => 2 * Math.ceil((Math.sqrt(Math.max(1, count)) - 1) / 2) + 1;
+
 export function layoutCity(items: MicroDao[], prev?: Layout): Layout {
   const ids = items.map((m) => m.id);
-  // the largest microDAOs in the middle on a fresh layout; kept where they are afterwards
   const members = new Map(items.map((m) => [m.id, num(m.members)]));
-  const slots = assignSlots(ids, prev?.slots, (a, b) => members.get(b)! - members.get(a)!);
-  const out: LayoutItem[] = items.map((m) => {
-    const [c, r] = spiral(slots.get(m.id)!);
-    return { id: m.id, kind: 'district', x: c * CITY_CELL, y: r * CITY_CELL, size: districtSize(num(m.members)), ref: m as never };
-  });
-  return finish('city', out, [], slots, new Map(), CITY_CELL, ids);
+  const bySize = (a: string, b: string) => members.get(b)! - members.get(a)!;
+  if (items.length <= CITY_GROUP_ABOVE) {
+    // the largest microDAOs in the middle on a fresh layout; kept where they are afterwards
+    const slots = assignSlots(ids, prev?.groups.size ? undefined : prev?.slots, bySize);
+    const out: LayoutItem[] = items.map((m) => {
+      const [c, r] = spiral(slots.get(m.id)!);
+      return { id: m.id, kind: 'district', x: c * CITY_CELL, y: r * CITY_CELL, size: districtSize(num(m.members)), ref: m as never };
+    });
+    return finish('city', out, [], slots, new Map(), CITY_CELL, ids);
+  }
+  // Many microDAOs: blocks by size band (biggest band in the middle), each block a square spiral
+  // of districts around its centre (biggest in the middle), like the nodes' blocks by owner.
+  const prevOf = new Map<string, string>();
+  if (prev?.groups.size) for (const it of prev.items) if (it.group) prevOf.set(it.id, it.group);
+  const { of, labels } = cityGroups(items, prevOf);
+  const groups = new Map<string, MicroDao[]>();
+  for (const m of items) {
+    const g = of.get(m.id)!;
+    let a = groups.get(g);
+    if (!a) groups.set(g, (a = []));
+    a.push(m);
+  }
+  const keys = [...groups.keys()];
+  const bandOf = (g: string) => Number(g.split(':')[1]);
+  const runOf = (g: string) => Number(g.split(':')[2]);
+  const slots = assignSlots(keys, prev?.groups.size ? prev.slots : undefined, (a, b) => bandOf(b) - bandOf(a) || runOf(a) - runOf(b));
+  // inner slots first: the cell fits the fullest block (slots kept from prev can leave holes)
+  const groupSlots = new Map<string, Map<string, number>>();
+  let maxSlots = 1;
+  for (const [g, arr] of groups) {
+    const inner = assignSlots(
+      arr.map((m) => m.id),
+      prev?.groupSlots.get(g),
+      bySize,
+    );
+    groupSlots.set(g, inner);
+    for (const k of inner.values()) maxSlots = Math.max(maxSlots, k + 1);
+  }
+  // one empty cell between blocks; blocks grow only when a group outgrows its odd square
+  const cell = (spiralSide(maxSlots) + 1) * CITY_CELL;
+  const out: LayoutItem[] = [];
+  const circles: { id: string; x: number; y: number; r: number; label: string }[] = [];
+  for (const [g, arr] of groups) {
+    const [c, r] = spiral(slots.get(g)!);
+    const cx = c * cell;
+    const cy = r * cell;
+    const inner = groupSlots.get(g)!;
+    let maxSlot = 0;
+    for (const m of arr) {
+      const k = inner.get(m.id)!;
+      if (k > maxSlot) maxSlot = k;
+      const [dx, dy] = spiral(k);
+      out.push({ id: m.id, kind: 'district', x: cx + dx * CITY_CELL, y: cy + dy * CITY_CELL, size: districtSize(num(m.members)), ref: m as never, group: g });
+    }
+    // the disc inscribed in the block: discs of neighbouring blocks never touch
+    circles.push({ id: g, x: cx, y: cy, r: (spiralSide(maxSlot + 1) * CITY_CELL) / 2, label: labels.get(g) ?? g });
+  }
+  return withGroups(finish('city', out, [], slots, groupSlots, cell, ids), circles);
 }
 
 // ---- nodes --------------------------------------------------------------------------------

@@ -58,13 +58,15 @@ interface LabelReq {
  * Semantic zoom: a layer with groups draws them as aggregates while its typical entity would be
  * smaller than this many screen pixels (its world size below), and its entities from there on.
  */
-const AGGREGATE_BELOW_PX: Record<string, number> = { agents: 7, nodes: 14, space: 8 };
-const TYPICAL_SIZE: Record<string, number> = { agents: 10, nodes: 76, space: 16 };
+const AGGREGATE_BELOW_PX: Record<string, number> = { agents: 7, nodes: 14, space: 8, city: 16 };
+const TYPICAL_SIZE: Record<string, number> = { agents: 10, nodes: 76, space: 16, city: 100 };
 
 /** What a group's aggregate shows: how many, how they are, what is wrong. */
 export interface GroupStats {
   count: number;
   offline: number;
+  /** status warning */
+  warning: number;
   /** load above HOT (nodes) */
   hot: number;
   online: number;
@@ -120,6 +122,8 @@ export class MapRenderer {
   /** the "what changed" view: entities to ring, and in which colour */
   diffMarks: ReadonlyMap<string, string> = new Map();
   diffColors: Record<string, string> = {};
+  /** members drawn over their aggregated group because they need attention (city), last frame */
+  attention: { id: string; status: string; severity: string | null; x: number; y: number }[] = [];
   /** alert badges of groups drawn as aggregates in the last frame */
   groupBadges: { id: string; severity: string; count: number; x: number; y: number; r: number }[] = [];
   private alertFlashes = new Map<string, number>();
@@ -488,6 +492,7 @@ export class MapRenderer {
         if (this.isAggregated(L)) this.drawAggregates(L);
         else {
           this.groupBadges = [];
+          this.attention = [];
           this.drawDecorations(L);
         }
         const itemsAnimating = this.drawItems(L, t0);
@@ -742,13 +747,14 @@ export class MapRenderer {
     if (c.layout === L && c.version === (L.version ?? 0) && c.hidden === this.hiddenSeverities) return c.stats;
     const out = new Map<string, GroupStats>();
     for (const g of L.groups.values()) {
-      let offline = 0, hot = 0, online = 0, loadSum = 0, loadN = 0, firing = 0;
+      let offline = 0, warning = 0, hot = 0, online = 0, loadSum = 0, loadN = 0, firing = 0;
       let severity: string | null = null;
       for (const it of g.members) {
         const r = it.ref;
         const st = r.status;
         if (st === 'offline' || st === 'inactive') offline++;
         else if (st === 'online' || st === 'active' || st === 'busy') online++;
+        else if (st === 'warning') warning++;
         if (it.kind === 'node' || it.kind === 'snode') {
           const l = Math.max(metric(r, 'cpu'), metric(r, 'gpu'));
           if (st !== 'offline') {
@@ -763,7 +769,7 @@ export class MapRenderer {
           if (severity === null || severityRank(b.severity) < severityRank(severity)) severity = b.severity;
         }
       }
-      out.set(g.id, { count: g.members.length, offline, hot, online, load: loadN ? loadSum / loadN : -1, firing, severity });
+      out.set(g.id, { count: g.members.length, offline, warning, hot, online, load: loadN ? loadSum / loadN : -1, firing, severity });
     }
     this.groupStats = { layout: L, version: L.version ?? 0, hidden: this.hiddenSeverities, stats: out };
     return out;
@@ -819,18 +825,20 @@ export class MapRenderer {
     const [vx1, vy1] = this.screenToWorld(this.w, this.h);
     const rings: [Group, GroupStats, number, number, number][] = [];
     const discs = new Map<string, Path2D>();
+    const city = L.layer === 'city';
     let drawn = 0;
     for (const g of L.groups.values()) {
       if (g.x + g.r < vx0 || g.x - g.r > vx1 || g.y + g.r < vy0 || g.y - g.r > vy1) continue;
       const st = stats.get(g.id);
       if (!st || !st.count) continue;
       const [sx, sy] = this.worldToScreen(g.x, g.y);
-      // a few offline agents are normal; a fifth of a group offline or hot is not
-      const attention = st.firing > 0 || st.offline * 5 >= st.count || st.hot * 5 >= st.count;
+      // a few offline agents are normal; a fifth of a group offline or hot is not; a single
+      // microDAO inactive or in warning is (its marker and name are drawn over the disc below)
+      const attention = st.firing > 0 || st.offline * 5 >= st.count || st.hot * 5 >= st.count || (city && st.offline + st.warning > 0);
       const r = Math.max(attention ? 6 : 3, this.aggRadius(g, L));
       let fill: string;
       if (st.load >= 0) fill = C.loadColor(st.load);
-      else if (L.layer === 'agents') fill = st.online * 2 >= st.count ? C.STATUS.online : st.online > 0 ? C.STATUS.idle : C.STATUS.offline;
+      else if (L.layer === 'agents' || city) fill = st.online * 2 >= st.count ? C.STATUS.online : st.online > 0 ? C.STATUS.idle : C.STATUS.offline;
       else fill = C.TEXT_DIM;
       // batched by colour: one fill and one stroke per colour, not per group
       let p = discs.get(fill);
@@ -899,6 +907,47 @@ export class MapRenderer {
       }
     }
     this.groupBadges = badges;
+    this.attention = city ? this.drawAttentionMembers(L, vx0, vy0, vx1, vy1) : [];
+  }
+
+  /**
+   * The members of aggregated groups that need attention (a microDAO inactive, in warning or
+   * with a firing alert), each drawn over its group's disc where it will be when the group
+   * opens, with its name and what is wrong: with the city as a dozen discs a reader still sees
+   * which microDAO is in trouble, without a legend. At most 200, most severe first.
+   */
+  private drawAttentionMembers(L: Layout, vx0: number, vy0: number, vx1: number, vy1: number): MapRenderer['attention'] {
+    const found: { it: LayoutItem; b: { severity: string; count: number } | null; rank: number }[] = [];
+    for (const g of L.groups.values()) {
+      if (g.x + g.r < vx0 || g.x - g.r > vx1 || g.y + g.r < vy0 || g.y - g.r > vy1) continue;
+      for (const it of g.members) {
+        const st = it.ref.status;
+        const b = badgeOf(it.ref.alerts, this.hiddenSeverities);
+        if (!b && (st === 'active' || st === 'online')) continue;
+        // alerts by severity first, then offline before warning
+        found.push({ it, b, rank: b ? severityRank(b.severity) : st === 'warning' ? 11 : 10 });
+      }
+    }
+    found.sort((a, b) => a.rank - b.rank);
+    const ctx = this.ctx;
+    const z = this.view.zoom;
+    const out: MapRenderer['attention'] = [];
+    for (const { it, b, rank } of found.slice(0, 200)) {
+      const [sx, sy] = this.worldToScreen(it.x, it.y);
+      const s = Math.max(10, Math.min(24, it.size * z));
+      const st = String(it.ref.status ?? '');
+      const color = b ? severityColor(b.severity) : C.statusColor(st);
+      ctx.fillStyle = color;
+      ctx.fillRect(sx - s / 2, sy - s / 2, s, s);
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = C.SELECT;
+      ctx.strokeRect(sx - s / 2 - 1, sy - s / 2 - 1, s + 2, s + 2);
+      const what = b ? `${b.count} ${b.severity} alert${b.count === 1 ? '' : 's'}` : st;
+      const name = String(it.ref.name ?? it.id);
+      this.queueLabel(it.id, `${name} · ${what}`, sx, sy + s / 2 + 10, 12, C.TEXT, 700, 300 - rank * 10);
+      out.push({ id: it.id, status: st, severity: b?.severity ?? null, x: sx, y: sy });
+    }
+    return out;
   }
 
   private drawDetail(it: LayoutItem, now: number): void {
