@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentItem, MicroDao, NodeItem, Planet, SpaceNode, Snapshot } from '@daarion/living-map-client';
-import { agentSize, assignSlots, CITY_CELL, CITY_GROUP_ABOVE, CITY_GROUP_MAX, cityGroups, districtSize, layoutAgents, layoutCity, layoutLayer, layoutNodes, layoutSpace, NODE_CELL, sizeBand, spiral, type Layout, type LayoutItem } from './layout';
+import { agentSize, assignSlots, CITY_CELL, CITY_GROUP_ABOVE, CITY_GROUP_MAX, cityGroups, districtSize, layoutAgents, layoutCity, layoutLayer, layoutNodes, layoutSpace, NODE_CELL, sizeBand, spiral, wideSpiral, type Layout, type LayoutItem } from './layout';
 
 const md = (i: number, members = 10): MicroDao => ({ id: `microdao:m${String(i).padStart(4, '0')}`, name: `M${i}`, status: 'active', agents: 0, nodes: 0, members });
 const node = (i: number, cpu = 0.5): NodeItem => ({ id: `node:n${String(i).padStart(5, '0')}`, name: `n${i}`, microdao_id: null, status: 'online', metrics: { cpu, gpu: 0.2, ram: 0.3 }, alerts: [] });
@@ -84,6 +84,20 @@ describe('city groups at 100x (semantic zoom)', () => {
   const city = (n: number) =>
     Array.from({ length: n }, (_, i): MicroDao => ({ ...md(i, i < 5 ? 300 + i * 400 : 1 + ((i * 7919) % 29)), name: `${NAMES[(i * 31) % NAMES.length]} ${i}` }));
 
+  it('the wide spiral fills rings of a 2:1 rectangle, each cell once, independent of count', () => {
+    const seen = new Set<string>();
+    for (let k = 0; k < 3000; k++) {
+      const [c, r] = wideSpiral(k);
+      expect(seen.has(c + ',' + r)).toBe(false);
+      seen.add(c + ',' + r);
+    }
+    expect(wideSpiral(0)).toEqual([0, 0]);
+    // the first 1 + 14 slots are exactly the 5 x 3 block around the centre
+    const first = Array.from({ length: 15 }, (_, k) => wideSpiral(k));
+    expect(Math.max(...first.map(([c]) => Math.abs(c)))).toBe(2);
+    expect(Math.max(...first.map(([, r]) => Math.abs(r)))).toBe(1);
+  });
+
   it('names size bands as ranges a reader can say', () => {
     expect(sizeBand(0).label).toBe('0–4 members');
     expect(sizeBand(4).label).toBe('0–4 members');
@@ -110,32 +124,37 @@ describe('city groups at 100x (semantic zoom)', () => {
     expect(l.groups.size).toBeGreaterThanOrEqual(12);
     expect(l.groups.size).toBeLessThanOrEqual(40);
     let members = 0;
+    const spans = new Map<string, [number, number][]>();
     for (const g of l.groups.values()) {
       members += g.members.length;
       expect(g.members.length).toBeLessThanOrEqual(CITY_GROUP_MAX);
       // every member is in its group's size band and inside its block
-      const bands = new Set(g.members.map((it) => sizeBand(Number(it.ref.members)).label));
+      const sizes = g.members.map((it) => Number(it.ref.members));
+      const bands = new Set(sizes.map((m) => sizeBand(m).label));
       expect(bands.size).toBe(1);
-      expect(g.label.startsWith([...bands][0])).toBe(true);
+      const lo = Math.min(...sizes), hi = Math.max(...sizes);
+      // the label says exactly what the group holds: its band, or the run's sizes in it
+      expect([...bands][0] === g.label || g.label === (lo === hi ? `${lo} members` : `${lo}–${hi} members`)).toBe(true);
+      const band = [...bands][0];
+      if (!spans.has(band)) spans.set(band, []);
+      spans.get(band)!.push([lo, hi]);
       for (const it of g.members) {
         expect(Math.abs(it.x - g.x)).toBeLessThanOrEqual(g.r);
         expect(Math.abs(it.y - g.y)).toBeLessThanOrEqual(g.r);
       }
     }
     expect(members).toBe(1200);
+    // runs of one band are cut between sizes: their ranges do not overlap
+    for (const sp of spans.values()) {
+      sp.sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < sp.length; i++) expect(sp[i][0]).toBeGreaterThan(sp[i - 1][1]);
+    }
+    expect([...spans.values()].some((sp) => sp.length > 1)).toBe(true);
     // the discs drawn for groups never overlap
     const gs = [...l.groups.values()];
     for (let i = 0; i < gs.length; i++) for (let j = i + 1; j < gs.length; j++) expect(Math.hypot(gs[i].x - gs[j].x, gs[i].y - gs[j].y)).toBeGreaterThanOrEqual(gs[i].r + gs[j].r);
-    // a band split in runs says which names each run holds, in name order
-    const split = gs.filter((g) => g.label.includes(' · '));
-    expect(split.length).toBeGreaterThan(1);
-    for (const g of split) {
-      const [a, z] = g.label.split(' · ')[1].split('–');
-      for (const it of g.members) {
-        const c = String(it.ref.name)[0].toUpperCase();
-        expect(c >= a && c <= (z ?? a)).toBe(true);
-      }
-    }
+    // a landscape screen: the groups spread wider than high
+    expect(l.bounds.maxX - l.bounds.minX).toBeGreaterThan(1.4 * (l.bounds.maxY - l.bounds.minY));
     // the biggest band in the middle
     const centre = gs.reduce((a, b) => (Math.hypot(a.x, a.y) <= Math.hypot(b.x, b.y) ? a : b));
     expect(centre.label.startsWith('1000–1999 members') || centre.label.startsWith('500–999') || centre.label.startsWith('200–499')).toBe(true);
@@ -161,10 +180,11 @@ describe('city groups at 100x (semantic zoom)', () => {
       const was = a.byId.get(m.id);
       if (was) expect([b.byId.get(m.id)!.x, b.byId.get(m.id)!.y, b.byId.get(m.id)!.group]).toEqual([was.x, was.y, was.group]);
     }
-    // the new ones joined the group of their band whose names they fall in
+    // the new ones joined the run of their band whose sizes hold theirs (or a new band's group)
     const aard = b.byId.get('microdao:m5000')!;
-    expect(sizeBand(12).label).toBe(b.groups.get(aard.group!)!.label.split(' · ')[0]);
-    expect(b.groups.get(aard.group!)!.label).toMatch(/ · A/);
+    const [lo, hi] = b.groups.get(aard.group!)!.label.replace(' members', '').split('–').map(Number);
+    expect(12).toBeGreaterThanOrEqual(lo);
+    expect(12).toBeLessThanOrEqual(hi ?? lo);
     expect(b.groups.get(b.byId.get('microdao:m5001')!.group!)!.label).toBe('20k–49k members');
     // a fresh layout places the grown one by its size again
     expect(layoutCity(next).byId.get(grown.id)!.group).not.toBe(a.byId.get(grown.id)!.group);

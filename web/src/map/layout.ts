@@ -1,8 +1,8 @@
 /**
  * Deterministic, stable layouts for the four layers.
  *
- * Positions come from slots on a square spiral (slot 0 at the origin, ring k holds 8k
- * slots), so a slot's position does not depend on how many entities there are: adding an
+ * Positions come from slots on a spiral (slot 0 at the origin; wide, 2:1, for the top level,
+ * square inside a block), so a slot's position does not depend on how many entities there are: adding an
  * entity never moves another one. Slots are given in id order on a fresh layout and kept
  * from the previous layout on updates (a new entity takes the lowest free slot), so the
  * same data always gives the same picture and live changes never reshuffle it. Each slot is
@@ -83,6 +83,31 @@ export function spiral(k: number): [number, number] {
   if (t < 2 * side) return [r - 1 - (t - side), r];
   if (t < 3 * side) return [-r, r - 1 - (t - 2 * side)];
   return [-r + 1 + (t - 3 * side), -r];
+}
+
+/** cells of the wide spiral in slot order, extended ring by ring as slots are asked for */
+const WIDE: [number, number][] = [[0, 0]];
+let wideRings = 0;
+
+/**
+ * Column/row of a slot on a wide (2:1) spiral: ring R holds the cells within R rows and 2R
+ * columns of the centre that ring R-1 does not, in order of angle. Like `spiral`, a slot's cell
+ * does not depend on how many slots are used (the rings are fixed), so adding an entity never
+ * moves another; but a fitted map fills a landscape screen instead of a square in its middle.
+ */
+export function wideSpiral(k: number): [number, number] {
+  while (WIDE.length <= k) {
+    const R = ++wideRings;
+    const ring: [number, number][] = [];
+    for (let r = -R; r <= R; r++) for (let c = -2 * R; c <= 2 * R; c++) if (Math.abs(r) === R || Math.abs(c) > 2 * (R - 1)) ring.push([c, r]);
+    const angle = ([c, r]: [number, number]) => {
+      const a = Math.atan2(r, c / 2);
+      return a < 0 ? a + 2 * Math.PI : a;
+    };
+    ring.sort((a, b) => angle(a) - angle(b) || Math.abs(a[0]) - Math.abs(b[0]));
+    for (const cell of ring) WIDE.push(cell);
+  }
+  return WIDE[k];
 }
 
 /** Keep previous slots; new ids (in id order) take the lowest free slots. */
@@ -177,7 +202,7 @@ function withGroups(l: Layout, circles: { id: string; x: number; y: number; r: n
 
 /** Above this many microDAOs the city is drawn as groups when zoomed out (semantic zoom). */
 export const CITY_GROUP_ABOVE = 100;
-/** microDAOs per group at most on a fresh layout: a size band is split by name beyond it */
+/** microDAOs per group at most on a fresh layout: a size band is split into runs beyond it */
 export const CITY_GROUP_MAX = 100;
 /** lower edges of the size bands (members), 1-2-5 steps: a band is a range a reader can say */
 const BAND_EDGES = [0, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
@@ -193,65 +218,80 @@ export function sizeBand(members: number): { index: number; label: string } {
   return { index: i, label: hi === undefined ? `${f(lo)}+ members` : `${f(lo)}–${f(hi - 1)} members` };
 }
 
-const nameKey = (m: MicroDao) => String(m.name ?? m.id).toLocaleLowerCase();
-/** first letter of a name for a group's range label ("A–F"): letters and digits as written */
-const initial = (m: MicroDao) => {
-  const c = String(m.name ?? m.id).trim().charAt(0);
-  return c ? c.toLocaleUpperCase() : '?';
+const byName = (a: MicroDao, b: MicroDao) => {
+  const x = String(a.name ?? a.id).toLocaleLowerCase(), y = String(b.name ?? b.id).toLocaleLowerCase();
+  return x < y ? -1 : x > y ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 };
+const range = (lo: number, hi: number) => (lo === hi ? `${lo} member${lo === 1 ? '' : 's'}` : `${lo}–${hi} members`);
 
 /**
- * Which group each microDAO belongs to: its size band, split by name into runs of at most
- * CITY_GROUP_MAX so that a group stays small enough to read once opened ("20–49 members ·
- * A–F"). Assignments of `prev` are kept (a microDAO does not jump between groups when its
- * members change; a fresh layout places it by its size again), and a new microDAO joins the
- * run of its band whose names it falls between. Returns group id → member ids, and labels.
+ * Which group each microDAO belongs to: its size band (members, 1-2-5 steps), and within a band
+ * that holds more than CITY_GROUP_MAX, runs of nearby sizes ("13–15 members") cut where the
+ * member count changes, so that a group stays small enough to read once opened and its label
+ * says exactly what it holds. Assignments in `prev` are kept (a microDAO does not jump between
+ * groups when its members change; a fresh layout places it by its size again); a new microDAO
+ * joins the run of its band whose sizes are nearest its own. Returns id → group id and labels.
  */
 export function cityGroups(items: MicroDao[], prev?: Map<string, string>): { of: Map<string, string>; labels: Map<string, string> } {
   const of = new Map<string, string>();
-  // kept assignments
   const kept = new Map<string, MicroDao[]>();
+  const add = (g: string, m: MicroDao) => {
+    of.set(m.id, g);
+    let a = kept.get(g);
+    if (!a) kept.set(g, (a = []));
+    a.push(m);
+  };
   const fresh: MicroDao[] = [];
   for (const m of items) {
     const g = prev?.get(m.id);
-    if (g !== undefined) {
-      of.set(m.id, g);
-      let a = kept.get(g);
-      if (!a) kept.set(g, (a = []));
-      a.push(m);
-    } else fresh.push(m);
+    if (g !== undefined) add(g, m);
+    else fresh.push(m);
   }
-  // new ones by band, in name order
+  const size = (m: MicroDao) => Math.max(0, Math.floor(num(m.members)));
   const bands = new Map<number, MicroDao[]>();
   for (const m of fresh) {
-    const b = sizeBand(num(m.members)).index;
+    const b = sizeBand(size(m)).index;
     let a = bands.get(b);
     if (!a) bands.set(b, (a = []));
     a.push(m);
   }
-  const byName = (a: MicroDao, b: MicroDao) => (nameKey(a) < nameKey(b) ? -1 : nameKey(a) > nameKey(b) ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   for (const [b, arr] of bands) {
-    arr.sort(byName);
-    // runs of this band that already exist (kept from prev), ordered by their first name
-    const runs = [...kept.keys()].filter((g) => g.startsWith(`band:${b}:`)).map((g) => ({ g, first: kept.get(g)!.slice().sort(byName)[0] }));
+    arr.sort((x, y) => size(x) - size(y) || byName(x, y));
+    const runs = [...kept.keys()].filter((g) => g.startsWith(`band:${b}:`));
     if (runs.length) {
-      runs.sort((x, y) => byName(x.first, y.first));
+      // the band's runs exist (kept from prev): join the one whose sizes are nearest
+      const span = new Map(runs.map((g) => [g, kept.get(g)!.reduce(([lo, hi], m) => [Math.min(lo, size(m)), Math.max(hi, size(m))], [Infinity, -Infinity])]));
       for (const m of arr) {
-        let r = runs[0];
-        for (const x of runs) if (byName(x.first, m) <= 0) r = x;
-        of.set(m.id, r.g);
-        kept.get(r.g)!.push(m);
+        const v = size(m);
+        let best = runs[0], bestD = Infinity;
+        for (const g of runs) {
+          const [lo, hi] = span.get(g)!;
+          const d = v < lo ? lo - v : v > hi ? v - hi : 0;
+          if (d < bestD || (d === bestD && kept.get(g)!.length < kept.get(best)!.length)) {
+            best = g;
+            bestD = d;
+          }
+        }
+        add(best, m);
       }
       continue;
     }
-    const n = Math.ceil(arr.length / CITY_GROUP_MAX);
-    const per = Math.ceil(arr.length / n);
+    // runs near `want` long, cut only between two sizes (a run's label is then exact), never
+    // longer than CITY_GROUP_MAX (one size held by more is cut anyway, in name order)
+    const want = Math.ceil(arr.length / Math.ceil(arr.length / CITY_GROUP_MAX));
+    let run = 0, inRun = 0;
     for (let k = 0; k < arr.length; k++) {
-      const g = `band:${b}:${Math.floor(k / per)}`;
-      of.set(arr[k].id, g);
-      let a = kept.get(g);
-      if (!a) kept.set(g, (a = []));
-      a.push(arr[k]);
+      let cut = inRun >= CITY_GROUP_MAX;
+      if (!cut && inRun > 0 && size(arr[k]) !== size(arr[k - 1])) {
+        const block = countFrom(arr, k, size);
+        cut = inRun + block > CITY_GROUP_MAX || Math.abs(inRun - want) < Math.abs(inRun + block - want);
+      }
+      if (cut) {
+        run++;
+        inRun = 0;
+      }
+      add(`band:${b}:${run}`, arr[k]);
+      inRun++;
     }
   }
   const labels = new Map<string, string>();
@@ -262,16 +302,25 @@ export function cityGroups(items: MicroDao[], prev?: Map<string, string>): { of:
   }
   for (const [g, arr] of kept) {
     const b = Number(g.split(':')[1]);
-    const band = sizeBand(BAND_EDGES[b]).label;
-    if ((runsOf.get(b) ?? 0) < 2) {
-      labels.set(g, band);
-      continue;
+    if ((runsOf.get(b) ?? 0) < 2) labels.set(g, sizeBand(BAND_EDGES[b]).label);
+    else {
+      let lo = Infinity, hi = -Infinity;
+      for (const m of arr) {
+        lo = Math.min(lo, size(m));
+        hi = Math.max(hi, size(m));
+      }
+      labels.set(g, range(lo, hi));
     }
-    const sorted = arr.slice().sort(byName);
-    const a = initial(sorted[0]), z = initial(sorted[sorted.length - 1]);
-    labels.set(g, `${band} · ${a === z ? a : a + '–' + z}`);
   }
   return { of, labels };
+}
+
+/** how many in a size-sorted array from index k on share arr[k]'s size */
+function countFrom(arr: MicroDao[], k: number, size: (m: MicroDao) => number): number {
+  let n = 0;
+  const v = size(arr[k]);
+  for (let i = k; i < arr.length && size(arr[i]) === v; i++) n++;
+  return n;
 }
 
 /** odd number of cells across a square spiral holding `count` slots */
@@ -285,13 +334,14 @@ export function layoutCity(items: MicroDao[], prev?: Layout): Layout {
     // the largest microDAOs in the middle on a fresh layout; kept where they are afterwards
     const slots = assignSlots(ids, prev?.groups.size ? undefined : prev?.slots, bySize);
     const out: LayoutItem[] = items.map((m) => {
-      const [c, r] = spiral(slots.get(m.id)!);
+      const [c, r] = wideSpiral(slots.get(m.id)!);
       return { id: m.id, kind: 'district', x: c * CITY_CELL, y: r * CITY_CELL, size: districtSize(num(m.members)), ref: m as never };
     });
     return finish('city', out, [], slots, new Map(), CITY_CELL, ids);
   }
-  // Many microDAOs: blocks by size band (biggest band in the middle), each block a square spiral
-  // of districts around its centre (biggest in the middle), like the nodes' blocks by owner.
+  // Many microDAOs: a block per group, the biggest sizes in the middle and the smaller ones
+  // around it in order; each block a square spiral of districts around its centre (biggest in
+  // the middle), like the nodes' blocks by owner.
   const prevOf = new Map<string, string>();
   if (prev?.groups.size) for (const it of prev.items) if (it.group) prevOf.set(it.id, it.group);
   const { of, labels } = cityGroups(items, prevOf);
@@ -305,7 +355,7 @@ export function layoutCity(items: MicroDao[], prev?: Layout): Layout {
   const keys = [...groups.keys()];
   const bandOf = (g: string) => Number(g.split(':')[1]);
   const runOf = (g: string) => Number(g.split(':')[2]);
-  const slots = assignSlots(keys, prev?.groups.size ? prev.slots : undefined, (a, b) => bandOf(b) - bandOf(a) || runOf(a) - runOf(b));
+  const slots = assignSlots(keys, prev?.groups.size ? prev.slots : undefined, (a, b) => bandOf(b) - bandOf(a) || runOf(b) - runOf(a));
   // inner slots first: the cell fits the fullest block (slots kept from prev can leave holes)
   const groupSlots = new Map<string, Map<string, number>>();
   let maxSlots = 1;
@@ -323,7 +373,7 @@ export function layoutCity(items: MicroDao[], prev?: Layout): Layout {
   const out: LayoutItem[] = [];
   const circles: { id: string; x: number; y: number; r: number; label: string }[] = [];
   for (const [g, arr] of groups) {
-    const [c, r] = spiral(slots.get(g)!);
+    const [c, r] = wideSpiral(slots.get(g)!);
     const cx = c * cell;
     const cy = r * cell;
     const inner = groupSlots.get(g)!;
@@ -368,7 +418,7 @@ export function layoutNodes(items: NodeItem[], prev?: Layout, microdaos: MicroDa
   const out: LayoutItem[] = [];
   const decos: Decoration[] = [];
   for (const [g, arr] of groups) {
-    const [c, r] = spiral(slots.get(g)!);
+    const [c, r] = wideSpiral(slots.get(g)!);
     const cx = c * cell;
     const cy = r * cell;
     const inner = assignSlots(arr.map((n) => n.id), prev?.groupSlots.get(g));
@@ -413,7 +463,7 @@ export function layoutAgents(items: AgentItem[], microdaos: MicroDao[], prev?: L
   const out: LayoutItem[] = [];
   const decos: Decoration[] = [];
   for (const [g, arr] of groups) {
-    const [c, r] = spiral(slots.get(g)!);
+    const [c, r] = wideSpiral(slots.get(g)!);
     const cx = c * cell;
     const cy = r * cell;
     const inner = assignSlots(arr.map((a) => a.id), prev?.groupSlots.get(g));
@@ -494,7 +544,7 @@ export function layoutSpace(planets: Planet[], nodes: SpaceNode[], prev?: Layout
   const groupSlots = new Map<string, Map<string, number>>();
   const systemsOut: { id: string; x: number; y: number; r: number; label: string }[] = [];
   for (const s of systems) {
-    const [c, r] = spiral(slots.get(s.id)!);
+    const [c, r] = wideSpiral(slots.get(s.id)!);
     const cx = c * cell;
     const cy = r * cell;
     const d = s.planet ? 80 : 24; // orbits are spaced for the largest planet, so they never move

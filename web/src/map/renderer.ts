@@ -672,6 +672,8 @@ export class MapRenderer {
       const ss = it.size * z;
       const color = this.fillOf(it, now);
       const square = it.kind === 'node' || it.kind === 'district';
+      // a microDAO in trouble is named at every zoom (attention first)
+      if (it.kind === 'district' && this.troubleOf(it)) detailed.push(it);
       if (ss < 5 || (square && ss < 12 && it.id !== this.selected && it.id !== this.hover)) {
         // level of detail: a pixel-aligned square (fillRect rasters far faster than a path)
         let d = dots.get(color);
@@ -689,7 +691,7 @@ export class MapRenderer {
         p.moveTo(sx + ss / 2, sy);
         p.arc(sx, sy, ss / 2, 0, Math.PI * 2);
       }
-      if (ss >= 14 || it.id === this.selected || it.id === this.hover) detailed.push(it);
+      if ((ss >= 14 || it.id === this.selected || it.id === this.hover) && !(it.kind === 'district' && this.troubleOf(it))) detailed.push(it);
     }
     if (!agg) this.stats.drawnItems = drawn;
     for (const [color, d] of dots) {
@@ -922,8 +924,8 @@ export class MapRenderer {
       if (g.x + g.r < vx0 || g.x - g.r > vx1 || g.y + g.r < vy0 || g.y - g.r > vy1) continue;
       for (const it of g.members) {
         const st = it.ref.status;
+        if (!this.troubleOf(it)) continue;
         const b = badgeOf(it.ref.alerts, this.hiddenSeverities);
-        if (!b && (st === 'active' || st === 'online')) continue;
         // alerts by severity first, then offline before warning
         found.push({ it, b, rank: b ? severityRank(b.severity) : st === 'warning' ? 11 : 10 });
       }
@@ -942,12 +944,19 @@ export class MapRenderer {
       ctx.lineWidth = 2;
       ctx.strokeStyle = C.SELECT;
       ctx.strokeRect(sx - s / 2 - 1, sy - s / 2 - 1, s + 2, s + 2);
-      const what = b ? `${b.count} ${b.severity} alert${b.count === 1 ? '' : 's'}` : st;
       const name = String(it.ref.name ?? it.id);
-      this.queueLabel(it.id, `${name} · ${what}`, sx, sy + s / 2 + 10, 12, C.TEXT, 700, 300 - rank * 10);
+      this.queueLabel(it.id, `${name} · ${this.troubleOf(it)}`, sx, sy + s / 2 + 10, 12, C.TEXT, 700, 300 - rank * 10);
       out.push({ id: it.id, status: st, severity: b?.severity ?? null, x: sx, y: sy });
     }
     return out;
+  }
+
+  /** what is wrong with a microDAO, in words (its alerts shown by the filter, else a status that is not active), or null */
+  private troubleOf(it: LayoutItem): string | null {
+    const b = badgeOf(it.ref.alerts, this.hiddenSeverities);
+    if (b) return `${b.count} ${b.severity} alert${b.count === 1 ? '' : 's'}`;
+    const st = it.ref.status;
+    return st === 'active' || st === 'online' || st === undefined || st === null ? null : String(st);
   }
 
   private drawDetail(it: LayoutItem, now: number): void {
@@ -981,10 +990,13 @@ export class MapRenderer {
         if (ss > 56) this.queueLabel(it.id + '#p', `${props} proposal${props === 1 ? '' : 's'}`, sx, sy + fs * 1.1, Math.min(13, Math.max(10, ss / 8)), '#ddd6fe', 500, 40);
       }
     } else if (it.kind === 'district') {
+      const trouble = this.troubleOf(it);
+      // in trouble: the whole name and what is wrong under the square, at any size, before others
+      if (trouble) this.queueLabel(it.id, `${name} · ${trouble}`, sx, sy + Math.max(5, ss / 2) + 10, ss > 30 ? Math.min(16, Math.max(12, ss / 9)) : 12, C.TEXT, 700, 250);
       if (ss > 30) {
         const fs = Math.min(22, Math.max(11, ss / 9));
         const cell = (this.layout?.cell ?? ss) * z;
-        this.queueLabel(it.id, name, sx, sy - fs * 0.6, fs, C.TEXT, 600, 80, cell - 6);
+        if (!trouble) this.queueLabel(it.id, name, sx, sy - fs * 0.6, fs, C.TEXT, 600, 80, cell - 6);
         if (ss > 70) this.queueLabel(it.id + '#m', `${fmt(num(ref.members))} members`, sx, sy + fs * 0.7, fs * 0.78, C.TEXT_DIM, 400, 30, ss - 6);
         if (ss > 110) this.queueLabel(it.id + '#a', `${num(ref.agents)} agents · ${num(ref.nodes)} nodes`, sx, sy + fs * 1.9, fs * 0.72, C.TEXT_DIM, 400, 20, ss - 6);
       }
