@@ -52,6 +52,7 @@ try {
     const steps = {
       'page loaded': nav?.domContentLoadedEventEnd,
       'early stream connect': at('living-map:early-stream-connect')?.startTime,
+      'early snapshot (HTTP)': at('living-map:early-snapshot')?.startTime,
       'early stream open': at('living-map:early-stream-open')?.startTime,
       'client connect': at('living-map:stream-connect')?.startTime,
       'client open': at('living-map:stream-open')?.startTime,

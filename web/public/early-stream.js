@@ -43,7 +43,7 @@
       early.push({ type: 'error' });
       early.push({ type: 'close', code: 1006, reason: 'stream worker failed' });
     };
-    window.__livingMapEarlyStream = early;
+    window.__livingMapEarly = early;
     var plain = function () {
       worker.postMessage({ open: url });
     };

@@ -46,12 +46,12 @@ beforeEach(() => {
       answer = res;
       fail = rej;
     });
-  delete g.__livingMapEarlyStream;
+  delete g.__livingMapEarly;
   new Function(SCRIPT)();
 });
 afterEach(() => {
   for (const [k, v] of Object.entries(saved)) g[k] = v;
-  delete g.__livingMapEarlyStream;
+  delete g.__livingMapEarly;
 });
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
@@ -99,7 +99,7 @@ describe('early stream: the snapshot over HTTP, the stream from its position', (
     fail(new Error('offline'));
     await tick();
     expect(FakeWorker.last.posted).toEqual([{ open: 'ws://h/living-map/stream' }]);
-    delete g.__livingMapEarlyStream;
+    delete g.__livingMapEarly;
     new Function(SCRIPT)();
     answer({ ok: true, text: async () => '{"layers":{}}' });
     await tick();

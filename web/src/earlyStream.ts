@@ -20,7 +20,7 @@ interface EarlyStream {
 
 declare global {
   interface Window {
-    __livingMapEarlyStream?: EarlyStream;
+    __livingMapEarly?: EarlyStream;
   }
 }
 
@@ -32,7 +32,7 @@ declare global {
  */
 export function earlyStreamFactory(): WebSocketFactory {
   return (url) => {
-    const early = typeof window !== 'undefined' ? window.__livingMapEarlyStream : undefined;
+    const early = typeof window !== 'undefined' ? window.__livingMapEarly : undefined;
     if (early && !early.adopted) {
       early.adopted = true;
       if (early.url === url) return adopt(early);

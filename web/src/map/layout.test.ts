@@ -98,6 +98,14 @@ describe('city groups at 100x (semantic zoom)', () => {
     expect(Math.max(...first.map(([, r]) => Math.abs(r)))).toBe(1);
   });
 
+  it('large layers go on the wide spiral, small ones stay square, and a layout keeps its spiral', () => {
+    expect(layoutCity(city(50)).wide).toBe(false);
+    const big = layoutNodes(Array.from({ length: 1500 }, (_, i) => node(i)));
+    expect(big.wide).toBe(true);
+    expect(layoutNodes(Array.from({ length: 900 }, (_, i) => node(i)), big).wide).toBe(true);
+    expect(layoutNodes(Array.from({ length: 1500 }, (_, i) => node(i)), layoutNodes([node(1)])).wide).toBe(false);
+  });
+
   it('names size bands as ranges a reader can say', () => {
     expect(sizeBand(0).label).toBe('0–4 members');
     expect(sizeBand(4).label).toBe('0–4 members');

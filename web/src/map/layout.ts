@@ -70,6 +70,8 @@ export interface Layout {
   changed?: { item: LayoutItem; prev: Record<string, unknown> }[];
   /** bumped on every in-place refresh */
   version?: number;
+  /** top-level slots on the wide spiral (a large layer), else the square one; kept on updates */
+  wide?: boolean;
 }
 
 /** Column/row of a slot on the square spiral: 0 → (0,0), 1 → (1,0), 2 → (1,1), ... */
@@ -108,6 +110,19 @@ export function wideSpiral(k: number): [number, number] {
     for (const cell of ring) WIDE.push(cell);
   }
   return WIDE[k];
+}
+
+/**
+ * A layer of this many entities is laid out on the wide spiral: fitted, it fills a landscape
+ * screen. A small one (DAARION's size today) stays on the square spiral, fitted by its height:
+ * opening a side panel does not shrink it (on the wide spiral it would be fitted by its width,
+ * and a panel would zoom it out into groups).
+ */
+export const WIDE_FROM = 1000;
+/** the top-level spiral of a layout: kept from `prev` (no reshuffle), else chosen by size */
+function topSpiral(count: number, prev?: Layout): { wide: boolean; place: (k: number) => [number, number] } {
+  const wide = prev ? prev.wide === true : count >= WIDE_FROM;
+  return { wide, place: wide ? wideSpiral : spiral };
 }
 
 /** Keep previous slots; new ids (in id order) take the lowest free slots. */
@@ -328,16 +343,17 @@ const spiralSide = (count: number) => 2 * Math.ceil((Math.sqrt(Math.max(1, count
 
 export function layoutCity(items: MicroDao[], prev?: Layout): Layout {
   const ids = items.map((m) => m.id);
+  const { wide, place } = topSpiral(items.length, prev);
   const members = new Map(items.map((m) => [m.id, num(m.members)]));
   const bySize = (a: string, b: string) => members.get(b)! - members.get(a)!;
   if (items.length <= CITY_GROUP_ABOVE) {
     // the largest microDAOs in the middle on a fresh layout; kept where they are afterwards
     const slots = assignSlots(ids, prev?.groups.size ? undefined : prev?.slots, bySize);
     const out: LayoutItem[] = items.map((m) => {
-      const [c, r] = wideSpiral(slots.get(m.id)!);
+      const [c, r] = place(slots.get(m.id)!);
       return { id: m.id, kind: 'district', x: c * CITY_CELL, y: r * CITY_CELL, size: districtSize(num(m.members)), ref: m as never };
     });
-    return finish('city', out, [], slots, new Map(), CITY_CELL, ids);
+    return { ...finish('city', out, [], slots, new Map(), CITY_CELL, ids), wide };
   }
   // Many microDAOs: a block per group, the biggest sizes in the middle and the smaller ones
   // around it in order; each block a square spiral of districts around its centre (biggest in
@@ -373,7 +389,7 @@ export function layoutCity(items: MicroDao[], prev?: Layout): Layout {
   const out: LayoutItem[] = [];
   const circles: { id: string; x: number; y: number; r: number; label: string }[] = [];
   for (const [g, arr] of groups) {
-    const [c, r] = wideSpiral(slots.get(g)!);
+    const [c, r] = place(slots.get(g)!);
     const cx = c * cell;
     const cy = r * cell;
     const inner = groupSlots.get(g)!;
@@ -387,7 +403,7 @@ export function layoutCity(items: MicroDao[], prev?: Layout): Layout {
     // the disc inscribed in the block: discs of neighbouring blocks never touch
     circles.push({ id: g, x: cx, y: cy, r: (spiralSide(maxSlot + 1) * CITY_CELL) / 2, label: labels.get(g) ?? g });
   }
-  return withGroups(finish('city', out, [], slots, groupSlots, cell, ids), circles);
+  return withGroups({ ...finish('city', out, [], slots, groupSlots, cell, ids), wide }, circles);
 }
 
 // ---- nodes --------------------------------------------------------------------------------
@@ -399,6 +415,7 @@ export const NO_OWNER = '~no-owner';
  * blocks on the big spiral (the biggest owner in the middle on a fresh layout).
  */
 export function layoutNodes(items: NodeItem[], prev?: Layout, microdaos: MicroDao[] = []): Layout {
+  const { wide, place } = topSpiral(items.length, prev);
   const groups = new Map<string, NodeItem[]>();
   for (const n of items) {
     const g = n.microdao_id ? String(n.microdao_id) : NO_OWNER;
@@ -418,7 +435,7 @@ export function layoutNodes(items: NodeItem[], prev?: Layout, microdaos: MicroDa
   const out: LayoutItem[] = [];
   const decos: Decoration[] = [];
   for (const [g, arr] of groups) {
-    const [c, r] = wideSpiral(slots.get(g)!);
+    const [c, r] = place(slots.get(g)!);
     const cx = c * cell;
     const cy = r * cell;
     const inner = assignSlots(arr.map((n) => n.id), prev?.groupSlots.get(g));
@@ -433,7 +450,7 @@ export function layoutNodes(items: NodeItem[], prev?: Layout, microdaos: MicroDa
     const label = g === NO_OWNER ? 'no owner' : names.get(g) ?? g.replace(/^microdao:/, '');
     decos.push({ kind: 'cluster', id: g, x: cx, y: cy, r: (side(maxSlot + 1) * NODE_CELL * Math.SQRT2) / 2, label });
   }
-  const l = finish('nodes', out, decos, slots, groupSlots, cell, items.map((n) => n.id + '@' + (n.microdao_id ?? '')));
+  const l = { ...finish('nodes', out, decos, slots, groupSlots, cell, items.map((n) => n.id + '@' + (n.microdao_id ?? ''))), wide };
   return withGroups(l, decos.map((d) => ({ id: d.id, x: d.x, y: d.y, r: d.r, label: d.label! })));
 }
 
@@ -446,6 +463,7 @@ export function clusterRadius(count: number): number {
 }
 
 export function layoutAgents(items: AgentItem[], microdaos: MicroDao[], prev?: Layout): Layout {
+  const { wide, place } = topSpiral(items.length, prev);
   const groups = new Map<string, AgentItem[]>();
   for (const a of items) {
     const g = a.microdao_id ? String(a.microdao_id) : NO_MICRODAO;
@@ -463,7 +481,7 @@ export function layoutAgents(items: AgentItem[], microdaos: MicroDao[], prev?: L
   const out: LayoutItem[] = [];
   const decos: Decoration[] = [];
   for (const [g, arr] of groups) {
-    const [c, r] = wideSpiral(slots.get(g)!);
+    const [c, r] = place(slots.get(g)!);
     const cx = c * cell;
     const cy = r * cell;
     const inner = assignSlots(arr.map((a) => a.id), prev?.groupSlots.get(g));
@@ -478,7 +496,7 @@ export function layoutAgents(items: AgentItem[], microdaos: MicroDao[], prev?: L
     const label = g === NO_MICRODAO ? 'no microDAO' : names.get(g) ?? g.replace(/^microdao:/, '');
     decos.push({ kind: 'cluster', id: g, x: cx, y: cy, r: clusterRadius(maxSlot + 1), label });
   }
-  const l = finish('agents', out, decos, slots, groupSlots, cell, items.map((a) => a.id + '@' + (a.microdao_id ?? '')));
+  const l = { ...finish('agents', out, decos, slots, groupSlots, cell, items.map((a) => a.id + '@' + (a.microdao_id ?? ''))), wide };
   return withGroups(l, decos.map((d) => ({ id: d.id, x: d.x, y: d.y, r: d.r, label: d.label! })));
 }
 
@@ -514,6 +532,7 @@ export function systemRadius(count: number, d: number): number {
 }
 
 export function layoutSpace(planets: Planet[], nodes: SpaceNode[], prev?: Layout): Layout {
+  const { wide, place } = topSpiral(planets.length + nodes.length, prev);
   const nodeById = new Map(nodes.map((n) => [n.id, n]));
   const placed = new Set<string>();
   const systems: { id: string; planet?: Planet; members: SpaceNode[] }[] = [];
@@ -544,7 +563,7 @@ export function layoutSpace(planets: Planet[], nodes: SpaceNode[], prev?: Layout
   const groupSlots = new Map<string, Map<string, number>>();
   const systemsOut: { id: string; x: number; y: number; r: number; label: string }[] = [];
   for (const s of systems) {
-    const [c, r] = wideSpiral(slots.get(s.id)!);
+    const [c, r] = place(slots.get(s.id)!);
     const cx = c * cell;
     const cy = r * cell;
     const d = s.planet ? 80 : 24; // orbits are spaced for the largest planet, so they never move
@@ -562,7 +581,7 @@ export function layoutSpace(planets: Planet[], nodes: SpaceNode[], prev?: Layout
     if (!s.planet) decos.push({ kind: 'cluster', id: s.id, x: cx, y: cy, r: systemRadius(s.members.length, d), label: 'nodes without a DAO' });
   }
   const sig = planets.map((p) => p.id + '[' + (p.orbits ?? []).join(',') + ']').concat(nodes.map((n) => n.id));
-  return withGroups(finish('space', out, decos, slots, groupSlots, cell, sig), systemsOut);
+  return withGroups({ ...finish('space', out, decos, slots, groupSlots, cell, sig), wide }, systemsOut);
 }
 
 // ---- all layers ---------------------------------------------------------------------------
