@@ -77,6 +77,8 @@ export interface GroupStats {
   severity: string | null;
 }
 const HOT = 0.85;
+/** above this many groups on screen only the groups that need attention are named */
+const CROWDED_GROUPS = 150;
 
 /** screen pixels an entity needs to be easy to hit */
 const HIT_PX = 12;
@@ -827,6 +829,7 @@ export class MapRenderer {
     const [vx1, vy1] = this.screenToWorld(this.w, this.h);
     const rings: [Group, GroupStats, number, number, number][] = [];
     const discs = new Map<string, Path2D>();
+    const names: { id: string; text: string; x: number; y: number; color: string; prio: number; attention: boolean }[] = [];
     const city = L.layer === 'city';
     let drawn = 0;
     for (const g of L.groups.values()) {
@@ -851,8 +854,12 @@ export class MapRenderer {
       if (attention) rings.push([g, st, sx, sy, r]);
       if (r >= 11) this.queueLabel('~g:' + g.id + '#n', fmt(st.count), sx, sy, Math.min(18, Math.max(10, r / 2.2)), C.TEXT, 700, 15 + Math.log10(st.count + 1) * 5, r * 1.8);
       const prio = 10 + Math.log10(st.count + 1) * 10 + (st.firing ? 40 : 0) + (st.offline ? 10 : 0);
-      this.queueLabel('~g:' + g.id, g.label, sx, sy - r - 9, 12, st.firing ? C.TEXT : C.TEXT_DIM, 600, prio);
+      names.push({ id: '~g:' + g.id, text: g.label, x: sx, y: sy - r - 9, color: st.firing ? C.TEXT : C.TEXT_DIM, prio, attention });
     }
+    // hundreds of groups on screen (nodes, agents, space at 100x): only those that need
+    // attention are named, so that their names are what the eye finds; the rest on hover
+    const crowded = drawn > CROWDED_GROUPS;
+    for (const n of names) if (!crowded || n.attention) this.queueLabel(n.id, n.text, n.x, n.y, 12, n.color, 600, n.prio);
     for (const [color, p] of discs) {
       ctx.globalAlpha = 0.32;
       ctx.fillStyle = color;
