@@ -161,6 +161,15 @@ describe('city groups at 100x (semantic zoom)', () => {
     // the discs drawn for groups never overlap
     const gs = [...l.groups.values()];
     for (let i = 0; i < gs.length; i++) for (let j = i + 1; j < gs.length; j++) expect(Math.hypot(gs[i].x - gs[j].x, gs[i].y - gs[j].y)).toBeGreaterThanOrEqual(gs[i].r + gs[j].r);
+    // opened, each block keeps its outline and name, every district inside it
+    const blocks = new Map(l.decorations.filter((d) => d.kind === 'block').map((d) => [d.id, d]));
+    expect(blocks.size).toBe(l.groups.size);
+    for (const it of l.items) {
+      const d = blocks.get(it.group!)!;
+      expect(d.label).toBe(l.groups.get(it.group!)!.label);
+      expect(Math.abs(it.x - d.x) + it.size / 2).toBeLessThanOrEqual(d.r);
+      expect(Math.abs(it.y - d.y) + it.size / 2).toBeLessThanOrEqual(d.r);
+    }
     // a landscape screen: the groups spread wider than high
     expect(l.bounds.maxX - l.bounds.minX).toBeGreaterThan(1.4 * (l.bounds.maxY - l.bounds.minY));
     // the biggest band in the middle

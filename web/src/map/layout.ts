@@ -27,7 +27,8 @@ export interface LayoutItem {
 }
 
 export interface Decoration {
-  kind: 'orbit' | 'cluster';
+  /** orbit: a ring; cluster: a circle with its name above; block: a square (half side r) with its name above */
+  kind: 'orbit' | 'cluster' | 'block';
   id: string;
   x: number;
   y: number;
@@ -387,6 +388,7 @@ export function layoutCity(items: MicroDao[], prev?: Layout): Layout {
   // one empty cell between blocks; blocks grow only when a group outgrows its odd square
   const cell = (spiralSide(maxSlots) + 1) * CITY_CELL;
   const out: LayoutItem[] = [];
+  const decos: Decoration[] = [];
   const circles: { id: string; x: number; y: number; r: number; label: string }[] = [];
   for (const [g, arr] of groups) {
     const [c, r] = place(slots.get(g)!);
@@ -401,9 +403,12 @@ export function layoutCity(items: MicroDao[], prev?: Layout): Layout {
       out.push({ id: m.id, kind: 'district', x: cx + dx * CITY_CELL, y: cy + dy * CITY_CELL, size: districtSize(num(m.members)), ref: m as never, group: g });
     }
     // the disc inscribed in the block: discs of neighbouring blocks never touch
-    circles.push({ id: g, x: cx, y: cy, r: (spiralSide(maxSlot + 1) * CITY_CELL) / 2, label: labels.get(g) ?? g });
+    const half = (spiralSide(maxSlot + 1) * CITY_CELL) / 2;
+    circles.push({ id: g, x: cx, y: cy, r: half, label: labels.get(g) ?? g });
+    // opened, the block keeps its outline and name ("13–15 members"): where am I in the city
+    decos.push({ kind: 'block', id: g, x: cx, y: cy, r: half, label: labels.get(g) ?? g });
   }
-  return withGroups({ ...finish('city', out, [], slots, groupSlots, cell, ids), wide }, circles);
+  return withGroups({ ...finish('city', out, decos, slots, groupSlots, cell, ids), wide }, circles);
 }
 
 // ---- nodes --------------------------------------------------------------------------------

@@ -587,7 +587,8 @@ export class MapRenderer {
       } else {
         const hl = this.highlightGroup === d.id;
         ctx.beginPath();
-        ctx.arc(sx, sy, sr, 0, Math.PI * 2);
+        if (d.kind === 'block') ctx.rect(sx - sr, sy - sr, sr * 2, sr * 2);
+        else ctx.arc(sx, sy, sr, 0, Math.PI * 2);
         ctx.fillStyle = hl ? 'rgba(34,211,238,0.09)' : 'rgba(100,140,220,0.045)';
         ctx.fill();
         ctx.strokeStyle = hl ? 'rgba(34,211,238,0.6)' : 'rgba(120,160,230,0.18)';
