@@ -5,6 +5,8 @@
 //   node bench/ui-fps/bench.mjs            (needs target/classes/webroot built and web/node_modules)
 //   BENCH_ENTITIES=10000 BENCH_RATE=200 BENCH_PAN_MS=4000 node bench/ui-fps/bench.mjs
 //   BENCH_NODES=10000 BENCH_AGENTS=10000   (force layer sizes: a heavier case)
+//   BENCH_URL=http://127.0.0.1:7017 node bench/ui-fps/bench.mjs   (a running service instead of the mock;
+//     bench/ui-fps/service-100x.sh starts the real jar at 100x and runs this against it)
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,7 +26,9 @@ if (process.env.BENCH_NODES) env.MOCK_NODES = process.env.BENCH_NODES;
 if (process.env.BENCH_AGENTS) env.MOCK_AGENTS = process.env.BENCH_AGENTS;
 const LAYERS = (process.env.BENCH_LAYERS ?? 'nodes,agents,space,city').split(',');
 
-const mock = await startMock(env);
+// BENCH_URL: measure against a running service (its own data and event rate); else the mock
+const BENCH_URL = process.env.BENCH_URL?.replace(/\/+$/, '');
+const mock = BENCH_URL ? { url: BENCH_URL, stop: () => {} } : await startMock(env);
 // a failed launch must not leave the mock serving (and holding the caller's stdout) forever
 const { context, close } = await launch(QUIET_BROWSER_ARGS).catch((e) => {
   mock.stop();
@@ -48,6 +52,7 @@ try {
     const steps = {
       'page loaded': nav?.domContentLoadedEventEnd,
       'early stream connect': at('living-map:early-stream-connect')?.startTime,
+      'early snapshot (HTTP)': at('living-map:early-snapshot')?.startTime,
       'early stream open': at('living-map:early-stream-open')?.startTime,
       'client connect': at('living-map:stream-connect')?.startTime,
       'client open': at('living-map:stream-open')?.startTime,
@@ -90,7 +95,10 @@ try {
     }
     await page.click('[data-layer=nodes]');
   }
-  console.log(`entities: ${first.entities} ${JSON.stringify(first.perLayer)}, events: ${RATE}/s`);
+  const rate = BENCH_URL
+    ? `${await page.evaluate(() => document.querySelector('[data-testid=stat-rate] .v')?.textContent ?? '?')}/s measured by the page (service at ${BENCH_URL})`
+    : `${RATE}/s asked of the mock`;
+  console.log(`entities: ${first.entities} ${JSON.stringify(first.perLayer)}, events: ${rate}`);
   const snapshotAt = await page.evaluate(() => window.__livingMap.firstSnapshotAt ?? 0);
   console.log(`time to first draw (nodes layer, from navigation start to the frame that shows it): ${first.firstDrawMs.toFixed(0)} ms (first snapshot rendered by the app at ${snapshotAt.toFixed(0)} ms; wall ${Date.now() - t0} ms incl. launch)`);
   console.log('  ' + Object.entries(first.steps).map(([k, v]) => `${k} ${v === undefined || v === null ? '?' : Math.round(v)}`).join(', '));

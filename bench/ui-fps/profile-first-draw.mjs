@@ -3,6 +3,7 @@
 // first frame with entities, with the WebSocket's timings, at the bench's sizes.
 //
 //   BENCH_SIZE=100x node bench/ui-fps/profile-first-draw.mjs   (PROFILE_OUT=file.cpuprofile keeps it)
+//   BENCH_URL=http://127.0.0.1:7017 node bench/ui-fps/profile-first-draw.mjs   (a running service)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +14,9 @@ const X100 = process.env.BENCH_SIZE === '100x';
 const env = { MOCK_ENTITIES: X100 ? '27700' : '10000', MOCK_RATE: X100 ? '2000' : '200', MOCK_HISTORY_MIN: '2' };
 if (X100) Object.assign(env, { MOCK_MICRODAOS: '1200', MOCK_PLANETS: '500', MOCK_NODES: '6000', MOCK_AGENTS: '20000' });
 
-const mock = await startMock(env);
+// BENCH_URL: a running service (bench/ui-fps/service-100x.sh's) instead of the mock
+const BENCH_URL = process.env.BENCH_URL?.replace(/\/+$/, '');
+const mock = BENCH_URL ? { url: BENCH_URL, stop: () => {} } : await startMock(env);
 const { context, close } = await launch(QUIET_BROWSER_ARGS).catch((e) => {
   mock.stop();
   throw e;

@@ -221,9 +221,10 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
           <div className="tt-id">click to open</div>
           <table>
             <tbody>
-              <tr><td>{layer === 'agents' ? 'agents' : 'nodes'}</td><td>{fmt(hoverGroup.st.count)}</td></tr>
-              <tr><td>online</td><td>{fmt(hoverGroup.st.online)}</td></tr>
-              <tr><td>offline</td><td>{fmt(hoverGroup.st.offline)}</td></tr>
+              <tr><td>{layer === 'agents' ? 'agents' : layer === 'city' ? 'microDAOs' : 'nodes'}</td><td>{fmt(hoverGroup.st.count)}</td></tr>
+              <tr><td>{layer === 'city' ? 'active' : 'online'}</td><td>{fmt(hoverGroup.st.online)}</td></tr>
+              <tr><td>{layer === 'city' ? 'inactive' : 'offline'}</td><td>{fmt(hoverGroup.st.offline)}</td></tr>
+              {hoverGroup.st.warning > 0 && <tr><td>warning</td><td>{fmt(hoverGroup.st.warning)}</td></tr>}
               {hoverGroup.st.load >= 0 && <tr><td>mean load</td><td>{Math.round(hoverGroup.st.load * 100)}%</td></tr>}
               {hoverGroup.st.load >= 0 && <tr><td>hot (&gt; 85%)</td><td>{fmt(hoverGroup.st.hot)}</td></tr>}
               <tr><td>alerts firing</td><td>{fmt(hoverGroup.st.firing)}</td></tr>

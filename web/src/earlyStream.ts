@@ -12,11 +12,15 @@ interface EarlyStream {
   worker: Worker;
   events: EarlyEvent[];
   adopted: boolean;
+  /** the snapshot came over HTTP and `open` was already given: the socket's own open is not news */
+  opened?: boolean;
+  /** where the early script delivers what arrives (the snapshot over HTTP, the worker's frames) */
+  push?: (e: EarlyEvent) => void;
 }
 
 declare global {
   interface Window {
-    __livingMapEarlyStream?: EarlyStream;
+    __livingMapEarly?: EarlyStream;
   }
 }
 
@@ -28,7 +32,7 @@ declare global {
  */
 export function earlyStreamFactory(): WebSocketFactory {
   return (url) => {
-    const early = typeof window !== 'undefined' ? window.__livingMapEarlyStream : undefined;
+    const early = typeof window !== 'undefined' ? window.__livingMapEarly : undefined;
     if (early && !early.adopted) {
       early.adopted = true;
       if (early.url === url) return adopt(early);
@@ -73,13 +77,21 @@ function adopt(early: EarlyStream): WebSocketLike {
   // queue what arrives until the replay is done, so that the order holds
   const pending = early.events;
   let replaying = true;
-  const onWorker = (e: MessageEvent) => {
-    if ((e.data as EarlyEvent).type === 'open') performance.mark('living-map:early-stream-open');
-    if (replaying) pending.push(e.data as EarlyEvent);
-    else deliver(e.data as EarlyEvent);
+  const push = (e: EarlyEvent) => {
+    if (replaying) pending.push(e);
+    else deliver(e);
   };
-  worker.onmessage = onWorker;
-  worker.onerror = () => onWorker({ data: { type: 'close', code: 1006, reason: 'stream worker failed' } } as MessageEvent);
+  // the early script may still hand over the snapshot it fetched: through here from now on
+  early.push = push;
+  worker.onmessage = (e: MessageEvent) => {
+    const ev = e.data as EarlyEvent;
+    if (ev.type === 'open') {
+      performance.mark('living-map:early-stream-open');
+      if (early.opened) return;
+    }
+    push(ev);
+  };
+  worker.onerror = () => push({ type: 'close', code: 1006, reason: 'stream worker failed' });
   setTimeout(() => {
     for (let i = 0; i < pending.length; i++) deliver(pending[i]);
     pending.length = 0;

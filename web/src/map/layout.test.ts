@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentItem, MicroDao, NodeItem, Planet, SpaceNode, Snapshot } from '@daarion/living-map-client';
-import { agentSize, assignSlots, CITY_CELL, districtSize, layoutAgents, layoutCity, layoutLayer, layoutNodes, layoutSpace, NODE_CELL, spiral, type Layout, type LayoutItem } from './layout';
+import { agentSize, assignSlots, CITY_CELL, CITY_GROUP_ABOVE, CITY_GROUP_MAX, cityGroups, districtSize, layoutAgents, layoutCity, layoutLayer, layoutNodes, layoutSpace, NODE_CELL, sizeBand, spiral, wideSpiral, type Layout, type LayoutItem } from './layout';
 
 const md = (i: number, members = 10): MicroDao => ({ id: `microdao:m${String(i).padStart(4, '0')}`, name: `M${i}`, status: 'active', agents: 0, nodes: 0, members });
 const node = (i: number, cpu = 0.5): NodeItem => ({ id: `node:n${String(i).padStart(5, '0')}`, name: `n${i}`, microdao_id: null, status: 'online', metrics: { cpu, gpu: 0.2, ram: 0.3 }, alerts: [] });
@@ -75,6 +75,143 @@ describe('city layout', () => {
     const b = layoutCity(more, a);
     for (const m of more) if (a.byId.has(m.id)) expect(b.byId.get(m.id)!.x).toBe(a.byId.get(m.id)!.x);
     expect(overlaps(b.items)).toBeNull();
+  });
+});
+
+describe('city groups at 100x (semantic zoom)', () => {
+  // the simulator's 100x city: 1,200 microDAOs of 1 to 29 members, plus a few big ones
+  const NAMES = ['Alteria', 'Borealis', 'Cinder', 'Delta', 'Ember', 'Fjord', 'Gale', 'Helix', 'Ion', 'Juniper', 'Kestrel', 'Lumen', 'Mosaic', 'Nimbus', 'Onyx', 'Prism', 'Quartz', 'Rune', 'Solace', 'Tundra', 'Umber', 'Vega', 'Willow', 'Xenon', 'Yarrow', 'Zephyr'];
+  const city = (n: number) =>
+    Array.from({ length: n }, (_, i): MicroDao => ({ ...md(i, i < 5 ? 300 + i * 400 : 1 + ((i * 7919) % 29)), name: `${NAMES[(i * 31) % NAMES.length]} ${i}` }));
+
+  it('the wide spiral fills rings of a 2:1 rectangle, each cell once, independent of count', () => {
+    const seen = new Set<string>();
+    for (let k = 0; k < 3000; k++) {
+      const [c, r] = wideSpiral(k);
+      expect(seen.has(c + ',' + r)).toBe(false);
+      seen.add(c + ',' + r);
+    }
+    expect(wideSpiral(0)).toEqual([0, 0]);
+    // the first 1 + 14 slots are exactly the 5 x 3 block around the centre
+    const first = Array.from({ length: 15 }, (_, k) => wideSpiral(k));
+    expect(Math.max(...first.map(([c]) => Math.abs(c)))).toBe(2);
+    expect(Math.max(...first.map(([, r]) => Math.abs(r)))).toBe(1);
+  });
+
+  it('large layers go on the wide spiral, small ones stay square, and a layout keeps its spiral', () => {
+    expect(layoutCity(city(50)).wide).toBe(false);
+    const big = layoutNodes(Array.from({ length: 1500 }, (_, i) => node(i)));
+    expect(big.wide).toBe(true);
+    expect(layoutNodes(Array.from({ length: 900 }, (_, i) => node(i)), big).wide).toBe(true);
+    expect(layoutNodes(Array.from({ length: 1500 }, (_, i) => node(i)), layoutNodes([node(1)])).wide).toBe(false);
+  });
+
+  it('names size bands as ranges a reader can say', () => {
+    expect(sizeBand(0).label).toBe('0–4 members');
+    expect(sizeBand(4).label).toBe('0–4 members');
+    expect(sizeBand(5).label).toBe('5–9 members');
+    expect(sizeBand(29).label).toBe('20–49 members');
+    expect(sizeBand(1500).label).toBe('1000–1999 members');
+    expect(sizeBand(15000).label).toBe('10k–19k members');
+    expect(sizeBand(1e9).label).toBe('100k+ members');
+    expect(sizeBand(12).index).toBeLessThan(sizeBand(20).index);
+  });
+
+  it('draws the city as districts only, no groups, at DAARION size', () => {
+    const l = layoutCity(city(CITY_GROUP_ABOVE));
+    expect(l.groups.size).toBe(0);
+    expect(l.items.every((it) => it.group === undefined)).toBe(true);
+  });
+
+  it('groups 1,200 microDAOs by size band, split by name, each group a block of its own', () => {
+    const items = city(1200);
+    const l = layoutCity(items);
+    expect(l.items).toHaveLength(1200);
+    expect(overlaps(l.items)).toBeNull();
+    // a dozen or two groups: structure, not a carpet, and none too big to read when opened
+    expect(l.groups.size).toBeGreaterThanOrEqual(12);
+    expect(l.groups.size).toBeLessThanOrEqual(40);
+    let members = 0;
+    const spans = new Map<string, [number, number][]>();
+    for (const g of l.groups.values()) {
+      members += g.members.length;
+      expect(g.members.length).toBeLessThanOrEqual(CITY_GROUP_MAX);
+      // every member is in its group's size band and inside its block
+      const sizes = g.members.map((it) => Number(it.ref.members));
+      const bands = new Set(sizes.map((m) => sizeBand(m).label));
+      expect(bands.size).toBe(1);
+      const lo = Math.min(...sizes), hi = Math.max(...sizes);
+      // the label says exactly what the group holds: its band, or the run's sizes in it
+      expect([...bands][0] === g.label || g.label === (lo === hi ? `${lo} members` : `${lo}–${hi} members`)).toBe(true);
+      const band = [...bands][0];
+      if (!spans.has(band)) spans.set(band, []);
+      spans.get(band)!.push([lo, hi]);
+      for (const it of g.members) {
+        expect(Math.abs(it.x - g.x)).toBeLessThanOrEqual(g.r);
+        expect(Math.abs(it.y - g.y)).toBeLessThanOrEqual(g.r);
+      }
+    }
+    expect(members).toBe(1200);
+    // runs of one band are cut between sizes: their ranges do not overlap
+    for (const sp of spans.values()) {
+      sp.sort((a, b) => a[0] - b[0]);
+      for (let i = 1; i < sp.length; i++) expect(sp[i][0]).toBeGreaterThan(sp[i - 1][1]);
+    }
+    expect([...spans.values()].some((sp) => sp.length > 1)).toBe(true);
+    // the discs drawn for groups never overlap
+    const gs = [...l.groups.values()];
+    for (let i = 0; i < gs.length; i++) for (let j = i + 1; j < gs.length; j++) expect(Math.hypot(gs[i].x - gs[j].x, gs[i].y - gs[j].y)).toBeGreaterThanOrEqual(gs[i].r + gs[j].r);
+    // opened, each block keeps its outline and name, every district inside it
+    const blocks = new Map(l.decorations.filter((d) => d.kind === 'block').map((d) => [d.id, d]));
+    expect(blocks.size).toBe(l.groups.size);
+    for (const it of l.items) {
+      const d = blocks.get(it.group!)!;
+      expect(d.label).toBe(l.groups.get(it.group!)!.label);
+      expect(Math.abs(it.x - d.x) + it.size / 2).toBeLessThanOrEqual(d.r);
+      expect(Math.abs(it.y - d.y) + it.size / 2).toBeLessThanOrEqual(d.r);
+    }
+    // a landscape screen: the groups spread wider than high
+    expect(l.bounds.maxX - l.bounds.minX).toBeGreaterThan(1.4 * (l.bounds.maxY - l.bounds.minY));
+    // the biggest band in the middle
+    const centre = gs.reduce((a, b) => (Math.hypot(a.x, a.y) <= Math.hypot(b.x, b.y) ? a : b));
+    expect(centre.label.startsWith('1000–1999 members') || centre.label.startsWith('500–999') || centre.label.startsWith('200–499')).toBe(true);
+  });
+
+  it('is deterministic and independent of input order', () => {
+    const items = city(600);
+    const a = layoutCity(items);
+    const b = layoutCity(items.slice().reverse());
+    expect(pos(b)).toEqual(pos(a));
+    expect([...b.groups.values()].map((g) => g.label).sort()).toEqual([...a.groups.values()].map((g) => g.label).sort());
+  });
+
+  it('keeps every microDAO where it was when others come and go, or when its members change', () => {
+    const items = city(1200);
+    const a = layoutCity(items);
+    // one grows out of its band, one leaves, two new ones arrive (a new name and a big one)
+    const grown = { ...items[100], members: 5000 };
+    const next = [...items.slice(0, 100), grown, ...items.slice(101, 700), ...items.slice(701), { ...md(5000, 12), name: 'Aardvark 5000' }, { ...md(5001, 40000), name: 'Zulu' }];
+    const b = layoutCity(next, a);
+    expect(overlaps(b.items)).toBeNull();
+    for (const m of next) {
+      const was = a.byId.get(m.id);
+      if (was) expect([b.byId.get(m.id)!.x, b.byId.get(m.id)!.y, b.byId.get(m.id)!.group]).toEqual([was.x, was.y, was.group]);
+    }
+    // the new ones joined the run of their band whose sizes hold theirs (or a new band's group)
+    const aard = b.byId.get('microdao:m5000')!;
+    const [lo, hi] = b.groups.get(aard.group!)!.label.replace(' members', '').split('–').map(Number);
+    expect(12).toBeGreaterThanOrEqual(lo);
+    expect(12).toBeLessThanOrEqual(hi ?? lo);
+    expect(b.groups.get(b.byId.get('microdao:m5001')!.group!)!.label).toBe('20k–49k members');
+    // a fresh layout places the grown one by its size again
+    expect(layoutCity(next).byId.get(grown.id)!.group).not.toBe(a.byId.get(grown.id)!.group);
+  });
+
+  it('cityGroups assigns each id exactly once and labels every group', () => {
+    const items = city(777);
+    const { of, labels } = cityGroups(items);
+    expect(of.size).toBe(777);
+    for (const g of new Set(of.values())) expect(labels.get(g)).toBeTruthy();
   });
 });
 

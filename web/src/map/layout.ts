@@ -1,8 +1,8 @@
 /**
  * Deterministic, stable layouts for the four layers.
  *
- * Positions come from slots on a square spiral (slot 0 at the origin, ring k holds 8k
- * slots), so a slot's position does not depend on how many entities there are: adding an
+ * Positions come from slots on a spiral (slot 0 at the origin; wide, 2:1, for the top level,
+ * square inside a block), so a slot's position does not depend on how many entities there are: adding an
  * entity never moves another one. Slots are given in id order on a fresh layout and kept
  * from the previous layout on updates (a new entity takes the lowest free slot), so the
  * same data always gives the same picture and live changes never reshuffle it. Each slot is
@@ -27,7 +27,8 @@ export interface LayoutItem {
 }
 
 export interface Decoration {
-  kind: 'orbit' | 'cluster';
+  /** orbit: a ring; cluster: a circle with its name above; block: a square (half side r) with its name above */
+  kind: 'orbit' | 'cluster' | 'block';
   id: string;
   x: number;
   y: number;
@@ -70,6 +71,8 @@ export interface Layout {
   changed?: { item: LayoutItem; prev: Record<string, unknown> }[];
   /** bumped on every in-place refresh */
   version?: number;
+  /** top-level slots on the wide spiral (a large layer), else the square one; kept on updates */
+  wide?: boolean;
 }
 
 /** Column/row of a slot on the square spiral: 0 → (0,0), 1 → (1,0), 2 → (1,1), ... */
@@ -83,6 +86,44 @@ export function spiral(k: number): [number, number] {
   if (t < 2 * side) return [r - 1 - (t - side), r];
   if (t < 3 * side) return [-r, r - 1 - (t - 2 * side)];
   return [-r + 1 + (t - 3 * side), -r];
+}
+
+/** cells of the wide spiral in slot order, extended ring by ring as slots are asked for */
+const WIDE: [number, number][] = [[0, 0]];
+let wideRings = 0;
+
+/**
+ * Column/row of a slot on a wide (2:1) spiral: ring R holds the cells within R rows and 2R
+ * columns of the centre that ring R-1 does not, in order of angle. Like `spiral`, a slot's cell
+ * does not depend on how many slots are used (the rings are fixed), so adding an entity never
+ * moves another; but a fitted map fills a landscape screen instead of a square in its middle.
+ */
+export function wideSpiral(k: number): [number, number] {
+  while (WIDE.length <= k) {
+    const R = ++wideRings;
+    const ring: [number, number][] = [];
+    for (let r = -R; r <= R; r++) for (let c = -2 * R; c <= 2 * R; c++) if (Math.abs(r) === R || Math.abs(c) > 2 * (R - 1)) ring.push([c, r]);
+    const angle = ([c, r]: [number, number]) => {
+      const a = Math.atan2(r, c / 2);
+      return a < 0 ? a + 2 * Math.PI : a;
+    };
+    ring.sort((a, b) => angle(a) - angle(b) || Math.abs(a[0]) - Math.abs(b[0]));
+    for (const cell of ring) WIDE.push(cell);
+  }
+  return WIDE[k];
+}
+
+/**
+ * A layer of this many entities is laid out on the wide spiral: fitted, it fills a landscape
+ * screen. A small one (DAARION's size today) stays on the square spiral, fitted by its height:
+ * opening a side panel does not shrink it (on the wide spiral it would be fitted by its width,
+ * and a panel would zoom it out into groups).
+ */
+export const WIDE_FROM = 1000;
+/** the top-level spiral of a layout: kept from `prev` (no reshuffle), else chosen by size */
+function topSpiral(count: number, prev?: Layout): { wide: boolean; place: (k: number) => [number, number] } {
+  const wide = prev ? prev.wide === true : count >= WIDE_FROM;
+  return { wide, place: wide ? wideSpiral : spiral };
 }
 
 /** Keep previous slots; new ids (in id order) take the lowest free slots. */
@@ -175,16 +216,199 @@ function withGroups(l: Layout, circles: { id: string; x: number; y: number; r: n
 
 // ---- city ---------------------------------------------------------------------------------
 
+/** Above this many microDAOs the city is drawn as groups when zoomed out (semantic zoom). */
+export const CITY_GROUP_ABOVE = 100;
+/** microDAOs per group at most on a fresh layout: a size band is split into runs beyond it */
+export const CITY_GROUP_MAX = 100;
+/** lower edges of the size bands (members), 1-2-5 steps: a band is a range a reader can say */
+const BAND_EDGES = [0, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
+
+/** Size band of a microDAO by members: index into BAND_EDGES and its label ("20–49 members"). */
+export function sizeBand(members: number): { index: number; label: string } {
+  const m = Math.max(0, Math.floor(members));
+  let i = 0;
+  while (i + 1 < BAND_EDGES.length && m >= BAND_EDGES[i + 1]) i++;
+  const lo = BAND_EDGES[i];
+  const hi = BAND_EDGES[i + 1];
+  const f = (n: number) => (n >= 10000 ? Math.floor(n / 1000) + 'k' : String(n));
+  return { index: i, label: hi === undefined ? `${f(lo)}+ members` : `${f(lo)}–${f(hi - 1)} members` };
+}
+
+const byName = (a: MicroDao, b: MicroDao) => {
+  const x = String(a.name ?? a.id).toLocaleLowerCase(), y = String(b.name ?? b.id).toLocaleLowerCase();
+  return x < y ? -1 : x > y ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+};
+const range = (lo: number, hi: number) => (lo === hi ? `${lo} member${lo === 1 ? '' : 's'}` : `${lo}–${hi} members`);
+
+/**
+ * Which group each microDAO belongs to: its size band (members, 1-2-5 steps), and within a band
+ * that holds more than CITY_GROUP_MAX, runs of nearby sizes ("13–15 members") cut where the
+ * member count changes, so that a group stays small enough to read once opened and its label
+ * says exactly what it holds. Assignments in `prev` are kept (a microDAO does not jump between
+ * groups when its members change; a fresh layout places it by its size again); a new microDAO
+ * joins the run of its band whose sizes are nearest its own. Returns id → group id and labels.
+ */
+export function cityGroups(items: MicroDao[], prev?: Map<string, string>): { of: Map<string, string>; labels: Map<string, string> } {
+  const of = new Map<string, string>();
+  const kept = new Map<string, MicroDao[]>();
+  const add = (g: string, m: MicroDao) => {
+    of.set(m.id, g);
+    let a = kept.get(g);
+    if (!a) kept.set(g, (a = []));
+    a.push(m);
+  };
+  const fresh: MicroDao[] = [];
+  for (const m of items) {
+    const g = prev?.get(m.id);
+    if (g !== undefined) add(g, m);
+    else fresh.push(m);
+  }
+  const size = (m: MicroDao) => Math.max(0, Math.floor(num(m.members)));
+  const bands = new Map<number, MicroDao[]>();
+  for (const m of fresh) {
+    const b = sizeBand(size(m)).index;
+    let a = bands.get(b);
+    if (!a) bands.set(b, (a = []));
+    a.push(m);
+  }
+  for (const [b, arr] of bands) {
+    arr.sort((x, y) => size(x) - size(y) || byName(x, y));
+    const runs = [...kept.keys()].filter((g) => g.startsWith(`band:${b}:`));
+    if (runs.length) {
+      // the band's runs exist (kept from prev): join the one whose sizes are nearest
+      const span = new Map(runs.map((g) => [g, kept.get(g)!.reduce(([lo, hi], m) => [Math.min(lo, size(m)), Math.max(hi, size(m))], [Infinity, -Infinity])]));
+      for (const m of arr) {
+        const v = size(m);
+        let best = runs[0], bestD = Infinity;
+        for (const g of runs) {
+          const [lo, hi] = span.get(g)!;
+          const d = v < lo ? lo - v : v > hi ? v - hi : 0;
+          if (d < bestD || (d === bestD && kept.get(g)!.length < kept.get(best)!.length)) {
+            best = g;
+            bestD = d;
+          }
+        }
+        add(best, m);
+      }
+      continue;
+    }
+    // runs near `want` long, cut only between two sizes (a run's label is then exact), never
+    // longer than CITY_GROUP_MAX (one size held by more is cut anyway, in name order)
+    const want = Math.ceil(arr.length / Math.ceil(arr.length / CITY_GROUP_MAX));
+    let run = 0, inRun = 0;
+    for (let k = 0; k < arr.length; k++) {
+      let cut = inRun >= CITY_GROUP_MAX;
+      if (!cut && inRun > 0 && size(arr[k]) !== size(arr[k - 1])) {
+        const block = countFrom(arr, k, size);
+        cut = inRun + block > CITY_GROUP_MAX || Math.abs(inRun - want) < Math.abs(inRun + block - want);
+      }
+      if (cut) {
+        run++;
+        inRun = 0;
+      }
+      add(`band:${b}:${run}`, arr[k]);
+      inRun++;
+    }
+  }
+  const labels = new Map<string, string>();
+  const runsOf = new Map<number, number>();
+  for (const g of kept.keys()) {
+    const b = Number(g.split(':')[1]);
+    runsOf.set(b, (runsOf.get(b) ?? 0) + 1);
+  }
+  for (const [g, arr] of kept) {
+    const b = Number(g.split(':')[1]);
+    if ((runsOf.get(b) ?? 0) < 2) labels.set(g, sizeBand(BAND_EDGES[b]).label);
+    else {
+      let lo = Infinity, hi = -Infinity;
+      for (const m of arr) {
+        lo = Math.min(lo, size(m));
+        hi = Math.max(hi, size(m));
+      }
+      labels.set(g, range(lo, hi));
+    }
+  }
+  return { of, labels };
+}
+
+/** how many in a size-sorted array from index k on share arr[k]'s size */
+function countFrom(arr: MicroDao[], k: number, size: (m: MicroDao) => number): number {
+  let n = 0;
+  const v = size(arr[k]);
+  for (let i = k; i < arr.length && size(arr[i]) === v; i++) n++;
+  return n;
+}
+
+/** odd number of cells across a square spiral holding `count` slots */
+const spiralSide = (count: number) => 2 * Math.ceil((Math.sqrt(Math.max(1, count)) - 1) / 2) + 1;
+
 export function layoutCity(items: MicroDao[], prev?: Layout): Layout {
   const ids = items.map((m) => m.id);
-  // the largest microDAOs in the middle on a fresh layout; kept where they are afterwards
+  const { wide, place } = topSpiral(items.length, prev);
   const members = new Map(items.map((m) => [m.id, num(m.members)]));
-  const slots = assignSlots(ids, prev?.slots, (a, b) => members.get(b)! - members.get(a)!);
-  const out: LayoutItem[] = items.map((m) => {
-    const [c, r] = spiral(slots.get(m.id)!);
-    return { id: m.id, kind: 'district', x: c * CITY_CELL, y: r * CITY_CELL, size: districtSize(num(m.members)), ref: m as never };
-  });
-  return finish('city', out, [], slots, new Map(), CITY_CELL, ids);
+  const bySize = (a: string, b: string) => members.get(b)! - members.get(a)!;
+  if (items.length <= CITY_GROUP_ABOVE) {
+    // the largest microDAOs in the middle on a fresh layout; kept where they are afterwards
+    const slots = assignSlots(ids, prev?.groups.size ? undefined : prev?.slots, bySize);
+    const out: LayoutItem[] = items.map((m) => {
+      const [c, r] = place(slots.get(m.id)!);
+      return { id: m.id, kind: 'district', x: c * CITY_CELL, y: r * CITY_CELL, size: districtSize(num(m.members)), ref: m as never };
+    });
+    return { ...finish('city', out, [], slots, new Map(), CITY_CELL, ids), wide };
+  }
+  // Many microDAOs: a block per group, the biggest sizes in the middle and the smaller ones
+  // around it in order; each block a square spiral of districts around its centre (biggest in
+  // the middle), like the nodes' blocks by owner.
+  const prevOf = new Map<string, string>();
+  if (prev?.groups.size) for (const it of prev.items) if (it.group) prevOf.set(it.id, it.group);
+  const { of, labels } = cityGroups(items, prevOf);
+  const groups = new Map<string, MicroDao[]>();
+  for (const m of items) {
+    const g = of.get(m.id)!;
+    let a = groups.get(g);
+    if (!a) groups.set(g, (a = []));
+    a.push(m);
+  }
+  const keys = [...groups.keys()];
+  const bandOf = (g: string) => Number(g.split(':')[1]);
+  const runOf = (g: string) => Number(g.split(':')[2]);
+  const slots = assignSlots(keys, prev?.groups.size ? prev.slots : undefined, (a, b) => bandOf(b) - bandOf(a) || runOf(b) - runOf(a));
+  // inner slots first: the cell fits the fullest block (slots kept from prev can leave holes)
+  const groupSlots = new Map<string, Map<string, number>>();
+  let maxSlots = 1;
+  for (const [g, arr] of groups) {
+    const inner = assignSlots(
+      arr.map((m) => m.id),
+      prev?.groupSlots.get(g),
+      bySize,
+    );
+    groupSlots.set(g, inner);
+    for (const k of inner.values()) maxSlots = Math.max(maxSlots, k + 1);
+  }
+  // one empty cell between blocks; blocks grow only when a group outgrows its odd square
+  const cell = (spiralSide(maxSlots) + 1) * CITY_CELL;
+  const out: LayoutItem[] = [];
+  const decos: Decoration[] = [];
+  const circles: { id: string; x: number; y: number; r: number; label: string }[] = [];
+  for (const [g, arr] of groups) {
+    const [c, r] = place(slots.get(g)!);
+    const cx = c * cell;
+    const cy = r * cell;
+    const inner = groupSlots.get(g)!;
+    let maxSlot = 0;
+    for (const m of arr) {
+      const k = inner.get(m.id)!;
+      if (k > maxSlot) maxSlot = k;
+      const [dx, dy] = spiral(k);
+      out.push({ id: m.id, kind: 'district', x: cx + dx * CITY_CELL, y: cy + dy * CITY_CELL, size: districtSize(num(m.members)), ref: m as never, group: g });
+    }
+    // the disc inscribed in the block: discs of neighbouring blocks never touch
+    const half = (spiralSide(maxSlot + 1) * CITY_CELL) / 2;
+    circles.push({ id: g, x: cx, y: cy, r: half, label: labels.get(g) ?? g });
+    // opened, the block keeps its outline and name ("13–15 members"): where am I in the city
+    decos.push({ kind: 'block', id: g, x: cx, y: cy, r: half, label: labels.get(g) ?? g });
+  }
+  return withGroups({ ...finish('city', out, decos, slots, groupSlots, cell, ids), wide }, circles);
 }
 
 // ---- nodes --------------------------------------------------------------------------------
@@ -196,6 +420,7 @@ export const NO_OWNER = '~no-owner';
  * blocks on the big spiral (the biggest owner in the middle on a fresh layout).
  */
 export function layoutNodes(items: NodeItem[], prev?: Layout, microdaos: MicroDao[] = []): Layout {
+  const { wide, place } = topSpiral(items.length, prev);
   const groups = new Map<string, NodeItem[]>();
   for (const n of items) {
     const g = n.microdao_id ? String(n.microdao_id) : NO_OWNER;
@@ -215,7 +440,7 @@ export function layoutNodes(items: NodeItem[], prev?: Layout, microdaos: MicroDa
   const out: LayoutItem[] = [];
   const decos: Decoration[] = [];
   for (const [g, arr] of groups) {
-    const [c, r] = spiral(slots.get(g)!);
+    const [c, r] = place(slots.get(g)!);
     const cx = c * cell;
     const cy = r * cell;
     const inner = assignSlots(arr.map((n) => n.id), prev?.groupSlots.get(g));
@@ -230,7 +455,7 @@ export function layoutNodes(items: NodeItem[], prev?: Layout, microdaos: MicroDa
     const label = g === NO_OWNER ? 'no owner' : names.get(g) ?? g.replace(/^microdao:/, '');
     decos.push({ kind: 'cluster', id: g, x: cx, y: cy, r: (side(maxSlot + 1) * NODE_CELL * Math.SQRT2) / 2, label });
   }
-  const l = finish('nodes', out, decos, slots, groupSlots, cell, items.map((n) => n.id + '@' + (n.microdao_id ?? '')));
+  const l = { ...finish('nodes', out, decos, slots, groupSlots, cell, items.map((n) => n.id + '@' + (n.microdao_id ?? ''))), wide };
   return withGroups(l, decos.map((d) => ({ id: d.id, x: d.x, y: d.y, r: d.r, label: d.label! })));
 }
 
@@ -243,6 +468,7 @@ export function clusterRadius(count: number): number {
 }
 
 export function layoutAgents(items: AgentItem[], microdaos: MicroDao[], prev?: Layout): Layout {
+  const { wide, place } = topSpiral(items.length, prev);
   const groups = new Map<string, AgentItem[]>();
   for (const a of items) {
     const g = a.microdao_id ? String(a.microdao_id) : NO_MICRODAO;
@@ -260,7 +486,7 @@ export function layoutAgents(items: AgentItem[], microdaos: MicroDao[], prev?: L
   const out: LayoutItem[] = [];
   const decos: Decoration[] = [];
   for (const [g, arr] of groups) {
-    const [c, r] = spiral(slots.get(g)!);
+    const [c, r] = place(slots.get(g)!);
     const cx = c * cell;
     const cy = r * cell;
     const inner = assignSlots(arr.map((a) => a.id), prev?.groupSlots.get(g));
@@ -275,7 +501,7 @@ export function layoutAgents(items: AgentItem[], microdaos: MicroDao[], prev?: L
     const label = g === NO_MICRODAO ? 'no microDAO' : names.get(g) ?? g.replace(/^microdao:/, '');
     decos.push({ kind: 'cluster', id: g, x: cx, y: cy, r: clusterRadius(maxSlot + 1), label });
   }
-  const l = finish('agents', out, decos, slots, groupSlots, cell, items.map((a) => a.id + '@' + (a.microdao_id ?? '')));
+  const l = { ...finish('agents', out, decos, slots, groupSlots, cell, items.map((a) => a.id + '@' + (a.microdao_id ?? ''))), wide };
   return withGroups(l, decos.map((d) => ({ id: d.id, x: d.x, y: d.y, r: d.r, label: d.label! })));
 }
 
@@ -311,6 +537,7 @@ export function systemRadius(count: number, d: number): number {
 }
 
 export function layoutSpace(planets: Planet[], nodes: SpaceNode[], prev?: Layout): Layout {
+  const { wide, place } = topSpiral(planets.length + nodes.length, prev);
   const nodeById = new Map(nodes.map((n) => [n.id, n]));
   const placed = new Set<string>();
   const systems: { id: string; planet?: Planet; members: SpaceNode[] }[] = [];
@@ -341,7 +568,7 @@ export function layoutSpace(planets: Planet[], nodes: SpaceNode[], prev?: Layout
   const groupSlots = new Map<string, Map<string, number>>();
   const systemsOut: { id: string; x: number; y: number; r: number; label: string }[] = [];
   for (const s of systems) {
-    const [c, r] = spiral(slots.get(s.id)!);
+    const [c, r] = place(slots.get(s.id)!);
     const cx = c * cell;
     const cy = r * cell;
     const d = s.planet ? 80 : 24; // orbits are spaced for the largest planet, so they never move
@@ -359,7 +586,7 @@ export function layoutSpace(planets: Planet[], nodes: SpaceNode[], prev?: Layout
     if (!s.planet) decos.push({ kind: 'cluster', id: s.id, x: cx, y: cy, r: systemRadius(s.members.length, d), label: 'nodes without a DAO' });
   }
   const sig = planets.map((p) => p.id + '[' + (p.orbits ?? []).join(',') + ']').concat(nodes.map((n) => n.id));
-  return withGroups(finish('space', out, decos, slots, groupSlots, cell, sig), systemsOut);
+  return withGroups({ ...finish('space', out, decos, slots, groupSlots, cell, sig), wide }, systemsOut);
 }
 
 // ---- all layers ---------------------------------------------------------------------------

@@ -58,13 +58,15 @@ interface LabelReq {
  * Semantic zoom: a layer with groups draws them as aggregates while its typical entity would be
  * smaller than this many screen pixels (its world size below), and its entities from there on.
  */
-const AGGREGATE_BELOW_PX: Record<string, number> = { agents: 7, nodes: 14, space: 8 };
-const TYPICAL_SIZE: Record<string, number> = { agents: 10, nodes: 76, space: 16 };
+const AGGREGATE_BELOW_PX: Record<string, number> = { agents: 7, nodes: 14, space: 8, city: 16 };
+const TYPICAL_SIZE: Record<string, number> = { agents: 10, nodes: 76, space: 16, city: 100 };
 
 /** What a group's aggregate shows: how many, how they are, what is wrong. */
 export interface GroupStats {
   count: number;
   offline: number;
+  /** status warning */
+  warning: number;
   /** load above HOT (nodes) */
   hot: number;
   online: number;
@@ -75,6 +77,10 @@ export interface GroupStats {
   severity: string | null;
 }
 const HOT = 0.85;
+/** group discs up to this screen radius are drawn from sprites, larger ones as paths */
+const SPRITE_MAX_R = 48;
+/** above this many groups on screen only the groups that need attention are named */
+const CROWDED_GROUPS = 150;
 
 /** screen pixels an entity needs to be easy to hit */
 const HIT_PX = 12;
@@ -120,9 +126,13 @@ export class MapRenderer {
   /** the "what changed" view: entities to ring, and in which colour */
   diffMarks: ReadonlyMap<string, string> = new Map();
   diffColors: Record<string, string> = {};
+  /** members drawn over their aggregated group because they need attention (city), last frame */
+  attention: { id: string; status: string; severity: string | null; x: number; y: number }[] = [];
   /** alert badges of groups drawn as aggregates in the last frame */
   groupBadges: { id: string; severity: string; count: number; x: number; y: number; r: number }[] = [];
   private alertFlashes = new Map<string, number>();
+  /** group disc sprites by colour, radius and pixel ratio */
+  private sprites = new Map<string, HTMLCanvasElement>();
   /** canvas pixels covered by overlays (panels, banner, legend): fit and centre keep clear of them */
   insets = { left: 0, top: 0, right: 0, bottom: 0 };
   /** the view was fitted and not moved by the user since: a resize fits again */
@@ -488,6 +498,7 @@ export class MapRenderer {
         if (this.isAggregated(L)) this.drawAggregates(L);
         else {
           this.groupBadges = [];
+          this.attention = [];
           this.drawDecorations(L);
         }
         const itemsAnimating = this.drawItems(L, t0);
@@ -580,7 +591,8 @@ export class MapRenderer {
       } else {
         const hl = this.highlightGroup === d.id;
         ctx.beginPath();
-        ctx.arc(sx, sy, sr, 0, Math.PI * 2);
+        if (d.kind === 'block') ctx.rect(sx - sr, sy - sr, sr * 2, sr * 2);
+        else ctx.arc(sx, sy, sr, 0, Math.PI * 2);
         ctx.fillStyle = hl ? 'rgba(34,211,238,0.09)' : 'rgba(100,140,220,0.045)';
         ctx.fill();
         ctx.strokeStyle = hl ? 'rgba(34,211,238,0.6)' : 'rgba(120,160,230,0.18)';
@@ -667,6 +679,8 @@ export class MapRenderer {
       const ss = it.size * z;
       const color = this.fillOf(it, now);
       const square = it.kind === 'node' || it.kind === 'district';
+      // a microDAO in trouble is named at every zoom (attention first)
+      if (it.kind === 'district' && this.troubleOf(it)) detailed.push(it);
       if (ss < 5 || (square && ss < 12 && it.id !== this.selected && it.id !== this.hover)) {
         // level of detail: a pixel-aligned square (fillRect rasters far faster than a path)
         let d = dots.get(color);
@@ -684,7 +698,7 @@ export class MapRenderer {
         p.moveTo(sx + ss / 2, sy);
         p.arc(sx, sy, ss / 2, 0, Math.PI * 2);
       }
-      if (ss >= 14 || it.id === this.selected || it.id === this.hover) detailed.push(it);
+      if ((ss >= 14 || it.id === this.selected || it.id === this.hover) && !(it.kind === 'district' && this.troubleOf(it))) detailed.push(it);
     }
     if (!agg) this.stats.drawnItems = drawn;
     for (const [color, d] of dots) {
@@ -742,13 +756,14 @@ export class MapRenderer {
     if (c.layout === L && c.version === (L.version ?? 0) && c.hidden === this.hiddenSeverities) return c.stats;
     const out = new Map<string, GroupStats>();
     for (const g of L.groups.values()) {
-      let offline = 0, hot = 0, online = 0, loadSum = 0, loadN = 0, firing = 0;
+      let offline = 0, warning = 0, hot = 0, online = 0, loadSum = 0, loadN = 0, firing = 0;
       let severity: string | null = null;
       for (const it of g.members) {
         const r = it.ref;
         const st = r.status;
         if (st === 'offline' || st === 'inactive') offline++;
         else if (st === 'online' || st === 'active' || st === 'busy') online++;
+        else if (st === 'warning') warning++;
         if (it.kind === 'node' || it.kind === 'snode') {
           const l = Math.max(metric(r, 'cpu'), metric(r, 'gpu'));
           if (st !== 'offline') {
@@ -763,7 +778,7 @@ export class MapRenderer {
           if (severity === null || severityRank(b.severity) < severityRank(severity)) severity = b.severity;
         }
       }
-      out.set(g.id, { count: g.members.length, offline, hot, online, load: loadN ? loadSum / loadN : -1, firing, severity });
+      out.set(g.id, { count: g.members.length, offline, warning, hot, online, load: loadN ? loadSum / loadN : -1, firing, severity });
     }
     this.groupStats = { layout: L, version: L.version ?? 0, hidden: this.hiddenSeverities, stats: out };
     return out;
@@ -800,6 +815,31 @@ export class MapRenderer {
     this.flyTo({ x: g.x - (cx - this.w / 2) / zoom, y: g.y - (cy - this.h / 2) / zoom, zoom });
   }
 
+  /** a group's disc (translucent body, outline) of one colour and radius, drawn once */
+  private discSprite(color: string, r: number): HTMLCanvasElement {
+    const key = color + '|' + r + '|' + this.dpr;
+    let sp = this.sprites.get(key);
+    if (!sp) {
+      if (this.sprites.size >= 600) this.sprites.clear(); // zooming makes new radii: bounded
+      const d = Math.ceil(2 * r + 4);
+      sp = document.createElement('canvas');
+      sp.width = sp.height = Math.ceil(d * this.dpr);
+      const g = sp.getContext('2d')!;
+      g.scale(this.dpr, this.dpr);
+      g.beginPath();
+      g.arc(d / 2, d / 2, r, 0, Math.PI * 2);
+      g.globalAlpha = 0.32;
+      g.fillStyle = color;
+      g.fill();
+      g.globalAlpha = 1;
+      g.lineWidth = 1.5;
+      g.strokeStyle = color;
+      g.stroke();
+      this.sprites.set(key, sp);
+    }
+    return sp;
+  }
+
   /** screen radius of a group's disc: the extent its members take when opened (groups never overlap) */
   private aggRadius(g: Group, _L: Layout): number {
     return Math.max(4, g.r * this.view.zoom);
@@ -819,29 +859,50 @@ export class MapRenderer {
     const [vx1, vy1] = this.screenToWorld(this.w, this.h);
     const rings: [Group, GroupStats, number, number, number][] = [];
     const discs = new Map<string, Path2D>();
+    const sprites: (HTMLCanvasElement | number)[] = [];
+    const names: { id: string; text: string; x: number; y: number; color: string; prio: number; attention: boolean }[] = [];
+    const city = L.layer === 'city';
     let drawn = 0;
     for (const g of L.groups.values()) {
       if (g.x + g.r < vx0 || g.x - g.r > vx1 || g.y + g.r < vy0 || g.y - g.r > vy1) continue;
       const st = stats.get(g.id);
       if (!st || !st.count) continue;
       const [sx, sy] = this.worldToScreen(g.x, g.y);
-      // a few offline agents are normal; a fifth of a group offline or hot is not
-      const attention = st.firing > 0 || st.offline * 5 >= st.count || st.hot * 5 >= st.count;
+      // a few offline agents are normal; a fifth of a group offline or hot is not; a single
+      // microDAO inactive or in warning is (its marker and name are drawn over the disc below)
+      const attention = st.firing > 0 || st.offline * 5 >= st.count || st.hot * 5 >= st.count || (city && st.offline + st.warning > 0);
       const r = Math.max(attention ? 6 : 3, this.aggRadius(g, L));
       let fill: string;
       if (st.load >= 0) fill = C.loadColor(st.load);
-      else if (L.layer === 'agents') fill = st.online * 2 >= st.count ? C.STATUS.online : st.online > 0 ? C.STATUS.idle : C.STATUS.offline;
+      else if (L.layer === 'agents' || city) fill = st.online * 2 >= st.count ? C.STATUS.online : st.online > 0 ? C.STATUS.idle : C.STATUS.offline;
       else fill = C.TEXT_DIM;
-      // batched by colour: one fill and one stroke per colour, not per group
-      let p = discs.get(fill);
-      if (!p) discs.set(fill, (p = new Path2D()));
-      p.moveTo(sx + r, sy);
-      p.arc(sx, sy, r, 0, Math.PI * 2);
+      if (r <= SPRITE_MAX_R) {
+        // a small disc is a copy of a cached sprite: a software raster strokes a path of a
+        // thousand circles 4-5 times slower than it copies a thousand small images
+        const q = Math.round(r * 2) / 2;
+        const sp = this.discSprite(fill, q);
+        const d = sp.width / this.dpr;
+        sprites.push(sp, Math.round(sx - d / 2), Math.round(sy - d / 2), d);
+      } else {
+        // batched by colour: one fill and one stroke per colour, not per group
+        let p = discs.get(fill);
+        if (!p) discs.set(fill, (p = new Path2D()));
+        p.moveTo(sx + r, sy);
+        p.arc(sx, sy, r, 0, Math.PI * 2);
+      }
       drawn++;
       if (attention) rings.push([g, st, sx, sy, r]);
       if (r >= 11) this.queueLabel('~g:' + g.id + '#n', fmt(st.count), sx, sy, Math.min(18, Math.max(10, r / 2.2)), C.TEXT, 700, 15 + Math.log10(st.count + 1) * 5, r * 1.8);
       const prio = 10 + Math.log10(st.count + 1) * 10 + (st.firing ? 40 : 0) + (st.offline ? 10 : 0);
-      this.queueLabel('~g:' + g.id, g.label, sx, sy - r - 9, 12, st.firing ? C.TEXT : C.TEXT_DIM, 600, prio);
+      names.push({ id: '~g:' + g.id, text: g.label, x: sx, y: sy - r - 9, color: st.firing ? C.TEXT : C.TEXT_DIM, prio, attention });
+    }
+    // hundreds of groups on screen (nodes, agents, space at 100x): only those that need
+    // attention are named, so that their names are what the eye finds; the rest on hover
+    const crowded = drawn > CROWDED_GROUPS;
+    for (const n of names) if (!crowded || n.attention) this.queueLabel(n.id, n.text, n.x, n.y, 12, n.color, 600, n.prio);
+    for (let i = 0; i < sprites.length; i += 4) {
+      const d = sprites[i + 3] as number;
+      ctx.drawImage(sprites[i] as HTMLCanvasElement, sprites[i + 1] as number, sprites[i + 2] as number, d, d);
     }
     for (const [color, p] of discs) {
       ctx.globalAlpha = 0.32;
@@ -899,6 +960,54 @@ export class MapRenderer {
       }
     }
     this.groupBadges = badges;
+    this.attention = city ? this.drawAttentionMembers(L, vx0, vy0, vx1, vy1) : [];
+  }
+
+  /**
+   * The members of aggregated groups that need attention (a microDAO inactive, in warning or
+   * with a firing alert), each drawn over its group's disc where it will be when the group
+   * opens, with its name and what is wrong: with the city as a dozen discs a reader still sees
+   * which microDAO is in trouble, without a legend. At most 200, most severe first.
+   */
+  private drawAttentionMembers(L: Layout, vx0: number, vy0: number, vx1: number, vy1: number): MapRenderer['attention'] {
+    const found: { it: LayoutItem; b: { severity: string; count: number } | null; rank: number }[] = [];
+    for (const g of L.groups.values()) {
+      if (g.x + g.r < vx0 || g.x - g.r > vx1 || g.y + g.r < vy0 || g.y - g.r > vy1) continue;
+      for (const it of g.members) {
+        const st = it.ref.status;
+        if (!this.troubleOf(it)) continue;
+        const b = badgeOf(it.ref.alerts, this.hiddenSeverities);
+        // alerts by severity first, then offline before warning
+        found.push({ it, b, rank: b ? severityRank(b.severity) : st === 'warning' ? 11 : 10 });
+      }
+    }
+    found.sort((a, b) => a.rank - b.rank);
+    const ctx = this.ctx;
+    const z = this.view.zoom;
+    const out: MapRenderer['attention'] = [];
+    for (const { it, b, rank } of found.slice(0, 200)) {
+      const [sx, sy] = this.worldToScreen(it.x, it.y);
+      const s = Math.max(10, Math.min(24, it.size * z));
+      const st = String(it.ref.status ?? '');
+      const color = b ? severityColor(b.severity) : C.statusColor(st);
+      ctx.fillStyle = color;
+      ctx.fillRect(sx - s / 2, sy - s / 2, s, s);
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = C.SELECT;
+      ctx.strokeRect(sx - s / 2 - 1, sy - s / 2 - 1, s + 2, s + 2);
+      const name = String(it.ref.name ?? it.id);
+      this.queueLabel(it.id, `${name} · ${this.troubleOf(it)}`, sx, sy + s / 2 + 10, 12, C.TEXT, 700, 300 - rank * 10);
+      out.push({ id: it.id, status: st, severity: b?.severity ?? null, x: sx, y: sy });
+    }
+    return out;
+  }
+
+  /** what is wrong with a microDAO, in words (its alerts shown by the filter, else a status that is not active), or null */
+  private troubleOf(it: LayoutItem): string | null {
+    const b = badgeOf(it.ref.alerts, this.hiddenSeverities);
+    if (b) return `${b.count} ${b.severity} alert${b.count === 1 ? '' : 's'}`;
+    const st = it.ref.status;
+    return st === 'active' || st === 'online' || st === undefined || st === null ? null : String(st);
   }
 
   private drawDetail(it: LayoutItem, now: number): void {
@@ -932,10 +1041,13 @@ export class MapRenderer {
         if (ss > 56) this.queueLabel(it.id + '#p', `${props} proposal${props === 1 ? '' : 's'}`, sx, sy + fs * 1.1, Math.min(13, Math.max(10, ss / 8)), '#ddd6fe', 500, 40);
       }
     } else if (it.kind === 'district') {
+      const trouble = this.troubleOf(it);
+      // in trouble: the whole name and what is wrong under the square, at any size, before others
+      if (trouble) this.queueLabel(it.id, `${name} · ${trouble}`, sx, sy + Math.max(5, ss / 2) + 10, ss > 30 ? Math.min(16, Math.max(12, ss / 9)) : 12, C.TEXT, 700, 250);
       if (ss > 30) {
         const fs = Math.min(22, Math.max(11, ss / 9));
         const cell = (this.layout?.cell ?? ss) * z;
-        this.queueLabel(it.id, name, sx, sy - fs * 0.6, fs, C.TEXT, 600, 80, cell - 6);
+        if (!trouble) this.queueLabel(it.id, name, sx, sy - fs * 0.6, fs, C.TEXT, 600, 80, cell - 6);
         if (ss > 70) this.queueLabel(it.id + '#m', `${fmt(num(ref.members))} members`, sx, sy + fs * 0.7, fs * 0.78, C.TEXT_DIM, 400, 30, ss - 6);
         if (ss > 110) this.queueLabel(it.id + '#a', `${num(ref.agents)} agents · ${num(ref.nodes)} nodes`, sx, sy + fs * 1.9, fs * 0.72, C.TEXT_DIM, 400, 20, ss - 6);
       }
