@@ -111,6 +111,10 @@ public final class ApiServer {
                     .setHost(host)
                     .setPort(port)
                     .setCompressionSupported(true)
+                    // Level 1, nginx's default gzip_comp_level: responses compressed per request
+                    // (a /history page of 200 events is ~100 KB) cost a third of level 6's CPU;
+                    // the snapshot is prepared with level 6 once per version and not recompressed.
+                    .setCompressionLevel(1)
                     .setRegisterWebSocketWriteHandlers(false)),
             wsCompression);
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());

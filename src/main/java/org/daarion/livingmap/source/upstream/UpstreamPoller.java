@@ -67,6 +67,8 @@ public final class UpstreamPoller {
   /** Connections per source; dao-service detail requests use up to 4 at once. */
   private static final int POOL_SIZE = 8;
 
+  private static final Duration STOP_GRACE = Duration.ofSeconds(2);
+
   private final Vertx vertx;
   private final Context context;
   private final Duration interval;
@@ -216,9 +218,19 @@ public final class UpstreamPoller {
             }
           }
           // The worker pool is released once the polls in flight are done with it, so none of
-          // them is left waiting on a task the closed pool dropped.
-          return Future.join(running)
-              .transform(ar -> worker.close())
+          // them is left waiting on a task the closed pool dropped; but stopping never waits
+          // longer than STOP_GRACE for them (one whose connection the close left unanswered kept
+          // a test's shutdown waiting for ever).
+          Promise<Void> settled = Promise.promise();
+          long grace = vertx.setTimer(STOP_GRACE.toMillis(), id -> settled.tryComplete());
+          Future.join(running).onComplete(ar -> settled.tryComplete());
+          return settled
+              .future()
+              .transform(
+                  ar -> {
+                    vertx.cancelTimer(grace);
+                    return worker.close();
+                  })
               .transform(ar -> Future.succeededFuture());
         });
   }
