@@ -34,12 +34,8 @@ public final class Deflate {
       CRC32 crc = new CRC32();
       for (ByteBuffer part : src.nioBuffers()) {
         crc.update(part.duplicate());
-        d.setInput(part);
-        while (!d.needsInput()) {
-          out = room(out);
-          d.deflate(out, Deflater.NO_FLUSH);
-        }
       }
+      out = input(d, src, out);
       d.finish();
       while (!d.finished()) {
         out = room(out);
@@ -65,13 +61,7 @@ public final class Deflate {
     Deflater d = new Deflater(level, true);
     try {
       ByteBuffer out = ByteBuffer.allocateDirect(initialCapacity(src));
-      for (ByteBuffer part : src.nioBuffers()) {
-        d.setInput(part);
-        while (!d.needsInput()) {
-          out = room(out);
-          d.deflate(out, Deflater.NO_FLUSH);
-        }
-      }
+      out = input(d, src, out);
       // A sync flush is complete when it leaves output space unused.
       do {
         out = room(out);
@@ -89,6 +79,18 @@ public final class Deflate {
     } finally {
       d.end();
     }
+  }
+
+  /** Feeds all of {@code src} to {@code d}; returns the output buffer, grown as needed. */
+  private static ByteBuffer input(Deflater d, ByteBuf src, ByteBuffer out) {
+    for (ByteBuffer part : src.nioBuffers()) {
+      d.setInput(part);
+      while (!d.needsInput()) {
+        out = room(out);
+        d.deflate(out, Deflater.NO_FLUSH);
+      }
+    }
+    return out;
   }
 
   private static ByteBuf direct(Buffer b) {
