@@ -157,9 +157,17 @@ class ReplicaStreamRecreatedTest {
           assertThat(node.getJsonObject("data").getJsonObject("metrics").getDouble("cpu"))
               .isEqualTo((double) lastForNode);
         }
-        Http.Response snap = http.get("/living-map/snapshot");
-        assertThat(snap.json().getString("epoch")).isEqualTo(newEpoch);
-        assertThat(snap.json().getLong("seq")).isEqualTo(AFTER);
+        // The served snapshot is coalesced (prepared at most every
+        // LIVING_MAP_SNAPSHOT_PREPARE_INTERVAL), so it reaches the applied position a moment
+        // later.
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(50))
+            .until(
+                () -> {
+                  JsonObject snap = http.get("/living-map/snapshot").json();
+                  return newEpoch.equals(snap.getString("epoch")) && snap.getLong("seq") == AFTER;
+                });
       }
 
       // The connected client was resynchronised into the new epoch, then got every new event.
@@ -215,8 +223,15 @@ class ReplicaStreamRecreatedTest {
                 return newEpoch.equals(c.getString("epoch")) && c.getLong("applied_seq") == AFTER;
               });
       assertThat(third.get("/living-map/entities/node:epoch-old-only").status()).isEqualTo(200);
-      assertThat(withoutGeneratedAt(third.get("/living-map/snapshot").body()))
-          .isEqualTo(withoutGeneratedAt(https.get(0).get("/living-map/snapshot").body()));
+      // Equal once the third replica's coalesced snapshot has caught up with its state.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .untilAsserted(
+              () ->
+                  assertThat(withoutGeneratedAt(third.get("/living-map/snapshot").body()))
+                      .isEqualTo(
+                          withoutGeneratedAt(https.get(0).get("/living-map/snapshot").body())));
 
       // History: both epochs whole, each event once.
       await()
