@@ -165,6 +165,12 @@ class VisibilityDoorTest {
       // a loaded CI machine that took more than 30 s once.
       await()
           .atMost(Duration.ofSeconds(90))
+          .conditionEvaluationListener(
+              c -> {
+                if (!c.isSatisfied() && c.getRemainingTimeInMS() <= 1000) {
+                  System.err.println("ops: " + ops.seen() + "\nreader: " + reader.seen());
+                }
+              })
           .alias("both resumes answered (replayed or resync)")
           .until(() -> answered(ops) && answered(reader));
       assertThat(leaks(String.join("\n", ops.raw), hidden)).isNotEmpty();

@@ -245,6 +245,35 @@ final class VisibilityWorld implements AutoCloseable {
             raw.add(t);
             frames.add(new JsonObject(t));
           });
+      ws.closeHandler(v -> closed = ws.closeStatusCode() + " " + ws.closeReason());
+    }
+
+    /** How the server closed the socket ("code reason"), or null while it is open. */
+    volatile String closed;
+
+    /** What the socket saw, for a failure message: frame kinds in order (runs collapsed). */
+    String seen() {
+      StringBuilder b = new StringBuilder();
+      String last = null;
+      int run = 0;
+      for (JsonObject f : frames) {
+        String k =
+            f.getString("kind")
+                + ("snapshot".equals(f.getString("kind")) ? "/" + f.getString("reason") : "");
+        if (k.equals(last)) {
+          run++;
+          continue;
+        }
+        if (last != null) {
+          b.append(last).append(run > 1 ? "x" + run : "").append(' ');
+        }
+        last = k;
+        run = 1;
+      }
+      if (last != null) {
+        b.append(last).append(run > 1 ? "x" + run : "");
+      }
+      return frames.size() + " frames [" + b + "], closed: " + closed;
     }
 
     long events() {
