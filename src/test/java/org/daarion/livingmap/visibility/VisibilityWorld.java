@@ -229,6 +229,11 @@ final class VisibilityWorld implements AutoCloseable {
     final List<String> raw = new CopyOnWriteArrayList<>();
     final WebSocket ws;
 
+    // Held for the socket's lifetime: Vert.x 5 closes a client that becomes unreachable, and with
+    // it the socket (with 1000, mid-replay: a whole-suite run, with more collections, lost a resume
+    // that way while an isolated run passed).
+    private final WebSocketClient client;
+
     Socket(String query, String... headers) throws Exception {
       WebSocketConnectOptions o =
           new WebSocketConnectOptions()
@@ -238,7 +243,7 @@ final class VisibilityWorld implements AutoCloseable {
       for (int i = 0; i + 1 < headers.length; i += 2) {
         o.addHeader(headers[i], headers[i + 1]);
       }
-      WebSocketClient client = vertx.createWebSocketClient();
+      client = vertx.createWebSocketClient();
       ws = client.connect(o).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       ws.textMessageHandler(
           t -> {
@@ -287,6 +292,7 @@ final class VisibilityWorld implements AutoCloseable {
     @Override
     public void close() {
       ws.close();
+      client.close();
     }
   }
 
