@@ -50,3 +50,19 @@ export async function startMock(env = {}) {
   });
   return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM'), child };
 }
+
+/**
+ * Switches the map to {@code layer} and waits until the renderer has drawn a layout of it (a
+ * layer switch lays out the new layer over some frames).
+ */
+export async function showLayer(page, layer, timeout = 10000) {
+  await page.click(`[data-layer=${layer}]`);
+  await page.waitForFunction(
+    (l) => {
+      const r = window.__livingMap?.renderer;
+      return r && r.layout && r.layout.layer === l && r.layout.items.length > 0 && r.stats.frames > 0;
+    },
+    layer,
+    { timeout, polling: 50 },
+  );
+}

@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch, QUIET_BROWSER_ARGS } from './browser.mjs';
+import { launch, QUIET_BROWSER_ARGS, showLayer as showLayerIn } from './browser.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.resolve(process.env.ARTIFACTS_DIR ?? path.join(here, '../../test-artifacts'));
@@ -81,11 +81,7 @@ async function settled() {
 }
 
 async function showLayer(layer) {
-  await page.click(`[data-layer=${layer}]`);
-  await waitFor((l) => {
-    const r = window.__livingMap?.renderer;
-    return r && r.layout && r.layout.layer === l && r.layout.items.length > 0 && r.stats.frames > 0;
-  }, layer);
+  await showLayerIn(page, layer);
 }
 
 test('100x: the service brings in every entity', { skip }, async () => {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch, startMock } from './browser.mjs';
+import { launch, showLayer as showLayerIn, startMock } from './browser.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = path.resolve(process.env.ARTIFACTS_DIR ?? path.join(here, '../../test-artifacts'));
@@ -55,11 +55,7 @@ async function waitFor(fn, arg, ms = 10000) {
 }
 
 async function showLayer(layer) {
-  await page.click(`[data-layer=${layer}]`);
-  await waitFor((l) => {
-    const r = window.__livingMap?.renderer;
-    return r && r.layout && r.layout.layer === l && r.layout.items.length > 0 && r.stats.frames > 0;
-  }, layer);
+  await showLayerIn(page, layer);
   await holdStill();
 }
 
