@@ -23,6 +23,9 @@ mvn -B -q -o dependency:build-classpath -Dmdep.outputFile=target/bench-classpath
 CP="target/classes:target/test-classes:$(cat target/bench-classpath.txt)"
 
 WORK=$(mktemp -d /tmp/lm-scale.XXXXXX)
+# mktemp makes the directory 0700, and nginx's workers (started by root, they run as nobody) could
+# not read the file under it: every nginx answer was a 153-byte 404, measured as the reference.
+chmod 755 "$WORK"
 PORT=${PORT:-17817}
 NGINX_PORT=${NGINX_PORT:-17818}
 SVC_PID=
@@ -97,6 +100,9 @@ mkdir -p "$WORK/nginx/tmp"
 "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf"
 NGINX_STARTED=1
 echo "snapshot: $RAW bytes, $GZ gzipped"
+# The reference must serve the same bytes: status and size checked before anything is measured.
+got=$(curl -s -o /dev/null -w '%{http_code} %{size_download}' "http://127.0.0.1:$NGINX_PORT/living-map/snapshot")
+[ "$got" = "200 $GZ" ] || { echo "nginx answers '$got', not '200 $GZ': no reference, stopping" >&2; exit 1; }
 
 wrk_run() { # name url
   wrk -t2 -c32 -d"${STEP}s" --latency -H 'Accept-Encoding: gzip' "$2" >"$WORK/$1.txt" 2>&1 || true
@@ -104,7 +110,10 @@ wrk_run() { # name url
   rps=$(awk '/Requests\/sec/{print $2}' "$WORK/$1.txt")
   p50=$(awk '$1=="50%"{print $2}' "$WORK/$1.txt")
   p99=$(awk '$1=="99%"{print $2}' "$WORK/$1.txt")
-  echo "$1: ${rps} req/s p50 ${p50} p99 ${p99}"
+  # Any answer but 2xx/3xx makes the rate meaningless (an error page is cheap): say so.
+  local bad
+  bad=$(awk '/Non-2xx or 3xx responses/{print $NF}' "$WORK/$1.txt")
+  echo "$1: ${rps} req/s p50 ${p50} p99 ${p99}${bad:+ NON-2xx/3xx ANSWERS: $bad}"
 }
 echo "== snapshot c=32 gzip, service and nginx interleaved"
 wrk_run snapshot-service-1 "$BASE/living-map/snapshot"
