@@ -177,6 +177,13 @@ class VisibilityAdversaryTest {
       sockets.add(resume);
       await()
           .atMost(Duration.ofSeconds(30))
+          .conditionEvaluationListener(
+              c -> {
+                if (!c.isSatisfied() && c.getRemainingTimeInMS() <= 1000) {
+                  System.err.println(
+                      who + "\nadmin: " + admin.seen() + "\nresume: " + resume.seen());
+                }
+              })
           .until(() -> admin.events() > 100 && VisibilityDoorTest.answered(resume));
       for (VisibilityWorld.Socket s : sockets) {
         assertThat(leaks(String.join("\n", s.raw), hidden)).as(who + ": stream").isEmpty();
