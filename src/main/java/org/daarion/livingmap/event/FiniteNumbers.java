@@ -29,7 +29,8 @@ public final class FiniteNumbers {
    * {@code json} that is not finite as a double, or null when every number is finite.
    */
   public static String firstNonFinite(Object json) {
-    return walk(json, "", 0);
+    JsonPaths.Step p = walk(json, 0);
+    return p == null ? null : p.render();
   }
 
   /** Whether {@code n} is a finite number as a double. */
@@ -46,9 +47,10 @@ public final class FiniteNumbers {
     return true;
   }
 
-  private static String walk(Object v, String path, int depth) {
+  /** As in {@link NulText}: the path below {@code v}, built only on the way back from a find. */
+  private static JsonPaths.Step walk(Object v, int depth) {
     if (v instanceof Number n) {
-      return finite(n) ? null : path.isEmpty() ? "(value)" : path;
+      return finite(n) ? null : JsonPaths.HERE;
     }
     if (depth > MAX_DEPTH) {
       return null;
@@ -66,10 +68,9 @@ public final class FiniteNumbers {
             || child instanceof List
             || child instanceof JsonObject
             || child instanceof JsonArray) {
-          String key = String.valueOf(en.getKey());
-          String found = walk(child, path.isEmpty() ? key : path + "." + key, depth + 1);
+          JsonPaths.Step found = walk(child, depth + 1);
           if (found != null) {
-            return found;
+            return JsonPaths.key(String.valueOf(en.getKey()), found);
           }
         }
       }
@@ -81,9 +82,9 @@ public final class FiniteNumbers {
             || child instanceof List
             || child instanceof JsonObject
             || child instanceof JsonArray) {
-          String found = walk(child, path + "[" + i + "]", depth + 1);
+          JsonPaths.Step found = walk(child, depth + 1);
           if (found != null) {
-            return found;
+            return JsonPaths.index(i, found);
           }
         }
       }

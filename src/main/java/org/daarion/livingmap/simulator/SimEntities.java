@@ -59,8 +59,16 @@ final class SimEntities {
       this.updatedAt = createdAt;
     }
 
+    /** Cached: the lookups by id compare it for every entity (see SimulatedNetwork#findDao). */
+    private String externalId;
+
     String externalId() {
-      return "microdao:" + slug;
+      String e = externalId;
+      if (e == null) {
+        e = "microdao:" + slug;
+        externalId = e; // a benign race: every thread computes the same immutable string
+      }
+      return e;
     }
   }
 
@@ -128,8 +136,16 @@ final class SimEntities {
       this.z = z;
     }
 
+    /** Cached: the lookups by id compare it for every entity (see SimulatedNetwork#findDao). */
+    private String externalId;
+
     String externalId() {
-      return "dao:" + slug;
+      String e = externalId;
+      if (e == null) {
+        e = "dao:" + slug;
+        externalId = e; // a benign race: every thread computes the same immutable string
+      }
+      return e;
     }
 
     long activeProposals() {
@@ -251,8 +267,16 @@ final class SimEntities {
       this.status = status;
     }
 
+    /** Cached: the lookups by id compare it for every entity (see SimulatedNetwork#findDao). */
+    private String externalId;
+
     String externalId() {
-      return "agent:" + name;
+      String e = externalId;
+      if (e == null) {
+        e = "agent:" + name;
+        externalId = e; // a benign race: every thread computes the same immutable string
+      }
+      return e;
     }
   }
 

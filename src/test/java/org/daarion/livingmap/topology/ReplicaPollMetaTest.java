@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.daarion.livingmap.app.Application;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.config.UpstreamSource;
@@ -61,6 +62,9 @@ class ReplicaPollMetaTest {
           }
           apps.add(TestApps.start(TestApps.config(env)));
         }
+        // The pair that matched is the one asserted on: polls land every second, so two fresh cuts
+        // taken after the wait can straddle a poll that one replica has applied and the other not.
+        AtomicReference<JsonObject[]> matched = new AtomicReference<>();
         await()
             .atMost(Duration.ofSeconds(90))
             .pollInterval(Duration.ofMillis(250))
@@ -68,12 +72,13 @@ class ReplicaPollMetaTest {
                 () -> {
                   JsonObject a = comparable(apps.get(0));
                   JsonObject b = comparable(apps.get(1));
+                  matched.set(new JsonObject[] {a, b});
                   return !a.getJsonObject("aliases").isEmpty()
                       && withUpstreamExtra(a) > 0
                       && a.equals(b);
                 });
-        JsonObject a = comparable(apps.get(0));
-        JsonObject b = comparable(apps.get(1));
+        JsonObject a = matched.get()[0];
+        JsonObject b = matched.get()[1];
         assertThat(b.getJsonObject("aliases")).isEqualTo(a.getJsonObject("aliases"));
         assertThat(b.getJsonArray("entities")).isEqualTo(a.getJsonArray("entities"));
         assertThat(withUpstreamExtra(a)).isPositive();

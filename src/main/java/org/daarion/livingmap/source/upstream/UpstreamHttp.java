@@ -7,8 +7,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.WebClient;
 import java.net.URI;
@@ -193,22 +191,12 @@ final class UpstreamHttp {
   private static Reply decode(String path, int status, Buffer body) {
     Object json;
     try {
-      json = body == null || body.length() == 0 ? null : Json.decodeValue(body);
-    } catch (DecodeException e) {
-      throw UpstreamException.badPayload(path, "not JSON");
+      json = body == null || body.length() == 0 ? null : ReplyJson.decode(body.getBytes());
+    } catch (ReplyJson.Refused e) {
+      throw UpstreamException.badPayload(path, e.getMessage());
     }
-    String nonFinite = org.daarion.livingmap.event.FiniteNumbers.firstNonFinite(json);
-    String nul = org.daarion.livingmap.event.NulText.firstNul(json);
     if (json == null) {
       throw UpstreamException.badPayload(path, "empty body");
-    } else if (nonFinite != null) {
-      // The state holds finite numbers only (see FiniteNumbers); the reply is
-      // refused as a whole, like one that is not JSON.
-      throw UpstreamException.badPayload(path, "number at " + nonFinite + " is not finite");
-    } else if (nul != null) {
-      // Nor text PostgreSQL cannot store (see NulText).
-      throw UpstreamException.badPayload(
-          path, "text at " + nul.replace("\0", "\\u0000") + " holds a NUL");
     }
     return new Reply(path, status, json, 1);
   }
