@@ -317,8 +317,8 @@ final class Dynamics {
     Agent sender = null;
     if (rng.nextInt(10) < 4) {
       List<Agent> own = new ArrayList<>();
-      for (Agent a : net.agents) {
-        if (a.microdao == c.microdao && a.active && !a.status.equals("offline")) {
+      for (Agent a : net.agentsOf(c.microdao)) {
+        if (a.active && !a.status.equals("offline")) {
           own.add(a);
         }
       }

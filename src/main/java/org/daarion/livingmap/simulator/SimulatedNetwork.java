@@ -52,6 +52,13 @@ public final class SimulatedNetwork {
   final List<Dao> daos = new ArrayList<>();
   final List<Node> nodes = new ArrayList<>();
   final List<Agent> agents = new ArrayList<>();
+
+  /** Moves whenever an agent is added or removed here (see {@link #agentsOf}). */
+  private int agentsVersion;
+
+  private int indexedVersion = -1;
+  private int indexedSize = -1;
+  private Map<Microdao, List<Agent>> agentsByMicrodao = Map.of();
   final List<Channel> channels = new ArrayList<>();
   final Map<String, ModelUsage> modelUsage = new LinkedHashMap<>();
   final Map<String, ToolUsage> toolUsage = new LinkedHashMap<>();
@@ -226,7 +233,11 @@ public final class SimulatedNetwork {
     return locked(
         () -> {
           Agent a = findAgent(id);
-          return a != null && agents.remove(a);
+          if (a == null || !agents.remove(a)) {
+            return false;
+          }
+          agentsVersion++;
+          return true;
         });
   }
 
@@ -277,6 +288,7 @@ public final class SimulatedNetwork {
           a.node = nodes.isEmpty() ? null : nodes.get((int) (n % nodes.size()));
           a.lastAction = "Joined " + m.name;
           agents.add(a);
+          agentsVersion++;
           return a.externalId();
         });
   }
@@ -401,6 +413,24 @@ public final class SimulatedNetwork {
   }
 
   // ---- lookups, lock held ----
+
+  /**
+   * A microDAO's agents in the order of {@link #agents}. Indexed: the message dynamics ask for
+   * every other message, and a walk over all agents each time was an eighth of the CPU at 100x
+   * DAARION (20,000 agents, JFR 2026-12-06).
+   */
+  List<Agent> agentsOf(Microdao m) {
+    if (indexedVersion != agentsVersion || indexedSize != agents.size()) {
+      Map<Microdao, List<Agent>> index = new java.util.IdentityHashMap<>();
+      for (Agent a : agents) {
+        index.computeIfAbsent(a.microdao, k -> new ArrayList<>()).add(a);
+      }
+      agentsByMicrodao = index;
+      indexedVersion = agentsVersion;
+      indexedSize = agents.size();
+    }
+    return agentsByMicrodao.getOrDefault(m, List.of());
+  }
 
   Agent findAgent(String id) {
     for (Agent a : agents) {

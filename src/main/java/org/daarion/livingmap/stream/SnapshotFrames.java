@@ -2,6 +2,7 @@ package org.daarion.livingmap.stream;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import java.util.function.Supplier;
 import org.daarion.livingmap.state.PreparedSnapshot;
 import org.daarion.livingmap.state.Snapshot;
 import org.daarion.livingmap.state.StateCut;
@@ -60,7 +61,7 @@ final class SnapshotFrames {
               prepared(prepared, filter, visibility, "null".equals(plain) ? null : plain));
     } else {
       Buffer data =
-          visibleData(prepared.snapshot().json(), prepared.full().identity(), filter, visibility);
+          visibleData(prepared.snapshot()::json, prepared.full().identity(), filter, visibility);
       frame = Frames.snapshot(prepared.seq(), prepared.epoch(), reason, data);
     }
     return cacheFrame(key, frame);
@@ -94,23 +95,26 @@ final class SnapshotFrames {
             cut.seq(),
             cut.epoch(),
             reason,
-            visibleData(snap.json(), snap.bytes(), filter, visibility));
+            visibleData(snap::json, snap.bytes(), filter, visibility));
     return cacheFrame(key, frame);
   }
 
   /**
    * The snapshot data a connection with {@code filter} of the class {@code visibility} is sent:
-   * {@code fullBytes} as they are when neither reduces anything.
+   * {@code fullBytes} as they are when neither reduces anything. The tree is asked for only when
+   * something is reduced: at 100x DAARION it is 7.9 MB parsed into ~100 MB of objects, which the
+   * snapshot then keeps; asked for on every connect, it made a burst of 100 plain connects wait
+   * seconds and filled the heap (JFR and heap histograms, 2026-12-06).
    */
   private static Buffer visibleData(
-      JsonObject json, Buffer fullBytes, StreamFilter filter, Visibility visibility) {
+      Supplier<JsonObject> tree, Buffer fullBytes, StreamFilter filter, Visibility visibility) {
     boolean unfiltered =
         filter.layers().isEmpty() && filter.types().isEmpty() && filter.entities().isEmpty();
     Buffer data;
     if (visibility.isFull()) {
-      data = unfiltered ? fullBytes : SnapshotFilter.apply(json, filter).toBuffer();
+      data = unfiltered ? fullBytes : SnapshotFilter.apply(tree.get(), filter).toBuffer();
     } else {
-      JsonObject seen = visibility.snapshot(json);
+      JsonObject seen = visibility.snapshot(tree.get());
       if (!unfiltered) {
         seen = SnapshotFilter.apply(seen, filter);
         // meta.filter echoes what the client asked for, which may name a hidden entity.

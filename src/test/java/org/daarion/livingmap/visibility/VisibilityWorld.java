@@ -243,15 +243,28 @@ final class VisibilityWorld implements AutoCloseable {
       for (int i = 0; i + 1 < headers.length; i += 2) {
         o.addHeader(headers[i], headers[i + 1]);
       }
-      client = vertx.createWebSocketClient();
+      // Vert.x's default message limit (256 KiB) would drop a larger snapshot without a word.
+      client =
+          vertx.createWebSocketClient(
+              new io.vertx.core.http.WebSocketClientOptions()
+                  .setMaxMessageSize(64 * 1024 * 1024)
+                  .setMaxFrameSize(64 * 1024 * 1024));
       ws = client.connect(o).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       ws.textMessageHandler(
           t -> {
             raw.add(t);
-            frames.add(new JsonObject(t));
+            try {
+              frames.add(new JsonObject(t));
+            } catch (RuntimeException e) {
+              failures.add("not JSON: " + t.substring(0, Math.min(200, t.length())));
+            }
           });
       ws.closeHandler(v -> closed = ws.closeStatusCode() + " " + ws.closeReason());
+      ws.exceptionHandler(err -> failures.add(err.toString()));
     }
+
+    /** What the client failed to take (a message over its limit, say). */
+    final List<String> failures = new CopyOnWriteArrayList<>();
 
     /** How the server closed the socket ("code reason"), or null while it is open. */
     volatile String closed;
@@ -278,7 +291,20 @@ final class VisibilityWorld implements AutoCloseable {
       if (last != null) {
         b.append(last).append(run > 1 ? "x" + run : "");
       }
-      return frames.size() + " frames [" + b + "], closed: " + closed;
+      StringBuilder first = new StringBuilder();
+      for (int i = 0; i < Math.min(3, raw.size()); i++) {
+        String t = raw.get(i);
+        first.append("\n  ").append(t, 0, Math.min(160, t.length()));
+      }
+      return frames.size()
+          + " frames ["
+          + b
+          + "], closed: "
+          + closed
+          + ", failures: "
+          + failures
+          + ", first:"
+          + first;
     }
 
     long events() {
