@@ -114,7 +114,7 @@ public final class Settings {
           "LIVING_MAP_POLL_INTERVAL",
           "--poll-interval",
           "30s",
-          "How often the six upstream sources are polled.");
+          "How often each of the six upstream sources is polled (all at start, then spread evenly over the interval).");
   public static final Setting UPSTREAM_TIMEOUT =
       new Setting(
           "LIVING_MAP_UPSTREAM_TIMEOUT",
