@@ -576,9 +576,18 @@ class MapModelTest {
                 .filter(o -> newAgent.equals(o.getString("id")))
                 .map(o -> o.getString("microdao_id")))
         .containsExactly("microdao:daarion");
-    assertThat(
-            http.get("/living-map/entities/" + newNode).json().getJsonArray("relations").encode())
-        .contains("microdao:daarion");
+    // The node's microDAO comes from city-service, whose poll may come later in the interval
+    // than the one that added the node (the sources' polls are spread).
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () ->
+                assertThat(
+                        http.get("/living-map/entities/" + newNode)
+                            .json()
+                            .getJsonArray("relations")
+                            .encode())
+                    .contains("microdao:daarion"));
 
     // Update: a rename upstream is one updated event carrying the new name.
     waitPolls(2);
