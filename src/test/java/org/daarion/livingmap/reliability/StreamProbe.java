@@ -35,25 +35,32 @@ final class StreamProbe implements AutoCloseable {
 
   StreamProbe(int port) throws Exception {
     client = vertx.createWebSocketClient();
+    // Handlers are set where the connect completes, on the event loop (set after get(), they
+    // could miss the first frames).
     ws =
         client
             .connect(port, "127.0.0.1", "/living-map/stream")
+            .map(
+                w -> {
+                  w.textMessageHandler(
+                      text -> {
+                        frames.incrementAndGet();
+                        JsonObject f = new JsonObject(text);
+                        if ("event".equals(f.getString("kind"))) {
+                          events.incrementAndGet();
+                        }
+                        Object seq = f.getValue("seq");
+                        if (seq instanceof Number n) {
+                          highestSeq.accumulateAndGet(n.longValue(), Math::max);
+                        }
+                      });
+                  w.closeHandler(
+                      v -> closed.set("closed " + w.closeStatusCode() + " " + w.closeReason()));
+                  return w;
+                })
             .toCompletionStage()
             .toCompletableFuture()
             .get(10, TimeUnit.SECONDS);
-    ws.textMessageHandler(
-        text -> {
-          frames.incrementAndGet();
-          JsonObject f = new JsonObject(text);
-          if ("event".equals(f.getString("kind"))) {
-            events.incrementAndGet();
-          }
-          Object seq = f.getValue("seq");
-          if (seq instanceof Number n) {
-            highestSeq.accumulateAndGet(n.longValue(), Math::max);
-          }
-        });
-    ws.closeHandler(v -> closed.set("closed " + ws.closeStatusCode() + " " + ws.closeReason()));
   }
 
   long frames() {

@@ -249,18 +249,30 @@ final class VisibilityWorld implements AutoCloseable {
               new io.vertx.core.http.WebSocketClientOptions()
                   .setMaxMessageSize(64 * 1024 * 1024)
                   .setMaxFrameSize(64 * 1024 * 1024));
-      ws = client.connect(o).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      ws.textMessageHandler(
-          t -> {
-            raw.add(t);
-            try {
-              frames.add(new JsonObject(t));
-            } catch (RuntimeException e) {
-              failures.add("not JSON: " + t.substring(0, Math.min(200, t.length())));
-            }
-          });
-      ws.closeHandler(v -> closed = ws.closeStatusCode() + " " + ws.closeReason());
-      ws.exceptionHandler(err -> failures.add(err.toString()));
+      // Handlers are set where the connect completes, on the event loop: set after get() on this
+      // thread, they missed what came first. A resume's whole replay and its "resumed" frame can
+      // come in that gap (seen in CI: an ops socket whose first frame was live event 398).
+      ws =
+          client
+              .connect(o)
+              .map(
+                  w -> {
+                    w.textMessageHandler(
+                        t -> {
+                          raw.add(t);
+                          try {
+                            frames.add(new JsonObject(t));
+                          } catch (RuntimeException e) {
+                            failures.add("not JSON: " + t.substring(0, Math.min(200, t.length())));
+                          }
+                        });
+                    w.closeHandler(v -> closed = w.closeStatusCode() + " " + w.closeReason());
+                    w.exceptionHandler(err -> failures.add(err.toString()));
+                    return w;
+                  })
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(10, TimeUnit.SECONDS);
     }
 
     /** What the client failed to take (a message over its limit, say). */
