@@ -41,6 +41,9 @@ final class SimEntities {
     final Map<String, BigDecimal> treasury = new LinkedHashMap<>();
     double activity;
 
+    /** Made once: the lookups by id compare it for every entity (see SimulatedNetwork#findDao). */
+    private final String externalId;
+
     Microdao(
         String id,
         String slug,
@@ -57,18 +60,11 @@ final class SimEntities {
       this.ownerUserId = ownerUserId;
       this.createdAt = createdAt;
       this.updatedAt = createdAt;
+      this.externalId = "microdao:" + slug;
     }
 
-    /** Cached: the lookups by id compare it for every entity (see SimulatedNetwork#findDao). */
-    private String externalId;
-
     String externalId() {
-      String e = externalId;
-      if (e == null) {
-        e = "microdao:" + slug;
-        externalId = e; // a benign race: every thread computes the same immutable string
-      }
-      return e;
+      return externalId;
     }
   }
 
@@ -113,6 +109,9 @@ final class SimEntities {
     final double y;
     final double z;
 
+    /** Made once, as {@link Microdao#externalId()}. */
+    private final String externalId;
+
     Dao(
         String id,
         String slug,
@@ -134,18 +133,11 @@ final class SimEntities {
       this.x = x;
       this.y = y;
       this.z = z;
+      this.externalId = "dao:" + slug;
     }
 
-    /** Cached: the lookups by id compare it for every entity (see SimulatedNetwork#findDao). */
-    private String externalId;
-
     String externalId() {
-      String e = externalId;
-      if (e == null) {
-        e = "dao:" + slug;
-        externalId = e; // a benign race: every thread computes the same immutable string
-      }
-      return e;
+      return externalId;
     }
 
     long activeProposals() {
@@ -242,6 +234,9 @@ final class SimEntities {
     String lastAction;
     final Usage usage = new Usage();
 
+    /** Made once, as {@link Microdao#externalId()}. */
+    private final String externalId;
+
     Agent(
         String id,
         String name,
@@ -265,18 +260,11 @@ final class SimEntities {
       this.tools = tools;
       this.createdAt = createdAt;
       this.status = status;
+      this.externalId = "agent:" + name;
     }
 
-    /** Cached: the lookups by id compare it for every entity (see SimulatedNetwork#findDao). */
-    private String externalId;
-
     String externalId() {
-      String e = externalId;
-      if (e == null) {
-        e = "agent:" + name;
-        externalId = e; // a benign race: every thread computes the same immutable string
-      }
-      return e;
+      return externalId;
     }
   }
 
