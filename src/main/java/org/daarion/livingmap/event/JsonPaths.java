@@ -1,13 +1,14 @@
 package org.daarion.livingmap.event;
 
 /**
- * The path {@link NulText} and {@link FiniteNumbers} report ({@code a.b[3].c}), built as a walk
- * returns from a find: a chain of segments from the root, rendered once.
+ * The path ({@code a.b[3].c}) that {@link NulText}, {@link FiniteNumbers} and the upstream reply
+ * check report: a chain of segments from the root to the value found, built from the value back and
+ * rendered once, so all three name a place the same way.
  */
-final class JsonPaths {
+public final class JsonPaths {
   /** One step of a path; {@link #HERE} ends every chain (the value found). */
-  record Step(String key, int index, Step next) {
-    String render() {
+  public record Step(String key, int index, Step next) {
+    public String render() {
       if (this == HERE) {
         return "(value)";
       }
@@ -26,15 +27,15 @@ final class JsonPaths {
     }
   }
 
-  static final Step HERE = new Step(null, -1, null);
+  public static final Step HERE = new Step(null, -1, null);
 
   private JsonPaths() {}
 
-  static Step key(String key, Step below) {
+  public static Step key(String key, Step below) {
     return new Step(key, -1, below);
   }
 
-  static Step index(int i, Step below) {
+  public static Step index(int i, Step below) {
     return new Step(null, i, below);
   }
 }

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.util.AbstractList;
 import java.util.Arrays;
 import java.util.RandomAccess;
+import org.daarion.livingmap.event.JsonPaths;
 
 /**
  * Decodes an upstream reply without holding its whole tree. At 100x DAARION's size the six replies
@@ -212,24 +213,15 @@ final class ReplyJson {
      * {@code a.b[3].c} for the value or name the parser is at, as NulText and FiniteNumbers say.
      */
     private static String path(JsonStreamContext c) {
-      StringBuilder b = new StringBuilder();
-      prepend(c, b);
-      return b.length() == 0 ? "(value)" : b.toString();
-    }
-
-    private static void prepend(JsonStreamContext c, StringBuilder b) {
-      if (c == null || c.inRoot()) {
-        return;
-      }
-      prepend(c.getParent(), b);
-      if (c.inArray()) {
-        b.append('[').append(c.getCurrentIndex()).append(']');
-      } else if (c.getCurrentName() != null) {
-        if (b.length() > 0) {
-          b.append('.');
+      JsonPaths.Step s = JsonPaths.HERE;
+      for (; c != null && !c.inRoot(); c = c.getParent()) {
+        if (c.inArray()) {
+          s = JsonPaths.index(c.getCurrentIndex(), s);
+        } else if (c.getCurrentName() != null) {
+          s = JsonPaths.key(c.getCurrentName(), s);
         }
-        b.append(c.getCurrentName());
       }
+      return s.render();
     }
   }
 
