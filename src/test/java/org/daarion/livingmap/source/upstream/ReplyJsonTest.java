@@ -103,17 +103,9 @@ class ReplyJsonTest {
       "{\"k\\u0000\":1,\"s\":\"é∑x\",\"e\":\"\",\"l\":[\"\",\"é\"]}",
     };
     for (String doc : docs) {
-      Object tree = Json.decodeValue(doc);
-      String nonFinite = FiniteNumbers.firstNonFinite(tree);
-      String nul = NulText.firstNul(tree);
-      String expected =
-          nonFinite != null
-              ? "number at " + nonFinite + " is not finite"
-              : "text at " + nul.replace("\0", "\\u0000") + " holds a NUL";
-      assertThatThrownBy(() -> ReplyJson.decode(bytes(doc)))
-          .as(doc)
-          .isInstanceOf(ReplyJson.Refused.class)
-          .hasMessage(expected);
+      String expected = refusalOf(Json.decodeValue(doc));
+      assertThat(expected).as(doc).isNotNull();
+      assertRefused(doc, expected, doc);
     }
   }
 
@@ -124,24 +116,33 @@ class ReplyJsonTest {
     for (int i = 0; i < 5_000; i++) {
       String doc = document(r, 0);
       Object tree = Json.decodeValue(doc);
-      String nonFinite = FiniteNumbers.firstNonFinite(tree);
-      String nul = NulText.firstNul(tree);
+      String expected = refusalOf(tree);
       String context = "seed " + seed + ": " + doc;
-      if (nonFinite == null && nul == null) {
+      if (expected == null) {
         assertThat(Json.encode(ReplyJson.decode(bytes(doc))))
             .as(context)
             .isEqualTo(Json.encode(tree));
       } else {
-        String expected =
-            nonFinite != null
-                ? "number at " + nonFinite + " is not finite"
-                : "text at " + nul.replace("\0", "\\u0000") + " holds a NUL";
-        assertThatThrownBy(() -> ReplyJson.decode(bytes(doc)))
-            .as(context)
-            .isInstanceOf(ReplyJson.Refused.class)
-            .hasMessage(expected);
+        assertRefused(doc, expected, context);
       }
     }
+  }
+
+  /** What the tree decoder's checks said of {@code tree}: the refusal's message, or null. */
+  private static String refusalOf(Object tree) {
+    String nonFinite = FiniteNumbers.firstNonFinite(tree);
+    if (nonFinite != null) {
+      return "number at " + nonFinite + " is not finite";
+    }
+    String nul = NulText.firstNul(tree);
+    return nul == null ? null : "text at " + nul.replace("\0", "\\u0000") + " holds a NUL";
+  }
+
+  private static void assertRefused(String doc, String expected, String context) {
+    assertThatThrownBy(() -> ReplyJson.decode(bytes(doc)))
+        .as(context)
+        .isInstanceOf(ReplyJson.Refused.class)
+        .hasMessage(expected);
   }
 
   private static String document(Random r, int depth) {
