@@ -24,8 +24,12 @@ final class ContextDrainer {
   /** Minimum time between two drains of one context. */
   static final long LINGER_NS = 1_000_000;
 
-  ContextDrainer(Context context) {
+  /** Event frames compressed once for this context's permessage-deflate sockets. */
+  final DeflatedFrames deflated;
+
+  ContextDrainer(Context context, StreamStats stats) {
     this.context = context;
+    this.deflated = new DeflatedFrames(stats);
   }
 
   void schedule(StreamConnection c) {

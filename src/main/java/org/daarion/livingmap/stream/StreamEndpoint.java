@@ -419,7 +419,7 @@ public final class StreamEndpoint {
                       maxRate,
                       batch,
                       VertxInternals.rawSocket(ws, req),
-                      drainers.computeIfAbsent(ctx, ContextDrainer::new),
+                      drainers.computeIfAbsent(ctx, k -> new ContextDrainer(k, stats)),
                       () -> {
                         open.remove(self[0]);
                         stats.connections.decrementAndGet();

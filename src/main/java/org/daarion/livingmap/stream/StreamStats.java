@@ -29,6 +29,7 @@ public final class StreamStats {
   final LongAdder replayedFrames = new LongAdder();
   final LongAdder coalescedDropped = new LongAdder();
   final LongAdder errorsSent = new LongAdder();
+  final LongAdder framesDeflated = new LongAdder();
   final AtomicLong maxQueueDepth = new AtomicLong();
   final ConcurrentHashMap<Integer, LongAdder> closesByCode = new ConcurrentHashMap<>();
 
@@ -113,6 +114,14 @@ public final class StreamStats {
 
   public long errorsSent() {
     return errorsSent.sum();
+  }
+
+  /**
+   * Messages compressed for permessage-deflate sockets: an event once per event loop that has such
+   * sockets (not once per socket), a control message once per socket.
+   */
+  public long framesDeflated() {
+    return framesDeflated.sum();
   }
 
   /** The longest any connection's send queue has been, in frames (never above the bound). */

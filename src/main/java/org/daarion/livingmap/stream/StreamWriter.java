@@ -32,7 +32,10 @@ import org.daarion.livingmap.wire.VertxInternals.RawSocket;
  * <p>Wire: a socket without a compression extension is written the prepared wire bytes of its
  * frames ({@link Frame#wire()}), gathered into one pooled direct buffer per drain (or, batched,
  * into one text frame whose header is filled in when it is written), through the socket's {@link
- * RawSocket}; writes are flushed once per drain by the context's {@link ContextDrainer}.
+ * RawSocket}; writes are flushed once per drain by the context's {@link ContextDrainer}. A socket
+ * with permessage-deflate is written the same way, each event compressed once for the context
+ * ({@link DeflatedFrames}); its own deflate encoder is only ever passed messages already compressed
+ * (RSV1 set), which it leaves as they are.
  */
 final class StreamWriter {
   private static final int FRAGMENT = VertxInternals.FRAGMENT;
@@ -52,8 +55,19 @@ final class StreamWriter {
   /** The socket's channel, for writes flushed once per event-loop task; null: Vert.x writes. */
   private final RawSocket raw;
 
-  /** Whether prepared wire frames may be written as they are (no compression extension). */
+  /**
+   * Whether prepared wire frames may be written past the socket's encoders: as they are (no
+   * compression extension), or compressed once per context ({@link #deflateWire}).
+   */
   private final boolean rawWire;
+
+  /**
+   * The socket negotiated permessage-deflate: events are written compressed once for every such
+   * socket of the context ({@link DeflatedFrames}), anything else compressed here on its own, and
+   * nothing goes through the socket's own deflate encoder (whose messages would refer back to its
+   * own history, which the shared messages interleaved in the client's window would break).
+   */
+  private final boolean deflateWire;
 
   /**
    * Batched framing ({@code batch=1}): the events of a drain go out as newline-separated lines of
@@ -132,7 +146,8 @@ final class StreamWriter {
     this.batch = batch;
     this.drainer = drainer;
     this.scheduleDrain = scheduleDrain;
-    this.rawWire = raw != null && !raw.compressed();
+    this.deflateWire = raw != null && raw.deflates();
+    this.rawWire = raw != null && (!raw.compressed() || deflateWire);
   }
 
   int depth() {
@@ -384,7 +399,11 @@ final class StreamWriter {
       held.clear();
       out.sort(Comparator.comparingLong(Frame::seq));
       for (Frame f : out) {
-        send(f.bytes());
+        if (rawWire && !batch && f.wire() != null) {
+          gatherWire(f, 1);
+        } else {
+          send(f.bytes());
+        }
       }
     }
     if (handedSeq > noteSeq) {
@@ -392,6 +411,7 @@ final class StreamWriter {
       noteSeq = handedSeq;
       droppedSinceNote = 0;
     }
+    writeWire();
   }
 
   // ---------------------------------------------------------------- context: the wire
@@ -402,6 +422,15 @@ final class StreamWriter {
    * buffer is the one the NIO transport would make of a heap buffer anyway.
    */
   private void gatherWire(Frame f, int framesLeft) {
+    if (deflateWire) {
+      byte[] z = drainer.deflated.wire(f);
+      if (wireOut == null) {
+        wireOut = raw.directBuffer((int) Math.min(WIRE_CHUNK, Math.max(1L, framesLeft) * z.length));
+      }
+      wireOut.writeBytes(z);
+      wireFrames++;
+      return;
+    }
     ByteBuf w = f.wire();
     int len = w.readableBytes();
     if (wireOut == null) {
@@ -521,6 +550,15 @@ final class StreamWriter {
    */
   void send(Buffer b) {
     if (closed) {
+      return;
+    }
+    if (deflateWire) {
+      writeWire();
+      Buffer z = drainer.deflated.message(b);
+      raw.writeText(z, true);
+      markUnflushed();
+      stats.framesSent.increment();
+      stats.bytesSent.add(z.length());
       return;
     }
     encoderUsed = true;

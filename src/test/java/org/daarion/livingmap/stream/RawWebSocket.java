@@ -18,6 +18,11 @@ final class RawWebSocket implements AutoCloseable {
   final String headers;
 
   RawWebSocket(int port, String query, int receiveBuffer) throws IOException {
+    this(port, query, receiveBuffer, "");
+  }
+
+  /** {@code extraHeaders}: whole header lines, each ending in CRLF (an extension offer, say). */
+  RawWebSocket(int port, String query, int receiveBuffer, String extraHeaders) throws IOException {
     socket.setReceiveBufferSize(receiveBuffer);
     socket.connect(new InetSocketAddress("localhost", port), 5000);
     socket.setSoTimeout(10_000);
@@ -26,7 +31,9 @@ final class RawWebSocket implements AutoCloseable {
         ("GET /living-map/stream"
                 + (query == null ? "" : "?" + query)
                 + " HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                + extraHeaders
+                + "\r\n")
             .getBytes(StandardCharsets.US_ASCII));
     out.flush();
     InputStream in = socket.getInputStream();
@@ -98,8 +105,12 @@ final class RawWebSocket implements AutoCloseable {
     send(1, text.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** One message as received: its opcode, payload and the payload length of each of its frames. */
-  record Message(int opcode, byte[] payload, java.util.List<Integer> frames) {
+  /**
+   * One message as received: its opcode, payload, the payload length of each of its frames, and
+   * whether its first frame had RSV1 set (compressed with permessage-deflate; the payload is then
+   * as sent, not inflated).
+   */
+  record Message(int opcode, byte[] payload, java.util.List<Integer> frames, boolean compressed) {
     String text() {
       return new String(payload, StandardCharsets.UTF_8);
     }
@@ -114,6 +125,7 @@ final class RawWebSocket implements AutoCloseable {
     ByteArrayOutputStream payload = new ByteArrayOutputStream();
     java.util.List<Integer> frames = new java.util.ArrayList<>();
     int opcode = -1;
+    boolean compressed = false;
     while (true) {
       int b0 = in.read();
       if (b0 < 0) {
@@ -139,11 +151,12 @@ final class RawWebSocket implements AutoCloseable {
       }
       if (op != 0) {
         opcode = op;
+        compressed = (b0 & 0x40) != 0;
       }
       payload.write(data);
       frames.add(data.length);
       if ((b0 & 0x80) != 0) {
-        return new Message(opcode, payload.toByteArray(), frames);
+        return new Message(opcode, payload.toByteArray(), frames, compressed);
       }
     }
   }

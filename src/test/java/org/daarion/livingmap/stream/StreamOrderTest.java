@@ -167,4 +167,112 @@ class StreamOrderTest {
       deflating.close();
     }
   }
+
+  /**
+   * Sockets with permessage-deflate are written each event compressed once, the same bytes for
+   * every socket (the per-socket encoder compressed each event again per socket: at 100x DAARION
+   * that starved the event loops), and a browser-style client with one inflater for the whole
+   * connection (context takeover) still reads every message. The second socket connects after the
+   * first has been sent events, so a per-socket compression context would show as different bytes.
+   */
+  @Test
+  void deflatingSocketsShareEachEventsCompressedBytes() throws Exception {
+    io.vertx.core.http.HttpServer deflating = deflatingServer();
+    String offer = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n";
+    try (RawWebSocket a = new RawWebSocket(deflating.actualPort(), null, 1 << 20, offer)) {
+      assertThat(a.headers.toLowerCase(java.util.Locale.ROOT)).contains("permessage-deflate");
+      Inflating ia = new Inflating(a);
+      assertThat(ia.next().getString("kind")).isEqualTo("snapshot");
+      for (int i = 0; i < 100; i++) {
+        server.nodeMetrics(i % 5 + 1, i / 100.0);
+      }
+      long mid = server.settle();
+      java.util.Map<Long, byte[]> fromA = ia.eventsUntil(mid);
+      assertThat(fromA).hasSize(100);
+      try (RawWebSocket b = new RawWebSocket(deflating.actualPort(), null, 1 << 20, offer)) {
+        Inflating ib = new Inflating(b);
+        JsonObject snap = ib.next();
+        assertThat(snap.getString("kind")).isEqualTo("snapshot");
+        assertThat(snap.getLong("seq")).isEqualTo(mid);
+        for (int i = 0; i < 100; i++) {
+          server.nodeMetrics(i % 5 + 1, i / 200.0);
+        }
+        long end = server.settle();
+        java.util.Map<Long, byte[]> laterA = ia.eventsUntil(end);
+        java.util.Map<Long, byte[]> fromB = ib.eventsUntil(end);
+        assertThat(fromB.keySet())
+            .containsExactlyElementsOf(LongStream.rangeClosed(mid + 1, end).boxed().toList());
+        assertThat(laterA.keySet()).containsExactlyElementsOf(fromB.keySet());
+        for (long seq : fromB.keySet()) {
+          assertThat(fromB.get(seq)).as("seq %d", seq).isEqualTo(laterA.get(seq));
+        }
+      }
+    } finally {
+      deflating.close();
+    }
+  }
+
+  private io.vertx.core.http.HttpServer deflatingServer() throws Exception {
+    return server
+        .vertx
+        .createHttpServer(
+            new io.vertx.core.http.HttpServerOptions()
+                .setPerMessageWebSocketCompressionSupported(true))
+        .requestHandler(server.endpoint::handle)
+        .listen(0)
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get();
+  }
+
+  /** A raw socket read as a browser does: one inflater for the connection's compressed messages. */
+  private static final class Inflating {
+    private final RawWebSocket ws;
+    private final java.util.zip.Inflater inflater = new java.util.zip.Inflater(true);
+
+    Inflating(RawWebSocket ws) {
+      this.ws = ws;
+    }
+
+    /** The next message as JSON; every message of the stream must arrive compressed. */
+    JsonObject next() throws Exception {
+      return new JsonObject(io.vertx.core.buffer.Buffer.buffer(inflate(message())));
+    }
+
+    /** Events until {@code seq}: each one's compressed bytes, as sent, by seq. */
+    java.util.Map<Long, byte[]> eventsUntil(long seq) throws Exception {
+      java.util.Map<Long, byte[]> out = new java.util.LinkedHashMap<>();
+      long last = -1;
+      while (last < seq) {
+        RawWebSocket.Message m = message();
+        JsonObject f = new JsonObject(io.vertx.core.buffer.Buffer.buffer(inflate(m)));
+        assertThat(f.getString("kind")).isEqualTo("event");
+        last = f.getLong("seq");
+        out.put(last, m.payload());
+      }
+      return out;
+    }
+
+    private RawWebSocket.Message message() throws Exception {
+      RawWebSocket.Message m = ws.readMessage();
+      assertThat(m.opcode()).isEqualTo(1);
+      assertThat(m.compressed()).as("RSV1 on a %d-byte message", m.payload().length).isTrue();
+      return m;
+    }
+
+    /** RFC 7692 7.2.2: the message's bytes, then the four bytes the sender removed. */
+    private byte[] inflate(RawWebSocket.Message m) throws Exception {
+      byte[] in = java.util.Arrays.copyOf(m.payload(), m.payload().length + 4);
+      in[in.length - 2] = (byte) 0xff;
+      in[in.length - 1] = (byte) 0xff;
+      inflater.setInput(in);
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      byte[] buf = new byte[64 * 1024];
+      int n;
+      while ((n = inflater.inflate(buf)) > 0 || !inflater.needsInput()) {
+        out.write(buf, 0, n);
+      }
+      return out.toByteArray();
+    }
+  }
 }
