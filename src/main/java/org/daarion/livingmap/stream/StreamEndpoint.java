@@ -249,6 +249,12 @@ public final class StreamEndpoint {
   private final Clock clock;
   private final AtomicLong ids = new AtomicLong();
   private final Set<StreamConnection> open = ConcurrentHashMap.newKeySet();
+
+  /**
+   * One per event loop context, never per connection: each holds its event loop's compressed-frame
+   * cache, and keyed by a request's duplicated context the map grew by one per connection ever made
+   * (at 100x, 100 deflating sockets' caches filled the heap).
+   */
   private final ConcurrentHashMap<Context, ContextDrainer> drainers = new ConcurrentHashMap<>();
 
   /** The endpoint as configured, without auth. */
@@ -291,6 +297,11 @@ public final class StreamEndpoint {
         .setMaxWebSocketMessageSize(1024 * 1024)
         .setPerMessageWebSocketCompressionSupported(compression)
         .setPerFrameWebSocketCompressionSupported(false);
+  }
+
+  /** How many event loop contexts have drained connections (for tests: bounded by event loops). */
+  int drainerContexts() {
+    return drainers.size();
   }
 
   public StreamStats stats() {
@@ -419,7 +430,8 @@ public final class StreamEndpoint {
                       maxRate,
                       batch,
                       VertxInternals.rawSocket(ws, req),
-                      drainers.computeIfAbsent(ctx, k -> new ContextDrainer(k, stats)),
+                      drainers.computeIfAbsent(
+                          VertxInternals.eventLoopContext(ctx), k -> new ContextDrainer(k, stats)),
                       () -> {
                         open.remove(self[0]);
                         stats.connections.decrementAndGet();

@@ -65,6 +65,15 @@ public final class VertxInternals {
 
   public static final int FRAGMENT = 64 * 1024;
 
+  /**
+   * The context {@code ctx} duplicates, or {@code ctx}: Vert.x Web runs each request, and the
+   * WebSocket it becomes, on a duplicate of the event loop's context, a new object per request.
+   * Per-event-loop state must be keyed by this one.
+   */
+  public static Context eventLoopContext(Context ctx) {
+    return ((io.vertx.core.internal.ContextInternal) ctx).unwrap();
+  }
+
   /** RSV1 of a WebSocket frame: set on a message compressed with permessage-deflate (RFC 7692). */
   private static final int RSV1 = 4;
 

@@ -169,6 +169,33 @@ class StreamOrderTest {
   }
 
   /**
+   * Connections share their event loop's drainer: Vert.x Web hands each request a duplicated
+   * context, and keyed by it the endpoint kept one drainer (and its compressed-frame cache) for
+   * every connection ever made.
+   */
+  @Test
+  void connectionsShareTheirEventLoopsDrainer() throws Exception {
+    List<LivingMapStreamClient> clients = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 12; i++) {
+        clients.add(server.connected(new LivingMapStreamClient.Options()));
+      }
+      server.nodeMetrics(1, 0.9);
+      long end = server.settle();
+      for (LivingMapStreamClient c : clients) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> c.lastSeq() == end);
+      }
+      // Vert.x's default event loops: two per core.
+      assertThat(server.endpoint.drainerContexts())
+          .isBetween(1, 2 * Runtime.getRuntime().availableProcessors());
+    } finally {
+      for (LivingMapStreamClient c : clients) {
+        c.close();
+      }
+    }
+  }
+
+  /**
    * Sockets with permessage-deflate are written each event compressed once, the same bytes for
    * every socket (the per-socket encoder compressed each event again per socket: at 100x DAARION
    * that starved the event loops), and a browser-style client with one inflater for the whole
@@ -194,12 +221,15 @@ class StreamOrderTest {
         JsonObject snap = ib.next();
         assertThat(snap.getString("kind")).isEqualTo("snapshot");
         assertThat(snap.getLong("seq")).isEqualTo(mid);
+        long deflatedBefore = server.endpoint.stats().framesDeflated();
         for (int i = 0; i < 100; i++) {
           server.nodeMetrics(i % 5 + 1, i / 200.0);
         }
         long end = server.settle();
         java.util.Map<Long, byte[]> laterA = ia.eventsUntil(end);
         java.util.Map<Long, byte[]> fromB = ib.eventsUntil(end);
+        // Both sockets are on the server's one event loop: each event compressed once, not twice.
+        assertThat(server.endpoint.stats().framesDeflated() - deflatedBefore).isEqualTo(100);
         assertThat(fromB.keySet())
             .containsExactlyElementsOf(LongStream.rangeClosed(mid + 1, end).boxed().toList());
         assertThat(laterA.keySet()).containsExactlyElementsOf(fromB.keySet());
