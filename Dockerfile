@@ -28,7 +28,8 @@ USER 10001:10001
 ENV PORT=7017 \
     LIVING_MAP_DATA_DIR=/app/data \
     LIVING_MAP_LOG_FORMAT=json \
-    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+    MALLOC_ARENA_MAX=2 \
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError"
 EXPOSE 7017
 VOLUME ["/app/data"]
 # No curl in the JRE image: ask the liveness probe with bash's /dev/tcp.

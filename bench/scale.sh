@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Issue 14: the service at 100x DAARION (simulator: 1,200 microDAOs, 500 DAOs, 6,000 nodes, 20,000
-# agents = 27,700 entities, 2,000 events/s) with the deployment heap (-Xmx614m), on loopback:
+# agents = 27,700 entities, 2,000 events/s) with the deployment manifest's JVM settings (-Xmx614m,
+# MALLOC_ARENA_MAX=2, -XX:TrimNativeHeapInterval=5000; docs/OPERATIONS.md), on loopback:
 #   - GET /living-map/snapshot, c=32, Accept-Encoding: gzip, against nginx serving the same gzip
 #     bytes as a static file in the same run (wrk --latency, interleaved);
 #   - GET /living-map/history?limit=200, c=32 (p99);
-#   - 100 WebSocket clients connecting at once: time until each has its snapshot frame;
+#   - 100 WebSocket clients connecting at once: time until each has its snapshot frame, plain and
+#     with permessage-deflate, twice each (the first burst meets a cold stream path), each burst
+#     then held 5 s at the full event rate (bench/ws_burst.py: a raw client that parses only frame
+#     headers, so that the client on the same 2 cores is not what is measured);
 #   - RSS (sampled through the run) and the JVM's native memory summary;
 #   - GET /living-map/diff for two instants a minute apart (nodes and agents).
 # Usage: bench/scale.sh [seconds-per-load-step]   (default 10). Needs nginx and wrk (Debian:
@@ -45,8 +49,8 @@ if [ -n "${ATTACH_PID:-}" ]; then
 else
   echo "== starting the service at 100x (-Xmx614m), data in $WORK"
   PORT=$PORT LIVING_MAP_DATA_DIR="$WORK/data" LIVING_MAP_SIM_PORT=0 \
-    LIVING_MAP_SNAPSHOT_INTERVAL=30s \
-    java -Xmx614m -XX:NativeMemoryTracking=summary ${SCALE_JAVA_OPTS:-} -Dlogback.configurationFile=bench/logback-bench.xml \
+    LIVING_MAP_SNAPSHOT_INTERVAL=30s LIVING_MAP_WS_COMPRESSION=true MALLOC_ARENA_MAX=2 \
+    java -Xmx614m -XX:TrimNativeHeapInterval=5000 -XX:NativeMemoryTracking=summary ${SCALE_JAVA_OPTS:-} -Dlogback.configurationFile=bench/logback-bench.xml \
     -cp "$CP" org.daarion.livingmap.Main \
     --sim-microdaos 1200 --sim-daos 500 --sim-nodes 6000 --sim-agents 20000 --sim-rate 2000 \
     >"$WORK/service.log" 2>&1 &
@@ -124,11 +128,11 @@ wrk_run snapshot-nginx-2 "http://127.0.0.1:$NGINX_PORT/living-map/snapshot"
 echo "== history?limit=200 c=32"
 wrk_run history "$BASE/living-map/history?limit=200"
 
-echo "== 100 simultaneous stream connects"
-java -Xmx512m -cp "$CP" -Dlogback.configurationFile=bench/logback-bench.xml \
-  org.daarion.livingmap.bench.ConnectBurst 127.0.0.1 "$PORT" 100 false | tail -1
-java -Xmx512m -cp "$CP" -Dlogback.configurationFile=bench/logback-bench.xml \
-  org.daarion.livingmap.bench.ConnectBurst 127.0.0.1 "$PORT" 100 true | tail -1 || true
+echo "== 100 simultaneous stream connects, plain and permessage-deflate, twice (first: cold)"
+for round in 1 2; do
+  python3 bench/ws_burst.py 127.0.0.1 "$PORT" 100 false 5 || true
+  python3 bench/ws_burst.py 127.0.0.1 "$PORT" 100 true 5 || true
+done
 
 echo "== native memory (NMT summary, committed KB)"
 jcmd "$RUN_PID" VM.native_memory summary 2>/dev/null | grep -E "^Total|^-\s+(Java Heap|Class|Thread|Code|GC|Internal|Other|Metaspace|Symbol|Arena)" || true

@@ -256,8 +256,9 @@ public final class Settings {
           "LIVING_MAP_WS_COMPRESSION",
           "--ws-compression",
           "false",
-          "Offer permessage-deflate on the stream. The snapshot frame is compressed once per"
-              + " prepared version for every socket; live events are then compressed per socket.");
+          "Offer permessage-deflate on the stream. Each message is compressed on its own, the"
+              + " same bytes for every socket: the snapshot once per prepared version, a live event"
+              + " once per event loop.");
   public static final Setting WS_QUEUE =
       new Setting(
           "LIVING_MAP_WS_QUEUE",
