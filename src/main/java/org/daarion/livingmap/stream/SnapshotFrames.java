@@ -53,6 +53,7 @@ final class SnapshotFrames {
     if (cached != null) {
       return cached;
     }
+    String generation = prepared.epoch() + "/" + prepared.version();
     Buffer frame;
     if (reason != null && reason.endsWith("/deflate")) {
       String plain = reason.substring(0, reason.length() - "/deflate".length());
@@ -64,7 +65,7 @@ final class SnapshotFrames {
           visibleData(prepared.snapshot()::json, prepared.full().identity(), filter, visibility);
       frame = Frames.snapshot(prepared.seq(), prepared.epoch(), reason, data);
     }
-    return cacheFrame(key, frame);
+    return cacheFrame(key, frame, generation);
   }
 
   /**
@@ -96,7 +97,7 @@ final class SnapshotFrames {
             cut.epoch(),
             reason,
             visibleData(snap::json, snap.bytes(), filter, visibility));
-    return cacheFrame(key, frame);
+    return cacheFrame(key, frame, cut.epoch() + "/" + snap.version());
   }
 
   /**
@@ -135,8 +136,8 @@ final class SnapshotFrames {
   }
 
   /** Keeps {@code frame} for the next connection that asks for {@code key}; returns it. */
-  private Buffer cacheFrame(String key, Buffer frame) {
-    cache.put(key, frame);
+  private Buffer cacheFrame(String key, Buffer frame, String generation) {
+    cache.put(key, frame, generation);
     return frame;
   }
 }
