@@ -32,10 +32,8 @@ import org.daarion.livingmap.wire.VertxInternals.RawSocket;
  * <p>Wire: a socket without a compression extension is written the prepared wire bytes of its
  * frames ({@link Frame#wire()}), gathered into one pooled direct buffer per drain (or, batched,
  * into one text frame whose header is filled in when it is written), through the socket's {@link
- * RawSocket}; writes are flushed once per drain by the context's {@link ContextDrainer}. A socket
- * with permessage-deflate is written the same way, each event compressed once for the context
- * ({@link DeflatedFrames}); its own deflate encoder is only ever passed messages already compressed
- * (RSV1 set), which it leaves as they are.
+ * RawSocket}; writes are flushed once per drain by the context's {@link ContextDrainer}. So is a
+ * permessage-deflate socket, with each event compressed once per event loop.
  */
 final class StreamWriter {
   private static final int FRAGMENT = VertxInternals.FRAGMENT;
@@ -62,10 +60,8 @@ final class StreamWriter {
   private final boolean rawWire;
 
   /**
-   * The socket negotiated permessage-deflate: events are written compressed once for every such
-   * socket of the context ({@link DeflatedFrames}), anything else compressed here on its own, and
-   * nothing goes through the socket's own deflate encoder (whose messages would refer back to its
-   * own history, which the shared messages interleaved in the client's window would break).
+   * permessage-deflate: events compressed once per event loop ({@link DeflatedFrames}), the rest
+   * here, each on its own; never the socket's encoder, whose messages refer back to its history.
    */
   private final boolean deflateWire;
 
@@ -422,23 +418,18 @@ final class StreamWriter {
    * buffer is the one the NIO transport would make of a heap buffer anyway.
    */
   private void gatherWire(Frame f, int framesLeft) {
-    if (deflateWire) {
-      byte[] z = drainer.deflated.wire(f);
-      if (wireOut == null) {
-        wireOut = raw.directBuffer((int) Math.min(WIRE_CHUNK, Math.max(1L, framesLeft) * z.length));
-      }
-      wireOut.writeBytes(z);
-      wireFrames++;
-      return;
-    }
-    ByteBuf w = f.wire();
-    int len = w.readableBytes();
+    byte[] z = deflateWire ? drainer.deflated.wire(f) : null;
+    int len = z != null ? z.length : f.wire().readableBytes();
     if (wireOut == null) {
       // Sized for the frames at hand, not a fixed chunk: a socket that does not read keeps this
       // buffer in its outbound queue.
       wireOut = raw.directBuffer((int) Math.min(WIRE_CHUNK, Math.max(1L, framesLeft) * len));
     }
-    copy(w, 0, len);
+    if (z != null) {
+      wireOut.writeBytes(z);
+    } else {
+      copy(f.wire(), 0, len);
+    }
     wireFrames++;
   }
 
