@@ -25,6 +25,12 @@ public record Entity(
     long seq,
     Instant updatedAt) {
 
+  /** {@code data} and {@code extra} are kept compact and read-only ({@link FrozenJson}). */
+  public Entity {
+    data = FrozenJson.object(data);
+    extra = FrozenJson.object(extra);
+  }
+
   public String layer() {
     return EntityTypes.layerOf(type);
   }
