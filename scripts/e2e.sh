@@ -106,9 +106,11 @@ if [ "${E2E_SKIP_SCALE:-}" != 1 ]; then
   SCALE_START=$SECONDS
   SCALE_URL=${LIVING_MAP_SCALE_URL:-}
   if [ -z "$SCALE_URL" ]; then
-    # the deployment manifest's heap
+    # the deployment manifest's heap; permessage-deflate offered, so that Chromium reads the
+    # stream compressed at 100x (the default suite reads it plain)
     JAVA_OPTS="${SCALE_JAVA_OPTS:--Xmx614m}" start_service 100x "$ROOT/web/e2e/alert-rules.scale.yaml" \
-      --sim-microdaos 1200 --sim-daos 500 --sim-nodes 6000 --sim-agents 20000 --sim-rate 2000
+      --sim-microdaos 1200 --sim-daos 500 --sim-nodes 6000 --sim-agents 20000 --sim-rate 2000 \
+      --ws-compression true
     SCALE_URL=$URL
     wait_healthy "$URL" "$SVC_PID" "$SVC_LOG"
   fi

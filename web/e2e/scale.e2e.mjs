@@ -248,6 +248,62 @@ for (const layer of LAYERS) {
   });
 }
 
+// scripts/e2e.sh starts the 100x service with --ws-compression true. The browser negotiates
+// permessage-deflate and inflates every message with one window for the connection; the service
+// compresses each message on its own, once for all sockets. A message it got wrong (a bad
+// back-reference, a missing RSV1) would fail the socket (1002) or garble the JSON.
+test('100x: a browser socket with permessage-deflate reads the snapshot and every event after it', { skip }, async () => {
+  const r = await page.evaluate(async (url) => {
+    const ws = new WebSocket(url);
+    const got = { ext: null, first: null, seqs: [], other: 0, closed: null, bad: null };
+    await new Promise((resolve) => {
+      const t = setTimeout(resolve, 20000);
+      ws.onopen = () => {
+        got.ext = ws.extensions;
+      };
+      ws.onclose = (e) => {
+        got.closed = e.code;
+        clearTimeout(t);
+        resolve();
+      };
+      ws.onmessage = (e) => {
+        let m;
+        try {
+          m = JSON.parse(e.data);
+        } catch (err) {
+          got.bad = String(e.data).slice(0, 200);
+          clearTimeout(t);
+          resolve();
+          return;
+        }
+        if (!got.first) {
+          got.first = { kind: m.kind, seq: m.seq, nodes: m.data?.layers?.nodes?.items?.length ?? 0 };
+        } else if (m.kind === 'event') {
+          got.seqs.push(m.seq);
+        } else {
+          got.other++;
+        }
+        if (got.seqs.length >= 3000) {
+          clearTimeout(t);
+          resolve();
+        }
+      };
+    });
+    ws.close();
+    return got;
+  }, base.replace(/^http/, 'ws') + '/living-map/stream');
+  assert.equal(r.bad, null, `a message that is not JSON: ${r.bad}`);
+  assert.equal(r.closed, null, `the socket closed with ${r.closed}`);
+  assert.match(r.ext ?? '', /^permessage-deflate/, `extensions: '${r.ext}'`);
+  assert.equal(r.first?.kind, 'snapshot');
+  assert.ok(r.first.nodes >= 5000, `the snapshot holds ${r.first.nodes} nodes`);
+  assert.ok(r.seqs.length >= 3000, `${r.seqs.length} events in 20 s`);
+  assert.equal(r.seqs[0], r.first.seq + 1, 'the events start right after the snapshot');
+  const gap = r.seqs.findIndex((s, i) => i > 0 && s !== r.seqs[i - 1] + 1);
+  assert.equal(gap, -1, `a gap at ${gap}: ${r.seqs[gap - 1]} then ${r.seqs[gap]}`);
+  console.log(`# deflate socket: ${r.ext}; snapshot seq ${r.first.seq}, then ${r.seqs.length} events in order`);
+});
+
 test('100x: no errors in the page', { skip }, () => {
   assert.deepEqual(
     errors.filter((e) => !/favicon/.test(e)),
