@@ -1,6 +1,7 @@
 package org.daarion.livingmap.stream;
 
 import io.vertx.core.buffer.Buffer;
+import java.util.ArrayDeque;
 import org.daarion.livingmap.wire.MessageDeflater;
 
 /**
@@ -11,13 +12,15 @@ import org.daarion.livingmap.wire.MessageDeflater;
  * the last compressed frames serves nearly every socket after the first.
  *
  * <p>The cache is direct-mapped by seq (consecutive events never collide) and holds at most {@link
- * #MAX_BYTES}, counting the frames it keeps alive as well as their compressed bytes; overflow
- * policy: a frame that does not fit is compressed and not kept. Context-confined: one event loop.
+ * #MAX_BYTES}, counting the frames it keeps alive as well as their compressed bytes. Overflow
+ * policy: the oldest entries are dropped to make room (a drain's sockets all ask for the newest
+ * frames); a frame whose cost alone exceeds the bound (an event larger than ~2 MiB, possible only
+ * when {@code LIVING_MAP_MAX_EVENT_BYTES} is raised) is compressed for each socket that asks and
+ * not kept. Context-confined: one event loop.
  */
 final class DeflatedFrames {
   static final int SLOTS = 4096;
   static final long MAX_BYTES = 4L << 20;
-  private static final int MAX_ENTRY = 64 * 1024;
 
   /** zlib's default level, as the per-socket encoder had: on small events level 1 saves little. */
   private static final int LEVEL = 6;
@@ -25,6 +28,10 @@ final class DeflatedFrames {
   private final StreamStats stats;
   private final Frame[] keys = new Frame[SLOTS];
   private final byte[][] wires = new byte[SLOTS][];
+
+  /** Frames in the order they were kept; some no longer in their slot (skipped when evicted). */
+  private final ArrayDeque<Frame> order = new ArrayDeque<>();
+
   private long bytes;
   private MessageDeflater deflater; // made when a compressing socket first needs it
 
@@ -34,24 +41,40 @@ final class DeflatedFrames {
 
   /** {@code f}'s message compressed and framed with RSV1, shared by this context's sockets. */
   byte[] wire(Frame f) {
-    int i = (int) (f.seq() & (SLOTS - 1));
+    int i = slot(f);
     if (keys[i] == f) {
       return wires[i];
     }
     byte[] w = deflater().frame(f.bytes());
     stats.framesDeflated.increment();
+    long c = cost(f, w);
+    if (c > MAX_BYTES) {
+      return w;
+    }
+    drop(i);
+    while (!order.isEmpty() && (bytes + c > MAX_BYTES || order.size() >= SLOTS)) {
+      Frame old = order.poll();
+      if (keys[slot(old)] == old) {
+        drop(slot(old));
+      }
+    }
+    keys[i] = f;
+    wires[i] = w;
+    bytes += c;
+    order.add(f);
+    return w;
+  }
+
+  private static int slot(Frame f) {
+    return (int) (f.seq() & (SLOTS - 1));
+  }
+
+  private void drop(int i) {
     if (keys[i] != null) {
       bytes -= cost(keys[i], wires[i]);
       keys[i] = null;
       wires[i] = null;
     }
-    long c = cost(f, w);
-    if (w.length <= MAX_ENTRY && bytes + c <= MAX_BYTES) {
-      keys[i] = f;
-      wires[i] = w;
-      bytes += c;
-    }
-    return w;
   }
 
   /** A message for one socket only (a control frame, a filtered snapshot), compressed unframed. */
