@@ -229,7 +229,7 @@ for (const layer of LAYERS) {
     await settled();
     const inside = await page.evaluate(() => {
       const r = window.__livingMap.renderer;
-      return { aggregated: r.isAggregated(), drawn: r.stats.drawnItems, zoom: r.view.zoom, labels: r.labels.length, badges: r.badges.map((b) => b.id) };
+      return { aggregated: r.isAggregated(), drawn: r.stats.drawnItems, zoom: r.view.zoom, labels: r.labels.length };
     });
     await shot(`100x-${layer}-in.png`);
     console.log(`# ${layer} opened ${target.id}: ${inside.drawn} entities drawn, ${inside.labels} labels, zoom ${inside.zoom.toFixed(3)}`);
@@ -243,7 +243,15 @@ for (const layer of LAYERS) {
         return { status: m.status, alerts: Array.isArray(m.alerts) ? m.alerts.length : 0, pos: lm.screenPos(id) };
       }, troubled.id);
       assert.ok(st.pos && st.pos.size > 10, `the troubled microDAO is not visible when its group is opened: ${JSON.stringify(st.pos)}`);
-      if (st.alerts) assert.ok(inside.badges.includes(troubled.id), 'the troubled microDAO has an alert but no badge when its group is opened');
+      // The alert may reach the page after the badges above were read (its mark comes with a later
+      // event, then the next spaced draw shows it; seen in CI, the screenshot taken right after
+      // showed the badge): wait for the draw, bounded.
+      if (st.alerts) {
+        const badged = await waitFor((id) => window.__livingMap.renderer.badges.some((x) => x.id === id), troubled.id, 5000)
+          .then(() => true)
+          .catch(() => false);
+        assert.ok(badged, 'the troubled microDAO has an alert but no badge when its group is opened (waited 5 s)');
+      }
     }
   });
 }
