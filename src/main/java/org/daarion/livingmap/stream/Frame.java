@@ -3,6 +3,7 @@ package org.daarion.livingmap.stream;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import org.daarion.livingmap.event.Event;
+import org.daarion.livingmap.wire.FrameHeader;
 import org.daarion.livingmap.wire.VertxInternals;
 
 /**
@@ -51,23 +52,11 @@ record Frame(Event event, Buffer bytes, ByteBuf wire, long prevSeq) {
    * bytes: 2, 4 or 10.
    */
   static int headerLength(int n) {
-    return n < 126 ? 2 : n < 65536 ? 4 : 10;
+    return FrameHeader.length(n);
   }
 
   /** Writes that header at the start of {@code out}. */
   static void writeHeader(byte[] out, int n) {
-    out[0] = (byte) 0x81;
-    if (n < 126) {
-      out[1] = (byte) n;
-    } else if (n < 65536) {
-      out[1] = 126;
-      out[2] = (byte) (n >>> 8);
-      out[3] = (byte) n;
-    } else {
-      out[1] = 127;
-      for (int i = 0; i < 8; i++) {
-        out[2 + i] = (byte) ((long) n >>> (56 - 8 * i));
-      }
-    }
+    FrameHeader.write(out, FrameHeader.TEXT, n);
   }
 }

@@ -22,11 +22,6 @@ import java.util.zip.Deflater;
 public final class MessageDeflater {
   private static final int CHUNK = 64 * 1024;
 
-  /**
-   * FIN, RSV1 (compressed) and opcode 1 (text): the first byte of a one-frame compressed message.
-   */
-  private static final int FIN_RSV1_TEXT = 0xC1;
-
   private final Deflater deflater;
   private final ByteBuffer in = ByteBuffer.allocateDirect(CHUNK);
   private final ByteBuffer out = ByteBuffer.allocateDirect(CHUNK);
@@ -44,21 +39,9 @@ public final class MessageDeflater {
   public byte[] frame(Buffer message) {
     compress(message);
     int n = accLen;
-    int h = n < 126 ? 2 : n < 65536 ? 4 : 10;
+    int h = FrameHeader.length(n);
     byte[] f = new byte[h + n];
-    f[0] = (byte) FIN_RSV1_TEXT;
-    if (n < 126) {
-      f[1] = (byte) n;
-    } else if (n < 65536) {
-      f[1] = 126;
-      f[2] = (byte) (n >>> 8);
-      f[3] = (byte) n;
-    } else {
-      f[1] = 127;
-      for (int i = 0; i < 8; i++) {
-        f[2 + i] = (byte) ((long) n >>> (56 - 8 * i));
-      }
-    }
+    FrameHeader.write(f, FrameHeader.COMPRESSED_TEXT, n);
     System.arraycopy(acc, 0, f, h, n);
     shrink();
     return f;

@@ -127,17 +127,7 @@ class StreamOrderTest {
    */
   @Test
   void compressedConnectionsGetTheSameStream() throws Exception {
-    io.vertx.core.http.HttpServer deflating =
-        server
-            .vertx
-            .createHttpServer(
-                new io.vertx.core.http.HttpServerOptions()
-                    .setPerMessageWebSocketCompressionSupported(true))
-            .requestHandler(server.endpoint::handle)
-            .listen(0)
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get();
+    io.vertx.core.http.HttpServer deflating = deflatingServer();
     try (LivingMapStreamClient plain = server.connected(new LivingMapStreamClient.Options());
         LivingMapStreamClient zipped =
             new LivingMapStreamClient(
