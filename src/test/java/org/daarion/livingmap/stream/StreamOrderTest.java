@@ -122,8 +122,8 @@ class StreamOrderTest {
   }
 
   /**
-   * A browser negotiating permessage-deflate gets frames encoded per socket, not the shared wire
-   * bytes.
+   * A client negotiating permessage-deflate (Vert.x's, inflating with one window per connection)
+   * reads the same stream as a plain one.
    */
   @Test
   void compressedConnectionsGetTheSameStream() throws Exception {
