@@ -17,8 +17,9 @@ import java.util.Set;
  * 40-byte entry per field). At 100x DAARION the map's 27,700 entities held ~850,000 such entries in
  * 180,000 maps, about 60 MB of the live heap's ~200 MB (class histogram, 2026-12-06), and every one
  * of those objects is marked and copied by each collection. Field order is kept; lookups scan the
- * array (entity objects have tens of fields, not thousands). An object already frozen is shared as
- * it is, so the reducers' copy-and-patch refreezes only what an event changed.
+ * array (entity objects have tens of fields, not thousands). An object already frozen is kept as it
+ * is (an entity made with another's data shares it); a reducer's {@code copy()} is an ordinary tree
+ * again and is frozen whole, which costs about 5 % of the warm ingest rate (docs/BENCHMARKS.md).
  *
  * <p>Writing to a frozen object throws {@link UnsupportedOperationException}: entities are
  * immutable by contract ({@link Entity}); a change is made on {@code copy()}.
