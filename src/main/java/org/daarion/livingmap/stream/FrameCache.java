@@ -4,7 +4,6 @@ import io.vertx.core.buffer.Buffer;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Frames by key, least recently used evicted first, bounded by count and by bytes, and kept only
@@ -41,7 +40,13 @@ final class FrameCache {
       // A generation not seen yet is the newest: state versions only move forward.
       previous = newest;
       newest = generation;
-      frames.entrySet().removeIf(e -> isOld(e.getValue()) && forget(e.getValue()));
+      for (Iterator<Entry> it = frames.values().iterator(); it.hasNext(); ) {
+        Entry e = it.next();
+        if (!e.generation().equals(newest) && !e.generation().equals(previous)) {
+          bytes -= e.frame().length();
+          it.remove();
+        }
+      }
     }
     Entry replaced = frames.put(key, new Entry(frame, generation));
     bytes += frame.length() - (replaced == null ? 0 : replaced.frame().length());
@@ -50,15 +55,6 @@ final class FrameCache {
       bytes -= eldest.next().getValue().frame().length();
       eldest.remove();
     }
-  }
-
-  private boolean isOld(Entry e) {
-    return !Objects.equals(e.generation(), newest) && !Objects.equals(e.generation(), previous);
-  }
-
-  private boolean forget(Entry e) {
-    bytes -= e.frame().length();
-    return true;
   }
 
   synchronized long bytes() {
