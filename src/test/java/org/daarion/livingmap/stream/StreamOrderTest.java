@@ -232,6 +232,38 @@ class StreamOrderTest {
     }
   }
 
+  /**
+   * A client that asks for a server window under 32 KiB (RFC 7692 7.1.2.1) is not given
+   * permessage-deflate at all: the messages compressed once for everyone use the full window, and
+   * an inflater with a smaller one could not read them. It gets the stream plain, every event.
+   */
+  @Test
+  void aClientAskingForASmallServerWindowGetsThePlainStream() throws Exception {
+    io.vertx.core.http.HttpServer deflating = deflatingServer();
+    String offer =
+        "Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=10;"
+            + " client_max_window_bits\r\n";
+    try (RawWebSocket w = new RawWebSocket(deflating.actualPort(), null, 1 << 20, offer)) {
+      assertThat(w.status).contains("101");
+      assertThat(w.headers.toLowerCase(java.util.Locale.ROOT)).doesNotContain("permessage-deflate");
+      RawWebSocket.Message first = w.readMessage();
+      assertThat(first.compressed()).isFalse();
+      assertThat(new JsonObject(first.text()).getString("kind")).isEqualTo("snapshot");
+      long start = server.settle();
+      for (int i = 0; i < 50; i++) {
+        server.nodeMetrics(i % 5 + 1, i / 50.0);
+      }
+      long end = server.settle();
+      for (long seq = start + 1; seq <= end; seq++) {
+        RawWebSocket.Message m = w.readMessage();
+        assertThat(m.compressed()).isFalse();
+        assertThat(new JsonObject(m.text()).getLong("seq")).isEqualTo(seq);
+      }
+    } finally {
+      deflating.close();
+    }
+  }
+
   private io.vertx.core.http.HttpServer deflatingServer() throws Exception {
     return server
         .vertx
