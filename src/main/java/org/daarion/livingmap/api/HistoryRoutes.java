@@ -50,14 +50,19 @@ public final class HistoryRoutes implements RouteGroup {
     } catch (BadParameterException e) {
       throw new BadParameter(e.parameter(), e.getMessage());
     }
-    CompletableFuture<io.vertx.core.buffer.Buffer> page =
-        history.queryBytes(q.hiding(visibility.hiddenTypes(ctx)));
+    boolean gzip = Responses.takesPreparedGzip(ctx);
+    CompletableFuture<HistoryStore.PageBytes> page =
+        history.queryBytes(q.hiding(visibility.hiddenTypes(ctx)), gzip);
     Responses.whenDone(
         ctx,
         page,
         (bytes, err) -> {
           if (err == null) {
-            Responses.bytes(ctx, 200, bytes);
+            if (bytes.gzipped()) {
+              Responses.gzipped(ctx, 200, bytes.bytes());
+            } else {
+              Responses.bytes(ctx, 200, bytes.bytes());
+            }
           } else {
             failed(ctx, err);
           }

@@ -129,24 +129,34 @@ public final class HistoryStore {
   }
 
   /**
-   * {@link #query} as the JSON bytes to send: a page from memory is encoded once for every request
-   * that asks for it while the rows stay the same; one from PostgreSQL is encoded on the database
-   * worker that read it.
+   * A page's JSON bytes; {@code gzipped} says they are gzip, to be sent with {@code
+   * Content-Encoding: gzip}, not compressed again.
    */
-  public CompletableFuture<io.vertx.core.buffer.Buffer> queryBytes(HistoryQuery q) {
+  public record PageBytes(io.vertx.core.buffer.Buffer bytes, boolean gzipped) {}
+
+  /**
+   * {@link #query} as the bytes to send: a page from memory is encoded once (and gzipped once, when
+   * {@code gzip} asks for it) for every request that asks for it while the rows stay the same; one
+   * from PostgreSQL is encoded on the database worker that read it and left to the transport.
+   */
+  public CompletableFuture<PageBytes> queryBytes(HistoryQuery q, boolean gzip) {
     RecentHistory r = recent;
     if (r != null && r.mightAnswer() && RecentHistory.mayAnswer(q)) {
-      return CompletableFuture.supplyAsync(() -> bytesFromMemory(r, q), memoryExecutor)
+      return CompletableFuture.supplyAsync(() -> bytesFromMemory(r, q, gzip), memoryExecutor)
           .thenCompose(
               page -> {
                 if (page != null) {
                   memoryPages.incrementAndGet();
                   return CompletableFuture.completedFuture(page);
                 }
-                return fromDatabase(q).thenApply(JsonObject::toBuffer);
+                return fromDatabase(q).thenApply(HistoryStore::plain);
               });
     }
-    return fromDatabase(q).thenApply(JsonObject::toBuffer);
+    return fromDatabase(q).thenApply(HistoryStore::plain);
+  }
+
+  private static PageBytes plain(JsonObject page) {
+    return new PageBytes(page.toBuffer(), false);
   }
 
   /** Memory's page, or null so that PostgreSQL answers, whatever went wrong here. */
@@ -158,9 +168,9 @@ public final class HistoryStore {
     }
   }
 
-  private io.vertx.core.buffer.Buffer bytesFromMemory(RecentHistory r, HistoryQuery q) {
+  private PageBytes bytesFromMemory(RecentHistory r, HistoryQuery q, boolean gzip) {
     try {
-      return r.pageBytes(q, responseBytes);
+      return r.pageBytes(q, responseBytes, gzip);
     } catch (RuntimeException e) {
       return null;
     }

@@ -158,7 +158,19 @@ class RecentHistoryTest {
       JsonObject fromDatabase = store.fromDatabase(q).join();
       assertThat(comparable(fromMemory)).as("%s", params).isEqualTo(comparable(fromDatabase));
       assertThat(fromMemory.getLong("total")).isGreaterThan((long) HistoryStore.TOTAL_CAP);
+      // The bytes sent: gzipped once when asked, and the same JSON either way.
+      HistoryStore.PageBytes zipped = store.queryBytes(q, true).join();
+      HistoryStore.PageBytes plain = store.queryBytes(q, false).join();
+      assertThat(zipped.gzipped()).as("%s", params).isTrue();
+      assertThat(plain.gzipped()).isFalse();
+      assertThat(gunzip(zipped.bytes())).isEqualTo(plain.bytes().getBytes());
+      assertThat(new JsonObject(plain.bytes())).isEqualTo(fromMemory);
     }
+    // A page PostgreSQL answers is left to the transport's compressor.
+    HistoryStore.PageBytes fromDb =
+        store.queryBytes(query(Map.of("before_seq", "5000")), true).join();
+    assertThat(fromDb.gzipped()).isFalse();
+    assertThat(new JsonObject(fromDb.bytes()).getJsonArray("items")).isNotEmpty();
     // A page cut by the byte budget (a 20 kB row every 97) is cut at the same row.
     JsonObject big = recent.page(query(Map.of("limit", "1000")), 64 * 1024);
     assertThat(big.getBoolean("truncated")).isTrue();
@@ -180,6 +192,13 @@ class RecentHistoryTest {
         .isNull();
     assertThat(recent.page(query(Map.of("entity_id", "node:3")), 64 * 1024)).isNull();
     assertThat(recent.page(query(Map.of("offset", String.valueOf(RECENT))), 64 * 1024)).isNull();
+  }
+
+  private static byte[] gunzip(io.vertx.core.buffer.Buffer b) throws java.io.IOException {
+    try (var in =
+        new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(b.getBytes()))) {
+      return in.readAllBytes();
+    }
   }
 
   @Test

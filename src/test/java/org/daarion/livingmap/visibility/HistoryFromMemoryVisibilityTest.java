@@ -99,4 +99,59 @@ class HistoryFromMemoryVisibilityTest {
       assertThat(memoryPages()).as("%s answered from memory", path).isEqualTo(before + 3);
     }
   }
+
+  /**
+   * Pages from memory are gzipped once for every caller that sees everything; a reader's page still
+   * passes the door, gzipped or not, and {@code gzip;q=0} gets identity bytes.
+   */
+  @Test
+  void gzippedPagesFromMemoryPassTheSameDoor() throws Exception {
+    String path = "/living-map/history?limit=1000";
+    await()
+        .atMost(Duration.ofSeconds(180))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> {
+              double before = memoryPages();
+              http.get(path, READER);
+              return memoryPages() > before;
+            });
+    for (String[] caller : List.of(ADMIN, READER)) {
+      java.net.http.HttpResponse<byte[]> zipped = raw(path, caller, "gzip");
+      assertThat(zipped.statusCode()).isEqualTo(200);
+      assertThat(zipped.headers().firstValue("Content-Encoding")).hasValue("gzip");
+      String body;
+      try (var in =
+          new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(zipped.body()))) {
+        body = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      }
+      JsonObject page = new JsonObject(body);
+      assertThat(page.getJsonArray("items")).hasSize(1000);
+      if (caller == READER) {
+        assertThat(leaks(body, hidden)).isEmpty();
+      } else {
+        assertThat(leaks(body, hidden)).as("the oracle sees hidden rows").isNotEmpty();
+      }
+      java.net.http.HttpResponse<byte[]> refused = raw(path, caller, "gzip;q=0");
+      assertThat(refused.headers().firstValue("Content-Encoding").orElse("identity"))
+          .isEqualTo("identity");
+      assertThat(
+              new JsonObject(io.vertx.core.buffer.Buffer.buffer(refused.body()))
+                  .getJsonArray("items"))
+          .hasSize(1000);
+    }
+  }
+
+  private java.net.http.HttpResponse<byte[]> raw(String path, String[] caller, String encoding)
+      throws Exception {
+    var req =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + world.app.port() + path))
+            .header("Accept-Encoding", encoding);
+    for (int i = 0; i + 1 < caller.length; i += 2) {
+      req.header(caller[i], caller[i + 1]);
+    }
+    return java.net.http.HttpClient.newHttpClient()
+        .send(req.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+  }
 }

@@ -36,7 +36,7 @@ public final class PreparedResponses {
   }
 
   /** Whether {@code Accept-Encoding} accepts gzip (a {@code q=0} refuses it). */
-  static boolean acceptsGzip(String acceptEncoding) {
+  public static boolean acceptsGzip(String acceptEncoding) {
     if (acceptEncoding == null) {
       return false;
     }

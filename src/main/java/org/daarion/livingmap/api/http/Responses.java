@@ -89,6 +89,38 @@ public final class Responses {
     }
   }
 
+  /**
+   * Whether the caller takes gzip bytes prepared once for every caller ({@link #gzipped}): it
+   * accepts gzip and sees everything (a filtered caller's body must be decoded anyway).
+   */
+  public static boolean takesPreparedGzip(RoutingContext ctx) {
+    return Visibility.of(ctx).isFull()
+        && PreparedResponses.acceptsGzip(ctx.request().getHeader("Accept-Encoding"));
+  }
+
+  /**
+   * Sends the gzip bytes of a JSON body as they are, to a caller {@link #takesPreparedGzip} admits;
+   * any other caller gets the body inflated and filtered like any other.
+   */
+  public static void gzipped(RoutingContext ctx, int status, Buffer gzip) {
+    if (!takesPreparedGzip(ctx)) {
+      bytes(ctx, status, gunzip(gzip));
+      return;
+    }
+    // Content-Encoding set: the transport's compressor leaves the bytes alone
+    ctx.response().putHeader("Content-Encoding", "gzip").putHeader("Vary", "Accept-Encoding");
+    send(ctx, status, gzip);
+  }
+
+  private static Buffer gunzip(Buffer gzip) {
+    try (var in =
+        new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gzip.getBytes()))) {
+      return Buffer.buffer(in.readAllBytes());
+    } catch (java.io.IOException e) {
+      return error("internal", "response withheld").toBuffer();
+    }
+  }
+
   /** {@code body} as {@code v} sees it; null when it is about a hidden entity. */
   private static Buffer filtered(RoutingContext ctx, Visibility v, Buffer body) {
     Object json;
