@@ -22,6 +22,11 @@ public final class LiveState implements StateView {
    */
   private final ConcurrentHashMap<String, String> aliases = new ConcurrentHashMap<>();
 
+  // The immutable copy the last cut handed out, until an alias changes: copying 27,700 aliases
+  // per prepared version was a tenth of the owner's CPU at 100x, and an unchanged map lets the
+  // snapshot encoder keep each item's resolved references (JFR, 2026-12-06). Owner thread only.
+  private Map<String, String> aliasesCut;
+
   /**
    * While a reducer runs: what each entity and alias it touched was before (null: absent), so a
    * reducer that fails half-way leaves no trace ({@link #rollBack}). Owner thread only; the lists
@@ -147,12 +152,14 @@ public final class LiveState implements StateView {
   void clear() {
     entities.clear();
     aliases.clear();
+    aliasesCut = null;
     version++;
   }
 
   /** Restores aliases exactly as a {@link StateCut} holds them (already typed). */
   void restoreAliases(Map<String, String> typed) {
     aliases.putAll(typed);
+    aliasesCut = null;
   }
 
   /**
@@ -171,6 +178,9 @@ public final class LiveState implements StateView {
             : key;
     if (!typed.equals(id)) {
       String prior = aliases.put(typed, id);
+      if (!id.equals(prior)) {
+        aliasesCut = null;
+      }
       if (recording) {
         touchedAliases.add(typed);
         priorAliases.add(prior);
@@ -208,6 +218,9 @@ public final class LiveState implements StateView {
       } else {
         entities.put(prior.id(), prior);
       }
+    }
+    if (!touchedAliases.isEmpty()) {
+      aliasesCut = null;
     }
     for (int i = touchedAliases.size() - 1; i >= 0; i--) {
       String prior = priorAliases.get(i);
@@ -265,6 +278,9 @@ public final class LiveState implements StateView {
   /** A consistent copy of the whole state. Call on the owner's thread only. */
   StateCut cut(java.time.Instant at) {
     List<Entity> all = new ArrayList<>(entities.values());
-    return new StateCut(epoch, seq, version, at, all, Map.copyOf(aliases), streamSeq);
+    if (aliasesCut == null) {
+      aliasesCut = Map.copyOf(aliases);
+    }
+    return new StateCut(epoch, seq, version, at, all, aliasesCut, streamSeq);
   }
 }

@@ -17,6 +17,11 @@ public record StateCut(
     Map<String, String> aliases,
     long streamSeq) {
 
+  /** Immutable aliases (a copy unless they already are): readers may cache by their identity. */
+  public StateCut {
+    aliases = Map.copyOf(aliases);
+  }
+
   /** Canonical id for a reference held in a field (an upstream UUID becomes {@code type:slug}). */
   public String resolve(String type, String ref) {
     if (ref == null) {
