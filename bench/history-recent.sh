@@ -11,7 +11,7 @@ STEP=${1:-10}
 SCALE=${2:-100x}
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
 # The shaded jar (without the web UI): it carries the embedded PostgreSQL.
-mvn -B -q -o -DskipWebBuild=true -DskipTests package
+mvn -B -q -DskipWebBuild=true -DskipTests package
 CP=target/living-map.jar
 WORK=$(mktemp -d /tmp/lm-history-recent.XXXXXX)
 PORT=${PORT:-17827}

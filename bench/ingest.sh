@@ -6,7 +6,7 @@
 # Options: -Dbench.events=N, -Dbench.warmup=W (0: cold only), -Dbench.env.LIVING_MAP_HISTORY_BATCH=2000 ...
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q -o -DskipWebBuild=true test-compile dependency:build-classpath \
+mvn -B -q -DskipWebBuild=true test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
 exec java -Xmx2g "$@" -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" \
   org.daarion.livingmap.bench.IngestBenchmark

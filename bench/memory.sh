@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 opts=()
 while [[ $# -gt 0 && "$1" == -D* ]]; do opts+=("$1"); shift; done
 [[ -f target/living-map.jar ]] || mvn -B -o -q -DskipTests package
-mvn -B -q -o -DskipWebBuild=true test-compile
+mvn -B -q -DskipWebBuild=true test-compile
 # The shaded jar carries every class the benchmark needs (jnats, Vert.x JSON); the offline Maven
 # repository here cannot resolve the dependency plugin for dependency:build-classpath.
 exec java -Xmx1g ${BENCH_OPTS:-} "${opts[@]}" -Dlogback.configurationFile=bench/logback-bench.xml \

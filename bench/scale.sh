@@ -23,8 +23,8 @@ command -v nginx >/dev/null && command -v wrk >/dev/null || {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null
 }
 NGINX=$(command -v nginx)
-mvn -B -q -o -DskipWebBuild=true compile test-compile
-mvn -B -q -o dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test >/dev/null
+mvn -B -q -DskipWebBuild=true compile test-compile
+mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test >/dev/null
 CP="target/classes:target/test-classes:$(cat target/bench-classpath.txt)"
 
 WORK=$(mktemp -d /tmp/lm-scale.XXXXXX)

@@ -5,7 +5,7 @@
 # server; prints delivered msg/s, publish-to-receive p50/p99 and the server's CPU and RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mvn -B -q -o -DskipWebBuild=true test-compile
-mvn -B -q -o dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test >/dev/null
+mvn -B -q -DskipWebBuild=true test-compile
+mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt -Dmdep.includeScope=test >/dev/null
 CP="target/classes:target/test-classes:$(cat target/bench-classpath.txt)"
 exec java -Xmx1g ${BENCH_OPTS:-} -Dlogback.configurationFile=bench/logback-bench.xml -cp "$CP" org.daarion.livingmap.stream.bench.StreamFanoutBench "${1:-5}"
