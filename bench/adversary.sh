@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TRIES="${1:-1000}"
 start=$(date +%s)
-mvn -B -o -DskipWebBuild=true test \
+mvn -B -DskipWebBuild=true test \
   -Dtest='**/adversary/*' -Dadversary.tries="$TRIES" > target/adversary.log 2>&1 \
   || { tail -50 target/adversary.log; exit 1; }
 end=$(date +%s)

@@ -4,7 +4,7 @@
 # --sim-nodes 6000 --sim-agents 20000 --sim-rate 2000 (27,700 entities, 2,000 events/s) and the
 # deployment manifest's heap (-Xmx614m), then bench/ui-fps/bench.mjs against it (BENCH_URL).
 #
-#   mvn -B -o -q -DskipTests package
+#   mvn -B -q -DskipTests package
 #   flock /tmp/bench.lock bench/ui-fps/service-100x.sh
 #
 # BENCH_RUNS=3 runs the bench three times against the same service (a fresh Chromium each time:
@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 JAR=${JAR:-target/living-map.jar}
-[ -f "$JAR" ] || { echo "$JAR not found: mvn -B -o -q -DskipTests package" >&2; exit 2; }
+[ -f "$JAR" ] || { echo "$JAR not found: mvn -B -q -DskipTests package" >&2; exit 2; }
 [ -d web/node_modules/playwright-core ] || { echo "web/node_modules missing: (cd web && npm ci)" >&2; exit 2; }
 PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 WORK=$(mktemp -d)

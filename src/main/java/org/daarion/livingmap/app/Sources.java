@@ -97,7 +97,8 @@ final class Sources {
             .urls(urls)
             .token(token)
             .interval(config.pollInterval)
-            .defaultPolicy(SourcePolicy.defaults(config.upstreamTimeout));
+            .defaultPolicy(SourcePolicy.defaults(config.upstreamTimeout))
+            .maxReplyBytes(config.upstreamMaxReplyBytes);
     for (UpstreamSource s : UpstreamSource.values()) {
       builder.policy(s, SourcePolicy.of(config, s));
     }

@@ -42,6 +42,7 @@ public final class Config {
   public final Optional<String> upstreamToken;
   public final Duration pollInterval;
   public final Duration upstreamTimeout;
+  public final int upstreamMaxReplyBytes;
 
   /** Per source, the overrides of its resilience policy ({@link UpstreamPolicy#DEFAULTS}: none). */
   public final Map<UpstreamSource, UpstreamPolicy> upstreamPolicies;
@@ -161,6 +162,8 @@ public final class Config {
     upstreamToken = values.optional(Settings.UPSTREAM_TOKEN);
     pollInterval = values.positiveDuration(Settings.POLL_INTERVAL);
     upstreamTimeout = values.positiveDuration(Settings.UPSTREAM_TIMEOUT);
+    upstreamMaxReplyBytes =
+        values.intIn(Settings.UPSTREAM_MAX_REPLY_BYTES, 1024, Integer.MAX_VALUE - 8);
     upstreamPolicies =
         ConfigValues.upstreamPolicies(
             Settings.UPSTREAM_POLICY, values.optional(Settings.UPSTREAM_POLICY).orElse(""));

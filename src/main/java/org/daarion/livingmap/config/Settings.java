@@ -121,6 +121,13 @@ public final class Settings {
           "--upstream-timeout",
           "5s",
           "Timeout of one upstream request.");
+  public static final Setting UPSTREAM_MAX_REPLY_BYTES =
+      new Setting(
+          "LIVING_MAP_UPSTREAM_MAX_REPLY_BYTES",
+          "--upstream-max-reply-bytes",
+          "67108864",
+          "A larger reply from an upstream service is refused: that poll of the source fails as a"
+              + " bad payload (not retried), the map keeps what the source gave before.");
   public static final Setting UPSTREAM_POLICY =
       new Setting(
           "LIVING_MAP_UPSTREAM_POLICY",
@@ -475,6 +482,7 @@ public final class Settings {
           UPSTREAM_TOKEN,
           POLL_INTERVAL,
           UPSTREAM_TIMEOUT,
+          UPSTREAM_MAX_REPLY_BYTES,
           UPSTREAM_POLICY,
           SIMULATOR,
           SIM_PORT,

@@ -6,7 +6,6 @@ import io.github.resilience4j.retry.RetryConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.WebClient;
 import java.net.URI;
@@ -35,6 +34,7 @@ final class UpstreamHttp {
   private final SourcePolicy policy;
   private final Retry retry;
   private final ParseWorker worker;
+  private final int maxReplyBytes;
 
   /** The last failure a retry absorbed since {@link #takeRetriedError()}; context only. */
   private String retriedError;
@@ -46,8 +46,10 @@ final class UpstreamHttp {
       URI base,
       Optional<String> token,
       SourcePolicy policy,
-      ParseWorker worker) {
+      ParseWorker worker,
+      int maxReplyBytes) {
     this.vertx = vertx;
+    this.maxReplyBytes = maxReplyBytes;
     this.worker = worker;
     this.client = client;
     this.source = source;
@@ -144,19 +146,23 @@ final class UpstreamHttp {
     Promise<Reply> p = Promise.promise();
     long ms = policy.timeout().toMillis();
     long timer = vertx.setTimer(ms, t -> p.tryFail(UpstreamException.timeout(path, ms)));
-    HttpRequest<Buffer> req =
+    HttpRequest<byte[]> req =
         client
             .getAbs(base + path)
             .timeout(ms)
             .connectTimeout(ms)
-            .putHeader("Accept", "application/json");
+            .putHeader("Accept", "application/json")
+            .as(ReplyBody.codec(maxReplyBytes));
     token.ifPresent(req::bearerTokenAuthentication);
     req.send()
         .onComplete(
             ar -> {
               vertx.cancelTimer(timer);
               if (ar.failed()) {
-                p.tryFail(UpstreamException.connection(path, ar.cause()));
+                p.tryFail(
+                    ar.cause() instanceof ReplyBody.TooLarge big
+                        ? UpstreamException.badPayload(path, big.getMessage())
+                        : UpstreamException.connection(path, ar.cause()));
                 return;
               }
               int status = ar.result().statusCode();
@@ -168,7 +174,7 @@ final class UpstreamHttp {
                 p.tryFail(UpstreamException.http(path, status, token.isPresent()));
                 return;
               }
-              Buffer body = ar.result().body();
+              byte[] body = ar.result().body();
               // Decoding and checking a reply of many megabytes takes seconds: off the event loop.
               worker
                   .run("decode " + path, () -> decode(path, status, body))
@@ -188,10 +194,10 @@ final class UpstreamHttp {
    * A 2xx body as a {@link Reply}, or {@link UpstreamException} (bad payload) when it is empty, not
    * JSON, or holds what the state cannot keep. On the {@link ParseWorker}.
    */
-  private static Reply decode(String path, int status, Buffer body) {
+  private static Reply decode(String path, int status, byte[] body) {
     Object json;
     try {
-      json = body == null || body.length() == 0 ? null : ReplyJson.decode(body.getBytes());
+      json = body == null || body.length == 0 ? null : ReplyJson.decode(body);
     } catch (ReplyJson.Refused e) {
       throw UpstreamException.badPayload(path, e.getMessage());
     }

@@ -133,7 +133,8 @@ public final class UpstreamPoller {
               vertx,
               new WebClientOptions().setUserAgent("living-map").setKeepAlive(true),
               new PoolOptions().setHttp1MaxSize(POOL_SIZE));
-      UpstreamHttp http = new UpstreamHttp(vertx, client, s, url, b.token, policy, worker);
+      UpstreamHttp http =
+          new UpstreamHttp(vertx, client, s, url, b.token, policy, worker, b.maxReplyBytes);
       sources.put(s, new Source(s, client, http, adapterFor(s, http), breaker(s, policy)));
       names.add(s.serviceName());
     }
@@ -158,6 +159,12 @@ public final class UpstreamPoller {
     publish();
   }
 
+  /**
+   * The bound on one upstream reply: 64 MiB, about six times the largest reply at 100x DAARION
+   * ({@code /agents}, 11 MB), and a fixed fraction of the heap the operations guide recommends.
+   */
+  public static final int DEFAULT_MAX_REPLY_BYTES = 64 * 1024 * 1024;
+
   /** Starts building a poller. */
   public static Builder builder(Vertx vertx) {
     return new Builder(vertx);
@@ -177,6 +184,7 @@ public final class UpstreamPoller {
             .token(config.upstreamToken)
             .interval(config.pollInterval)
             .defaultPolicy(SourcePolicy.defaults(config.upstreamTimeout))
+            .maxReplyBytes(config.upstreamMaxReplyBytes)
             .intake(intake);
     for (UpstreamSource s : UpstreamSource.values()) {
       b.policy(s, SourcePolicy.of(config, s));
@@ -488,6 +496,7 @@ public final class UpstreamPoller {
     private PollIntake intake;
     private Duration detailTtl = DEFAULT_DETAIL_TTL;
     private Clock clock = Clock.systemUTC();
+    private int maxReplyBytes = DEFAULT_MAX_REPLY_BYTES;
     private BiConsumer<String, Thread> workObserver = (stage, thread) -> {};
 
     private Builder(Vertx vertx) {
@@ -531,6 +540,15 @@ public final class UpstreamPoller {
 
     public Builder detailTtl(Duration d) {
       detailTtl = d;
+      return this;
+    }
+
+    /** Larger upstream replies are refused as bad payloads ({@link ReplyBody}). */
+    public Builder maxReplyBytes(int bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxReplyBytes must be positive");
+      }
+      maxReplyBytes = bytes;
       return this;
     }
 

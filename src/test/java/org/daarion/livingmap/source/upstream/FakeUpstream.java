@@ -33,7 +33,11 @@ final class FakeUpstream implements AutoCloseable {
     CLOSE,
     FLAPPING,
     /** Answers normally after 100 ms (for measuring how many requests run at once). */
-    DELAY
+    DELAY,
+    /** A well-formed 200 JSON array of 4 MiB, sent in 64 KiB chunks without Content-Length. */
+    HUGE,
+    /** A 200 whose chunked body never ends: a 64 KiB chunk every millisecond until closed. */
+    ENDLESS
   }
 
   /** One request as received. */
@@ -213,6 +217,35 @@ final class FakeUpstream implements AutoCloseable {
         }
         case CLOSE -> {
           req.connection().close();
+          return;
+        }
+        case HUGE -> {
+          req.response().setChunked(true).putHeader("Content-Type", "application/json");
+          io.vertx.core.buffer.Buffer chunk = io.vertx.core.buffer.Buffer.buffer();
+          while (chunk.length() < 64 * 1024) {
+            chunk.appendString("{\"id\":\"padding-padding\"},");
+          }
+          req.response().write("[");
+          for (int i = 0; i < 64; i++) {
+            req.response().write(chunk);
+          }
+          req.response().end("{}]");
+          return;
+        }
+        case ENDLESS -> {
+          req.response().setChunked(true).putHeader("Content-Type", "application/json");
+          io.vertx.core.buffer.Buffer chunk =
+              io.vertx.core.buffer.Buffer.buffer(new byte[64 * 1024]);
+          req.response().write("[\"");
+          long timer =
+              vertx.setPeriodic(
+                  1,
+                  t -> {
+                    if (!req.response().writeQueueFull()) {
+                      req.response().write(chunk);
+                    }
+                  });
+          req.connection().closeHandler(v -> vertx.cancelTimer(timer));
           return;
         }
         case DELAY -> {

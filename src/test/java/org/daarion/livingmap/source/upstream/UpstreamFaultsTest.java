@@ -149,6 +149,57 @@ class UpstreamFaultsTest {
     }
   }
 
+  /**
+   * A reply past the byte bound fails that source's poll as a bad payload, once (not retried),
+   * while every other source is polled as usual; and a body without end is ended by the deadline.
+   * Before the bound the client kept every byte an upstream sent, in a buffer it doubled.
+   */
+  @Test
+  void aReplyOverTheByteBoundOrWithoutEndFailsOnlyItsSource() {
+    fake.clearFaults();
+    fake.resetRequests();
+    try (PollerHarness h =
+        new PollerHarness(vertx, fake, Optional.of("secret"), b -> b.maxReplyBytes(1024 * 1024))) {
+      h.pollNow();
+      assertThat(h.status(UpstreamSource.AGENTS).state()).isEqualTo(SourceStatus.State.OK);
+      int agentsBefore = h.count(UpstreamSource.AGENTS);
+      Map<UpstreamSource, Integer> before = counts(h);
+
+      fake.fault(UpstreamSource.AGENTS, FakeUpstream.Fault.HUGE);
+      fake.resetRequests();
+      h.pollNow();
+      SourceStatus huge = h.status(UpstreamSource.AGENTS);
+      assertThat(huge.state()).isEqualTo(SourceStatus.State.DOWN);
+      assertThat(huge.lastError()).contains("reply over 1048576 bytes");
+      List<String> agentsAsked =
+          fake.requests().stream()
+              .map(FakeUpstream.Request::uri)
+              .filter(u -> u.startsWith("/agents"))
+              .toList();
+      assertThat(agentsAsked)
+          .as("a reply too large is not asked for again within the poll")
+          .isNotEmpty()
+          .doesNotHaveDuplicates();
+      assertThat(h.count(UpstreamSource.AGENTS)).isEqualTo(agentsBefore);
+      for (UpstreamSource s : UpstreamSource.values()) {
+        if (s != UpstreamSource.AGENTS) {
+          assertThat(h.count(s)).as(s + " still polled").isEqualTo(before.get(s) + 1);
+          assertThat(h.status(s).state()).as(s + " still ok").isEqualTo(SourceStatus.State.OK);
+        }
+      }
+
+      fake.clearFaults();
+      fake.fault(UpstreamSource.AGENTS, FakeUpstream.Fault.ENDLESS);
+      long started = System.nanoTime();
+      h.pollNow();
+      assertThat(Duration.ofNanos(System.nanoTime() - started))
+          .as("the deadline ends a body without end (400 ms per try, 2 tries)")
+          .isLessThan(Duration.ofSeconds(10));
+      assertThat(h.status(UpstreamSource.AGENTS).lastError()).contains("timeout after");
+      assertThat(h.count(UpstreamSource.AGENTS)).isEqualTo(agentsBefore);
+    }
+  }
+
   static Stream<UpstreamSource> sources() {
     return Stream.of(UpstreamSource.values());
   }
