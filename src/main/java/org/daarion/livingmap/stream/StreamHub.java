@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  * Application: the shared durable consumer's ack floor), else a resync snapshot. A client that
  * comes from a replica further along the stream than this one (its {@code since_seq} is ahead)
  * waits, up to {@link #CATCH_UP}, until this replica has applied that far, and is then resumed from
- * there; a resync snapshot if it has not by then.
+ * there; a resync snapshot if it has not by then (looked at as events arrive, so a replica that
+ * applies nothing keeps the resume waiting until it does, or the client gives up).
  */
 public final class StreamHub implements EventSink {
   private static final Logger log = LoggerFactory.getLogger(StreamHub.class);
@@ -118,8 +119,14 @@ public final class StreamHub implements EventSink {
    */
   static final long PREPARED_MAX_GAP = 20_000;
 
-  /** Cluster mode: how long a resume from ahead of this replica waits for it to catch up. */
-  static final java.time.Duration CATCH_UP = java.time.Duration.ofSeconds(10);
+  /**
+   * Cluster mode: how long a resume from ahead of this replica waits for it to catch up. A minute,
+   * not seconds: a survivor of a failover can be tens of seconds behind the replica that died while
+   * ingest ran at full rate (CI, 2026-12-06: more than 10 s, and the client got a resync snapshot
+   * older than what it had seen), and a gap-free resume is worth the wait; WebSocket pings go on
+   * meanwhile.
+   */
+  static final java.time.Duration CATCH_UP = java.time.Duration.ofSeconds(60);
 
   /** Cluster mode: resumes from ahead, with when they started waiting (nanoTime). */
   private final Map<Request, Long> waiting = new LinkedHashMap<>();
