@@ -78,7 +78,7 @@ final class SnapshotEncoder {
     Map<String, Integer> nodesPerMicrodao = new HashMap<>();
     for (Entity e : cut.entities()) {
       String type = e.type();
-      if (!KINDS.contains(type)) {
+      if (!EntityTypes.TYPES.contains(type)) {
         continue;
       }
       known++;
@@ -177,9 +177,6 @@ final class SnapshotEncoder {
         .put("entities_total", total);
     return m.toBuffer().getBytes();
   }
-
-  private static final java.util.Set<String> KINDS =
-      java.util.Set.of("microdao", "dao", "node", "agent", "channel");
 
   private void sortByKind() {
     List<Item> all = new ArrayList<>(items.values());
