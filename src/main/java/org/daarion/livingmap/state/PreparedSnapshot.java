@@ -27,8 +27,50 @@ import org.daarion.livingmap.wire.VertxInternals;
 public final class PreparedSnapshot {
   /**
    * One variant's bytes. {@code etag} names the identity bytes, {@link #gzipEtag} the gzip ones.
+   * The full view's identity bytes are the snapshot's, inflated when first asked for ({@link
+   * Snapshot#bytes}).
    */
-  public record Encoded(String etag, Buffer identity, Buffer gzip) {
+  public static final class Encoded {
+    private final String etag;
+    private final Buffer gzip;
+    private final Buffer identity; // null: the snapshot's
+    private final Snapshot snapshot;
+    private final Executor executor;
+
+    private Encoded(
+        String etag, Buffer gzip, Buffer identity, Snapshot snapshot, Executor executor) {
+      this.etag = etag;
+      this.gzip = gzip;
+      this.identity = identity;
+      this.snapshot = snapshot;
+      this.executor = executor;
+    }
+
+    public String etag() {
+      return etag;
+    }
+
+    public Buffer gzip() {
+      return gzip;
+    }
+
+    /** The identity bytes; may inflate them (see {@link #identityReady}). */
+    public Buffer identity() {
+      return identity != null ? identity : snapshot.bytes();
+    }
+
+    /** Whether {@link #identity} returns at once (an event loop may call it). */
+    public boolean identityReady() {
+      return identity != null || snapshot.hasBytes();
+    }
+
+    /** The identity bytes, inflated on the snapshot executor when they are not yet. */
+    public CompletableFuture<Buffer> identityAsync() {
+      return identityReady()
+          ? CompletableFuture.completedFuture(identity())
+          : CompletableFuture.supplyAsync(this::identity, executor);
+    }
+
     public String gzipEtag() {
       return etag.substring(0, etag.length() - 1) + "-gz\"";
     }
@@ -130,12 +172,15 @@ public final class PreparedSnapshot {
     return mine;
   }
 
-  /** Prepares the full view: the identity bytes are the snapshot's own, shared, not copied. */
+  /**
+   * Prepares the full view: its gzip bytes splice the snapshot's compressed bytes, and its identity
+   * bytes are the snapshot's own.
+   */
   void prepareFull() {
     variants.put(
         "",
         CompletableFuture.completedFuture(
-            new Encoded(etag(""), snapshot.bytes(), Deflate.gzip(snapshot.bytes(), GZIP_LEVEL))));
+            new Encoded(etag(""), Deflate.gzip(snapshot.compressed()), null, snapshot, executor)));
   }
 
   /** Prepares a variant on the calling thread (the preparation task). */
@@ -152,7 +197,7 @@ public final class PreparedSnapshot {
 
   private Encoded encode(String key, Buffer json) {
     Buffer identity = offHeap(json);
-    return new Encoded(etag(key), identity, Deflate.gzip(identity, GZIP_LEVEL));
+    return new Encoded(etag(key), Deflate.gzip(identity, GZIP_LEVEL), identity, null, executor);
   }
 
   private String etag(String key) {
@@ -170,6 +215,14 @@ public final class PreparedSnapshot {
    */
   public static Buffer deflateMessage(Buffer message) {
     return Deflate.message(message, GZIP_LEVEL);
+  }
+
+  /**
+   * {@link #deflateMessage} of {@code head}, the full snapshot's JSON and {@code tail}, splicing
+   * the snapshot's compressed bytes: nothing of the snapshot is compressed again.
+   */
+  public Buffer deflateFullMessage(byte[] head, byte[] tail) {
+    return Deflate.message(head, snapshot.compressed(), tail, GZIP_LEVEL);
   }
 
   /**

@@ -13,6 +13,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.daarion.livingmap.wire.Deflate;
+import org.daarion.livingmap.wire.Scratch;
 import org.daarion.livingmap.wire.VertxInternals;
 
 /**
@@ -69,8 +71,27 @@ final class SnapshotEncoder {
   private List<Item> agents = List.of();
   private List<Item> channels = List.of();
 
-  /** The snapshot's JSON bytes (heap). {@code meta} as in {@link SnapshotBuilder#build}. */
+  /**
+   * The snapshot's JSON bytes (outside the heap). {@code meta} as in {@link SnapshotBuilder#build}.
+   */
   Buffer encode(StateCut cut, JsonObject meta) {
+    return write(cut, meta).done();
+  }
+
+  /**
+   * The snapshot's JSON bytes compressed at {@code level}: the plain bytes are freed as soon as
+   * they are compressed, not left for the GC (see {@link Snapshot}).
+   */
+  Deflate.Compressed encodeCompressed(StateCut cut, JsonObject meta, int level) {
+    Out o = write(cut, meta);
+    try {
+      return Deflate.compress(o.done(), level);
+    } finally {
+      o.free();
+    }
+  }
+
+  private Out write(StateCut cut, JsonObject meta) {
     long gen = ++generation;
     boolean idsChanged = false;
     int known = 0;
@@ -159,7 +180,7 @@ final class SnapshotEncoder {
     o.raw("}},\"meta\":").bytes(metaFor(meta, cut, generatedAt, cut.entities().size()));
     o.raw("}");
     lastSize = o.length();
-    return o.done();
+    return o;
   }
 
   private static byte[] metaFor(JsonObject meta, StateCut cut, String generatedAt, int total) {
@@ -332,18 +353,22 @@ final class SnapshotEncoder {
       return buf.position();
     }
 
+    /** The bytes written; read-only from here on. */
     Buffer done() {
-      buf.flip();
-      return VertxInternals.buffer(Unpooled.wrappedBuffer(buf));
+      ByteBuffer b = buf.duplicate();
+      b.flip();
+      return VertxInternals.buffer(Unpooled.wrappedBuffer(b));
+    }
+
+    /** Frees the bytes: neither this nor what {@link #done} returned may be used again. */
+    void free() {
+      Scratch.free(buf);
+      buf = null;
     }
 
     private void room(int n) {
       if (buf.remaining() < n) {
-        ByteBuffer bigger =
-            ByteBuffer.allocateDirect(Math.max(buf.capacity() * 2, buf.position() + n));
-        buf.flip();
-        bigger.put(buf);
-        buf = bigger;
+        buf = Scratch.grow(buf, buf.position() + n);
       }
     }
 

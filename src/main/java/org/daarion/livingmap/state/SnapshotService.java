@@ -1,6 +1,5 @@
 package org.daarion.livingmap.state;
 
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
@@ -13,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import org.daarion.livingmap.wire.Deflate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -276,13 +276,11 @@ public final class SnapshotService implements AutoCloseable {
   private PreparedSnapshot prepare(StateCut cut, JsonObject m) {
     preparations.incrementAndGet();
     long start = System.nanoTime();
-    Buffer json;
+    Deflate.Compressed body;
     synchronized (encoder) {
-      json = encoder.encode(cut, m);
+      body = encoder.encodeCompressed(cut, m, PreparedSnapshot.GZIP_LEVEL);
     }
-    Snapshot s =
-        new Snapshot(
-            cut.epoch(), cut.seq(), cut.version(), cut.at(), PreparedSnapshot.offHeap(json));
+    Snapshot s = new Snapshot(cut.epoch(), cut.seq(), cut.version(), cut.at(), body);
     PreparedSnapshot p = new PreparedSnapshot(s, m, executor, this);
     p.prepareFull();
     long now = System.nanoTime();

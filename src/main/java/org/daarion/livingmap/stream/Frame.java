@@ -38,6 +38,14 @@ record Frame(Event event, Buffer bytes, ByteBuf wire, long prevSeq) {
         prevSeq);
   }
 
+  /**
+   * The array of an event frame made by {@link #framed}: its header, then its payload ({@code
+   * wire}'s whole array).
+   */
+  byte[] framedArray() {
+    return wire.array();
+  }
+
   /** Whether a connection with {@code max_rate} may coalesce this frame (node metrics). */
   boolean coalescible() {
     if (event == null || event.entityId() == null) {

@@ -35,6 +35,24 @@ final class Frames {
    *     after a filter change
    */
   static Buffer snapshot(long seq, String epoch, String reason, Buffer data) {
+    byte[] h = snapshotHead(seq, epoch, reason);
+    if (VertxInternals.isDirect(data)) {
+      // Prepared bytes outside the heap: the frame shares them (no copy of the snapshot), and stays
+      // direct so that every socket writes the same memory instead of copying it.
+      return VertxInternals.directConcat(h, data, snapshotTail());
+    }
+    Buffer b = Buffer.buffer(h.length + data.length() + 1);
+    b.appendBytes(h).appendBuffer(data).appendBytes(snapshotTail());
+    return b;
+  }
+
+  /** What a snapshot frame has after its data. */
+  static byte[] snapshotTail() {
+    return new byte[] {'}'};
+  }
+
+  /** What a snapshot frame has before its data. */
+  static byte[] snapshotHead(long seq, String epoch, String reason) {
     StringBuilder head = new StringBuilder(96);
     head.append("{\"kind\":\"snapshot\",\"seq\":").append(seq).append(",\"epoch\":");
     head.append(Json.encode(epoch));
@@ -42,15 +60,7 @@ final class Frames {
       head.append(",\"reason\":").append(Json.encode(reason));
     }
     head.append(",\"data\":");
-    byte[] h = head.toString().getBytes(StandardCharsets.UTF_8);
-    if (VertxInternals.isDirect(data)) {
-      // Prepared bytes outside the heap: the frame shares them (no copy of the snapshot), and stays
-      // direct so that every socket writes the same memory instead of copying it.
-      return VertxInternals.directConcat(h, data, new byte[] {'}'});
-    }
-    Buffer b = Buffer.buffer(h.length + data.length() + 1);
-    b.appendBytes(h).appendBuffer(data).appendByte((byte) '}');
-    return b;
+    return head.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   static Buffer ping(Instant now) {

@@ -57,9 +57,15 @@ final class SnapshotFrames {
     Buffer frame;
     if (reason != null && reason.endsWith("/deflate")) {
       String plain = reason.substring(0, reason.length() - "/deflate".length());
+      String plainReason = "null".equals(plain) ? null : plain;
       frame =
-          PreparedSnapshot.deflateMessage(
-              prepared(prepared, filter, visibility, "null".equals(plain) ? null : plain));
+          visibility.isFull() && unfiltered(filter)
+              // The snapshot's own compressed bytes, spliced: not inflated, not compressed again.
+              ? prepared.deflateFullMessage(
+                  Frames.snapshotHead(prepared.seq(), prepared.epoch(), plainReason),
+                  Frames.snapshotTail())
+              : PreparedSnapshot.deflateMessage(
+                  prepared(prepared, filter, visibility, plainReason));
     } else {
       Buffer data =
           visibleData(prepared.snapshot()::json, prepared.full().identity(), filter, visibility);
@@ -109,8 +115,7 @@ final class SnapshotFrames {
    */
   private static Buffer visibleData(
       Supplier<JsonObject> tree, Buffer fullBytes, StreamFilter filter, Visibility visibility) {
-    boolean unfiltered =
-        filter.layers().isEmpty() && filter.types().isEmpty() && filter.entities().isEmpty();
+    boolean unfiltered = unfiltered(filter);
     Buffer data;
     if (visibility.isFull()) {
       data = unfiltered ? fullBytes : SnapshotFilter.apply(tree.get(), filter).toBuffer();
@@ -128,6 +133,10 @@ final class SnapshotFrames {
       data = seen.toBuffer();
     }
     return data;
+  }
+
+  private static boolean unfiltered(StreamFilter filter) {
+    return filter.layers().isEmpty() && filter.types().isEmpty() && filter.entities().isEmpty();
   }
 
   /** A snapshot frame built earlier for {@code key}, or null. */

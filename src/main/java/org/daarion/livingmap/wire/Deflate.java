@@ -1,11 +1,15 @@
 package org.daarion.livingmap.wire;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.zip.CRC32;
+import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
+import java.util.zip.Inflater;
 
 /**
  * gzip and permessage-deflate of prepared bytes, read from and written to memory outside the heap.
@@ -26,10 +30,12 @@ public final class Deflate {
 
   /** {@code in} gzipped at {@code level}, in a direct buffer of exactly the output's size. */
   public static Buffer gzip(Buffer in, int level) {
-    ByteBuf src = direct(in);
+    ByteBuffer copy = copyOfHeap(in);
+    ByteBuf src = copy == null ? VertxInternals.byteBuf(in) : Unpooled.wrappedBuffer(copy);
     Deflater d = new Deflater(level, true);
+    ByteBuffer out = null;
     try {
-      ByteBuffer out = ByteBuffer.allocateDirect(initialCapacity(src));
+      out = ByteBuffer.allocateDirect(initialCapacity(src));
       out.put(GZIP_HEADER);
       CRC32 crc = new CRC32();
       for (ByteBuffer part : src.nioBuffers()) {
@@ -48,6 +54,8 @@ public final class Deflate {
       return exact(out, out.position());
     } finally {
       d.end();
+      Scratch.free(out);
+      Scratch.free(copy);
     }
   }
 
@@ -57,10 +65,12 @@ public final class Deflate {
    * socket can be sent it as its first compressed message.
    */
   public static Buffer message(Buffer message, int level) {
-    ByteBuf src = direct(message);
+    ByteBuffer copy = copyOfHeap(message);
+    ByteBuf src = copy == null ? VertxInternals.byteBuf(message) : Unpooled.wrappedBuffer(copy);
     Deflater d = new Deflater(level, true);
+    ByteBuffer out = null;
     try {
-      ByteBuffer out = ByteBuffer.allocateDirect(initialCapacity(src));
+      out = ByteBuffer.allocateDirect(initialCapacity(src));
       out = input(d, src, out);
       // A sync flush is complete when it leaves output space unused.
       do {
@@ -78,7 +88,108 @@ public final class Deflate {
       return exact(out, len);
     } finally {
       d.end();
+      Scratch.free(out);
+      Scratch.free(copy);
     }
+  }
+
+  /**
+   * Bytes compressed once as raw deflate that ends in a sync flush (its {@code 00 00 ff ff} kept),
+   * with the CRC-32 and the length of what they hold. A gzip response ({@link #gzip(Compressed)})
+   * and a permessage-deflate message around them ({@link #message(byte[], Compressed, byte[],
+   * int)}) both splice these bytes instead of compressing them again: a block stream that ends on a
+   * byte boundary can be followed by blocks from an independent compressor, which never refers back
+   * past its own start.
+   */
+  public record Compressed(Buffer deflated, int crc, int length) {}
+
+  /** {@code in} compressed at {@code level} (see {@link Compressed}), outside the heap. */
+  public static Compressed compress(Buffer in, int level) {
+    ByteBuffer copy = copyOfHeap(in);
+    ByteBuf src = copy == null ? VertxInternals.byteBuf(in) : Unpooled.wrappedBuffer(copy);
+    Deflater d = new Deflater(level, true);
+    ByteBuffer out = null;
+    try {
+      out = ByteBuffer.allocateDirect(initialCapacity(src));
+      CRC32 crc = new CRC32();
+      for (ByteBuffer part : src.nioBuffers()) {
+        crc.update(part.duplicate());
+      }
+      out = input(d, src, out);
+      do {
+        out = room(out);
+        d.deflate(out, Deflater.SYNC_FLUSH);
+      } while (!out.hasRemaining());
+      return new Compressed(exact(out, out.position()), (int) crc.getValue(), src.readableBytes());
+    } finally {
+      d.end();
+      Scratch.free(out);
+      Scratch.free(copy);
+    }
+  }
+
+  /**
+   * gzip (RFC 1952) of {@code c}: the header, {@code c}'s bytes (shared, not copied), a final empty
+   * fixed-Huffman block ({@code 03 00}) and the trailer.
+   */
+  public static Buffer gzip(Compressed c) {
+    byte[] tail = new byte[10];
+    tail[0] = 0x03;
+    ByteBuffer.wrap(tail, 2, 8).order(ByteOrder.LITTLE_ENDIAN).putInt(c.crc()).putInt(c.length());
+    return VertxInternals.directConcat(GZIP_HEADER, c.deflated(), tail);
+  }
+
+  /**
+   * The permessage-deflate message (as {@link #message(Buffer, int)}) of {@code head}, {@code
+   * body}'s bytes and {@code tail}: head and tail are compressed here, the body is spliced.
+   */
+  public static Buffer message(byte[] head, Compressed body, byte[] tail, int level) {
+    byte[] h = syncFlushed(head, level);
+    byte[] t = syncFlushed(tail, level);
+    // The message ends without its final sync marker (RFC 7692 section 7.2.1).
+    return VertxInternals.directConcat(h, body.deflated(), Arrays.copyOf(t, t.length - 4));
+  }
+
+  private static byte[] syncFlushed(byte[] in, int level) {
+    Deflater d = new Deflater(level, true);
+    try {
+      d.setInput(in);
+      byte[] out = new byte[in.length + 64];
+      int n = 0;
+      do {
+        if (n == out.length) {
+          out = Arrays.copyOf(out, out.length * 2);
+        }
+        n += d.deflate(out, n, out.length - n, Deflater.SYNC_FLUSH);
+      } while (n == out.length);
+      return Arrays.copyOf(out, n);
+    } finally {
+      d.end();
+    }
+  }
+
+  /** What {@code c} holds, in a buffer outside the heap of exactly its length. */
+  public static Buffer inflate(Compressed c) {
+    Inflater inf = new Inflater(true);
+    ByteBuffer out = ByteBuffer.allocateDirect(c.length());
+    try {
+      for (ByteBuffer part : VertxInternals.byteBuf(c.deflated()).nioBuffers()) {
+        inf.setInput(part);
+        while (!inf.needsInput() && out.hasRemaining()) {
+          inf.inflate(out);
+        }
+      }
+    } catch (DataFormatException e) {
+      throw new IllegalStateException("compressed bytes that do not inflate", e);
+    } finally {
+      inf.end();
+    }
+    if (out.hasRemaining()) {
+      throw new IllegalStateException(
+          "compressed bytes inflate to " + out.position() + " bytes, not " + c.length());
+    }
+    out.flip();
+    return VertxInternals.buffer(Unpooled.wrappedBuffer(out));
   }
 
   /** Feeds all of {@code src} to {@code d}; returns the output buffer, grown as needed. */
@@ -93,8 +204,14 @@ public final class Deflate {
     return out;
   }
 
-  private static ByteBuf direct(Buffer b) {
-    return VertxInternals.byteBuf(VertxInternals.offHeap(b));
+  /** {@code b}'s bytes copied outside the heap (scratch), or null when they are there already. */
+  private static ByteBuffer copyOfHeap(Buffer b) {
+    if (VertxInternals.isDirect(b)) {
+      return null;
+    }
+    ByteBuffer copy = ByteBuffer.allocateDirect(b.length());
+    copy.put(VertxInternals.byteBuf(b).nioBuffer()).flip();
+    return copy;
   }
 
   private static int initialCapacity(ByteBuf src) {
@@ -106,16 +223,13 @@ public final class Deflate {
     if (out.remaining() >= MIN_ROOM) {
       return out;
     }
-    ByteBuffer bigger = ByteBuffer.allocateDirect(Math.max(out.capacity() * 2, MIN_ROOM * 2));
-    out.flip();
-    bigger.put(out);
-    return bigger;
+    return Scratch.grow(out, MIN_ROOM * 2);
   }
 
   private static Buffer exact(ByteBuffer out, int len) {
     ByteBuffer b = ByteBuffer.allocateDirect(len);
     out.flip().limit(len);
     b.put(out).flip();
-    return VertxInternals.buffer(io.netty.buffer.Unpooled.wrappedBuffer(b));
+    return VertxInternals.buffer(Unpooled.wrappedBuffer(b));
   }
 }

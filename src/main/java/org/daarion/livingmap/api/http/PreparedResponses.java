@@ -1,5 +1,6 @@
 package org.daarion.livingmap.api.http;
 
+import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import org.daarion.livingmap.state.PreparedSnapshot;
@@ -31,7 +32,27 @@ public final class PreparedResponses {
       res.putHeader("Content-Encoding", "gzip").end(e.gzip());
     } else {
       // "identity" tells the transport's compressor not to compress these bytes per response.
-      res.putHeader("Content-Encoding", "identity").end(e.identity());
+      res.putHeader("Content-Encoding", "identity");
+      if (e.identityReady()) {
+        res.end(e.identity());
+        return;
+      }
+      // Inflated on the snapshot executor, not on this event loop.
+      Context context = ctx.vertx().getOrCreateContext();
+      e.identityAsync()
+          .whenComplete(
+              (bytes, err) ->
+                  context.runOnContext(
+                      v -> {
+                        if (res.ended() || res.closed()) {
+                          return;
+                        }
+                        if (err != null) {
+                          ctx.fail(err);
+                        } else {
+                          res.end(bytes);
+                        }
+                      }));
     }
   }
 
