@@ -102,6 +102,7 @@ public final class PreparedSnapshot {
   private final SnapshotService service;
   private final Map<String, CompletableFuture<Encoded>> variants = new ConcurrentHashMap<>();
   private volatile long freshUntilNanos;
+  private volatile long readyNanos = System.nanoTime();
 
   PreparedSnapshot(Snapshot snapshot, JsonObject meta, Executor executor, SnapshotService service) {
     this.snapshot = snapshot;
@@ -134,8 +135,15 @@ public final class PreparedSnapshot {
     return freshUntilNanos;
   }
 
-  void freshUntil(long nanos) {
-    freshUntilNanos = nanos;
+  /** When this version was prepared ({@link System#nanoTime}). */
+  long readyNanos() {
+    return readyNanos;
+  }
+
+  /** Prepared at {@code readyNanos}; not prepared again before {@code freshUntilNanos}. */
+  void ready(long readyNanos, long freshUntilNanos) {
+    this.readyNanos = readyNanos;
+    this.freshUntilNanos = freshUntilNanos;
   }
 
   /** The full view's bytes (prepared with the version: never waits). */

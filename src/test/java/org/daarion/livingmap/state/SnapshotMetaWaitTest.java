@@ -45,7 +45,9 @@ class SnapshotMetaWaitTest {
 
   private SnapshotService service(Duration metaWait) {
     // An hour between preparations: only readers and new meta start one here, never the ticker.
-    snapshots = new SnapshotService(owner, tasks::add, meta::get, Duration.ofHours(1), metaWait);
+    snapshots =
+        new SnapshotService(
+            owner, tasks::add, meta::get, Duration.ofHours(1), metaWait, Duration.ofHours(1));
     return snapshots;
   }
 
@@ -89,5 +91,53 @@ class SnapshotMetaWaitTest {
     assertThat(asked).as("waits for the preparation with the new meta").isNotDone();
     runPreparation();
     assertThat(asked.get(10, TimeUnit.SECONDS).meta().getString("version")).isEqualTo("2");
+  }
+
+  /**
+   * Versions are prepared ahead only while readers ask: once none has for the idle time, the ticker
+   * prepares nothing however the state moves, and the next reader waits for a version of the
+   * current state instead of being answered with the old one.
+   */
+  @Test
+  void versionsArePreparedAheadOnlyWhileReadersAsk() throws Exception {
+    Duration idle = Duration.ofMillis(300);
+    snapshots =
+        new SnapshotService(
+            owner, tasks::add, meta::get, Duration.ofMillis(10), Duration.ZERO, idle);
+    PreparedSnapshot first = firstPrepared(snapshots);
+
+    change(0.5);
+    snapshots.prepared();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !tasks.isEmpty()); // prepared ahead
+    runPreparation();
+
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> snapshots.latest().version() > first.version());
+    tasks.clear();
+    long lastAsked = System.nanoTime();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> System.nanoTime() - lastAsked > idle.toNanos() * 2);
+    change(0.7);
+    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(tasks::isEmpty);
+
+    long current = owner.state().version();
+    CompletableFuture<PreparedSnapshot> asked = snapshots.prepared();
+    assertThat(asked).as("waits for a version of the current state").isNotDone();
+    runPreparation();
+    assertThat(asked.get(10, TimeUnit.SECONDS).version()).isEqualTo(current);
+  }
+
+  private void change(double gpu) throws InterruptedException {
+    long before = owner.state().version();
+    owner.submit(
+        org.daarion.livingmap.event.Event.incoming(
+            "node.metrics.node-03",
+            new JsonObject().put("node_id", "node:03").put("gpu", gpu),
+            java.time.Instant.now(),
+            null,
+            null));
+    await().atMost(Duration.ofSeconds(10)).until(() -> owner.state().version() > before);
   }
 }
