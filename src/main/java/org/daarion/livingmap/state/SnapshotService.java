@@ -179,6 +179,14 @@ public final class SnapshotService implements AutoCloseable {
   }
 
   /**
+   * A version prepared from now on: the preparation in progress, or a new one. Completes with the
+   * last prepared version when the owner is too busy to take a cut.
+   */
+  public CompletableFuture<PreparedSnapshot> fresh() {
+    return refresh(meta.get());
+  }
+
+  /**
    * Whether the last preparation took longer than {@link #META_WAIT}: then new meta is not waited
    * for, and readers get the last prepared snapshot with the meta it was prepared with.
    */
