@@ -28,35 +28,9 @@ public final class Deflate {
   };
   private static final int MIN_ROOM = 64 * 1024;
 
-  /** {@code in} gzipped at {@code level}, in a direct buffer of exactly the output's size. */
+  /** {@code in} gzipped at {@code level}, outside the heap. */
   public static Buffer gzip(Buffer in, int level) {
-    ByteBuffer copy = copyOfHeap(in);
-    ByteBuf src = copy == null ? VertxInternals.byteBuf(in) : Unpooled.wrappedBuffer(copy);
-    Deflater d = new Deflater(level, true);
-    ByteBuffer out = null;
-    try {
-      out = ByteBuffer.allocateDirect(initialCapacity(src));
-      out.put(GZIP_HEADER);
-      CRC32 crc = new CRC32();
-      for (ByteBuffer part : src.nioBuffers()) {
-        crc.update(part.duplicate());
-      }
-      out = input(d, src, out);
-      d.finish();
-      while (!d.finished()) {
-        out = room(out);
-        d.deflate(out, Deflater.NO_FLUSH);
-      }
-      out = room(out);
-      out.order(ByteOrder.LITTLE_ENDIAN);
-      out.putInt((int) crc.getValue());
-      out.putInt(src.readableBytes());
-      return exact(out, out.position());
-    } finally {
-      d.end();
-      Scratch.free(out);
-      Scratch.free(copy);
-    }
+    return gzip(compress(in, level));
   }
 
   /**
@@ -65,32 +39,16 @@ public final class Deflate {
    * socket can be sent it as its first compressed message.
    */
   public static Buffer message(Buffer message, int level) {
-    ByteBuffer copy = copyOfHeap(message);
-    ByteBuf src = copy == null ? VertxInternals.byteBuf(message) : Unpooled.wrappedBuffer(copy);
-    Deflater d = new Deflater(level, true);
-    ByteBuffer out = null;
-    try {
-      out = ByteBuffer.allocateDirect(initialCapacity(src));
-      out = input(d, src, out);
-      // A sync flush is complete when it leaves output space unused.
-      do {
-        out = room(out);
-        d.deflate(out, Deflater.SYNC_FLUSH);
-      } while (!out.hasRemaining());
-      int len = out.position();
-      if (len >= 4
-          && out.get(len - 4) == 0
-          && out.get(len - 3) == 0
-          && out.get(len - 2) == (byte) 0xff
-          && out.get(len - 1) == (byte) 0xff) {
-        len -= 4;
-      }
-      return exact(out, len);
-    } finally {
-      d.end();
-      Scratch.free(out);
-      Scratch.free(copy);
+    Buffer d = compress(message, level).deflated();
+    int len = d.length();
+    if (len >= 4
+        && d.getByte(len - 4) == 0
+        && d.getByte(len - 3) == 0
+        && d.getByte(len - 2) == (byte) 0xff
+        && d.getByte(len - 1) == (byte) 0xff) {
+      return d.slice(0, len - 4);
     }
+    return d;
   }
 
   /**
