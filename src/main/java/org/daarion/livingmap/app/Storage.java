@@ -60,7 +60,7 @@ final class Storage {
   private RecentHistory recentHistory(Config config, Vertx vertx, Clock clock, Closer closer) {
     RecentHistory recent = new RecentHistory(config.historyMemoryBytes, config.retention, clock);
     writer.feed(recent);
-    recent.start(db.dataSource());
+    recent.start(db.dataSource(), true);
     // Workers of their own: the shared worker pool also runs slow blocking work (the simulator's
     // upstream pages at 100x held all 20 of its threads), and a page from memory must not queue
     // behind it.

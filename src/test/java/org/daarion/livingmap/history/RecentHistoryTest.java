@@ -194,6 +194,59 @@ class RecentHistoryTest {
     assertThat(recent.page(query(Map.of("offset", String.valueOf(RECENT))), 64 * 1024)).isNull();
   }
 
+  /**
+   * After a restart the newest stored rows are read back, so memory answers at once, with
+   * PostgreSQL's own pages; rows it cannot order as PostgreSQL does (a row of the original service,
+   * without seq or epoch) and everything older stay PostgreSQL's.
+   */
+  @Test
+  void afterARestartTheNewestRowsAreReadBackAndAnswerAsPostgresqlWould() throws Exception {
+    HistoryStore store = new HistoryStore(db.dataSource(), db.executor(), 64 * 1024);
+    try (HistoryWriter w =
+        new HistoryWriter(db.dataSource(), db, 500, Duration.ofMillis(5), 100_000)) {
+      writeAll(w, events(1, RECENT), RECENT);
+    }
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement()) {
+      // A row of the original service, older than all of ours: no seq, no epoch.
+      st.execute(
+          "INSERT INTO living_map_history (id, timestamp, event_type, payload)"
+              + " VALUES (gen_random_uuid(), '2026-02-01T00:00:00Z', 'node.event.s0', '{\"a\": 1}')");
+    }
+    RecentHistory cold =
+        new RecentHistory(64L * 1024 * 1024, Duration.ofDays(3650), Clock.systemUTC());
+    cold.start(db.dataSource());
+    assertThat(cold.page(query(Map.of()), 64 * 1024)).as("without reading back").isNull();
+
+    RecentHistory recent =
+        new RecentHistory(64L * 1024 * 1024, Duration.ofDays(3650), Clock.systemUTC());
+    recent.start(db.dataSource(), true);
+    store.answerRecentFrom(recent, Runnable::run);
+    for (Map<String, String> params :
+        List.of(
+            Map.<String, String>of(),
+            Map.of("limit", "1000", "offset", "2000"),
+            Map.of("event_type", "node.>", "limit", "300"),
+            Map.of("entity_type", "node", "limit", "500", "offset", "11"),
+            Map.of(
+                "since",
+                BASE.plusSeconds(1).toString(),
+                "until",
+                BASE.plusSeconds(12).toString()))) {
+      HistoryQuery q = query(params);
+      JsonObject fromMemory = recent.page(q, 64 * 1024);
+      assertThat(fromMemory).as("memory answers %s", params).isNotNull();
+      assertThat(comparable(fromMemory))
+          .as("%s", params)
+          .isEqualTo(comparable(store.fromDatabase(q).join()));
+    }
+    // The page that would reach the original's row is PostgreSQL's.
+    assertThat(
+            recent.page(
+                query(Map.of("limit", "1000", "offset", String.valueOf(RECENT - 1000))), 64 * 1024))
+        .isNull();
+  }
+
   private static byte[] gunzip(io.vertx.core.buffer.Buffer b) throws java.io.IOException {
     try (var in =
         new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(b.getBytes()))) {
