@@ -308,7 +308,7 @@ final class StreamConnection {
         .whenComplete((sync, err) -> ctx.runOnContext(v -> onSync(gen, sync, err)));
   }
 
-  private void onSync(int gen, StreamHub.Sync sync, Throwable err) {
+  private void onSync(int gen, Sync sync, Throwable err) {
     if (gen != syncGen || phase != Phase.SYNCING) {
       return;
     }
@@ -354,7 +354,7 @@ final class StreamConnection {
     replayAndGoLive(sync, List.of());
   }
 
-  private void onHistory(int gen, StreamHub.Sync sync, List<Event> events, Throwable err) {
+  private void onHistory(int gen, Sync sync, List<Event> events, Throwable err) {
     if (gen != syncGen || phase != Phase.SYNCING) {
       return;
     }
@@ -374,7 +374,7 @@ final class StreamConnection {
     replayAndGoLive(sync, frames);
   }
 
-  private void replayAndGoLive(StreamHub.Sync sync, List<Frame> fromHistory) {
+  private void replayAndGoLive(Sync sync, List<Frame> fromHistory) {
     List<Frame> out = mine(sync.ringFrames(), mine(fromHistory, new ArrayList<>()));
     out.add(Frame.control(Frames.resumed(sync.sinceSeq(), sync.seq(), sync.epoch(), out.size())));
     stats.resumes.increment();

@@ -76,26 +76,6 @@ public final class StreamHub implements EventSink {
     }
   }
 
-  /** What an owner command decided for one connection. */
-  record Sync(
-      long seq,
-      String epoch,
-      Buffer snapshot,
-      String reason,
-      long sinceSeq,
-      long historyAfter,
-      long historyTo,
-      List<Frame> ringFrames,
-      Buffer deflatedSnapshot) {
-    boolean isSnapshot() {
-      return snapshot != null;
-    }
-
-    boolean needsHistory() {
-      return historyTo > historyAfter;
-    }
-  }
-
   /**
    * @param waited whether it already waited for a fresh prepared snapshot (it waits at most once)
    */
