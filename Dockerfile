@@ -29,7 +29,7 @@ ENV PORT=7017 \
     LIVING_MAP_DATA_DIR=/app/data \
     LIVING_MAP_LOG_FORMAT=json \
     MALLOC_ARENA_MAX=2 \
-    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:MaxGCPauseMillis=40 -XX:TrimNativeHeapInterval=5000 -XX:+UseStringDeduplication -XX:+ExitOnOutOfMemoryError"
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:MaxGCPauseMillis=40 -XX:G1MixedGCCountTarget=16 -XX:G1HeapWastePercent=10 -XX:TrimNativeHeapInterval=5000 -XX:+UseStringDeduplication -XX:+ExitOnOutOfMemoryError"
 EXPOSE 7017
 VOLUME ["/app/data"]
 # No curl in the JRE image: ask the liveness probe with bash's /dev/tcp.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 14: the service at 100x DAARION (simulator: 1,200 microDAOs, 500 DAOs, 6,000 nodes, 20,000
 # agents = 27,700 entities, 2,000 events/s) with the deployment manifest's JVM settings (-Xmx614m,
-# MALLOC_ARENA_MAX=2, -XX:MaxGCPauseMillis=40, -XX:TrimNativeHeapInterval=5000, -XX:+UseStringDeduplication;
+# MALLOC_ARENA_MAX=2, -XX:MaxGCPauseMillis=40, -XX:G1MixedGCCountTarget=16, -XX:G1HeapWastePercent=10, -XX:TrimNativeHeapInterval=5000, -XX:+UseStringDeduplication;
 # docs/OPERATIONS.md), on loopback:
 #   - GET /living-map/snapshot, c=32, Accept-Encoding: gzip, against nginx serving the same gzip
 #     bytes as a static file in the same run (wrk --latency, interleaved);
@@ -51,7 +51,7 @@ else
   echo "== starting the service at 100x (-Xmx614m), data in $WORK"
   PORT=$PORT LIVING_MAP_DATA_DIR="$WORK/data" LIVING_MAP_SIM_PORT=0 \
     LIVING_MAP_SNAPSHOT_INTERVAL=30s LIVING_MAP_WS_COMPRESSION=true MALLOC_ARENA_MAX=2 \
-    java -Xmx614m -XX:MaxGCPauseMillis=40 -XX:TrimNativeHeapInterval=5000 -XX:+UseStringDeduplication -XX:NativeMemoryTracking=summary ${SCALE_JAVA_OPTS:-} -Dlogback.configurationFile=bench/logback-bench.xml \
+    java -Xmx614m -XX:MaxGCPauseMillis=40 -XX:G1MixedGCCountTarget=16 -XX:G1HeapWastePercent=10 -XX:TrimNativeHeapInterval=5000 -XX:+UseStringDeduplication -XX:NativeMemoryTracking=summary ${SCALE_JAVA_OPTS:-} -Dlogback.configurationFile=bench/logback-bench.xml \
     -cp "$CP" org.daarion.livingmap.Main \
     --sim-microdaos 1200 --sim-daos 500 --sim-nodes 6000 --sim-agents 20000 --sim-rate 2000 \
     >"$WORK/service.log" 2>&1 &
