@@ -80,10 +80,14 @@ final class SnapshotEncoder {
 
   /**
    * The snapshot's JSON bytes compressed at {@code level}: the plain bytes are freed as soon as
-   * they are compressed, not left for the GC (see {@link Snapshot}).
+   * they are compressed, not left for the GC (see {@link Snapshot}). Any thread: one encoding runs
+   * at a time (the encoder's caches are shared), the compression outside that lock.
    */
   Deflate.Compressed encodeCompressed(StateCut cut, JsonObject meta, int level) {
-    Out o = write(cut, meta);
+    Out o;
+    synchronized (this) {
+      o = write(cut, meta);
+    }
     try {
       return Deflate.compress(o.done(), level);
     } finally {

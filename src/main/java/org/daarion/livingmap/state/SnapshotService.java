@@ -315,10 +315,7 @@ public final class SnapshotService implements AutoCloseable {
   private PreparedSnapshot prepare(StateCut cut, JsonObject m) {
     preparations.incrementAndGet();
     long start = System.nanoTime();
-    Deflate.Compressed body;
-    synchronized (encoder) {
-      body = encoder.encodeCompressed(cut, m, PreparedSnapshot.GZIP_LEVEL);
-    }
+    Deflate.Compressed body = encoder.encodeCompressed(cut, m, PreparedSnapshot.GZIP_LEVEL);
     Snapshot s = new Snapshot(cut.epoch(), cut.seq(), cut.version(), cut.at(), body);
     PreparedSnapshot p = new PreparedSnapshot(s, m, executor, this);
     p.prepareFull();
