@@ -272,7 +272,8 @@ public final class RecentHistory {
                   rs.getString(7),
                   rs.getString(8),
                   bytes,
-                  0));
+                  // Before every row the writer feeds (whose order counts up from 0).
+                  -1L - out.size()));
         }
       }
     }
@@ -292,26 +293,12 @@ public final class RecentHistory {
         fed.add(r.id());
       }
     }
-    long o = -1;
     for (Row r : loaded) {
-      if (fed.contains(r.id())) {
-        continue;
+      if (!fed.contains(r.id())) {
+        rows.add(r);
+        byArrival.addFirst(r);
+        bytes += weight(r);
       }
-      Row placed =
-          new Row(
-              r.id(),
-              r.micros(),
-              r.seq(),
-              r.epoch(),
-              r.eventType(),
-              r.entityId(),
-              r.entityType(),
-              r.sourceService(),
-              r.payload(),
-              o--);
-      rows.add(placed);
-      byArrival.addFirst(placed);
-      bytes += weight(placed);
     }
   }
 
