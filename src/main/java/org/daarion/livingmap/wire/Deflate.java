@@ -164,12 +164,7 @@ public final class Deflate {
 
   /** {@code b}'s bytes copied outside the heap (scratch), or null when they are there already. */
   private static ByteBuffer copyOfHeap(Buffer b) {
-    if (VertxInternals.isDirect(b)) {
-      return null;
-    }
-    ByteBuffer copy = ByteBuffer.allocateDirect(b.length());
-    copy.put(VertxInternals.byteBuf(b).nioBuffer()).flip();
-    return copy;
+    return VertxInternals.isDirect(b) ? null : VertxInternals.directCopy(b);
   }
 
   private static int initialCapacity(ByteBuf src) {

@@ -115,13 +115,14 @@ public final class VertxInternals {
    * counting.
    */
   public static Buffer offHeap(Buffer b) {
-    if (isDirect(b)) {
-      return b;
-    }
+    return isDirect(b) ? b : buffer(Unpooled.wrappedBuffer(directCopy(b)));
+  }
+
+  /** {@code b}'s bytes copied into a new JDK direct buffer, ready to read. */
+  static ByteBuffer directCopy(Buffer b) {
     ByteBuffer direct = ByteBuffer.allocateDirect(b.length());
     direct.put(byteBuf(b).nioBuffer());
-    direct.flip();
-    return buffer(Unpooled.wrappedBuffer(direct));
+    return direct.flip();
   }
 
   /**
