@@ -226,8 +226,8 @@ public final class Settings {
       new Setting(
           "LIVING_MAP_WS_QUEUE_BYTES",
           "--ws-queue-bytes",
-          "4194304",
-          "Bytes of frames queued for one WebSocket client (frames are shared between clients). Past it the client is resynchronised with a fresh snapshot.");
+          "16777216",
+          "Bytes of frames queued for one WebSocket client (frames are shared between clients, mostly the resume ring's). Past it the client is resynchronised with a fresh snapshot. The default lets a client fall behind as far as the resume ring reaches: one upstream poll at 100x DAARION brings 5,000-6,000 events at once.");
   public static final Setting STREAM_RING_BYTES =
       new Setting(
           "LIVING_MAP_STREAM_RING_BYTES",
@@ -270,8 +270,8 @@ public final class Settings {
       new Setting(
           "LIVING_MAP_WS_QUEUE",
           "--ws-queue",
-          "4096",
-          "Frames queued for one WebSocket client before it counts as too slow and is resynchronised.");
+          "50000",
+          "Frames queued for one WebSocket client before it counts as too slow and is resynchronised (the resume ring's frame count).");
   public static final Setting WS_MAX_CONNECTIONS =
       new Setting(
           "LIVING_MAP_WS_MAX_CONNECTIONS",
