@@ -18,7 +18,8 @@
     if (q.get('api') || q.get('stream') || window.LIVING_MAP_CONFIG || typeof Worker !== 'function' || typeof WebSocket !== 'function') return;
     var m = location.pathname.match(/^(.*\/living-map)(\/|$)/);
     var api = m ? m[1] : '/living-map';
-    var url = location.origin.replace(/^http/i, 'ws') + api + '/stream';
+    // batched framing: the worker hands the page a few messages a second, not one per event
+    var url = location.origin.replace(/^http/i, 'ws') + api + '/stream?batch=1';
     var mark = function (n) {
       if (performance.mark) performance.mark(n);
     };
@@ -64,7 +65,7 @@
           early.opened = true;
           early.push({ type: 'open' });
           early.push({ type: 'message', data: '{"kind":"snapshot","seq":' + seq[1] + ',"epoch":"' + epoch[1] + '","data":' + body + '}' });
-          worker.postMessage({ open: url + '?since_seq=' + seq[1] + '&epoch=' + encodeURIComponent(epoch[1]) });
+          worker.postMessage({ open: url + '&since_seq=' + seq[1] + '&epoch=' + encodeURIComponent(epoch[1]) });
         })
         .catch(plain);
     // not adopted in time (the app failed to load): do not hold the connection open

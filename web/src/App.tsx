@@ -47,7 +47,7 @@ export function App() {
   const initial = useMemo(() => parseHash(location.hash), []);
   const config = useMemo(loadConfig, []);
   const client = useMemo(() => {
-    const c = new LivingMapClient({ ...config, batchMs: 100, maxEvents: 300, webSocketFactory: earlyStreamFactory() });
+    const c = new LivingMapClient({ ...config, batch: true, batchMs: 100, maxEvents: 300, webSocketFactory: earlyStreamFactory() });
     // connect during the first render rather than after it is committed (the hook's effect,
     // which finds it started): the snapshot is on its way while React builds the page
     c.start();

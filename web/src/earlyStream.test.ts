@@ -59,7 +59,7 @@ const tick = () => new Promise((r) => setTimeout(r, 0));
 /** the app's side: adopt the stream, record what it sees */
 function adopt() {
   const seen: string[] = [];
-  const sock = earlyStreamFactory()('ws://h/living-map/stream');
+  const sock = earlyStreamFactory()('ws://h/living-map/stream?batch=1');
   sock.onopen = () => seen.push('open');
   sock.onmessage = (m) => {
     const f = JSON.parse(String(m.data));
@@ -74,7 +74,7 @@ describe('early stream: the snapshot over HTTP, the stream from its position', (
     answer({ ok: true, text: async () => SNAPSHOT });
     await tick();
     const w = FakeWorker.last;
-    expect(w.posted).toEqual([{ open: 'ws://h/living-map/stream?since_seq=42&epoch=e1' }]);
+    expect(w.posted).toEqual([{ open: 'ws://h/living-map/stream?batch=1&since_seq=42&epoch=e1' }]);
     w.emit({ type: 'open' });
     w.emit({ type: 'message', data: '{"kind":"event","seq":43}' });
     const { seen } = adopt();
@@ -98,16 +98,93 @@ describe('early stream: the snapshot over HTTP, the stream from its position', (
   it('opens the stream the ordinary way when the snapshot request fails or has no position', async () => {
     fail(new Error('offline'));
     await tick();
-    expect(FakeWorker.last.posted).toEqual([{ open: 'ws://h/living-map/stream' }]);
+    expect(FakeWorker.last.posted).toEqual([{ open: 'ws://h/living-map/stream?batch=1' }]);
     delete g.__livingMapEarly;
     new Function(SCRIPT)();
     answer({ ok: true, text: async () => '{"layers":{}}' });
     await tick();
-    expect(FakeWorker.last.posted).toEqual([{ open: 'ws://h/living-map/stream' }]);
+    expect(FakeWorker.last.posted).toEqual([{ open: 'ws://h/living-map/stream?batch=1' }]);
     const { seen } = adopt();
     FakeWorker.last.emit({ type: 'open' });
     FakeWorker.last.emit({ type: 'message', data: '{"kind":"snapshot","seq":9,"epoch":"e","data":{}}' });
     await tick();
     expect(seen).toEqual(['open', 'snapshot 9 e {}']);
+  });
+});
+
+describe('later connections', () => {
+  it('get a stream worker of their own, opened with their URL', async () => {
+    answer({ ok: true, text: async () => SNAPSHOT });
+    await tick();
+    const factory = earlyStreamFactory();
+    factory('ws://h/living-map/stream?batch=1'); // adopts the early one
+    const seen: string[] = [];
+    const sock = factory('ws://h/living-map/stream?batch=1&since_seq=50&epoch=e1');
+    const w = FakeWorker.last;
+    expect(w.posted).toEqual([{ open: 'ws://h/living-map/stream?batch=1&since_seq=50&epoch=e1' }]);
+    sock.onopen = () => seen.push('open');
+    sock.onmessage = (m) => seen.push(String(m.data));
+    sock.onclose = (e) => seen.push(`close ${e.code}`);
+    w.emit({ type: 'open' });
+    w.emit({ type: 'message', data: 'a\nb' });
+    w.emit({ type: 'close', code: 1006 });
+    await tick();
+    expect(seen).toEqual(['open', 'a\nb', 'close 1006']);
+    expect(w.terminated).toBe(true);
+  });
+});
+
+// public/stream-worker.js as a worker runs it, with a fake WebSocket and timers
+describe('stream worker', () => {
+  const WORKER = fs.readFileSync(path.join(__dirname, '../public/stream-worker.js'), 'utf8');
+  function run() {
+    const posted: unknown[] = [];
+    const timers: (() => void)[] = [];
+    let socket: Record<string, (e?: unknown) => void> & { url?: string } = {};
+    const scope: Record<string, unknown> = {
+      onmessage: null,
+      postMessage: (m: unknown) => posted.push(m),
+      setTimeout: (f: () => void) => timers.push(f) && timers.length,
+      close: () => posted.push('closed'),
+      WebSocket: function (this: typeof socket, url: string) {
+        socket = this;
+        this.url = url;
+      },
+    };
+    const body = new Function('scope', `with (scope) { ${WORKER}; return onmessage; }`);
+    const onmessage = body(scope) as (e: { data: unknown }) => void;
+    return { posted, timers, socket: () => socket, send: (m: unknown) => onmessage({ data: m }) };
+  }
+
+  it('joins the frames of a batched stream that arrive within the flush interval, in order', () => {
+    const w = run();
+    w.send({ open: 'ws://h/s?batch=1' });
+    w.socket().onopen();
+    w.socket().onmessage({ data: '{"seq":1}' });
+    w.socket().onmessage({ data: '{"seq":2}\n{"seq":3}' });
+    expect(w.posted).toEqual([{ type: 'open' }]);
+    expect(w.timers.length).toBe(1);
+    w.timers[0]();
+    w.socket().onmessage({ data: '{"seq":4}' });
+    w.socket().onclose({ code: 1006, reason: 'x' });
+    expect(w.posted).toEqual([
+      { type: 'open' },
+      { type: 'message', data: '{"seq":1}\n{"seq":2}\n{"seq":3}' },
+      { type: 'message', data: '{"seq":4}' },
+      { type: 'close', code: 1006, reason: 'x' },
+      'closed',
+    ]);
+  });
+
+  it('passes frames through one by one when the stream is not batched', () => {
+    const w = run();
+    w.send({ open: 'ws://h/s' });
+    w.socket().onmessage({ data: '{"seq":1}' });
+    w.socket().onmessage({ data: '{"seq":2}' });
+    expect(w.posted).toEqual([
+      { type: 'message', data: '{"seq":1}' },
+      { type: 'message', data: '{"seq":2}' },
+    ]);
+    expect(w.timers.length).toBe(0);
   });
 });

@@ -28,15 +28,25 @@ declare global {
  * A WebSocket factory that hands out, once, the connection `public/early-stream.js` opened
  * before the bundle loaded, when the client asks for the same URL: what arrived meanwhile (open,
  * the snapshot, events, a close) is replayed in order, then the rest follows as it comes. Any
- * other URL, a later connection (a reconnect), or no early connection: an ordinary WebSocket.
+ * other URL or a later connection (a reconnect) gets a stream worker of its own, so that no
+ * connection is read on the main thread; where workers are missing, an ordinary WebSocket.
  */
-export function earlyStreamFactory(): WebSocketFactory {
+export function earlyStreamFactory(workerUrl = './stream-worker.js'): WebSocketFactory {
   return (url) => {
     const early = typeof window !== 'undefined' ? window.__livingMapEarly : undefined;
     if (early && !early.adopted) {
       early.adopted = true;
       if (early.url === url) return adopt(early);
       early.worker.terminate();
+    }
+    if (typeof Worker === 'function') {
+      try {
+        const worker = new Worker(workerUrl);
+        worker.postMessage({ open: url });
+        return adopt({ url, worker, events: [], adopted: true });
+      } catch {
+        // a worker refused (a CSP without worker-src): read the socket here
+      }
     }
     return new WebSocket(url) as unknown as WebSocketLike;
   };
