@@ -11,6 +11,7 @@
 // first. The page sends `send` and `close`.
 var FLUSH_MS = 50;
 var ws = null;
+var stopped = false;
 var pending = [];
 var timer = 0;
 function flush() {
@@ -20,32 +21,67 @@ function flush() {
   pending = [];
   postMessage({ type: 'message', data: data });
 }
+// `{snapshot, open}` (early-stream.js): the snapshot over HTTP first, handed to the page as bytes
+// (transferred, not copied) with its position, then the stream opened from that position. Should
+// the request fail or its answer carry no position, the stream is opened the ordinary way and
+// brings its own snapshot.
+function snapshotThenOpen(m) {
+  var plain = function () {
+    openSocket(m.open);
+  };
+  if (typeof fetch !== 'function') return plain();
+  fetch(m.snapshot, { headers: { Accept: 'application/json' } })
+    .then(function (r) {
+      if (!r.ok) throw new Error('snapshot ' + r.status);
+      return r.arrayBuffer();
+    })
+    .then(function (buf) {
+      // the snapshot's top-level position comes first in its JSON (generated_at, seq, epoch)
+      var head = new TextDecoder().decode(new Uint8Array(buf, 0, Math.min(300, buf.byteLength)));
+      var seq = head.match(/"seq":(\d+)/);
+      var epoch = head.match(/"epoch":"([^"\\]*)"/);
+      if (!seq || !epoch || head.charAt(0) !== '{') return plain();
+      postMessage({ type: 'snapshot', body: buf, seq: Number(seq[1]), epoch: epoch[1] }, [buf]);
+      openSocket(m.open + (m.open.indexOf('?') < 0 ? '?' : '&') + 'since_seq=' + seq[1] + '&epoch=' + encodeURIComponent(epoch[1]));
+    })
+    .catch(plain);
+}
 onmessage = function (e) {
   var m = e.data || {};
-  if (m.open && !ws) {
-    var batched = /[?&]batch=1(&|$)/.test(m.open);
-    ws = new WebSocket(m.open);
-    ws.onopen = function () {
-      postMessage({ type: 'open' });
-    };
-    ws.onmessage = function (ev) {
-      if (!batched || typeof ev.data !== 'string') {
-        flush();
-        postMessage({ type: 'message', data: ev.data });
-        return;
-      }
-      pending.push(ev.data);
-      if (!timer) timer = setTimeout(flush, FLUSH_MS);
-    };
-    ws.onerror = function () {
-      flush();
-      postMessage({ type: 'error' });
-    };
-    ws.onclose = function (ev) {
-      flush();
-      postMessage({ type: 'close', code: ev.code, reason: ev.reason });
-      close();
-    };
-  } else if (m.send !== undefined && ws) ws.send(m.send);
+  if (m.snapshot && m.open && !ws) snapshotThenOpen(m);
+  else if (m.open && !ws) openSocket(m.open);
+  else if (m.send !== undefined && ws) ws.send(m.send);
   else if (m.close && ws) ws.close(m.close[0], m.close[1]);
+  else if (m.close && !stopped) {
+    // closed while the snapshot was on its way: no socket is opened
+    stopped = true;
+    postMessage({ type: 'close', code: m.close[0], reason: m.close[1] });
+    close();
+  }
 };
+function openSocket(url) {
+  if (stopped) return;
+  var batched = /[?&]batch=1(&|$)/.test(url);
+  ws = new WebSocket(url);
+  ws.onopen = function () {
+    postMessage({ type: 'open' });
+  };
+  ws.onmessage = function (ev) {
+    if (!batched || typeof ev.data !== 'string') {
+      flush();
+      postMessage({ type: 'message', data: ev.data });
+      return;
+    }
+    pending.push(ev.data);
+    if (!timer) timer = setTimeout(flush, FLUSH_MS);
+  };
+  ws.onerror = function () {
+    flush();
+    postMessage({ type: 'error' });
+  };
+  ws.onclose = function (ev) {
+    flush();
+    postMessage({ type: 'close', code: ev.code, reason: ev.reason });
+    close();
+  };
+}

@@ -31,21 +31,15 @@ class FakeWorker {
 }
 
 const g = globalThis as Record<string, unknown>;
-let answer: (r: { ok: boolean; status?: number; text: () => Promise<string> }) => void;
-let fail: (e: Error) => void;
 const saved: Record<string, unknown> = {};
+const bytes = (t: string) => new TextEncoder().encode(t).buffer;
 
 beforeEach(() => {
-  for (const k of ['window', 'location', 'Worker', 'WebSocket', 'fetch']) saved[k] = g[k];
+  for (const k of ['window', 'location', 'Worker', 'WebSocket']) saved[k] = g[k];
   g.window = globalThis;
   g.location = { search: '', pathname: '/', origin: 'http://h' };
   g.Worker = FakeWorker;
   g.WebSocket = function () {};
-  g.fetch = () =>
-    new Promise((res, rej) => {
-      answer = res;
-      fail = rej;
-    });
   delete g.__livingMapEarly;
   new Function(SCRIPT)();
 });
@@ -70,11 +64,13 @@ function adopt() {
 }
 
 describe('early stream: the snapshot over HTTP, the stream from its position', () => {
-  it('hands the HTTP snapshot over as the first frame, then the events since it', async () => {
-    answer({ ok: true, text: async () => SNAPSHOT });
-    await tick();
+  it('asks its worker for the snapshot and the batched stream', () => {
+    expect(FakeWorker.last.posted).toEqual([{ snapshot: 'http://h/living-map/snapshot', open: 'ws://h/living-map/stream?batch=1' }]);
+  });
+
+  it('hands the snapshot the worker fetched over as the first frame, then the events since it', async () => {
     const w = FakeWorker.last;
-    expect(w.posted).toEqual([{ open: 'ws://h/living-map/stream?batch=1&since_seq=42&epoch=e1' }]);
+    w.emit({ type: 'snapshot', body: bytes(SNAPSHOT), seq: 42, epoch: 'e1' });
     w.emit({ type: 'open' });
     w.emit({ type: 'message', data: '{"kind":"event","seq":43}' });
     const { seen } = adopt();
@@ -87,23 +83,14 @@ describe('early stream: the snapshot over HTTP, the stream from its position', (
     const { seen } = adopt();
     await tick();
     expect(seen).toEqual([]);
-    answer({ ok: true, text: async () => SNAPSHOT });
-    await tick();
     const w = FakeWorker.last;
+    w.emit({ type: 'snapshot', body: bytes(SNAPSHOT), seq: 42, epoch: 'e1' });
     w.emit({ type: 'open' });
     w.emit({ type: 'message', data: '{"kind":"event","seq":43}' });
     expect(seen).toEqual(['open', `snapshot 42 e1 ${SNAPSHOT}`, 'event 43']);
   });
 
-  it('opens the stream the ordinary way when the snapshot request fails or has no position', async () => {
-    fail(new Error('offline'));
-    await tick();
-    expect(FakeWorker.last.posted).toEqual([{ open: 'ws://h/living-map/stream?batch=1' }]);
-    delete g.__livingMapEarly;
-    new Function(SCRIPT)();
-    answer({ ok: true, text: async () => '{"layers":{}}' });
-    await tick();
-    expect(FakeWorker.last.posted).toEqual([{ open: 'ws://h/living-map/stream?batch=1' }]);
+  it('passes the stream through as it comes when the worker found no snapshot', async () => {
     const { seen } = adopt();
     FakeWorker.last.emit({ type: 'open' });
     FakeWorker.last.emit({ type: 'message', data: '{"kind":"snapshot","seq":9,"epoch":"e","data":{}}' });
@@ -114,8 +101,6 @@ describe('early stream: the snapshot over HTTP, the stream from its position', (
 
 describe('later connections', () => {
   it('get a stream worker of their own, opened with their URL', async () => {
-    answer({ ok: true, text: async () => SNAPSHOT });
-    await tick();
     const factory = earlyStreamFactory();
     factory('ws://h/living-map/stream?batch=1'); // adopts the early one
     const seen: string[] = [];
@@ -137,13 +122,16 @@ describe('later connections', () => {
 // public/stream-worker.js as a worker runs it, with a fake WebSocket and timers
 describe('stream worker', () => {
   const WORKER = fs.readFileSync(path.join(__dirname, '../public/stream-worker.js'), 'utf8');
-  function run() {
+  function run(fetchAnswer?: () => Promise<unknown>) {
     const posted: unknown[] = [];
+    const transfers: unknown[] = [];
     const timers: (() => void)[] = [];
     let socket: Record<string, (e?: unknown) => void> & { url?: string } = {};
     const scope: Record<string, unknown> = {
       onmessage: null,
-      postMessage: (m: unknown) => posted.push(m),
+      postMessage: (m: unknown, t?: unknown[]) => posted.push(m) && t && transfers.push(...t),
+      fetch: fetchAnswer ? () => fetchAnswer() : undefined,
+      TextDecoder,
       setTimeout: (f: () => void) => timers.push(f) && timers.length,
       close: () => posted.push('closed'),
       WebSocket: function (this: typeof socket, url: string) {
@@ -153,7 +141,7 @@ describe('stream worker', () => {
     };
     const body = new Function('scope', `with (scope) { ${WORKER}; return onmessage; }`);
     const onmessage = body(scope) as (e: { data: unknown }) => void;
-    return { posted, timers, socket: () => socket, send: (m: unknown) => onmessage({ data: m }) };
+    return { posted, transfers, timers, socket: () => socket, send: (m: unknown) => onmessage({ data: m }) };
   }
 
   it('joins the frames of a batched stream that arrive within the flush interval, in order', () => {
@@ -186,5 +174,70 @@ describe('stream worker', () => {
       { type: 'message', data: '{"seq":2}' },
     ]);
     expect(w.timers.length).toBe(0);
+  });
+});
+
+describe('stream worker: the snapshot first', () => {
+  const WORKER = fs.readFileSync(path.join(__dirname, '../public/stream-worker.js'), 'utf8');
+  function run(answer: () => Promise<unknown>) {
+    const posted: unknown[] = [];
+    const transfers: unknown[] = [];
+    const opened: string[] = [];
+    const scope: Record<string, unknown> = {
+      onmessage: null,
+      postMessage: (m: unknown, t?: unknown[]) => {
+        posted.push(m);
+        if (t) transfers.push(...t);
+      },
+      setTimeout: () => 0,
+      close: () => posted.push('closed'),
+      fetch: answer,
+      TextDecoder,
+      WebSocket: function (url: string) {
+        opened.push(url);
+      },
+    };
+    const onmessage = new Function('scope', `with (scope) { ${WORKER}; return onmessage; }`)(scope) as (e: { data: unknown }) => void;
+    return { posted, transfers, opened, send: (m: unknown) => onmessage({ data: m }) };
+  }
+  const settle = () => new Promise((r) => setTimeout(r, 10));
+
+  it("posts the snapshot's bytes, transferred, then opens the stream from its position", async () => {
+    const w = run(async () => ({ ok: true, arrayBuffer: async () => bytes(SNAPSHOT) }));
+    w.send({ snapshot: 'http://h/living-map/snapshot', open: 'ws://h/living-map/stream?batch=1' });
+    await settle();
+    expect(w.posted.length).toBe(1);
+    const m = w.posted[0] as { type: string; body: ArrayBuffer; seq: number; epoch: string };
+    expect([m.type, m.seq, m.epoch]).toEqual(['snapshot', 42, 'e1']);
+    expect(new TextDecoder().decode(m.body)).toBe(SNAPSHOT);
+    expect(w.transfers).toEqual([m.body]);
+    expect(w.opened).toEqual(['ws://h/living-map/stream?batch=1&since_seq=42&epoch=e1']);
+  });
+
+  it('opens the stream the ordinary way when the request fails or the answer has no position', async () => {
+    for (const answer of [
+      async () => {
+        throw new Error('offline');
+      },
+      async () => ({ ok: false, status: 503 }),
+      async () => ({ ok: true, arrayBuffer: async () => bytes('{"layers":{}}') }),
+    ]) {
+      const w = run(answer);
+      w.send({ snapshot: 'http://h/living-map/snapshot', open: 'ws://h/living-map/stream?batch=1' });
+      await settle();
+      expect(w.posted).toEqual([]);
+      expect(w.opened).toEqual(['ws://h/living-map/stream?batch=1']);
+    }
+  });
+
+  it('opens nothing when the page closed while the snapshot was on its way', async () => {
+    let release: (v: unknown) => void = () => {};
+    const w = run(() => new Promise((r) => (release = r)));
+    w.send({ snapshot: 'http://h/living-map/snapshot', open: 'ws://h/living-map/stream?batch=1' });
+    w.send({ close: [1000, 'bye'] });
+    release({ ok: true, arrayBuffer: async () => bytes(SNAPSHOT) });
+    await settle();
+    expect(w.opened).toEqual([]);
+    expect(w.posted[0]).toEqual({ type: 'close', code: 1000, reason: 'bye' });
   });
 });

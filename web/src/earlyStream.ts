@@ -16,6 +16,8 @@ interface EarlyStream {
   opened?: boolean;
   /** where the early script delivers what arrives (the snapshot over HTTP, the worker's frames) */
   push?: (e: EarlyEvent) => void;
+  /** a worker the app opened itself (a later connection), not the early script's */
+  fresh?: boolean;
 }
 
 declare global {
@@ -43,7 +45,7 @@ export function earlyStreamFactory(workerUrl = './stream-worker.js'): WebSocketF
       try {
         const worker = new Worker(workerUrl);
         worker.postMessage({ open: url });
-        return adopt({ url, worker, events: [], adopted: true });
+        return adopt({ url, worker, events: [], adopted: true, fresh: true });
       } catch {
         // a worker refused (a CSP without worker-src): read the socket here
       }
@@ -93,15 +95,13 @@ function adopt(early: EarlyStream): WebSocketLike {
   };
   // the early script may still hand over the snapshot it fetched: through here from now on
   early.push = push;
-  worker.onmessage = (e: MessageEvent) => {
-    const ev = e.data as EarlyEvent;
-    if (ev.type === 'open') {
-      performance.mark('living-map:early-stream-open');
-      if (early.opened) return;
-    }
-    push(ev);
-  };
-  worker.onerror = () => push({ type: 'close', code: 1006, reason: 'stream worker failed' });
+  // The early script's own handler (it decodes the snapshot the worker fetched, and knows
+  // whether the socket's `open` is news) now delivers through `push`; a worker of the app's own
+  // gets a plain one.
+  if (early.fresh) {
+    worker.onmessage = (e: MessageEvent) => push(e.data as EarlyEvent);
+    worker.onerror = () => push({ type: 'close', code: 1006, reason: 'stream worker failed' });
+  }
   setTimeout(() => {
     for (let i = 0; i < pending.length; i++) deliver(pending[i]);
     pending.length = 0;
