@@ -30,11 +30,24 @@ function snapshotThenOpen(m) {
     openSocket(m.open);
   };
   if (typeof fetch !== 'function') return plain();
-  fetch(m.snapshot, { headers: { Accept: 'application/json' } })
-    .then(function (r) {
-      if (!r.ok) throw new Error('snapshot ' + r.status);
+  // `wire=gzip`: the service's gzip bytes as a file, inflated here. Chromium moves a decoded body
+  // from its network process to the page in pieces (about 0.3 s for 8.9 MB at 100x on a quiet
+  // machine, 0.7 s while a page loads); 0.55 MB and an inflate in this thread cost far less. A
+  // service or stand-in that answers JSON anyway is read as JSON.
+  var inflate = typeof DecompressionStream === 'function' && typeof Response === 'function';
+  var get = function (wire) {
+    return fetch(m.snapshot + (wire ? '?wire=gzip' : ''), { headers: { Accept: wire ? 'application/gzip, application/json' : 'application/json' } }).then(function (r) {
+      if (!r.ok) {
+        if (wire && r.status === 400) return get(false); // a service without wire=gzip
+        throw new Error('snapshot ' + r.status);
+      }
+      if (wire && /gzip/i.test(r.headers.get('Content-Type') || '') && r.body) {
+        return new Response(r.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer();
+      }
       return r.arrayBuffer();
-    })
+    });
+  };
+  get(inflate)
     .then(function (buf) {
       // the snapshot's top-level position comes first in its JSON (generated_at, seq, epoch)
       var head = new TextDecoder().decode(new Uint8Array(buf, 0, Math.min(300, buf.byteLength)));

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { earlyStreamFactory } from './earlyStream';
 
 // public/early-stream.js as the page runs it, with a fake Worker and fetch: the snapshot comes
@@ -179,10 +180,11 @@ describe('stream worker', () => {
 
 describe('stream worker: the snapshot first', () => {
   const WORKER = fs.readFileSync(path.join(__dirname, '../public/stream-worker.js'), 'utf8');
-  function run(answer: () => Promise<unknown>) {
+  function run(answer: (url: string) => Promise<unknown>) {
     const posted: unknown[] = [];
     const transfers: unknown[] = [];
     const opened: string[] = [];
+    const asked: string[] = [];
     const scope: Record<string, unknown> = {
       onmessage: null,
       postMessage: (m: unknown, t?: unknown[]) => {
@@ -191,27 +193,47 @@ describe('stream worker: the snapshot first', () => {
       },
       setTimeout: () => 0,
       close: () => posted.push('closed'),
-      fetch: answer,
+      fetch: (url: string) => {
+        asked.push(url);
+        return answer(url);
+      },
       TextDecoder,
       WebSocket: function (url: string) {
         opened.push(url);
       },
     };
     const onmessage = new Function('scope', `with (scope) { ${WORKER}; return onmessage; }`)(scope) as (e: { data: unknown }) => void;
-    return { posted, transfers, opened, send: (m: unknown) => onmessage({ data: m }) };
+    return { posted, transfers, opened, asked, send: (m: unknown) => onmessage({ data: m }) };
   }
   const settle = () => new Promise((r) => setTimeout(r, 10));
 
-  it("posts the snapshot's bytes, transferred, then opens the stream from its position", async () => {
-    const w = run(async () => ({ ok: true, arrayBuffer: async () => bytes(SNAPSHOT) }));
+  const json = (text: string) => new Response(text, { headers: { 'Content-Type': 'application/json' } });
+
+  it("asks for the gzip file, inflates it, posts the snapshot's bytes transferred, then opens the stream from its position", async () => {
+    const w = run(async () => new Response(gzipSync(SNAPSHOT), { headers: { 'Content-Type': 'application/gzip' } }));
     w.send({ snapshot: 'http://h/living-map/snapshot', open: 'ws://h/living-map/stream?batch=1' });
     await settle();
-    expect(w.posted.length).toBe(1);
+    await vi.waitFor(() => expect(w.posted.length).toBe(1));
     const m = w.posted[0] as { type: string; body: ArrayBuffer; seq: number; epoch: string };
     expect([m.type, m.seq, m.epoch]).toEqual(['snapshot', 42, 'e1']);
     expect(new TextDecoder().decode(m.body)).toBe(SNAPSHOT);
     expect(w.transfers).toEqual([m.body]);
     expect(w.opened).toEqual(['ws://h/living-map/stream?batch=1&since_seq=42&epoch=e1']);
+    expect(w.asked).toEqual(['http://h/living-map/snapshot?wire=gzip']);
+  });
+
+  it('reads JSON from a service that answers JSON anyway, and asks again without wire where it is refused', async () => {
+    for (const [answer, asked] of [
+      [async () => json(SNAPSHOT), ['http://h/living-map/snapshot?wire=gzip']],
+      [async (url: string) => (url.includes('wire') ? new Response('{}', { status: 400 }) : json(SNAPSHOT)), ['http://h/living-map/snapshot?wire=gzip', 'http://h/living-map/snapshot']],
+    ] as const) {
+      const w = run(answer);
+      w.send({ snapshot: 'http://h/living-map/snapshot', open: 'ws://h/living-map/stream?batch=1' });
+      await settle();
+      expect(w.asked).toEqual(asked);
+      const m = w.posted[0] as { type: string; body: ArrayBuffer; seq: number };
+      expect([m.type, m.seq, new TextDecoder().decode(m.body)]).toEqual(['snapshot', 42, SNAPSHOT]);
+    }
   });
 
   it('opens the stream the ordinary way when the request fails or the answer has no position', async () => {
@@ -219,8 +241,8 @@ describe('stream worker: the snapshot first', () => {
       async () => {
         throw new Error('offline');
       },
-      async () => ({ ok: false, status: 503 }),
-      async () => ({ ok: true, arrayBuffer: async () => bytes('{"layers":{}}') }),
+      async () => new Response('{}', { status: 503 }),
+      async () => json('{"layers":{}}'),
     ]) {
       const w = run(answer);
       w.send({ snapshot: 'http://h/living-map/snapshot', open: 'ws://h/living-map/stream?batch=1' });
@@ -235,7 +257,7 @@ describe('stream worker: the snapshot first', () => {
     const w = run(() => new Promise((r) => (release = r)));
     w.send({ snapshot: 'http://h/living-map/snapshot', open: 'ws://h/living-map/stream?batch=1' });
     w.send({ close: [1000, 'bye'] });
-    release({ ok: true, arrayBuffer: async () => bytes(SNAPSHOT) });
+    release(json(SNAPSHOT));
     await settle();
     expect(w.opened).toEqual([]);
     expect(w.posted[0]).toEqual({ type: 'close', code: 1000, reason: 'bye' });

@@ -5,6 +5,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import org.daarion.livingmap.api.http.BadParameter;
 import org.daarion.livingmap.api.http.Params;
 import org.daarion.livingmap.api.http.PreparedResponses;
 import org.daarion.livingmap.api.http.Responses;
@@ -41,6 +42,10 @@ public final class SnapshotRoutes implements RouteGroup {
     Params p = new Params(ctx.queryParams());
     Instant at = p.instant("at");
     if (at != null) {
+      if (ctx.queryParams().contains(PreparedResponses.WIRE)) {
+        throw new BadParameter(
+            PreparedResponses.WIRE, "wire=gzip serves the live snapshot; time travel answers JSON");
+      }
       travel(ctx, at);
       return;
     }

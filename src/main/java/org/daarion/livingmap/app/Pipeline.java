@@ -125,6 +125,7 @@ final class Pipeline {
             new StreamStats(),
             topology.clustered());
     owner.addSink(hub);
+    snapshots.keepWarmWhile(() -> hub.stats().connections() > 0);
     owner.start();
     restoreStatus = topology.restore(storage, start, owner, hub, alerts, this::restoreSilences);
 

@@ -10,6 +10,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.daarion.livingmap.wire.Deflate;
@@ -63,6 +64,14 @@ public final class SnapshotService implements AutoCloseable {
    */
   static final Duration IDLE_AFTER = Duration.ofSeconds(10);
 
+  /**
+   * While stream clients are connected ({@link #keepWarmWhile}), a version at most this old is kept
+   * prepared even when no reader asks, so that the next page load is answered at once: after a
+   * quiet spell it waited for a preparation, 0.3-1 s at 100x, most of the page's first draw. One
+   * preparation per interval is the price (at 100x about 0.3 s of CPU).
+   */
+  static final Duration WATCHED_EVERY = Duration.ofSeconds(5);
+
   /** A variant asked for within this time is prepared ahead with each new version. */
   static final Duration HOT_FOR = Duration.ofSeconds(60);
 
@@ -87,6 +96,8 @@ public final class SnapshotService implements AutoCloseable {
   private volatile long lastAskedNanos = System.nanoTime();
   private final long metaWaitNanos;
   private final long idleAfterNanos;
+  private final long watchedEveryNanos;
+  private volatile BooleanSupplier watched = () -> false;
 
   private record Hot(UnaryOperator<JsonObject> reducer, long lastUsedNanos) {}
 
@@ -106,12 +117,13 @@ public final class SnapshotService implements AutoCloseable {
    */
   public SnapshotService(
       StateOwner owner, Executor executor, Supplier<JsonObject> meta, Duration prepareInterval) {
-    this(owner, executor, meta, prepareInterval, META_WAIT, IDLE_AFTER);
+    this(owner, executor, meta, prepareInterval, META_WAIT, IDLE_AFTER, WATCHED_EVERY);
   }
 
   /**
-   * As above, with the longest preparation readers wait for new meta and the time after the last
-   * reader that versions are still prepared ahead (tests).
+   * As above, with the longest preparation readers wait for new meta, the time after the last
+   * reader that versions are still prepared ahead, and how old a version may grow while watched
+   * (tests).
    */
   SnapshotService(
       StateOwner owner,
@@ -119,9 +131,11 @@ public final class SnapshotService implements AutoCloseable {
       Supplier<JsonObject> meta,
       Duration prepareInterval,
       Duration metaWait,
-      Duration idleAfter) {
+      Duration idleAfter,
+      Duration watchedEvery) {
     this.metaWaitNanos = metaWait.toNanos();
     this.idleAfterNanos = idleAfter.toNanos();
+    this.watchedEveryNanos = watchedEvery.toNanos();
     this.owner = owner;
     this.executor = executor;
     this.meta = meta;
@@ -214,6 +228,14 @@ public final class SnapshotService implements AutoCloseable {
     return now;
   }
 
+  /**
+   * While {@code watched} is true (stream clients connected), versions are prepared ahead at least
+   * every {@link #WATCHED_EVERY} even without a reader asking.
+   */
+  public void keepWarmWhile(BooleanSupplier watched) {
+    this.watched = watched;
+  }
+
   /** Notes that {@code key} was asked for, so that the next versions prepare it ahead. */
   void touch(String key, UnaryOperator<JsonObject> reducer) {
     if (!key.isEmpty()) {
@@ -224,7 +246,12 @@ public final class SnapshotService implements AutoCloseable {
   private void tick() {
     try {
       PreparedSnapshot p = latest;
-      if (p == null || System.nanoTime() - lastAskedNanos > idleAfterNanos) {
+      if (p == null) {
+        return;
+      }
+      long now = System.nanoTime();
+      if (now - lastAskedNanos > idleAfterNanos
+          && !(now - p.readyNanos() >= watchedEveryNanos && watched.getAsBoolean())) {
         return;
       }
       JsonObject m = meta.get();

@@ -86,8 +86,12 @@ class PreparedSnapshotHttpTest {
   }
 
   private HttpResponse<byte[]> get(String... headers) throws Exception {
+    return getAt("/living-map/snapshot", headers);
+  }
+
+  private HttpResponse<byte[]> getAt(String pathAndQuery, String... headers) throws Exception {
     HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/living-map/snapshot"));
+        HttpRequest.newBuilder(URI.create("http://localhost:" + port + pathAndQuery));
     if (headers.length > 0) {
       b.headers(headers);
     }
@@ -97,6 +101,36 @@ class PreparedSnapshotHttpTest {
   private static byte[] gunzip(byte[] gz) throws Exception {
     try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gz))) {
       return in.readAllBytes();
+    }
+  }
+
+  /**
+   * {@code ?wire=gzip}: the prepared gzip bytes as a file, whatever the caller accepts, so that a
+   * page inflates them itself instead of receiving the decoded body from its network process.
+   */
+  @Test
+  void wireGzipSendsThePreparedGzipBytesAsAFile() throws Exception {
+    HttpResponse<byte[]> plain = get();
+    HttpResponse<byte[]> zipped = get("Accept-Encoding", "gzip");
+    HttpResponse<byte[]> file = getAt("/living-map/snapshot?wire=gzip");
+    assertThat(file.statusCode()).isEqualTo(200);
+    assertThat(file.headers().firstValue("Content-Type")).hasValue("application/gzip");
+    assertThat(file.headers().firstValue("Content-Encoding").orElse("identity"))
+        .isEqualTo("identity");
+    assertThat(file.body()).isEqualTo(zipped.body());
+    assertThat(gunzip(file.body())).isEqualTo(plain.body());
+    // the same with a caller that accepts gzip: the transport does not compress the file again
+    assertThat(getAt("/living-map/snapshot?wire=gzip", "Accept-Encoding", "gzip").body())
+        .isEqualTo(zipped.body());
+    String etag = file.headers().firstValue("ETag").orElseThrow();
+    assertThat(getAt("/living-map/snapshot?wire=gzip", "If-None-Match", etag).statusCode())
+        .isEqualTo(304);
+
+    for (String bad : new String[] {"?wire=br", "?wire=", "?wire=gzip&at=2026-12-01T00:00:00Z"}) {
+      HttpResponse<byte[]> r = getAt("/living-map/snapshot" + bad);
+      assertThat(r.statusCode()).as(bad).isEqualTo(400);
+      JsonObject body = new JsonObject(new String(r.body(), "UTF-8"));
+      assertThat(body.encode()).as(bad).contains("wire");
     }
   }
 

@@ -10,6 +10,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,7 +48,13 @@ class SnapshotMetaWaitTest {
     // An hour between preparations: only readers and new meta start one here, never the ticker.
     snapshots =
         new SnapshotService(
-            owner, tasks::add, meta::get, Duration.ofHours(1), metaWait, Duration.ofHours(1));
+            owner,
+            tasks::add,
+            meta::get,
+            Duration.ofHours(1),
+            metaWait,
+            Duration.ofHours(1),
+            Duration.ofHours(1));
     return snapshots;
   }
 
@@ -103,7 +110,7 @@ class SnapshotMetaWaitTest {
     Duration idle = Duration.ofMillis(300);
     snapshots =
         new SnapshotService(
-            owner, tasks::add, meta::get, Duration.ofMillis(10), Duration.ZERO, idle);
+            owner, tasks::add, meta::get, Duration.ofMillis(10), Duration.ZERO, idle, idle);
     PreparedSnapshot first = firstPrepared(snapshots);
 
     change(0.5);
@@ -127,6 +134,48 @@ class SnapshotMetaWaitTest {
     assertThat(asked).as("waits for a version of the current state").isNotDone();
     runPreparation();
     assertThat(asked.get(10, TimeUnit.SECONDS).version()).isEqualTo(current);
+  }
+
+  /**
+   * While stream clients are connected, a changed state is prepared within the watched interval
+   * although no reader asked, and the next reader after a quiet spell is answered at once.
+   */
+  @Test
+  void whileStreamClientsAreConnectedAVersionIsKeptWarm() throws Exception {
+    Duration idle = Duration.ofMillis(300);
+    AtomicBoolean watched = new AtomicBoolean(true);
+    snapshots =
+        new SnapshotService(
+            owner,
+            tasks::add,
+            meta::get,
+            Duration.ofMillis(10),
+            Duration.ZERO,
+            idle,
+            Duration.ofMillis(100));
+    snapshots.keepWarmWhile(watched::get);
+    firstPrepared(snapshots);
+    long lastAsked = System.nanoTime();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> System.nanoTime() - lastAsked > idle.toNanos() * 2);
+    change(0.7);
+    runPreparation(); // the ticker prepared it: no reader asked
+    await().atMost(Duration.ofSeconds(10)).until(() -> snapshots.preparations() == 2);
+
+    long current = owner.state().version();
+    CompletableFuture<PreparedSnapshot> asked = snapshots.prepared();
+    assertThat(asked).as("answered at once with the warm version").isDone();
+    assertThat(asked.get().version()).isEqualTo(current);
+
+    watched.set(false);
+    tasks.clear();
+    long quiet = System.nanoTime();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> System.nanoTime() - quiet > idle.toNanos() * 2);
+    change(0.9);
+    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(tasks::isEmpty);
   }
 
   private void change(double gpu) throws InterruptedException {
