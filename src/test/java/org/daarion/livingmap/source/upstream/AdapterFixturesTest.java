@@ -50,9 +50,13 @@ class AdapterFixturesTest {
 
   @Test
   void cityListsAreCompleteAndTheSnapshotOnlyAddsToListedEntities() {
-    // agents-service owns an agent's name (Precedence) and may finish its poll before or after
-    // city-service: kept silent here so the snapshot's own fields for agent:sofia are seen.
+    // agents-service owns an agent's name, microdao-service a microDAO's name and space-service a
+    // node's name and status (Precedence); each may finish its poll before or after city-service
+    // (microdao-service did, in CI: daarion's name was null): kept silent here so that city's own
+    // fields are seen.
     fake.fault(UpstreamSource.AGENTS, FakeUpstream.Fault.ERROR_500);
+    fake.fault(UpstreamSource.MICRODAO, FakeUpstream.Fault.ERROR_500);
+    fake.fault(UpstreamSource.SPACE, FakeUpstream.Fault.ERROR_500);
     h.pollNow();
     UpstreamPoll city = h.last(UpstreamSource.CITY);
     assertThat(city.source()).isEqualTo("city-service");
