@@ -9,6 +9,8 @@ import { earlyStreamFactory } from './earlyStream';
 // first frame is that snapshot, whenever the snapshot arrives.
 const SCRIPT = fs.readFileSync(path.join(__dirname, '../public/early-stream.js'), 'utf8');
 const SNAPSHOT = '{"generated_at":"2026-12-05T00:00:00Z","seq":42,"epoch":"e1","layers":{"city":{"items":[{"id":"microdao:a","seq":7}]}}}';
+/** the stream's first frame the worker makes of it */
+const FRAME = `{"kind":"snapshot","seq":42,"epoch":"e1","data":${SNAPSHOT}}`;
 
 class FakeWorker {
   static last: FakeWorker;
@@ -33,7 +35,6 @@ class FakeWorker {
 
 const g = globalThis as Record<string, unknown>;
 const saved: Record<string, unknown> = {};
-const bytes = (t: string) => new TextEncoder().encode(t).buffer;
 
 beforeEach(() => {
   for (const k of ['window', 'location', 'Worker', 'WebSocket']) saved[k] = g[k];
@@ -71,7 +72,7 @@ describe('early stream: the snapshot over HTTP, the stream from its position', (
 
   it('hands the snapshot the worker fetched over as the first frame, then the events since it', async () => {
     const w = FakeWorker.last;
-    w.emit({ type: 'snapshot', body: bytes(SNAPSHOT), seq: 42, epoch: 'e1' });
+    w.emit({ type: 'snapshot', data: FRAME });
     w.emit({ type: 'open' });
     w.emit({ type: 'message', data: '{"kind":"event","seq":43}' });
     const { seen } = adopt();
@@ -85,7 +86,7 @@ describe('early stream: the snapshot over HTTP, the stream from its position', (
     await tick();
     expect(seen).toEqual([]);
     const w = FakeWorker.last;
-    w.emit({ type: 'snapshot', body: bytes(SNAPSHOT), seq: 42, epoch: 'e1' });
+    w.emit({ type: 'snapshot', data: FRAME });
     w.emit({ type: 'open' });
     w.emit({ type: 'message', data: '{"kind":"event","seq":43}' });
     expect(seen).toEqual(['open', `snapshot 42 e1 ${SNAPSHOT}`, 'event 43']);
@@ -209,15 +210,12 @@ describe('stream worker: the snapshot first', () => {
 
   const json = (text: string) => new Response(text, { headers: { 'Content-Type': 'application/json' } });
 
-  it("asks for the gzip file, inflates it, posts the snapshot's bytes transferred, then opens the stream from its position", async () => {
+  it("asks for the gzip file, inflates it, posts the snapshot as the stream's first frame, then opens the stream from its position", async () => {
     const w = run(async () => new Response(gzipSync(SNAPSHOT), { headers: { 'Content-Type': 'application/gzip' } }));
     w.send({ snapshot: 'http://h/living-map/snapshot', open: 'ws://h/living-map/stream?batch=1' });
     await settle();
     await vi.waitFor(() => expect(w.posted.length).toBe(1));
-    const m = w.posted[0] as { type: string; body: ArrayBuffer; seq: number; epoch: string };
-    expect([m.type, m.seq, m.epoch]).toEqual(['snapshot', 42, 'e1']);
-    expect(new TextDecoder().decode(m.body)).toBe(SNAPSHOT);
-    expect(w.transfers).toEqual([m.body]);
+    expect(w.posted[0]).toEqual({ type: 'snapshot', data: FRAME });
     expect(w.opened).toEqual(['ws://h/living-map/stream?batch=1&since_seq=42&epoch=e1']);
     expect(w.asked).toEqual(['http://h/living-map/snapshot?wire=gzip']);
   });
@@ -231,8 +229,7 @@ describe('stream worker: the snapshot first', () => {
       w.send({ snapshot: 'http://h/living-map/snapshot', open: 'ws://h/living-map/stream?batch=1' });
       await settle();
       expect(w.asked).toEqual(asked);
-      const m = w.posted[0] as { type: string; body: ArrayBuffer; seq: number };
-      expect([m.type, m.seq, new TextDecoder().decode(m.body)]).toEqual(['snapshot', 42, SNAPSHOT]);
+      expect(w.posted[0]).toEqual({ type: 'snapshot', data: FRAME });
     }
   });
 
