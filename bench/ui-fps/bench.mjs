@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const web = path.resolve(here, '../../web/e2e');
-const { launch, startMock, QUIET_BROWSER_ARGS } = await import(path.join(web, 'browser.mjs'));
+const { launch, startMock, QUIET_BROWSER_ARGS, dragInCircles } = await import(path.join(web, 'browser.mjs'));
 
 // BENCH_SIZE=100x: 100 times DAARION, the sizes of the service's simulator run with
 // --sim-microdaos 1200 --sim-daos 500 --sim-nodes 6000 --sim-agents 20000 --sim-rate 2000
@@ -132,18 +132,7 @@ try {
         };
         requestAnimationFrame(loop);
       });
-      const box = await page.locator('[data-testid=map-canvas]').boundingBox();
-      const cx = box.x + box.width / 2;
-      const cy = box.y + box.height / 2;
-      await page.mouse.move(cx, cy);
-      await page.mouse.down();
-      const start = Date.now();
-      let i = 0;
-      while (Date.now() - start < PAN_MS) {
-        const a = (i++ / 30) * Math.PI;
-        await page.mouse.move(cx + Math.cos(a) * 200, cy + Math.sin(a) * 120);
-      }
-      await page.mouse.up();
+      await dragInCircles(page, PAN_MS);
       const m = await page.evaluate(() => {
         const w = window;
         const b = w.__bench;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const { launch, QUIET_BROWSER_ARGS, showLayer } = await import(path.join(here, '../../web/e2e/browser.mjs'));
+const { launch, QUIET_BROWSER_ARGS, showLayer, dragInCircles } = await import(path.join(here, '../../web/e2e/browser.mjs'));
 const URL = process.env.BENCH_URL.replace(/\/+$/, '');
 const LAYER = process.env.PAN_LAYER ?? 'city';
 const ZOOM = Number(process.env.PAN_ZOOM ?? 6);
@@ -52,17 +52,7 @@ try {
   });
   const before = ticks();
   await cdp.send('Profiler.start');
-  const box = await page.locator('[data-testid=map-canvas]').boundingBox();
-  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
-  await page.mouse.move(cx, cy);
-  await page.mouse.down();
-  const start = Date.now();
-  let i = 0;
-  while (Date.now() - start < MS) {
-    const a = (i++ / 30) * Math.PI;
-    await page.mouse.move(cx + Math.cos(a) * 200, cy + Math.sin(a) * 120);
-  }
-  await page.mouse.up();
+  const start = await dragInCircles(page, MS);
   const { profile } = await cdp.send('Profiler.stop');
   const after = ticks();
   const fps = await page.evaluate(() => { const b = window.__pan; b.stop = true; return b.raf / ((performance.now() - b.t0) / 1000); });

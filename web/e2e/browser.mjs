@@ -66,3 +66,23 @@ export async function showLayer(page, layer, timeout = 10000) {
     { timeout, polling: 50 },
   );
 }
+
+/**
+ * Drags the map in circles (200 × 120 px around the canvas's centre) for {@code ms}, as the UI
+ * benchmarks do, so that their figures compare; resolves to the time the drag started (Date.now()).
+ */
+export async function dragInCircles(page, ms) {
+  const box = await page.locator('[data-testid=map-canvas]').boundingBox();
+  const cx = box.x + box.width / 2;
+  const cy = box.y + box.height / 2;
+  await page.mouse.move(cx, cy);
+  await page.mouse.down();
+  const start = Date.now();
+  let i = 0;
+  while (Date.now() - start < ms) {
+    const a = (i++ / 30) * Math.PI;
+    await page.mouse.move(cx + Math.cos(a) * 200, cy + Math.sin(a) * 120);
+  }
+  await page.mouse.up();
+  return start;
+}

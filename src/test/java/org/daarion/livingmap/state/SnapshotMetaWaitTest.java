@@ -122,10 +122,7 @@ class SnapshotMetaWaitTest {
         .atMost(Duration.ofSeconds(10))
         .until(() -> snapshots.latest().version() > first.version());
     tasks.clear();
-    long lastAsked = System.nanoTime();
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> System.nanoTime() - lastAsked > idle.toNanos() * 2);
+    quietFor(idle.multipliedBy(2));
     change(0.7);
     await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(tasks::isEmpty);
 
@@ -155,10 +152,7 @@ class SnapshotMetaWaitTest {
             Duration.ofMillis(100));
     snapshots.keepWarmWhile(watched::get);
     firstPrepared(snapshots);
-    long lastAsked = System.nanoTime();
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> System.nanoTime() - lastAsked > idle.toNanos() * 2);
+    quietFor(idle.multipliedBy(2));
     change(0.7);
     runPreparation(); // the ticker prepared it: no reader asked
     await().atMost(Duration.ofSeconds(10)).until(() -> snapshots.preparations() == 2);
@@ -170,12 +164,15 @@ class SnapshotMetaWaitTest {
 
     watched.set(false);
     tasks.clear();
-    long quiet = System.nanoTime();
-    await()
-        .atMost(Duration.ofSeconds(10))
-        .until(() -> System.nanoTime() - quiet > idle.toNanos() * 2);
+    quietFor(idle.multipliedBy(2));
     change(0.9);
     await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(tasks::isEmpty);
+  }
+
+  /** Lets {@code time} pass with no reader asking. */
+  private static void quietFor(Duration time) {
+    long from = System.nanoTime();
+    await().atMost(Duration.ofSeconds(10)).until(() -> System.nanoTime() - from > time.toNanos());
   }
 
   private void change(double gpu) throws InterruptedException {
