@@ -52,6 +52,12 @@ try {
     const steps = {
       'page loaded': nav?.domContentLoadedEventEnd,
       'early stream connect': at('living-map:early-stream-connect')?.startTime,
+      // the worker's steps: request sent, answer's headers, the snapshot's first part handed over
+      // (when it comes in two), the whole body in (inflated, decoded)
+      'worker fetch': at('living-map:early-snapshot-fetch')?.startTime,
+      'headers': at('living-map:early-snapshot-headers')?.startTime,
+      'part 1': at('living-map:early-snapshot-part1')?.startTime,
+      'body': at('living-map:early-snapshot-body')?.startTime,
       'early snapshot (HTTP)': at('living-map:early-snapshot')?.startTime,
       'early stream open': at('living-map:early-stream-open')?.startTime,
       'client connect': at('living-map:stream-connect')?.startTime,

@@ -120,6 +120,13 @@ test('100x: the map loads 27,000 entities', { skip }, async () => {
   const total = counts.city + counts.planets + counts.nodes + counts.agents;
   console.log(`# entities in the page: ${total} ${JSON.stringify(counts)}`);
   assert.ok(total >= MIN_ENTITIES, `only ${total} entities in the page`);
+  // the stream worker handed the service's snapshot over in two parts (the layers before the
+  // agents drawn first), and the parts were joined: nothing is left marked as on its way
+  const parts = await page.evaluate(() => ({
+    first: performance.getEntriesByName('living-map:early-snapshot-part1').length,
+    partial: window.__livingMap.client.getState().snapshot.meta.partial ?? null,
+  }));
+  assert.deepEqual(parts, { first: 1, partial: null }, 'the snapshot came whole, or its parts were not joined');
 });
 
 test('100x: a microDAO in trouble is marked inactive (and alerts)', { skip }, async () => {

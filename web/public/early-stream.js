@@ -37,6 +37,14 @@
       var m = e.data;
       if (m.type === 'snapshot') {
         mark('living-map:early-snapshot');
+        // the worker's steps (epoch ms), as marks on the page's timeline
+        for (var k in m.steps || {}) {
+          try {
+            performance.mark('living-map:early-snapshot-' + k, { startTime: m.steps[k] - performance.timeOrigin });
+          } catch (ignored) {
+            // an old browser: marks without a start time
+          }
+        }
         early.opened = true;
         early.push({ type: 'open' });
         early.push({ type: 'message', data: m.data });

@@ -429,6 +429,8 @@ export function App() {
   const names = useCallback((id: string) => index.get(id)?.name ?? id, [index]);
   const S = shown?.layers;
   const nodesOnline = S ? S.nodes.items.filter((n) => n.status !== 'offline').length : 0;
+  // the first part of a snapshot in two parts is drawn before its agents layer has come
+  const agentsPending = !!shown?.meta.partial?.includes('agents');
 
   return (
     <div className="app">
@@ -566,8 +568,8 @@ export function App() {
             <Stat k="active users" v={fmt(S.city.active_users)} />
             <Stat k="DAO planets" v={fmt(S.space.planets.length)} />
             <Stat k="nodes online" v={`${fmt(nodesOnline)} / ${fmt(S.nodes.items.length)}`} />
-            <Stat k="agents online" v={`${fmt(S.agents.online_agents)} / ${fmt(S.agents.total_agents ?? S.agents.items.length)}`} />
-            <Stat k="LLM calls 24h" v={fmt(S.agents.total_llm_calls_24h)} />
+            <Stat k="agents online" v={agentsPending ? '…' : `${fmt(S.agents.online_agents)} / ${fmt(S.agents.total_agents ?? S.agents.items.length)}`} />
+            <Stat k="LLM calls 24h" v={agentsPending ? '…' : fmt(S.agents.total_llm_calls_24h)} />
             <Stat k={`events/s · ${RATE_WINDOW_S} s avg`} v={rate.toFixed(1)} id="rate" />
             <Stat k="seq" v={String(shown?.seq ?? shown?.meta?.seq ?? '–')} />
             <Stat k={time ? 'viewing' : 'updated'} v={updatedText(time, shown?.generated_at, lastEventAt)} id="updated" />

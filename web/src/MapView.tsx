@@ -175,7 +175,9 @@ export const MapView = forwardRef<MapHandle, Props>(function MapView({ layer, sn
     if (!shownLayer.current) performance.measure('living-map:first-layout', { start: t0, end: performance.now() });
     layouts.current.set(layer, l);
     r.setLayout(l);
-    if (switched) {
+    // a layer still on its way (the first part of a snapshot in two parts) is fitted when it comes
+    const waiting = !!snapshot.meta.partial?.includes(layer);
+    if (switched && !waiting) {
       shownLayer.current = layer;
       const v = pendingView.current ?? views.current.get(layer);
       pendingView.current = null;

@@ -215,7 +215,7 @@ describe('stream worker: the snapshot first', () => {
     w.send({ snapshot: 'http://h/living-map/snapshot', open: 'ws://h/living-map/stream?batch=1' });
     await settle();
     await vi.waitFor(() => expect(w.posted.length).toBe(1));
-    expect(w.posted[0]).toEqual({ type: 'snapshot', data: FRAME });
+    expect(w.posted[0]).toEqual({ type: 'snapshot', data: FRAME, steps: expect.any(Object) });
     expect(w.opened).toEqual(['ws://h/living-map/stream?batch=1&since_seq=42&epoch=e1']);
     expect(w.asked).toEqual(['http://h/living-map/snapshot?wire=gzip']);
   });
@@ -229,7 +229,7 @@ describe('stream worker: the snapshot first', () => {
       w.send({ snapshot: 'http://h/living-map/snapshot', open: 'ws://h/living-map/stream?batch=1' });
       await settle();
       expect(w.asked).toEqual(asked);
-      expect(w.posted[0]).toEqual({ type: 'snapshot', data: FRAME });
+      expect(w.posted[0]).toEqual({ type: 'snapshot', data: FRAME, steps: expect.any(Object) });
     }
   });
 
@@ -246,6 +246,59 @@ describe('stream worker: the snapshot first', () => {
       await settle();
       expect(w.posted).toEqual([]);
       expect(w.opened).toEqual(['ws://h/living-map/stream?batch=1']);
+    }
+  });
+
+  // the service's layout: layers city, space, nodes, agents, then meta; hostile strings inside
+  const HOSTILE = '}}]] {[,\\"agents\\":{\\"x\\":1}, \\\\';
+  const LAID_OUT =
+    '{"generated_at":"2026-12-05T00:00:00Z","seq":42,"epoch":"e1","layers":{' +
+    `"city":{"items":[{"id":"microdao:a","name":"${HOSTILE}","agents":19,"x":{"agents":{"a":1}}}]},` +
+    '"space":{"planets":[],"nodes":[]},"nodes":{"items":[{"id":"node:n","name":"n"}]},' +
+    '"agents":{"items":[{"id":"agent:a","name":"a"}],"total_agents":1}},' +
+    '"meta":{"version":"v","agents":{"a":1}}}';
+  /** an answer whose body comes `size` bytes at a time: keys and escapes fall across pieces */
+  const inPieces = (text: string, size: number) => {
+    const bytes = new TextEncoder().encode(text);
+    let at = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (at >= bytes.length) return c.close();
+        c.enqueue(bytes.slice(at, (at += size)));
+      },
+    });
+    return new Response(body, { headers: { 'Content-Type': 'application/json' } });
+  };
+  const frames = (w: { posted: unknown[] }) => w.posted.map((m) => JSON.parse((m as { data: string }).data));
+
+  it('hands a snapshot in the service layout over in two parts: the layers before the agents first, then the agents and meta', async () => {
+    for (const size of [1, 3, 7, 64, 100000]) {
+      const w = run(async () => inPieces(LAID_OUT, size));
+      w.send({ snapshot: 'http://h/living-map/snapshot', open: 'ws://h/living-map/stream?batch=1' });
+      await vi.waitFor(() => expect(w.opened.length).toBe(1));
+      expect(w.posted.map((m) => (m as { type: string }).type)).toEqual(['snapshot', 'message']);
+      const [first, rest] = frames(w);
+      const whole = JSON.parse(LAID_OUT);
+      const { agents, ...before } = whole.layers;
+      expect(first).toEqual({ kind: 'snapshot', seq: 42, epoch: 'e1', part: 1, data: { generated_at: whole.generated_at, seq: 42, epoch: 'e1', layers: before } });
+      expect(rest).toEqual({ kind: 'snapshot', seq: 42, epoch: 'e1', part: 2, data: { layers: { agents }, meta: whole.meta } });
+      expect(first.data.layers.city.items[0].name).toBe(whole.layers.city.items[0].name);
+      expect(w.opened).toEqual(['ws://h/living-map/stream?batch=1&since_seq=42&epoch=e1']);
+    }
+  });
+
+  it('hands any other layout over whole', async () => {
+    const head = '{"generated_at":"2026-12-05T00:00:00Z","seq":42,"epoch":"e1",';
+    for (const text of [
+      head + '"layers":{"agents":{"items":[]},"city":{"items":[]}}}', // agents first: nothing before them
+      head + '"layers":{"city":{"items":[]}},"meta":{"x":1,"agents":{"items":[]}}}', // "agents" only in meta
+      head + '"layers":{"city":{"items":[{"n":",\\"agents\\":{"}]}}}', // only inside a string
+      head + '"layers":{"city":{"items":[]}, "agents":{"items":[]}}}', // not the service's compact form
+    ]) {
+      const w = run(async () => inPieces(text, 5));
+      w.send({ snapshot: 'http://h/living-map/snapshot', open: 'ws://h/living-map/stream?batch=1' });
+      await vi.waitFor(() => expect(w.opened.length).toBe(1));
+      expect(frames(w)).toEqual([{ kind: 'snapshot', seq: 42, epoch: 'e1', data: JSON.parse(text) }]);
     }
   });
 

@@ -86,6 +86,51 @@ describe('LivingMapClient', () => {
     c.stop();
   });
 
+  it('a snapshot in two parts: the first is shown with its missing layers empty and named, the second joins it; events wait for both', async () => {
+    const c = makeClient();
+    c.start();
+    const ws = last();
+    ws.open();
+    const whole = snap();
+    const { agents, ...before } = whole.layers;
+    const { meta, ...head } = whole;
+    ws.frame({ kind: 'snapshot', part: 1, data: { ...head, layers: before }, seq: 10, epoch: 'e1' });
+    let s = c.getState().snapshot!;
+    expect(s.layers.nodes.items).toHaveLength(2);
+    expect(s.layers.agents.items).toEqual([]);
+    expect(s.meta.partial).toEqual(['agents']);
+    expect(s.meta.live).toBe(false);
+    const nodesLayer = s.layers.nodes;
+    ws.frame({ kind: 'snapshot', part: 2, data: { layers: { agents }, meta }, seq: 10, epoch: 'e1' });
+    expect(c.getState().snapshot!.layers.nodes).toBe(nodesLayer); // the first part's objects kept
+    ws.frame(metrics(11, 0.5));
+    await vi.advanceTimersByTimeAsync(1);
+    s = c.getState().snapshot!;
+    expect(s.meta.partial).toBeUndefined();
+    expect(s.meta.version).toBe(meta.version);
+    expect(s.layers.agents.items.map((a) => a.id)).toEqual(agents.items.map((a) => a.id));
+    expect(s.layers.nodes.items[0].metrics.cpu).toBe(0.5);
+    expect(c.getState().stats.gaps).toBe(0);
+    c.stop();
+  });
+
+  it('a second part without its first (or of another position) is a gap: the client starts again', async () => {
+    for (const first of [undefined, { seq: 9, epoch: 'e1' }, { seq: 10, epoch: 'e0' }]) {
+      FakeWs.all = [];
+      const c = makeClient();
+      c.start();
+      const ws = last();
+      ws.open();
+      const { agents, ...before } = snap().layers;
+      if (first) ws.frame({ kind: 'snapshot', part: 1, data: { ...snap(), layers: before }, ...first });
+      ws.frame({ kind: 'snapshot', part: 2, data: { layers: { agents } }, seq: 10, epoch: 'e1' });
+      expect(c.getState().stats.gaps).toBe(1);
+      expect(FakeWs.all).toHaveLength(2);
+      expect(ws.closed).toBe(true);
+      c.stop();
+    }
+  });
+
   it('with batch, asks for batch=1 and applies each line of a message as a frame, in order', async () => {
     const c = makeClient({ batch: true });
     c.start();

@@ -114,6 +114,20 @@ function normalizeSnapshot(s: Snapshot, live: boolean): Snapshot {
   return { ...s, generated_at: generatedAt, meta };
 }
 
+const EMPTY_LAYERS: Snapshot['layers'] = {
+  city: { items: [], channels: [] } as unknown as Snapshot['layers']['city'],
+  space: { planets: [], nodes: [] } as unknown as Snapshot['layers']['space'],
+  nodes: { items: [], total_cpu: 0, total_gpu: 0, total_ram: 0 },
+  agents: { items: [], total_agents: 0, online_agents: 0, total_llm_calls_24h: 0 },
+};
+
+/** A first part with the layers it lacks empty, and named in `meta.partial`. */
+function withAllLayers(s: Snapshot): Snapshot {
+  const have = (s.layers ?? {}) as Partial<Snapshot['layers']>;
+  const missing = (Object.keys(EMPTY_LAYERS) as (keyof Snapshot['layers'])[]).filter((k) => !have[k]);
+  return { ...s, layers: { ...EMPTY_LAYERS, ...have }, meta: { ...(s.meta ?? {}), partial: missing } as Snapshot['meta'] };
+}
+
 /** The newest parseable `timestamp` in a batch, as given (ISO) and in ms; undefined if none parses. */
 function newestTimestamp(batch: readonly LivingMapEvent[]): { iso: string; ms: number } | undefined {
   let best: { iso: string; ms: number } | undefined;
@@ -187,6 +201,8 @@ export class LivingMapClient {
   /** The server hides layers from this caller (meta.hidden_layers): its seqs skip their events. */
   private serverFiltered = false;
   private forceFresh = false;
+  /** A snapshot's first part (a `part: 1` frame), kept until its second part joins it. */
+  private firstPart: { data: Snapshot; seq?: number; epoch?: string } | null = null;
 
   constructor(options: LivingMapClientOptions = {}) {
     this.options = { apiPrefix: '/living-map', maxEvents: 200, batchMs: 16, idleTimeoutMs: 60_000, ...options };
@@ -532,9 +548,31 @@ export class LivingMapClient {
     }
     switch (frame.kind) {
       case 'snapshot': {
-        const f = frame as { data: Snapshot; seq?: number; epoch?: string; reason?: string };
+        const f = frame as { data: Snapshot; seq?: number; epoch?: string; reason?: string; part?: number };
         this.flush();
         this.pending = [];
+        if (f.part === 2) {
+          // the rest of the snapshot whose first part is shown: its layers and meta join it
+          const first = this.firstPart;
+          this.firstPart = null;
+          if (!first || first.seq !== f.seq || first.epoch !== f.epoch || !f.data || typeof f.data !== 'object') {
+            this.onGap('a snapshot part without its first part');
+            return;
+          }
+          const rest = f.data as Partial<Snapshot>;
+          const whole = { ...first.data, ...rest, layers: { ...first.data.layers, ...rest.layers } } as Snapshot;
+          this.adoptSnapshot(whole, { seq: f.seq, epoch: f.epoch }, true);
+          break;
+        }
+        this.firstPart = null;
+        if (f.part === 1 && f.data && typeof f.data === 'object') {
+          // drawn at once, its missing layers empty and named in `meta.partial`; no event is
+          // applied before the second part
+          this.firstPart = { data: f.data, seq: f.seq, epoch: f.epoch };
+          mark('living-map:snapshot-parsed', arrived);
+          this.adoptSnapshot(withAllLayers(f.data), { seq: f.seq, epoch: f.epoch }, false);
+          break;
+        }
         if (f.reason === 'resync') {
           this.bump('resyncs');
           const why = this.lastSeq !== undefined ? `resume from seq ${this.lastSeq} answered with a fresh snapshot` : 'fresh snapshot';

@@ -131,6 +131,12 @@ export interface SnapshotMeta {
    * status's business, not this flag's.
    */
   live?: boolean;
+  /**
+   * Set by the client on the first part of a snapshot that came in two parts (the web UI's
+   * stream worker sends them at 100x): the layers still on their way, empty until the second part
+   * joins them. Absent on a whole snapshot.
+   */
+  partial?: string[];
   /** Set by the client when events moved `generated_at`: the time the server cut the snapshot. */
   server_generated_at?: string;
   [extra: string]: unknown;

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.UnaryOperator;
 import org.daarion.livingmap.wire.Deflate;
+import org.daarion.livingmap.wire.JsonAscii;
 import org.daarion.livingmap.wire.VertxInternals;
 
 /**
@@ -204,7 +205,7 @@ public final class PreparedSnapshot {
   }
 
   private Encoded encode(String key, Buffer json) {
-    Buffer identity = offHeap(json);
+    Buffer identity = offHeap(JsonAscii.escape(json));
     return new Encoded(etag(key), Deflate.gzip(identity, GZIP_LEVEL), identity, null, executor);
   }
 

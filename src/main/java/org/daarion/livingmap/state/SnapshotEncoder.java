@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.daarion.livingmap.wire.Deflate;
+import org.daarion.livingmap.wire.JsonAscii;
 import org.daarion.livingmap.wire.Scratch;
 import org.daarion.livingmap.wire.VertxInternals;
 
@@ -30,7 +31,8 @@ import org.daarion.livingmap.wire.VertxInternals;
  *
  * <p>The output is byte for byte what serialising {@link SnapshotBuilder}'s tree gave: the same
  * members in the same order, entities sorted by id, each item and scalar written by Vert.x's JSON
- * codec. Not thread-safe: one caller at a time (the snapshot service serialises its preparations).
+ * codec, with non-ASCII characters escaped ({@link JsonAscii}: a browser then parses one-byte
+ * text). Not thread-safe: one caller at a time (the snapshot service serialises its preparations).
  */
 final class SnapshotEncoder {
   /** One entity's encoded item and what the totals need from it. */
@@ -200,7 +202,7 @@ final class SnapshotEncoder {
         .put("epoch", cut.epoch())
         .put("state_version", cut.version())
         .put("entities_total", total);
-    return m.toBuffer().getBytes();
+    return JsonAscii.escape(m.toBuffer().getBytes());
   }
 
   private void sortByKind() {
@@ -272,9 +274,10 @@ final class SnapshotEncoder {
               .put("alerts", d.getJsonArray("alerts", new JsonArray()))
               .toBuffer()
               .getBytes();
+      it.spaceNode = JsonAscii.escape(it.spaceNode);
     }
     // Last: an item with bytes is complete (a field of the wrong type throws above, as it did).
-    it.json = d.toBuffer().getBytes();
+    it.json = JsonAscii.escape(d.toBuffer().getBytes());
     return it;
   }
 
@@ -298,7 +301,7 @@ final class SnapshotEncoder {
         d.put("microdao_id", microdao);
       }
       d.put("orbits", orbits);
-      it.json = d.toBuffer().getBytes();
+      it.json = JsonAscii.escape(d.toBuffer().getBytes());
     }
   }
 
@@ -317,7 +320,7 @@ final class SnapshotEncoder {
       it.counted =
           !"inactive".equals(d.getString("status")) && d.getValue("members") instanceof Number;
       it.members = d.getValue("members") instanceof Number mm ? mm.longValue() : 0;
-      it.json = d.toBuffer().getBytes();
+      it.json = JsonAscii.escape(d.toBuffer().getBytes());
     }
   }
 
@@ -393,7 +396,7 @@ final class SnapshotEncoder {
 
     /** A scalar as Vert.x's codec writes it inside a tree (strings escaped, numbers as Jackson). */
     Out value(Object v) {
-      return bytes(Json.encode(v).getBytes(StandardCharsets.UTF_8));
+      return bytes(JsonAscii.escape(Json.encode(v).getBytes(StandardCharsets.UTF_8)));
     }
 
     Out items(List<Item> list, boolean spaceNodes) {

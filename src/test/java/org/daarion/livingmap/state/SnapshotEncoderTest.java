@@ -1,7 +1,9 @@
 package org.daarion.livingmap.state;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
@@ -13,13 +15,15 @@ import java.util.Random;
 import java.util.Set;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import org.daarion.livingmap.wire.JsonAscii;
 import org.junit.jupiter.api.Test;
 
 /**
  * The encoder's bytes are the tree builder's, byte for byte, on every version of a state that
  * changes under it: entities replaced, replaced by equal copies, added, removed, aliases added, a
- * microDAO's counts moving, hostile names. An item kept from an earlier version that should have
- * been encoded again shows up as a difference.
+ * microDAO's counts moving, hostile names (non-ASCII among them, escaped as {@link JsonAscii}
+ * does). An item kept from an earlier version that should have been encoded again shows up as a
+ * difference.
  */
 class SnapshotEncoderTest {
   private static final JsonObject META =
@@ -54,11 +58,39 @@ class SnapshotEncoderTest {
               new ArrayList<>(state.values()),
               cutAliases,
               0);
-      String expected = ReferenceSnapshotBuilder.build(cut, META).encode();
+      String expected =
+          new String(
+              JsonAscii.escape(ReferenceSnapshotBuilder.build(cut, META).encode().getBytes(UTF_8)),
+              UTF_8);
       assertThat(encoder.encode(cut, META).toString())
           .as("version %d of seed %d", version, seed)
           .isEqualTo(expected);
     }
+  }
+
+  @Test
+  void theBytesAreAsciiAndReadAsTheSameNames() {
+    String name = "\u0414\u0410\u0420\u0406\u041e\u041d \ud83d\ude80 \u2028 caf\u00e9";
+    Entity e =
+        new Entity(
+            "microdao:x",
+            "microdao",
+            new JsonObject().put("id", "microdao:x").put("name", name).put("members", 3),
+            new JsonObject(),
+            Set.of(),
+            1,
+            Instant.EPOCH);
+    StateCut cut = new StateCut("ep", 1, 1, Instant.EPOCH, List.of(e), Map.of(), 0);
+    Buffer b = new SnapshotEncoder().encode(cut, META);
+    for (int i = 0; i < b.length(); i++) {
+      assertThat(b.getByte(i)).as("byte %d", i).isNotNegative();
+    }
+    JsonObject parsed = new JsonObject(b);
+    assertThat(parsed.getJsonObject("layers").getJsonObject("city").getJsonArray("items"))
+        .singleElement()
+        .satisfies(it -> assertThat(((JsonObject) it).getString("name")).isEqualTo(name));
+    assertThat(parsed.getJsonObject("meta").getJsonObject("sources").getString("x"))
+        .isEqualTo(META.getJsonObject("sources").getString("x"));
   }
 
   @Test

@@ -268,6 +268,9 @@ public final class ApiServer {
     if (accept != null && accept.contains("text/html") && hasUi()) {
       ctx.response().putHeader("Cache-Control", "no-cache");
       ctx.response().sendFile(WEBROOT + "/index.html");
+      for (RouteGroup g : groups) {
+        g.pageServed();
+      }
       return;
     }
     Responses.json(ctx, 200, info());
