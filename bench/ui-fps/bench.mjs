@@ -54,6 +54,8 @@ try {
       'early stream connect': at('living-map:early-stream-connect')?.startTime,
       // the worker's steps: request sent, answer's headers, the snapshot's first part handed over
       // (when it comes in two), the whole body in (inflated, decoded)
+      'worker created': at('living-map:early-snapshot-created')?.startTime,
+      'worker script': at('living-map:early-snapshot-script')?.startTime,
       'worker fetch': at('living-map:early-snapshot-fetch')?.startTime,
       'headers': at('living-map:early-snapshot-headers')?.startTime,
       'part 1': at('living-map:early-snapshot-part1')?.startTime,

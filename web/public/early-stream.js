@@ -24,7 +24,13 @@
       if (performance.mark) performance.mark(n);
     };
     mark('living-map:early-stream-connect');
-    var worker = new Worker('./stream-worker.js');
+    // The worker fetches the snapshot too, and decodes it: receiving and decoding 8.9 MB at 100x
+    // took the main thread about half a second (traced) while the bundle waited to run. It comes
+    // back as the stream's first frame.
+    // what to fetch and open goes in the worker's URL (its fragment, which no request carries):
+    // the worker starts at once, where a message posted now reached it only when this thread got
+    // to it, and this thread is busy with the app's bundle then (up to 0.3 s at 100x, measured)
+    var worker = new Worker('./stream-worker.js#' + encodeURIComponent(JSON.stringify({ snapshot: location.origin + api + '/snapshot', open: url })));
     // opened: the app was told the connection is open (with the HTTP snapshot); the worker's own
     // `open` then says nothing new
     // push: where what arrives goes (kept in `events` until the app adopts the connection and
@@ -61,10 +67,6 @@
       early.push({ type: 'close', code: 1006, reason: 'stream worker failed' });
     };
     window.__livingMapEarly = early;
-    // The worker fetches the snapshot too, and decodes it: receiving and decoding 8.9 MB at 100x
-    // took the main thread about half a second (traced) while the bundle waited to run. It comes
-    // back as the stream's first frame.
-    worker.postMessage({ snapshot: location.origin + api + '/snapshot', open: url });
     // not adopted in time (the app failed to load): do not hold the connection open
     setTimeout(function () {
       if (!early.adopted) worker.terminate();

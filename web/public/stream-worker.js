@@ -10,6 +10,9 @@
 // Otherwise frames go as they are. Order holds: open, error and close flush what is pending
 // first. The page sends `send` and `close`.
 var FLUSH_MS = 50;
+// when this worker's global scope was made and its script began to run (epoch ms), for the
+// benchmarks' account of the first draw
+var booted = typeof performance === 'object' && performance.timeOrigin ? { created: performance.timeOrigin, script: performance.timeOrigin + performance.now() } : {};
 var ws = null;
 var stopped = false;
 var pending = [];
@@ -32,6 +35,7 @@ function flush() {
 // is (`part: 2`); the client joins them. The other layers are drawn meanwhile: inflating,
 // decoding, handing over and parsing the agents were most of the first draw at 100x.
 function snapshotThenOpen(m) {
+  started = true;
   var plain = function () {
     openSocket(m.open);
   };
@@ -43,7 +47,7 @@ function snapshotThenOpen(m) {
   var inflate = typeof DecompressionStream === 'function';
   // when each step ended, in the page's clock's terms (epoch ms: the worker has its own origin);
   // the page marks them for the benchmarks
-  var steps = {};
+  var steps = { created: booted.created, script: booted.script };
   var at = function (name) {
     if (typeof performance === 'object' && performance.timeOrigin) steps[name] = performance.timeOrigin + performance.now();
   };
@@ -175,10 +179,12 @@ function agentsLayerSplit() {
     return -1;
   };
 }
+var started = false;
 onmessage = function (e) {
   var m = e.data || {};
-  if (m.snapshot && m.open && !ws) snapshotThenOpen(m);
-  else if (m.open && !ws) openSocket(m.open);
+  if (m.snapshot && m.open) {
+    if (!ws && !started) snapshotThenOpen(m); // else started from the URL already
+  } else if (m.open && !ws && !started) openSocket(m.open);
   else if (m.send !== undefined && ws) ws.send(m.send);
   else if (m.close && ws) ws.close(m.close[0], m.close[1]);
   else if (m.close && !stopped) {
@@ -214,3 +220,15 @@ function openSocket(url) {
     close();
   };
 }
+
+// early-stream.js names the snapshot and the stream in this worker's URL fragment: start now
+(function () {
+  var hash = typeof location === 'object' && location && location.hash;
+  if (!hash || hash.length < 2) return;
+  try {
+    var m = JSON.parse(decodeURIComponent(hash.slice(1)));
+    if (m && typeof m.snapshot === 'string' && typeof m.open === 'string') snapshotThenOpen(m);
+  } catch (e) {
+    // not ours: wait for the page's message
+  }
+})();

@@ -18,7 +18,7 @@ class FakeWorker {
   terminated = false;
   onmessage: ((e: { data: unknown }) => void) | null = null;
   onerror: (() => void) | null = null;
-  constructor() {
+  constructor(public url: string) {
     FakeWorker.last = this;
   }
   postMessage(m: unknown) {
@@ -66,8 +66,11 @@ function adopt() {
 }
 
 describe('early stream: the snapshot over HTTP, the stream from its position', () => {
-  it('asks its worker for the snapshot and the batched stream', () => {
-    expect(FakeWorker.last.posted).toEqual([{ snapshot: 'http://h/living-map/snapshot', open: 'ws://h/living-map/stream?batch=1' }]);
+  it('asks its worker for the snapshot and the batched stream in the worker URL, not in a message', () => {
+    const [file, fragment] = FakeWorker.last.url.split('#');
+    expect(file).toBe('./stream-worker.js');
+    expect(JSON.parse(decodeURIComponent(fragment))).toEqual({ snapshot: 'http://h/living-map/snapshot', open: 'ws://h/living-map/stream?batch=1' });
+    expect(FakeWorker.last.posted).toEqual([]);
   });
 
   it('hands the snapshot the worker fetched over as the first frame, then the events since it', async () => {
@@ -181,7 +184,7 @@ describe('stream worker', () => {
 
 describe('stream worker: the snapshot first', () => {
   const WORKER = fs.readFileSync(path.join(__dirname, '../public/stream-worker.js'), 'utf8');
-  function run(answer: (url: string) => Promise<unknown>) {
+  function run(answer: (url: string) => Promise<unknown>, hash = '') {
     const posted: unknown[] = [];
     const transfers: unknown[] = [];
     const opened: string[] = [];
@@ -202,6 +205,7 @@ describe('stream worker: the snapshot first', () => {
       WebSocket: function (url: string) {
         opened.push(url);
       },
+      location: { hash },
     };
     const onmessage = new Function('scope', `with (scope) { ${WORKER}; return onmessage; }`)(scope) as (e: { data: unknown }) => void;
     return { posted, transfers, opened, asked, send: (m: unknown) => onmessage({ data: m }) };
@@ -300,6 +304,17 @@ describe('stream worker: the snapshot first', () => {
       await vi.waitFor(() => expect(w.opened.length).toBe(1));
       expect(frames(w)).toEqual([{ kind: 'snapshot', seq: 42, epoch: 'e1', data: JSON.parse(text) }]);
     }
+  });
+
+  it('starts from its URL fragment without waiting for a message, and only once', async () => {
+    const m = { snapshot: 'http://h/living-map/snapshot', open: 'ws://h/living-map/stream?batch=1' };
+    const w = run(async () => json(SNAPSHOT), '#' + encodeURIComponent(JSON.stringify(m)));
+    expect(w.asked).toEqual(['http://h/living-map/snapshot?wire=gzip']);
+    w.send(m); // an old page's message as well: not a second request
+    await vi.waitFor(() => expect(w.opened).toEqual(['ws://h/living-map/stream?batch=1&since_seq=42&epoch=e1']));
+    expect(w.asked).toHaveLength(1);
+    expect(w.posted).toEqual([{ type: 'snapshot', data: FRAME, steps: expect.any(Object) }]);
+    for (const hash of ['#', '#%7Bbad', '#' + encodeURIComponent('{"open":1}')]) expect(run(async () => json(SNAPSHOT), hash).asked).toEqual([]);
   });
 
   it('opens nothing when the page closed while the snapshot was on its way', async () => {
