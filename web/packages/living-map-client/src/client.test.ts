@@ -323,7 +323,11 @@ describe('LivingMapClient', () => {
     ws.open();
     ws.frame({ kind: 'snapshot', data: snap(), seq: 10, epoch: 'e1' });
     await vi.advanceTimersByTimeAsync(4000);
-    ws.frame({ kind: 'ping' });
+    // frames cost no timer each: one timer watches for silence
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+    for (let i = 0; i < 100; i++) ws.frame({ kind: 'ping' });
+    expect(timers).not.toHaveBeenCalled();
+    timers.mockRestore();
     await vi.advanceTimersByTimeAsync(4000);
     expect(FakeWs.all).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1500);
