@@ -43,7 +43,7 @@ final class Storage {
       StateReplayer replayer) {
     this.db = db;
     log.info("history in {}", db.description());
-    history = new HistoryStore(db, config.responseBytes);
+    history = new HistoryStore(db, config.responseBytes, config.maxEventBytes);
     snapshotStore =
         topology.clustered() ? SnapshotStore.keepingKeyOrder(db) : new SnapshotStore(db);
     timeTravel = new TimeTravel(db, snapshotStore, history, replayer);
@@ -58,7 +58,8 @@ final class Storage {
   }
 
   private RecentHistory recentHistory(Config config, Vertx vertx, Clock clock, Closer closer) {
-    RecentHistory recent = new RecentHistory(config.historyMemoryBytes, config.retention, clock);
+    RecentHistory recent =
+        new RecentHistory(config.historyMemoryBytes, config.retention, clock, config.maxEventBytes);
     writer.feed(recent);
     recent.start(db.dataSource(), true);
     // Workers of their own: the shared worker pool also runs slow blocking work (the simulator's

@@ -68,8 +68,19 @@ public final class HistoryStore {
     this(database, DEFAULT_RESPONSE_BYTES);
   }
 
+  /** 1 MiB: the default of {@code LIVING_MAP_MAX_EVENT_BYTES}, the largest payload stored. */
+  public static final int DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+
   public HistoryStore(Database database, long responseBytes) {
-    this(database.dataSource(), database.executor(), responseBytes);
+    this(database, responseBytes, DEFAULT_MAX_EVENT_BYTES);
+  }
+
+  /**
+   * @param maxEventBytes the largest payload history can hold ({@code LIVING_MAP_MAX_EVENT_BYTES}):
+   *     the driver's rounds of rows are sized so that even rows that large stay within a bound
+   */
+  public HistoryStore(Database database, long responseBytes, int maxEventBytes) {
+    this(database.dataSource(), database.executor(), responseBytes, maxEventBytes);
   }
 
   HistoryStore(DataSource dataSource, Executor executor) {
@@ -77,11 +88,18 @@ public final class HistoryStore {
   }
 
   HistoryStore(DataSource dataSource, Executor executor, long responseBytes) {
+    this(dataSource, executor, responseBytes, DEFAULT_MAX_EVENT_BYTES);
+  }
+
+  HistoryStore(DataSource dataSource, Executor executor, long responseBytes, int maxEventBytes) {
     this.dataSource = dataSource;
     this.executor = executor;
     this.responseBytes = responseBytes;
+    this.maxEventBytes = maxEventBytes;
     this.rejectedEvents = new RejectedEvents(dataSource, responseBytes);
   }
+
+  private final int maxEventBytes;
 
   /** Recent rows answered from memory when set; see {@link #answerRecentFrom}. */
   private volatile RecentHistory recent;
@@ -198,7 +216,7 @@ public final class HistoryStore {
         args.add(q.limit() + 1);
         args.add(q.offset());
         JsonArray items = new JsonArray();
-        PageBudget budget = new PageBudget(responseBytes);
+        PageBudget budget = new PageBudget(responseBytes, PageBudget.ROW_OVERHEAD + maxEventBytes);
         // The page is chosen on the stored columns and its payloads turned into text outside,
         // row by row as the driver fetches them: rows the page skips (offset, a sort of the whole
         // table when it is small) or never fetches (past the byte budget) are not converted.

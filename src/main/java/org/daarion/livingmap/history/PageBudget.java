@@ -11,7 +11,11 @@ import java.sql.SQLException;
  *
  * <p>The driver is asked for rows in small rounds (the statement must run outside autocommit for it
  * to stream), sized from the largest row seen so far so that one round brings about what is left of
- * the budget: small rows still come a few hundred at a time, large ones one by one.
+ * the budget: small rows still come a few hundred at a time, large ones one by one. A round is also
+ * never larger than {@link #ROUND_BYTES} would hold of the largest rows the table can have: the
+ * driver holds a whole round, and a page of small rows followed by 1 MiB ones fetched 256 of them
+ * at once (the adversary suite's long mode, 2026-12-07: 182 rows of 1 MiB in one reader's round,
+ * and a 320 MiB heap gone).
  */
 final class PageBudget {
   /**
@@ -25,13 +29,22 @@ final class PageBudget {
   /** What a row costs besides its payload: ids, names, timestamps, JSON punctuation. */
   static final int ROW_OVERHEAD = 256;
 
+  /** What one round of the driver's rows may hold at most, should every row be the largest. */
+  static final long ROUND_BYTES = 4L * 1024 * 1024;
+
   private final long limit;
+  private final long maxRow;
   private long used;
   private long largest = ROW_OVERHEAD;
   private boolean truncated;
 
-  PageBudget(long limit) {
+  /**
+   * @param limit the answer's bytes
+   * @param maxRow the largest row the query can return (its variable parts and the overhead)
+   */
+  PageBudget(long limit, long maxRow) {
     this.limit = limit;
+    this.maxRow = Math.max(ROW_OVERHEAD, maxRow);
   }
 
   /**
@@ -52,7 +65,9 @@ final class PageBudget {
   /** Asks the driver for the next round's size; call after each row taken. */
   void adjust(ResultSet rs) throws SQLException {
     long left = Math.max(0, limit - used);
-    rs.setFetchSize((int) Math.max(1, Math.min(MAX_FETCH, left / largest + 1)));
+    long worstCase = Math.max(ROUND_BYTES, limit) / maxRow;
+    rs.setFetchSize(
+        (int) Math.max(1, Math.min(MAX_FETCH, Math.min(left / largest + 1, worstCase))));
   }
 
   /** The budget stopped the page before its row limit. */

@@ -164,10 +164,21 @@ public final class RecentHistory {
    * @param retention how long history keeps rows ({@code LIVING_MAP_RETENTION})
    */
   public RecentHistory(long maxBytes, Duration retention, Clock clock) {
+    this(maxBytes, retention, clock, HistoryStore.DEFAULT_MAX_EVENT_BYTES);
+  }
+
+  /**
+   * @param maxEventBytes the largest payload a stored row can hold ({@code
+   *     LIVING_MAP_MAX_EVENT_BYTES}): rows read back at start come in rounds sized for it
+   */
+  public RecentHistory(long maxBytes, Duration retention, Clock clock, int maxEventBytes) {
     this.maxBytes = maxBytes;
     this.retention = retention;
     this.clock = clock;
+    this.maxEventBytes = maxEventBytes;
   }
+
+  private final int maxEventBytes;
 
   /**
    * Reads the newest timestamp already in history; pages are answered from memory only after it.
@@ -236,7 +247,11 @@ public final class RecentHistory {
                 + " ORDER BY timestamp DESC, seq DESC LIMIT ?")) {
       ps.setObject(1, newest);
       ps.setInt(2, MAX_ROWS + 1);
-      ps.setFetchSize(1_000);
+      // The driver streams only outside autocommit; inside, it read every row of the LIMIT first
+      // (up to 50,001 rows of up to 1 MiB each). Rounds sized as a page's (PageBudget).
+      c.setAutoCommit(false);
+      PageBudget rounds = new PageBudget(maxBytes * 3 / 4, PageBudget.ROW_OVERHEAD + maxEventBytes);
+      ps.setFetchSize(PageBudget.FIRST_FETCH);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           long micros = CopyRows.micros(rs.getObject(2, OffsetDateTime.class).toInstant());
@@ -261,6 +276,8 @@ public final class RecentHistory {
             break;
           }
           used += ROW_OVERHEAD + bytes.length;
+          rounds.take(bytes.length);
+          rounds.adjust(rs);
           out.add(
               new Row(
                   rs.getObject(1, UUID.class),
@@ -538,7 +555,7 @@ public final class RecentHistory {
   private static JsonObject page(HistoryQuery q, List<Row> window, long matched, long budgetBytes)
       throws Exception {
     JsonArray items = new JsonArray();
-    PageBudget budget = new PageBudget(budgetBytes);
+    PageBudget budget = new PageBudget(budgetBytes, budgetBytes); // rows in memory: no rounds
     // window holds limit + 1 rows; the last only says there are more, as the SQL's extra row does
     for (int i = 0; i < window.size() && i < q.limit(); i++) {
       Row r = window.get(i);

@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Base64;
 import javax.sql.DataSource;
+import org.daarion.livingmap.event.Rejection;
 
 /**
  * The rejected-events table as the admin API reads it ({@link HistoryStore#rejected}): pages within
@@ -41,7 +42,9 @@ final class RejectedEvents {
   JsonObject page(int limit, int offset) throws SQLException {
     JsonArray items = new JsonArray();
     long total;
-    PageBudget budget = new PageBudget(responseBytes);
+    // raw is kept up to MAX_RAW_BYTES, and counted twice (its text is up to that)
+    PageBudget budget =
+        new PageBudget(responseBytes, PageBudget.ROW_OVERHEAD + 2L * Rejection.MAX_RAW_BYTES);
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false); // lets the driver stream rows within the page's budget
       try (PreparedStatement ps =

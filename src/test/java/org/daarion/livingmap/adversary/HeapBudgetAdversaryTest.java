@@ -37,13 +37,15 @@ import org.junit.jupiter.api.Test;
  * {@code /rejected?limit=1000} in parallel. Oracles: the process stays up; no answer is a 5xx;
  * every answer stays within the response budget; every valid event is stored or rejected with the
  * memory budget's reason, every malformed one rejected; nothing is dropped unseen. {@code
- * -Dadversary.tries} sets the number of events (short by default; bench/adversary.sh runs a long
- * mode).
+ * -Dadversary.tries} raises the number of events above 1,000 (bench/adversary.sh runs a long mode).
  */
 @Tag("adversary")
 @Tag("system")
 class HeapBudgetAdversaryTest {
-  private static final int TRIES = Integer.getInteger("adversary.tries", 120);
+  // At least 1,000 events (about 15 s): with 120, a round of the driver's rows that fetched 256
+  // rows of up to 1 MiB after a few small ones never showed; with 1,000 it ran a 320 MiB heap out
+  // in every run (2026-12-07).
+  private static final int TRIES = Math.max(1_000, Integer.getInteger("adversary.tries", 0));
   private static final long SEED = Long.getLong("adversary.seed", System.nanoTime());
   private static final long RESPONSE_BYTES = 1024 * 1024;
   private static final String PREFIX = "node.metrics.adv";
@@ -102,7 +104,22 @@ class HeapBudgetAdversaryTest {
       conn.flush(Duration.ofSeconds(30));
 
       for (CompletableFuture<Http.Response> a : answers) {
-        Http.Response r = a.get();
+        Http.Response r;
+        try {
+          r = a.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          // a reader that could not connect: say whether the service is still there, and why not
+          throw new AssertionError(
+              "a reader failed ("
+                  + e.getCause()
+                  + "); service alive: "
+                  + service.isAlive()
+                  + "; seed "
+                  + SEED
+                  + "; log:\n"
+                  + service.tail(),
+              e);
+        }
         assertThat(r.status()).as("seed %d", SEED).isLessThan(500);
         assertThat((long) r.body().length())
             .as("seed %d", SEED)
