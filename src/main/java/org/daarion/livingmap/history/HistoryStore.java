@@ -101,6 +101,22 @@ public final class HistoryStore {
 
   private final int maxEventBytes;
 
+  /**
+   * What one round of the driver's rows may hold at most in a replay, were every row the largest.
+   */
+  static final long REPLAY_ROUND_BYTES = 16L * 1024 * 1024;
+
+  /**
+   * Rows a replay asks for per round, from the largest payload history can hold: 16 with the
+   * default 1 MiB (5,000 such rows in one round were 5 GB), up to 5,000 where events are capped at
+   * 3 KiB or less.
+   */
+  int replayRound() {
+    return (int)
+        Math.max(
+            16, Math.min(5_000, REPLAY_ROUND_BYTES / (PageBudget.ROW_OVERHEAD + maxEventBytes)));
+  }
+
   /** Recent rows answered from memory when set; see {@link #answerRecentFrom}. */
   private volatile RecentHistory recent;
 
@@ -526,7 +542,7 @@ public final class HistoryStore {
                   + (upToSeq != null ? " AND seq <= ?" : "")
                   + (until != null ? " AND timestamp <= ?" : "")
                   + " ORDER BY seq LIMIT ?")) {
-        ps.setFetchSize(5000);
+        ps.setFetchSize(replayRound());
         int i = 1;
         ps.setString(i++, epoch);
         ps.setLong(i++, afterSeq);

@@ -58,4 +58,12 @@ class PageBudgetTest {
     b.adjust(rs);
     assertThat(fetch[0]).isEqualTo(1);
   }
+
+  @Test
+  void aReplayRoundIsSizedForTheLargestEventsHistoryCanHold() {
+    assertThat(new HistoryStore(null, null, 1 << 20, 1 << 20).replayRound()).isEqualTo(16);
+    assertThat(new HistoryStore(null, null, 1 << 20, 64 << 20).replayRound()).isEqualTo(16);
+    assertThat(new HistoryStore(null, null, 1 << 20, 2_000).replayRound()).isEqualTo(5_000);
+    assertThat(new HistoryStore(null, null, 1 << 20, 64 * 1024).replayRound()).isEqualTo(255);
+  }
 }
