@@ -33,6 +33,14 @@ public final class Utf8Buffer {
     len = 0;
   }
 
+  /** Empties the buffer and, if it grew past {@code max} bytes, gives that memory back. */
+  public void clearAndTrim(int max, int capacity) {
+    len = 0;
+    if (buf.length > max) {
+      buf = new byte[Math.max(16, capacity)];
+    }
+  }
+
   /** Moves the end to {@code n} (at most the current length), or reserves bytes up to it. */
   public void setLength(int n) {
     ensure(n - len);

@@ -130,9 +130,11 @@ final class HistoryRows {
     try {
       copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(COPY_EVENTS);
       send(copy, copyRows.header());
-      // In chunks: PostgreSQL stores the first rows while the next are encoded.
-      for (int from = 0; from < events.size(); from += COPY_CHUNK) {
-        send(copy, copyRows.rows(events.subList(from, Math.min(events.size(), from + COPY_CHUNK))));
+      // In chunks of at most COPY_CHUNK rows and about CopyRows.CHUNK_BYTES: PostgreSQL stores
+      // the first rows while the next are encoded, and the buffer stays small.
+      for (int from = 0; from < events.size(); ) {
+        from = copyRows.rows(events, from, COPY_CHUNK);
+        send(copy, copyRows.chunk());
       }
       send(copy, copyRows.trailer());
       long n = copy.endCopy();

@@ -69,7 +69,11 @@ class HeapBudgetAdversaryTest {
                     "LIVING_MAP_SIMULATOR",
                     "off"),
                 dataDir,
-                List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError"));
+                List.of(
+                    "-Xmx256m",
+                    "-XX:+ExitOnOutOfMemoryError",
+                    "-XX:+HeapDumpOnOutOfMemoryError",
+                    "-XX:HeapDumpPath=/tmp/adv-heap2.hprof"));
         Connection conn = Nats.connect(nats.url())) {
       service.start();
       Http http = new Http(service.port());
