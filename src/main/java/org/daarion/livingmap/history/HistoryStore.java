@@ -61,6 +61,8 @@ public final class HistoryStore {
   /** Bytes of rows one answer carries at most ({@code LIVING_MAP_RESPONSE_BYTES}). */
   private final long responseBytes;
 
+  private final int maxEventBytes;
+
   /** 1 MiB: the default of {@code LIVING_MAP_RESPONSE_BYTES}. */
   public static final long DEFAULT_RESPONSE_BYTES = 1024 * 1024;
 
@@ -75,20 +77,9 @@ public final class HistoryStore {
     this(database, responseBytes, DEFAULT_MAX_EVENT_BYTES);
   }
 
-  /**
-   * @param maxEventBytes the largest payload history can hold ({@code LIVING_MAP_MAX_EVENT_BYTES}):
-   *     the driver's rounds of rows are sized so that even rows that large stay within a bound
-   */
+  /** {@code maxEventBytes}: the largest payload stored, for the driver's rounds (PageBudget). */
   public HistoryStore(Database database, long responseBytes, int maxEventBytes) {
     this(database.dataSource(), database.executor(), responseBytes, maxEventBytes);
-  }
-
-  HistoryStore(DataSource dataSource, Executor executor) {
-    this(dataSource, executor, DEFAULT_RESPONSE_BYTES);
-  }
-
-  HistoryStore(DataSource dataSource, Executor executor, long responseBytes) {
-    this(dataSource, executor, responseBytes, DEFAULT_MAX_EVENT_BYTES);
   }
 
   HistoryStore(DataSource dataSource, Executor executor, long responseBytes, int maxEventBytes) {
@@ -97,24 +88,6 @@ public final class HistoryStore {
     this.responseBytes = responseBytes;
     this.maxEventBytes = maxEventBytes;
     this.rejectedEvents = new RejectedEvents(dataSource, responseBytes);
-  }
-
-  private final int maxEventBytes;
-
-  /**
-   * What one round of the driver's rows may hold at most in a replay, were every row the largest.
-   */
-  static final long REPLAY_ROUND_BYTES = 16L * 1024 * 1024;
-
-  /**
-   * Rows a replay asks for per round, from the largest payload history can hold: 16 with the
-   * default 1 MiB (5,000 such rows in one round were 5 GB), up to 5,000 where events are capped at
-   * 3 KiB or less.
-   */
-  int replayRound() {
-    return (int)
-        Math.max(
-            16, Math.min(5_000, REPLAY_ROUND_BYTES / (PageBudget.ROW_OVERHEAD + maxEventBytes)));
   }
 
   /** Recent rows answered from memory when set; see {@link #answerRecentFrom}. */
@@ -542,7 +515,7 @@ public final class HistoryStore {
                   + (upToSeq != null ? " AND seq <= ?" : "")
                   + (until != null ? " AND timestamp <= ?" : "")
                   + " ORDER BY seq LIMIT ?")) {
-        ps.setFetchSize(replayRound());
+        ps.setFetchSize(PageBudget.replayRound(maxEventBytes));
         int i = 1;
         ps.setString(i++, epoch);
         ps.setLong(i++, afterSeq);

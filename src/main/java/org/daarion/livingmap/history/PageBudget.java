@@ -70,6 +70,20 @@ final class PageBudget {
         (int) Math.max(1, Math.min(MAX_FETCH, Math.min(left / largest + 1, worstCase))));
   }
 
+  /**
+   * What one round of the driver's rows may hold at most in a replay, were every row the largest.
+   */
+  static final long REPLAY_ROUND_BYTES = 16L * 1024 * 1024;
+
+  /**
+   * Rows a replay (time travel, {@code /diff}, a resume) asks for per round, from the largest
+   * payload history can hold: 16 with the default 1 MiB (5,000 such rows in one round were 5 GB),
+   * up to 5,000 where events are capped at 3 KiB or less.
+   */
+  static int replayRound(int maxEventBytes) {
+    return (int) Math.max(16, Math.min(5_000, REPLAY_ROUND_BYTES / (ROW_OVERHEAD + maxEventBytes)));
+  }
+
   /** The budget stopped the page before its row limit. */
   boolean truncated() {
     return truncated;

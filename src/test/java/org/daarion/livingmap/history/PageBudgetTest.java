@@ -61,9 +61,9 @@ class PageBudgetTest {
 
   @Test
   void aReplayRoundIsSizedForTheLargestEventsHistoryCanHold() {
-    assertThat(new HistoryStore(null, null, 1 << 20, 1 << 20).replayRound()).isEqualTo(16);
-    assertThat(new HistoryStore(null, null, 1 << 20, 64 << 20).replayRound()).isEqualTo(16);
-    assertThat(new HistoryStore(null, null, 1 << 20, 2_000).replayRound()).isEqualTo(5_000);
-    assertThat(new HistoryStore(null, null, 1 << 20, 64 * 1024).replayRound()).isEqualTo(255);
+    assertThat(PageBudget.replayRound(1 << 20)).isEqualTo(16);
+    assertThat(PageBudget.replayRound(64 << 20)).isEqualTo(16);
+    assertThat(PageBudget.replayRound(2_000)).isEqualTo(5_000);
+    assertThat(PageBudget.replayRound(64 * 1024)).isEqualTo(255);
   }
 }

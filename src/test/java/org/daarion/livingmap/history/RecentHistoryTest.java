@@ -125,7 +125,7 @@ class RecentHistoryTest {
 
   @Test
   void pagesFromMemoryEqualThePagesOfPostgresql() throws Exception {
-    HistoryStore store = new HistoryStore(db.dataSource(), db.executor(), 64 * 1024);
+    HistoryStore store = new HistoryStore(db.dataSource(), db.executor(), 64 * 1024, 1024 * 1024);
     RecentHistory recent =
         new RecentHistory(64L * 1024 * 1024, Duration.ofDays(3650), Clock.systemUTC());
     try (HistoryWriter w =
@@ -201,7 +201,7 @@ class RecentHistoryTest {
    */
   @Test
   void afterARestartTheNewestRowsAreReadBackAndAnswerAsPostgresqlWould() throws Exception {
-    HistoryStore store = new HistoryStore(db.dataSource(), db.executor(), 64 * 1024);
+    HistoryStore store = new HistoryStore(db.dataSource(), db.executor(), 64 * 1024, 1024 * 1024);
     try (HistoryWriter w =
         new HistoryWriter(db.dataSource(), db, 500, Duration.ofMillis(5), 100_000)) {
       writeAll(w, events(1, RECENT), RECENT);
@@ -256,7 +256,7 @@ class RecentHistoryTest {
 
   @Test
   void pagingRunsOnFromMemoryIntoPostgresqlWithoutGapOrDuplicate() throws Exception {
-    HistoryStore store = new HistoryStore(db.dataSource(), db.executor());
+    HistoryStore store = new HistoryStore(db.dataSource(), db.executor(), 1024 * 1024, 1024 * 1024);
     RecentHistory recent =
         new RecentHistory(64L * 1024 * 1024, Duration.ofDays(3650), Clock.systemUTC());
     try (HistoryWriter w =
@@ -300,7 +300,7 @@ class RecentHistoryTest {
 
   @Test
   void rowsStoredAroundTheCopyLeaveTheirTimeToPostgresql() throws Exception {
-    HistoryStore store = new HistoryStore(db.dataSource(), db.executor());
+    HistoryStore store = new HistoryStore(db.dataSource(), db.executor(), 1024 * 1024, 1024 * 1024);
     RecentHistory recent =
         new RecentHistory(64L * 1024 * 1024, Duration.ofDays(3650), Clock.systemUTC());
     try (HistoryWriter w =
