@@ -70,7 +70,8 @@ final class PageBudget {
 
   /** Asks the driver for the next round's size; call after each row taken. */
   void adjust(ResultSet rs) throws SQLException {
-    long left = Math.max(0, limit - used);
+    // what take() still admits: the envelope is kept out of it there too
+    long left = Math.max(0, limit - ENVELOPE - used);
     long worstCase = Math.max(ROUND_BYTES, limit) / maxRow;
     rs.setFetchSize(
         (int) Math.max(1, Math.min(MAX_FETCH, Math.min(left / largest + 1, worstCase))));
