@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.WebSocketFrame;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -36,8 +35,16 @@ import org.daarion.livingmap.wire.VertxInternals.RawSocket;
  * permessage-deflate socket, with each event compressed once per event loop.
  */
 final class StreamWriter {
-  private static final int FRAGMENT = VertxInternals.FRAGMENT;
   private static final int WIRE_CHUNK = 64 * 1024;
+
+  /**
+   * Frames written to one socket per turn of its context: a long backlog (a connect burst queues up
+   * to 50,000 frames per socket while the snapshots go out) takes turns with the context's other
+   * sockets, which also keeps them near one seq so {@link DeflatedFrames} compresses each event
+   * once for all. Pumped whole, 100 permessage-deflate connects at 100x held an event loop 6.8 s at
+   * a time and took 52-71 s (bench/scale.sh, 2026-12-07).
+   */
+  static final int TURN_FRAMES = 512;
 
   /** Bytes reserved at the start of a batch buffer for its frame header (2 or 4 bytes used). */
   private static final int BATCH_HEADER = 4;
@@ -280,8 +287,9 @@ final class StreamWriter {
 
   // ---------------------------------------------------------------- context: pumping
 
-  /** Writes replay then queued frames while the socket accepts them. */
+  /** Writes replay then queued frames while the socket accepts them, for one turn. */
   void pump() {
+    int turn = 0;
     while (true) {
       if (pending.isEmpty()) {
         if (!replay.isEmpty()) {
@@ -317,6 +325,11 @@ final class StreamWriter {
         }
         if (socketFull() && !flushedRoom()) {
           waitForSocket();
+          return;
+        }
+        if (++turn > TURN_FRAMES) {
+          writeWire();
+          scheduleDrain.run();
           return;
         }
         Frame f = head.get(pendingIndex++);
@@ -535,10 +548,7 @@ final class StreamWriter {
     }
   }
 
-  /**
-   * Writes one text message from shared bytes without copying them: a TEXT frame over the buffer's
-   * bytes, split into 64 KiB fragments (clients' default frame limit) when larger.
-   */
+  /** Writes one text message from shared bytes without copying them. */
   void send(Buffer b) {
     if (closed) {
       return;
@@ -560,18 +570,8 @@ final class StreamWriter {
       // frames costs one system call, not one per frame. The buffer's bytes are shared, not copied.
       raw.writeText(b, false);
       markUnflushed();
-    } else if (len <= FRAGMENT) {
-      ws.writeFrame(VertxInternals.textFrame(b, true));
     } else {
-      for (int off = 0; off < len; off += FRAGMENT) {
-        int end = Math.min(len, off + FRAGMENT);
-        Buffer part = b.slice(off, end);
-        boolean last = end == len;
-        ws.writeFrame(
-            off == 0
-                ? VertxInternals.textFrame(part, last)
-                : WebSocketFrame.continuationFrame(part, last));
-      }
+      VertxInternals.writeText(ws, b);
     }
     stats.framesSent.increment();
     stats.bytesSent.add(len);

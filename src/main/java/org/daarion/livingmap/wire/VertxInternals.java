@@ -148,6 +148,25 @@ public final class VertxInternals {
   }
 
   /**
+   * Writes one text message over {@code b}'s bytes through the Vert.x API, split into {@link
+   * #FRAGMENT} fragments (clients' default frame limit) when larger.
+   */
+  public static void writeText(ServerWebSocket ws, Buffer b) {
+    int len = b.length();
+    if (len <= FRAGMENT) {
+      ws.writeFrame(textFrame(b, true));
+      return;
+    }
+    for (int off = 0; off < len; off += FRAGMENT) {
+      int end = Math.min(len, off + FRAGMENT);
+      Buffer part = b.slice(off, end);
+      boolean last = end == len;
+      ws.writeFrame(
+          off == 0 ? textFrame(part, last) : WebSocketFrame.continuationFrame(part, last));
+    }
+  }
+
+  /**
    * The socket's Netty channel, for writing prepared frames, or null (frames then go through the
    * Vert.x API one by one). Vert.x Web hands out a wrapper of the socket that does not expose it;
    * after the upgrade the connection's pipeline holds the socket's Vert.x handler, whose context
