@@ -14,7 +14,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 JAR=${JAR:-target/living-map.jar}
 [ -f "$JAR" ] || { echo "$JAR not found: mvn -B -q -DskipTests package" >&2; exit 2; }
-[ -d web/node_modules/playwright-core ] || { echo "web/node_modules missing: (cd web && npm ci)" >&2; exit 2; }
+# Chromium and the page's dependencies, installed as the e2e suite installs them when missing.
+if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM_PATH:-}" ]; then
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || { echo "Chromium is missing: apt-get install -y chromium (or set CHROMIUM_PATH)" >&2; exit 2; }
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+fi
+[ -d web/node_modules/playwright-core ] || (cd web && npm ci --no-audit --no-fund >/dev/null)
 PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 WORK=$(mktemp -d)
 URL=http://127.0.0.1:$PORT
