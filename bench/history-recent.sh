@@ -29,9 +29,10 @@ pages() { # source -> pages answered so far (empty while the service is not up)
   { curl -s "$BASE/metrics" || true; } | awk -v s="$1" 'index($0, "living_map_history_pages_total{source=\"" s "\"")==1 {print $2}'
 }
 if [ "$SCALE" != 100x ]; then
-  # Today's size (20 events/s): memory holds too few rows to answer for minutes; this measures
-  # what the memory path costs the pages PostgreSQL answers. Compare with
-  # LIVING_MAP_HISTORY_MEMORY_BYTES=0 in the environment (memory off).
+  # Today's size (20 events/s) on a fresh data directory: memory holds every row in history, so
+  # it answers with PostgreSQL's exact totals (before 2026-12-07 PostgreSQL answered until more
+  # than 10,000 rows were in). Compare with LIVING_MAP_HISTORY_MEMORY_BYTES=0 in the environment
+  # (memory off: PostgreSQL answers every page).
   sleep "${WARMUP:-60}"
   echo "memory bytes setting: ${LIVING_MAP_HISTORY_MEMORY_BYTES:-default}; rows: $(curl -s "$BASE/living-map/history?limit=1" | grep -o '"total":[0-9]*')"
   for round in 1 2 3; do

@@ -1,6 +1,5 @@
 package org.daarion.livingmap.history;
 
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -20,7 +19,6 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.daarion.livingmap.event.Event;
-import org.daarion.livingmap.wire.Deflate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,9 +40,11 @@ import org.slf4j.LoggerFactory;
  * and until to the microsecond), when more than {@link HistoryStore#TOTAL_CAP} matching rows are
  * above the floor: PostgreSQL then also reports an estimated total (its planner's figure, here the
  * count of matching rows in memory; both flagged {@code total_is_estimate}) and the page, its
- * {@code has_more} and {@code next} are PostgreSQL's. Anything else returns null and is asked of
- * PostgreSQL. Rows within a minute of the retention's cut-off are not used (the retention job may
- * be deleting them).
+ * {@code has_more} and {@code next} are PostgreSQL's. While memory holds every row in history (none
+ * stored before it attached and not read back, pushed out, or stored around the COPY: a young or
+ * small history, as DAARION's today), pages with fewer matches are answered too, with PostgreSQL's
+ * exact total. Anything else returns null and is asked of PostgreSQL. Rows within a minute of the
+ * retention's cut-off are not used (the retention job may be deleting them).
  *
  * <p><b>Memory.</b> Bounded by {@code LIVING_MAP_HISTORY_MEMORY_BYTES} (payload bytes plus {@link
  * #ROW_OVERHEAD} per row) and {@link #MAX_ROWS}; when full the oldest rows go (EVICT).
@@ -99,6 +99,12 @@ public final class RecentHistory {
   /** Rows held, readable without the lock: fewer than the cap means no page can be answered. */
   private volatile int held;
 
+  /**
+   * Whether every row in history is held: started, and nothing left below a floor; readable without
+   * the lock. Then memory answers pages with few matches too.
+   */
+  private volatile boolean whole;
+
   /** Changes whenever the rows or the floor do; under lock. */
   private long version;
 
@@ -108,56 +114,10 @@ public final class RecentHistory {
    * the rows and the floor (the retention's cut-off moves too, but a minute's margin is kept from
    * it). Bounded: cleared past {@link #CACHED_PAGES} queries. Pages are shared, never mutated.
    */
-  private final java.util.concurrent.ConcurrentHashMap<HistoryQuery, Cached> pages =
+  private final java.util.concurrent.ConcurrentHashMap<HistoryQuery, CachedPage> pages =
       new java.util.concurrent.ConcurrentHashMap<>();
 
   private static final int CACHED_PAGES = 16;
-
-  /**
-   * A page and its JSON bytes, encoded once for every response that sends it; gzipped once too,
-   * when first asked: the 100x newest page is about 94 KB, and gzipping it per response in the
-   * transport held {@code /history?limit=200} at c=32 to 1,291 req/s against 14,476 without gzip
-   * (bench/scale.sh, 2026-12-06).
-   */
-  private static final class Cached {
-    final long version;
-    final long responseBytes;
-    final JsonObject page;
-    final Buffer bytes;
-    private Buffer gzip;
-
-    Cached(long version, long responseBytes, JsonObject page, Buffer bytes) {
-      this.version = version;
-      this.responseBytes = responseBytes;
-      this.page = page;
-      this.bytes = bytes;
-    }
-
-    long version() {
-      return version;
-    }
-
-    long responseBytes() {
-      return responseBytes;
-    }
-
-    JsonObject page() {
-      return page;
-    }
-
-    /** Requests that ask at once wait for one compression. */
-    synchronized Buffer gzip() {
-      if (gzip == null) {
-        gzip = Deflate.gzip(bytes, GZIP_LEVEL);
-      }
-      return gzip;
-    }
-  }
-
-  /**
-   * The level the HTTP transport compresses at (ApiServer): the same bytes on the wire as before.
-   */
-  private static final int GZIP_LEVEL = 1;
 
   /**
    * @param maxBytes the byte bound ({@code LIVING_MAP_HISTORY_MEMORY_BYTES})
@@ -218,6 +178,7 @@ public final class RecentHistory {
         }
         held = byArrival.size();
         started = true;
+        whole = floorMicros == Long.MIN_VALUE;
         version++;
       } finally {
         lock.writeLock().unlock();
@@ -351,6 +312,7 @@ public final class RecentHistory {
         floorMicros = Math.max(floorMicros, old.micros());
       }
       held = byArrival.size();
+      whole = started && floorMicros == Long.MIN_VALUE;
       version++;
     } finally {
       lock.writeLock().unlock();
@@ -368,6 +330,7 @@ public final class RecentHistory {
     lock.writeLock().lock();
     try {
       floorMicros = Math.max(floorMicros, newest);
+      whole = started && floorMicros == Long.MIN_VALUE;
       version++;
     } finally {
       lock.writeLock().unlock();
@@ -398,7 +361,7 @@ public final class RecentHistory {
    * minutes after a start), pages go to PostgreSQL without a detour.
    */
   boolean mightAnswer() {
-    return held > HistoryStore.TOTAL_CAP;
+    return whole || held > HistoryStore.TOTAL_CAP;
   }
 
   /** Whether this query's form is one memory can answer (cheap; {@link #page} decides). */
@@ -428,13 +391,13 @@ public final class RecentHistory {
    * @param responseBytes the page's byte budget ({@code LIVING_MAP_RESPONSE_BYTES})
    */
   JsonObject page(HistoryQuery q, long responseBytes) {
-    Cached c = cached(q, responseBytes);
-    return c == null ? null : c.page();
+    CachedPage c = cached(q, responseBytes);
+    return c == null ? null : c.page;
   }
 
   /** {@link #page} as the JSON bytes to send, gzipped when {@code gzip}, or null. */
   HistoryStore.PageBytes pageBytes(HistoryQuery q, long responseBytes, boolean gzip) {
-    Cached c = cached(q, responseBytes);
+    CachedPage c = cached(q, responseBytes);
     if (c == null) {
       return null;
     }
@@ -446,35 +409,33 @@ public final class RecentHistory {
   /** Serialises building pages: requests that miss the same version wait for one build. */
   private final Object building = new Object();
 
-  private static final Cached NONE = new Cached(-1, -1, null, null);
-
   /** The page for the current rows, built once however many requests ask; null: PostgreSQL. */
-  private Cached cached(HistoryQuery q, long responseBytes) {
+  private CachedPage cached(HistoryQuery q, long responseBytes) {
     if (!mayAnswer(q)) {
       return null;
     }
-    Cached c = current(q, responseBytes);
+    CachedPage c = current(q, responseBytes);
     if (c == null) {
       // At c=32 a batch makes every waiting request miss at once; one builds, the rest reuse it.
       synchronized (building) {
         c = build(q, responseBytes);
       }
     }
-    return c.page() == null ? null : c;
+    return c.page == null ? null : c;
   }
 
-  private Cached current(HistoryQuery q, long responseBytes) {
+  private CachedPage current(HistoryQuery q, long responseBytes) {
     lock.readLock().lock();
     try {
-      Cached c = pages.get(q);
-      return c != null && c.version() == version && c.responseBytes() == responseBytes ? c : null;
+      CachedPage c = pages.get(q);
+      return c != null && c.version == version && c.responseBytes == responseBytes ? c : null;
     } finally {
       lock.readLock().unlock();
     }
   }
 
   /** Builds (or finds) the page; its page is null when memory cannot answer (also kept). */
-  private Cached build(HistoryQuery q, long responseBytes) {
+  private CachedPage build(HistoryQuery q, long responseBytes) {
     EventTypePattern type = q.eventTypePattern();
     Pattern typeRegex =
         type != null && type.wildcard() ? Pattern.compile(type.regex(), Pattern.DOTALL) : null;
@@ -485,17 +446,21 @@ public final class RecentHistory {
     List<Row> window = new ArrayList<>(q.limit() + 1);
     long matched = 0;
     long seen;
+    boolean exact;
     lock.readLock().lock();
     try {
       if (!started) {
-        return NONE;
+        return CachedPage.NONE;
       }
       seen = version;
-      Cached c = pages.get(q);
-      if (c != null && c.version() == seen && c.responseBytes() == responseBytes) {
+      CachedPage c = pages.get(q);
+      if (c != null && c.version == seen && c.responseBytes == responseBytes) {
         return c;
       }
-      long low = Math.max(floorMicros, kept - 1);
+      long low = Math.max(floorMicros, kept == Long.MIN_VALUE ? kept : kept - 1);
+      // Every row in history is held, none where the retention job may be deleting: the count of
+      // matches is PostgreSQL's own.
+      exact = floorMicros == Long.MIN_VALUE && (rows.isEmpty() || rows.last().micros() > low);
       for (Row r : rows) {
         if (r.micros() <= low) {
           break;
@@ -523,16 +488,17 @@ public final class RecentHistory {
     } finally {
       lock.readLock().unlock();
     }
-    Cached c;
-    if (matched <= HistoryStore.TOTAL_CAP || matched < wanted) {
-      c = new Cached(seen, responseBytes, null, null);
+    CachedPage c;
+    boolean few = matched <= HistoryStore.TOTAL_CAP;
+    if (few ? !exact : matched < wanted) {
+      c = new CachedPage(seen, responseBytes, null, null);
     } else {
       try {
-        JsonObject page = page(q, window, matched, responseBytes);
-        c = new Cached(seen, responseBytes, page, page.toBuffer());
+        JsonObject page = page(q, window, matched, responseBytes, few);
+        c = new CachedPage(seen, responseBytes, page, page.toBuffer());
       } catch (Exception e) {
         // a payload this cannot reproduce: PostgreSQL answers
-        c = new Cached(seen, responseBytes, null, null);
+        c = new CachedPage(seen, responseBytes, null, null);
       }
     }
     if (pages.size() >= CACHED_PAGES) {
@@ -551,8 +517,13 @@ public final class RecentHistory {
     }
   }
 
-  /** The answer, field for field as {@link HistoryStore#query} builds it. */
-  private static JsonObject page(HistoryQuery q, List<Row> window, long matched, long budgetBytes)
+  /**
+   * The answer, field for field as {@link HistoryStore#query} builds it: with {@code exact}, from
+   * every match (at most {@link HistoryStore#TOTAL_CAP}), which PostgreSQL counts exactly; else
+   * with the count of matches held as the estimate it reports past the cap.
+   */
+  private static JsonObject page(
+      HistoryQuery q, List<Row> window, long matched, long budgetBytes, boolean exact)
       throws Exception {
     JsonArray items = new JsonArray();
     PageBudget budget = new PageBudget(budgetBytes, budgetBytes); // rows in memory: no rounds
@@ -575,17 +546,23 @@ public final class RecentHistory {
               .put("seq", r.seq())
               .put("epoch", r.epoch()));
     }
-    long total = Math.max(matched, (long) q.offset() + items.size() + 1);
+    boolean hasMore = !exact || window.size() > q.limit() || budget.truncated();
+    long total =
+        !exact
+            ? Math.max(matched, (long) q.offset() + items.size() + 1)
+            : !hasMore && (q.offset() == 0 || !items.isEmpty())
+                ? (long) q.offset() + items.size()
+                : matched;
     return new JsonObject()
         .put("items", items)
         .put("total", total)
-        .put("has_more", true)
-        .put("total_is_estimate", true)
+        .put("has_more", hasMore)
+        .put("total_is_estimate", !exact)
         .put("limit", q.limit())
         .put("offset", q.offset())
         .put("truncated", budget.truncated())
         .put("max_bytes", budget.limit())
-        .put("next", HistoryStore.next(q, items));
+        .put("next", hasMore ? HistoryStore.next(q, items) : null);
   }
 
   private static Instant instant(long micros) {
