@@ -137,7 +137,7 @@ done
 # 100 sockets at 2,000 events/s each are 200,000 messages/s: what the server could not deliver
 # shows as queue overflows and resyncs (each one a fresh snapshot to that socket).
 echo "stream counters after the bursts: $(curl -s "$BASE/metrics" \
-  | grep -E '^living_map_ws_(connects_total|drops_total|resyncs_total|messages_sent_total)' | tr '\n' ' ')"
+  | grep -E '^living_map_ws_(connects_total|drops_total|resyncs_total|messages_sent_total|messages_compressed_total)' | tr '\n' ' ')"
 
 echo "== native memory (NMT summary, committed KB)"
 jcmd "$RUN_PID" VM.native_memory summary 2>/dev/null | grep -E "^Total|^-\s+(Java Heap|Class|Thread|Code|GC|Internal|Other|Metaspace|Symbol|Arena)" || true

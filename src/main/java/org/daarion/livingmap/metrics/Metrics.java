@@ -37,8 +37,9 @@ import java.util.function.Supplier;
  *       living_map_rate_limited_total{kind}}, {@code living_map_bad_requests_total{kind}} (crafted
  *       or malformed requests refused)
  *   <li>{@code living_map_ws_connections} gauge, {@code living_map_ws_connects_total}, {@code
- *       living_map_ws_messages_sent_total}, {@code living_map_ws_resyncs_total}, {@code
- *       living_map_ws_drops_total{reason}}, {@code living_map_ws_refused_total{reason}}
+ *       living_map_ws_messages_sent_total}, {@code living_map_ws_messages_compressed_total}, {@code
+ *       living_map_ws_resyncs_total}, {@code living_map_ws_drops_total{reason}}, {@code
+ *       living_map_ws_refused_total{reason}}
  *   <li>{@code living_map_ingest_events_total{source}}, {@code
  *       living_map_ingest_rejected_total{reason}}, {@code living_map_ingest_lag_seconds} histogram,
  *       {@code living_map_state_queue_depth}, {@code living_map_state_entities}, {@code
@@ -65,6 +66,7 @@ public final class Metrics implements AutoCloseable {
   public static final String WS_CONNECTIONS = "living_map_ws_connections";
   public static final String WS_CONNECTS = "living_map_ws_connects";
   public static final String WS_MESSAGES_SENT = "living_map_ws_messages_sent";
+  public static final String WS_MESSAGES_COMPRESSED = "living_map_ws_messages_compressed";
   public static final String WS_RESYNCS = "living_map_ws_resyncs";
   public static final String WS_DROPS = "living_map_ws_drops";
   public static final String WS_REFUSED = "living_map_ws_refused";
@@ -105,6 +107,7 @@ public final class Metrics implements AutoCloseable {
   private final JvmGcMetrics gc;
   private final Counter wsConnects;
   private final Counter wsMessagesSent;
+  private final Counter wsMessagesCompressed;
   private final Counter wsResyncs;
   private final Counter historyFailures;
   private final Counter historyWritten;
@@ -136,6 +139,12 @@ public final class Metrics implements AutoCloseable {
     wsMessagesSent =
         Counter.builder(WS_MESSAGES_SENT)
             .description("Frames written to WebSocket clients")
+            .register(registry);
+    wsMessagesCompressed =
+        Counter.builder(WS_MESSAGES_COMPRESSED)
+            .description(
+                "Messages compressed for permessage-deflate clients: each event once per event"
+                    + " loop, not once per client")
             .register(registry);
     wsResyncs =
         Counter.builder(WS_RESYNCS)
@@ -227,6 +236,10 @@ public final class Metrics implements AutoCloseable {
 
   public void wsMessagesSent(long frames) {
     wsMessagesSent.increment(frames);
+  }
+
+  public void wsMessagesCompressed(long messages) {
+    wsMessagesCompressed.increment(messages);
   }
 
   public void wsResync() {

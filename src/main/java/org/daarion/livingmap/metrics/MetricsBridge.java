@@ -63,6 +63,7 @@ public final class MetricsBridge implements AutoCloseable {
     Delta rejected = new Delta(intake::rejectedCount);
     Delta overBudget = new Delta(intake::overBudgetCount);
     Delta sent = new Delta(stream::framesSent);
+    Delta compressed = new Delta(stream::framesDeflated);
     Delta resyncs = new Delta(stream::resyncs);
     Delta connects = new Delta(stream::connectionsTotal);
     Delta overflows = new Delta(stream::overflows);
@@ -82,6 +83,7 @@ public final class MetricsBridge implements AutoCloseable {
                 metrics.ingestRejected("memory_budget");
               }
               metrics.wsMessagesSent(sent.next());
+              metrics.wsMessagesCompressed(compressed.next());
               for (long i = resyncs.next(); i > 0; i--) {
                 metrics.wsResync();
               }

@@ -43,6 +43,7 @@ class MetricsTest {
       m.wsConnections(() -> 3);
       m.wsConnected();
       m.wsMessagesSent(10);
+      m.wsMessagesCompressed(4);
       m.wsResync();
       m.wsDrop("slow");
       m.wsRefused("rate_limited");
@@ -67,6 +68,7 @@ class MetricsTest {
               "living_map_ws_connections 3.0",
               "living_map_ws_connects_total 1.0",
               "living_map_ws_messages_sent_total 10.0",
+              "living_map_ws_messages_compressed_total 4.0",
               "living_map_ws_resyncs_total 1.0",
               "living_map_ws_drops_total{reason=\"slow\"} 1.0",
               "living_map_ws_refused_total{reason=\"rate_limited\"} 1.0",
