@@ -194,8 +194,9 @@ export function App() {
     const ac = new AbortController();
     setDiffLoading(true);
     setDiffError(null);
-    fetchDiff(config, diffRange, ac.signal)
-      .then((d) => setDiff(d))
+    setDiff(null);
+    fetchDiff(config, diffRange, ac.signal, (partial) => !ac.signal.aborted && setDiff(partial))
+      .then((d) => !ac.signal.aborted && setDiff(d))
       .catch((e) => {
         if (ac.signal.aborted) return;
         setDiff(null);

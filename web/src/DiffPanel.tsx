@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { DIFF_COLORS, short, type Diff, type DiffRange } from './diff';
+import { countOf, DIFF_COLORS, short, type Diff, type DiffRange } from './diff';
 
 interface Props {
   range: DiffRange | null;
@@ -92,18 +92,18 @@ export function DiffPanel({ range, diff, loading, error, timelineTime, names, on
           </button>
         </div>
       </div>
-      {loading && <p className="muted small-print">Comparing…</p>}
+      {loading && !diff && <p className="muted small-print">Comparing…</p>}
       {error && (
         <p className="a-err small-print" role="alert" data-testid="diff-error">
           {error}
         </p>
       )}
-      {diff && !loading && (
+      {diff && (!loading || !diff.complete) && (
         <div className="diff-body">
           <div className="diff-counts" data-testid="diff-counts">
-            <span style={{ color: DIFF_COLORS.added }}>+{diff.added.length} added</span>
-            <span style={{ color: DIFF_COLORS.removed }}>−{diff.removed.length} removed</span>
-            <span style={{ color: DIFF_COLORS.changed }}>~{diff.changed.length} changed</span>
+            <span style={{ color: DIFF_COLORS.added }}>+{countOf(diff, 'added').toLocaleString()} added</span>
+            <span style={{ color: DIFF_COLORS.removed }}>−{countOf(diff, 'removed').toLocaleString()} removed</span>
+            <span style={{ color: DIFF_COLORS.changed }}>~{countOf(diff, 'changed').toLocaleString()} changed</span>
           </div>
           {diff.added.length + diff.removed.length + diff.changed.length === 0 && <p className="muted small-print">Nothing changed.</p>}
           <ul className="diff-list">
@@ -134,9 +134,29 @@ export function DiffPanel({ range, diff, loading, error, timelineTime, names, on
               );
             })}
           </ul>
-          {diff.added.length + diff.removed.length + diff.changed.length > 700 && <p className="muted small-print">First entries shown; the map marks them all.</p>}
+          <DiffCoverage diff={diff} loading={loading} />
         </div>
       )}
     </aside>
+  );
+}
+
+/** What the list and the map cover of the whole diff, said plainly. */
+function DiffCoverage({ diff, loading }: { diff: Diff; loading: boolean }) {
+  const held = diff.added.length + diff.removed.length + diff.changed.length;
+  const listed = Math.min(diff.added.length, 200) + Math.min(diff.removed.length, 200) + Math.min(diff.changed.length, 300);
+  const total = diff.total.toLocaleString();
+  if (!diff.complete) {
+    return (
+      <p className="muted small-print" data-testid="diff-coverage">
+        {loading ? `Loading… the map marks ${held.toLocaleString()} of ${total} so far.` : `The map marks the first ${held.toLocaleString()} of ${total}.`}
+      </p>
+    );
+  }
+  if (listed >= held) return null;
+  return (
+    <p className="muted small-print" data-testid="diff-coverage">
+      {`The first entries of each kind are listed; the map marks all ${total}.`}
+    </p>
   );
 }

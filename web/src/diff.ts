@@ -24,6 +24,10 @@ export interface Diff {
   removed: DiffEntity[];
   changed: DiffChange[];
   counts: Record<string, unknown>;
+  /** entries in the whole diff (the service's counts), however many pages are held here */
+  total: number;
+  /** every page is held */
+  complete: boolean;
 }
 export interface DiffRange {
   from: string;
@@ -31,13 +35,44 @@ export interface DiffRange {
 }
 export type DiffKind = 'added' | 'removed' | 'changed';
 
-export async function fetchDiff(config: AppConfig, range: DiffRange, signal?: AbortSignal): Promise<Diff> {
+/** Entries asked for per page: the service's most (it also cuts a page at about 1 MiB). */
+export const PAGE_LIMIT = 5000;
+
+/** Entries fetched at most: every entity at 100x DAARION (27,700), with room. */
+export const MAX_ENTRIES = 60000;
+
+/**
+ * The whole diff, page after page (`next_cursor`): at 100x DAARION five minutes change 23,000
+ * entities, and the first page alone marked only agents on the map (ids in order). The service
+ * keeps a computed diff for a minute, so the pages after the first cost no replay. `onPage` sees
+ * what is held after each page but the last.
+ */
+export async function fetchDiff(config: AppConfig, range: DiffRange, signal?: AbortSignal, onPage?: (d: Diff) => void): Promise<Diff> {
   const base = config.baseUrl.replace(/\/+$/, '') + config.apiPrefix;
-  const q = new URLSearchParams({ from: range.from, to: range.to });
-  const res = await fetch(`${base}/diff?${q}`, { headers: { Accept: 'application/json' }, signal });
-  const body = await res.json().catch(() => null);
-  if (!res.ok) throw new Error((body && (body.message ?? body.error)) || `HTTP ${res.status}`);
-  return normalise(body);
+  let held: Diff | null = null;
+  let cursor: string | null = null;
+  for (;;) {
+    const q = new URLSearchParams({ from: range.from, to: range.to, limit: String(PAGE_LIMIT) });
+    if (cursor !== null) q.set('cursor', cursor);
+    const res = await fetch(`${base}/diff?${q}`, { headers: { Accept: 'application/json' }, signal });
+    const body = await res.json().catch(() => null);
+    if (!res.ok) throw new Error((body && (body.message ?? body.error)) || `HTTP ${res.status}`);
+    const page = normalise(body);
+    held = held ? join(held, page) : page;
+    const more = body?.has_more === true;
+    const next: unknown = more ? body.next_cursor : null;
+    held.complete = !more;
+    // a cursor that does not move on would ask for the same page for ever
+    cursor = typeof next === 'string' && next !== cursor ? next : null;
+    if (cursor === null || entries(held) >= MAX_ENTRIES) return held;
+    onPage?.({ ...held });
+  }
+}
+
+const entries = (d: Diff) => d.added.length + d.removed.length + d.changed.length;
+
+function join(a: Diff, b: Diff): Diff {
+  return { ...a, added: a.added.concat(b.added), removed: a.removed.concat(b.removed), changed: a.changed.concat(b.changed) };
 }
 
 /** Tolerant of missing lists and of entities given as bare ids. */
@@ -48,7 +83,18 @@ export function normalise(b: unknown): Diff {
   const changed = (Array.isArray(o.changed) ? o.changed : [])
     .filter((c): c is DiffChange => !!c && typeof (c as DiffChange).id === 'string')
     .map((c) => ({ ...c, fields: c.fields && typeof c.fields === 'object' ? c.fields : {} }));
-  return { from: o.from, to: o.to, added: ents(o.added), removed: ents(o.removed), changed, counts: (o.counts as Record<string, unknown>) ?? {} };
+  const counts = o.counts && typeof o.counts === 'object' ? (o.counts as Record<string, unknown>) : {};
+  const added = ents(o.added), removed = ents(o.removed);
+  const listed = added.length + removed.length + changed.length;
+  const total = typeof counts.total === 'number' && Number.isFinite(counts.total) && counts.total >= listed ? counts.total : listed;
+  return { from: o.from, to: o.to, added, removed, changed, counts, total, complete: o.has_more !== true };
+}
+
+/** How many entries of a kind the whole diff has (the service's counts), not only those held. */
+export function countOf(d: Diff, kind: DiffKind): number {
+  const held = d[kind].length;
+  const n = d.counts[kind];
+  return typeof n === 'number' && Number.isFinite(n) && n >= held ? n : held;
 }
 
 /** id → what happened to it, for the map's rings */

@@ -260,13 +260,33 @@ export class MapRenderer {
     this.requestDraw();
   }
 
-  /** rings on what the "what changed" view lists, one path per kind */
+  /**
+   * rings on what the "what changed" view lists, one path per kind; zoomed out to groups, a ring
+   * on each group holding a listed entity, in the colour of its weightiest kind (removed, added,
+   * changed), instead of one per hidden entity
+   */
   private drawDiffMarks(L: Layout): void {
     if (!this.diffMarks.size) return;
     const ctx = this.ctx;
     const z = this.view.zoom;
     const paths = new Map<string, Path2D>();
-    for (const [id, kind] of this.diffMarks) {
+    if (this.isAggregated(L)) {
+      const weight: Record<string, number> = { removed: 3, added: 2, changed: 1 };
+      for (const g of L.groups.values()) {
+        let kind: string | null = null;
+        for (const it of g.members) {
+          const k = this.diffMarks.get(it.id);
+          if (k && (kind === null || (weight[k] ?? 0) > (weight[kind] ?? 0))) kind = k;
+        }
+        if (kind === null || !this.visible(g.x, g.y, g.r)) continue;
+        const [sx, sy] = this.worldToScreen(g.x, g.y);
+        const r = Math.max(4, this.aggRadius(g, L)) + 4;
+        let p = paths.get(kind);
+        if (!p) paths.set(kind, (p = new Path2D()));
+        p.moveTo(sx + r, sy);
+        p.arc(sx, sy, r, 0, Math.PI * 2);
+      }
+    } else for (const [id, kind] of this.diffMarks) {
       const it = L.byId.get(id);
       if (!it || !this.visible(it.x, it.y, it.size)) continue;
       const [sx, sy] = this.worldToScreen(it.x, it.y);
@@ -502,7 +522,6 @@ export class MapRenderer {
           this.drawDecorations(L);
         }
         const itemsAnimating = this.drawItems(L, t0);
-        this.drawDiffMarks(L);
         if (itemsAnimating) {
           animating = true;
           this.baseDirty = true;
@@ -724,6 +743,9 @@ export class MapRenderer {
     }
     // detail pass: only entities large enough on screen (few of them when zoomed in)
     if (detailed.length <= 3000) for (const it of detailed) this.drawDetail(it, now);
+    // rings of "what changed" under the badges and the labels: at 100× nearly every entity changes
+    // within minutes, and rings drawn last covered every name
+    this.drawDiffMarks(L);
     const flashing = this.drawAlertBadges(alerted, now);
     if (this.stats.firstDrawAt || !L.items.length) {
       this.flushLabels();
