@@ -20,6 +20,7 @@ import org.daarion.livingmap.api.security.Principal;
 import org.daarion.livingmap.api.security.Security;
 import org.daarion.livingmap.config.Config;
 import org.daarion.livingmap.history.TimeTravel;
+import org.daarion.livingmap.state.PreparedSnapshot;
 import org.daarion.livingmap.stream.StreamEndpoint;
 
 /** The web part: every route group the service serves, behind one HTTP server. */
@@ -40,7 +41,13 @@ final class Web {
             pipeline.snapshots,
             at -> timeTravel.stateAt(at).thenApply(r -> r.found() ? r.state() : null)));
     LayerVisibility visibility = ctx -> security.layers().hidden(Principal.of(ctx));
-    groups.add(new DiffRoutes(timeTravel, () -> pipeline.owner.state().epoch(), visibility));
+    groups.add(
+        new DiffRoutes(
+            timeTravel,
+            () -> pipeline.owner.state().epoch(),
+            visibility,
+            () -> pipeline.snapshots.fresh().thenApply(PreparedSnapshot::snapshot),
+            pipeline.snapshotWorkers));
     groups.add(
         new EntityRoutes(
             pipeline.state,

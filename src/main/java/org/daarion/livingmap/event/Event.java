@@ -42,6 +42,12 @@ public record Event(
     if (acker == null) {
       acker = Acker.NONE;
     }
+    // History keeps microseconds: what the state derives from the timestamp (a node's last_seen)
+    // is then the same live, in a stored snapshot and rebuilt from history, and a diff of two
+    // instants does not list every entity as changed by its last nanoseconds.
+    if (timestamp != null && timestamp.getNano() % 1_000 != 0) {
+      timestamp = timestamp.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    }
   }
 
   /** An event whose payload is encoded from {@code payload} when it is written out. */
