@@ -11,7 +11,8 @@
 #     then held 5 s at the full event rate (bench/ws_burst.py: a raw client that parses only frame
 #     headers, so that the client on the same 2 cores is not what is measured);
 #   - RSS (sampled through the run) and the JVM's native memory summary;
-#   - GET /living-map/diff for two instants a minute apart (nodes and agents).
+#   - GET /living-map/diff for two instants a minute apart (nodes and agents), both rebuilt, then
+#     from the first instant up to now (the live state, as the UI's "what changed" asks).
 # Usage: bench/scale.sh [seconds-per-load-step]   (default 10). Needs nginx and wrk (Debian:
 # apt-get install nginx-light wrk; installed here when missing). Prints a summary at the end.
 # SCALE_JAVA_OPTS adds JVM options (e.g. -Xlog:gc:file=/tmp/gc.log, a JFR recording).
@@ -166,6 +167,12 @@ PY
 start=$(date +%s%N)
 curl -s "$BASE/living-map/diff?from=$T1&to=$T2&type=node,agent&limit=1000&cursor=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("next_cursor",""))' "$WORK/diff.json")" -o /dev/null -w 'diff next page: status %{http_code} bytes %{size_download}\n'
 echo "diff next page took $(( ($(date +%s%N) - start) / 1000000 )) ms"
+# The UI's "what changed" up to now: the to side is the live state (one rebuild, not two).
+NOW=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
+start=$(date +%s%N)
+curl -s "$BASE/living-map/diff?from=$T1&to=$NOW&type=node,agent&limit=1000" -o "$WORK/diff-now.json" -w 'diff up to now: status %{http_code} bytes %{size_download}\n'
+echo "diff up to now, first page took $(( ($(date +%s%N) - start) / 1000000 )) ms"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("diff up to now: counts", d.get("counts"), "to", d.get("to"))' "$WORK/diff-now.json"
 
 kill "$SAMPLER_PID" 2>/dev/null || true
 echo "== RSS: max $(sort -n "$WORK/rss.txt" | tail -1) KB, last $(tail -1 "$WORK/rss.txt") KB over $(wc -l <"$WORK/rss.txt") samples"

@@ -160,11 +160,19 @@ public final class DiffRoutes implements RouteGroup {
       // after the other, each kept as bytes before the next: two whole states at once do not fit
       // beside the live one at 100x DAARION's size.
       SnapshotDiff.Filter filter = new SnapshotDiff.Filter(layers, types, ids);
+      // Decided and taken as the request arrives, not after the from side's rebuild (seconds at
+      // 100x), by when every "now" was too old for the live state. Held compressed meanwhile.
+      CompletableFuture<Snapshot> liveTo =
+          byTime && live != null && to.toEpochMilli() >= System.currentTimeMillis() - LIVE_WITHIN_MS
+              ? live.get()
+              : null;
       result =
           (byTime ? sideFrom(from, filter) : side(epoch, fromSeq, filter))
               .thenCompose(
                   x ->
-                      (byTime ? sideTo(to, filter) : side(epoch, toSeq, filter))
+                      (liveTo != null
+                              ? liveSide(liveTo, to, filter)
+                              : byTime ? side(to, filter) : side(epoch, toSeq, filter))
                           .thenApply(
                               y -> {
                                 Computed done =
@@ -236,28 +244,25 @@ public final class DiffRoutes implements RouteGroup {
             });
   }
 
-  private CompletableFuture<Side> sideTo(Instant at, SnapshotDiff.Filter filter) {
-    if (live == null || at.toEpochMilli() < System.currentTimeMillis() - LIVE_WITHIN_MS) {
-      return side(at, filter);
-    }
-    return live.get()
-        .thenApplyAsync(
-            s -> {
-              // Inflated here, not through Snapshot.json(): the snapshot would keep the tree (and
-              // its bytes) for as long as it stays the latest.
-              JsonObject state = new JsonObject(Deflate.inflate(s.compressed()));
-              JsonObject pos =
-                  new JsonObject()
-                      .put("at", s.generatedAt().toString())
-                      .put("seq", s.seq())
-                      .put("epoch", s.epoch())
-                      .put("snapshot_at", null)
-                      .put("events_replayed", 0)
-                      .put("live", true)
-                      .put("requested_at", at.toString());
-              return new Side(SnapshotDiff.keep(state, filter), pos);
-            },
-            parser);
+  private CompletableFuture<Side> liveSide(
+      CompletableFuture<Snapshot> snapshot, Instant at, SnapshotDiff.Filter filter) {
+    return snapshot.thenApplyAsync(
+        s -> {
+          // Inflated here, not through Snapshot.json(): the snapshot would keep the tree (and
+          // its bytes) for as long as it stays the latest.
+          JsonObject state = new JsonObject(Deflate.inflate(s.compressed()));
+          JsonObject pos =
+              new JsonObject()
+                  .put("at", s.generatedAt().toString())
+                  .put("seq", s.seq())
+                  .put("epoch", s.epoch())
+                  .put("snapshot_at", null)
+                  .put("events_replayed", 0)
+                  .put("live", true)
+                  .put("requested_at", at.toString());
+          return new Side(SnapshotDiff.keep(state, filter), pos);
+        },
+        parser);
   }
 
   private CompletableFuture<Side> side(String epoch, long seq, SnapshotDiff.Filter filter) {
