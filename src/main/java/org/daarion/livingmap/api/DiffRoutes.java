@@ -160,31 +160,37 @@ public final class DiffRoutes implements RouteGroup {
       // after the other, each kept as bytes before the next: two whole states at once do not fit
       // beside the live one at 100x DAARION's size.
       SnapshotDiff.Filter filter = new SnapshotDiff.Filter(layers, types, ids);
+      CompletableFuture<Side> fromSide =
+          byTime ? sideFrom(from, filter) : side(epoch, fromSeq, filter);
       // Decided and taken as the request arrives, not after the from side's rebuild (seconds at
-      // 100x), by when every "now" was too old for the live state. Held compressed meanwhile.
+      // 100x), by when every "now" was too old; held compressed meanwhile. Only for a diff whose
+      // rebuild was admitted: one preparation per refused request would let a client keep the
+      // service preparing snapshots.
       CompletableFuture<Snapshot> liveTo =
-          byTime && live != null && to.toEpochMilli() >= System.currentTimeMillis() - LIVE_WITHIN_MS
+          byTime
+                  && live != null
+                  && to.toEpochMilli() >= System.currentTimeMillis() - LIVE_WITHIN_MS
+                  && !fromSide.isCompletedExceptionally()
               ? live.get()
               : null;
       result =
-          (byTime ? sideFrom(from, filter) : side(epoch, fromSeq, filter))
-              .thenCompose(
-                  x ->
-                      (liveTo != null
-                              ? liveSide(liveTo, to, filter)
-                              : byTime ? side(to, filter) : side(epoch, toSeq, filter))
-                          .thenApply(
-                              y -> {
-                                Computed done =
-                                    new Computed(
-                                        key,
-                                        System.currentTimeMillis(),
-                                        x.position(),
-                                        y.position(),
-                                        SnapshotDiff.entries(x.kept(), y.kept()));
-                                last = done;
-                                return done;
-                              }));
+          fromSide.thenCompose(
+              x ->
+                  (liveTo != null
+                          ? liveSide(liveTo, to, filter)
+                          : byTime ? side(to, filter) : side(epoch, toSeq, filter))
+                      .thenApply(
+                          y -> {
+                            Computed done =
+                                new Computed(
+                                    key,
+                                    System.currentTimeMillis(),
+                                    x.position(),
+                                    y.position(),
+                                    SnapshotDiff.entries(x.kept(), y.kept()));
+                            last = done;
+                            return done;
+                          }));
     }
     Responses.whenDone(
         ctx,
