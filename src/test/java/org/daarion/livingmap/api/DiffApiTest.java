@@ -83,6 +83,7 @@ class DiffApiTest {
       assertThat(liveTo.getBoolean("live")).isTrue();
       assertThat(liveTo.getString("requested_at")).isEqualTo(later.toString());
       assertThat(liveTo.getInteger("events_replayed")).isZero();
+      assertThat(Instant.parse(liveTo.getString("at")).getNano() % 1_000).isZero();
       assertThat(liveTo.getLong("seq")).isEqualTo(seq2);
       assertThat(live.getJsonArray("added")).isEqualTo(bySeq.getJsonArray("added"));
       assertThat(live.getJsonArray("changed")).isEqualTo(bySeq.getJsonArray("changed"));
