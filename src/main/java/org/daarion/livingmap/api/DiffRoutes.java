@@ -6,6 +6,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -259,7 +260,7 @@ public final class DiffRoutes implements RouteGroup {
           JsonObject state = new JsonObject(Deflate.inflate(s.compressed()));
           JsonObject pos =
               new JsonObject()
-                  .put("at", s.generatedAt().toString())
+                  .put("at", s.generatedAt().truncatedTo(ChronoUnit.MICROS).toString())
                   .put("seq", s.seq())
                   .put("epoch", s.epoch())
                   .put("snapshot_at", null)
