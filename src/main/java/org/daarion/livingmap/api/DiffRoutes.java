@@ -259,12 +259,7 @@ public final class DiffRoutes implements RouteGroup {
           // its bytes) for as long as it stays the latest.
           JsonObject state = new JsonObject(Deflate.inflate(s.compressed()));
           JsonObject pos =
-              new JsonObject()
-                  .put("at", s.generatedAt().truncatedTo(ChronoUnit.MICROS).toString())
-                  .put("seq", s.seq())
-                  .put("epoch", s.epoch())
-                  .put("snapshot_at", null)
-                  .put("events_replayed", 0)
+              position(s.generatedAt().truncatedTo(ChronoUnit.MICROS), s.seq(), s.epoch(), null, 0)
                   .put("live", true)
                   .put("requested_at", at.toString());
           return new Side(SnapshotDiff.keep(state, filter), pos);
@@ -281,13 +276,24 @@ public final class DiffRoutes implements RouteGroup {
       throw new NotFound(r.reason());
     }
     JsonObject pos =
-        new JsonObject()
-            .put("at", r.at() == null ? null : r.at().toString())
-            .put("seq", r.state().getValue("seq"))
-            .put("epoch", r.state().getValue("epoch"))
-            .put("snapshot_at", r.base() == null ? null : r.base().generatedAt().toString())
-            .put("events_replayed", r.eventsReplayed());
+        position(
+            r.at(),
+            r.state().getValue("seq"),
+            r.state().getValue("epoch"),
+            r.base() == null ? null : r.base().generatedAt(),
+            r.eventsReplayed());
     return new Side(SnapshotDiff.keep(r.state(), filter), pos);
+  }
+
+  /** A side's position in the answer ({@code from} or {@code to}), rebuilt or live alike. */
+  private static JsonObject position(
+      Instant at, Object seq, Object epoch, Instant snapshotAt, int eventsReplayed) {
+    return new JsonObject()
+        .put("at", at == null ? null : at.toString())
+        .put("seq", seq)
+        .put("epoch", epoch)
+        .put("snapshot_at", snapshotAt == null ? null : snapshotAt.toString())
+        .put("events_replayed", eventsReplayed);
   }
 
   static JsonObject page(Computed c, String cursor, int limit) {

@@ -130,6 +130,14 @@ public record HistoryQuery(
         java.util.Set.of());
   }
 
+  /**
+   * Whether a page of {@code items} rows tells the total by itself ({@code offset} plus its rows):
+   * it is the last, and it is not an empty page past the end. Otherwise the total is counted.
+   */
+  boolean pageTellsTotal(int items, boolean hasMore) {
+    return !hasMore && (offset == 0 || items > 0);
+  }
+
   public HistoryQuery withLimit(int newLimit) {
     return new HistoryQuery(
         since,

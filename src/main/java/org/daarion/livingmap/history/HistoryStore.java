@@ -241,7 +241,7 @@ public final class HistoryStore {
         c.commit();
         long total;
         boolean estimate = false;
-        if (!hasMore && (q.offset() == 0 || !items.isEmpty())) {
+        if (q.pageTellsTotal(items.size(), hasMore)) {
           total = (long) q.offset() + items.size();
         } else {
           long[] counted = countBounded(c, where);

@@ -176,10 +176,8 @@ public final class RecentHistory {
           add(loaded.rows(), newestMicros);
           floorMicros = Math.max(floorMicros, loaded.floorMicros());
         }
-        held = byArrival.size();
         started = true;
-        whole = floorMicros == Long.MIN_VALUE;
-        version++;
+        changed();
       } finally {
         lock.writeLock().unlock();
       }
@@ -311,9 +309,7 @@ public final class RecentHistory {
         bytes -= weight(old);
         floorMicros = Math.max(floorMicros, old.micros());
       }
-      held = byArrival.size();
-      whole = started && floorMicros == Long.MIN_VALUE;
-      version++;
+      changed();
     } finally {
       lock.writeLock().unlock();
     }
@@ -330,11 +326,17 @@ public final class RecentHistory {
     lock.writeLock().lock();
     try {
       floorMicros = Math.max(floorMicros, newest);
-      whole = started && floorMicros == Long.MIN_VALUE;
-      version++;
+      changed();
     } finally {
       lock.writeLock().unlock();
     }
+  }
+
+  /** The rows or the floor changed: what is read without the lock follows; under the write lock. */
+  private void changed() {
+    held = byArrival.size();
+    whole = started && floorMicros == Long.MIN_VALUE;
+    version++;
   }
 
   private static long weight(Row r) {
@@ -550,9 +552,7 @@ public final class RecentHistory {
     long total =
         !exact
             ? Math.max(matched, (long) q.offset() + items.size() + 1)
-            : !hasMore && (q.offset() == 0 || !items.isEmpty())
-                ? (long) q.offset() + items.size()
-                : matched;
+            : q.pageTellsTotal(items.size(), hasMore) ? (long) q.offset() + items.size() : matched;
     return new JsonObject()
         .put("items", items)
         .put("total", total)
