@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { countOf, DIFF_COLORS, short, type Diff, type DiffRange } from './diff';
+import { countOf, DIFF_COLORS, heldEntries, short, type Diff, type DiffRange } from './diff';
 
 interface Props {
   range: DiffRange | null;
@@ -105,7 +105,7 @@ export function DiffPanel({ range, diff, loading, error, timelineTime, names, on
             <span style={{ color: DIFF_COLORS.removed }}>−{countOf(diff, 'removed').toLocaleString()} removed</span>
             <span style={{ color: DIFF_COLORS.changed }}>~{countOf(diff, 'changed').toLocaleString()} changed</span>
           </div>
-          {diff.added.length + diff.removed.length + diff.changed.length === 0 && <p className="muted small-print">Nothing changed.</p>}
+          {heldEntries(diff) === 0 && <p className="muted small-print">Nothing changed.</p>}
           <ul className="diff-list">
             {diff.added.slice(0, 200).map((e) => (
               <li key={'a' + e.id} data-testid="diff-row" data-kind="added">
@@ -143,7 +143,7 @@ export function DiffPanel({ range, diff, loading, error, timelineTime, names, on
 
 /** What the list and the map cover of the whole diff, said plainly. */
 function DiffCoverage({ diff, loading }: { diff: Diff; loading: boolean }) {
-  const held = diff.added.length + diff.removed.length + diff.changed.length;
+  const held = heldEntries(diff);
   const listed = Math.min(diff.added.length, 200) + Math.min(diff.removed.length, 200) + Math.min(diff.changed.length, 300);
   const total = diff.total.toLocaleString();
   if (!diff.complete) {

@@ -64,12 +64,16 @@ export async function fetchDiff(config: AppConfig, range: DiffRange, signal?: Ab
     held.complete = !more;
     // a cursor that does not move on would ask for the same page for ever
     cursor = typeof next === 'string' && next !== cursor ? next : null;
-    if (cursor === null || entries(held) >= MAX_ENTRIES) return held;
+    if (cursor === null || heldEntries(held) >= MAX_ENTRIES) return held;
     onPage?.({ ...held });
   }
 }
 
-const entries = (d: Diff) => d.added.length + d.removed.length + d.changed.length;
+/** Entries held here (of every kind), which may be fewer than the whole diff's. */
+export const heldEntries = (d: Pick<Diff, 'added' | 'removed' | 'changed'>) => d.added.length + d.removed.length + d.changed.length;
+
+/** The service's count when it is a number no smaller than what is held; else what is held. */
+const counted = (n: unknown, held: number) => (typeof n === 'number' && Number.isFinite(n) && n >= held ? n : held);
 
 function join(a: Diff, b: Diff): Diff {
   return { ...a, added: a.added.concat(b.added), removed: a.removed.concat(b.removed), changed: a.changed.concat(b.changed) };
@@ -84,17 +88,13 @@ export function normalise(b: unknown): Diff {
     .filter((c): c is DiffChange => !!c && typeof (c as DiffChange).id === 'string')
     .map((c) => ({ ...c, fields: c.fields && typeof c.fields === 'object' ? c.fields : {} }));
   const counts = o.counts && typeof o.counts === 'object' ? (o.counts as Record<string, unknown>) : {};
-  const added = ents(o.added), removed = ents(o.removed);
-  const listed = added.length + removed.length + changed.length;
-  const total = typeof counts.total === 'number' && Number.isFinite(counts.total) && counts.total >= listed ? counts.total : listed;
-  return { from: o.from, to: o.to, added, removed, changed, counts, total, complete: o.has_more !== true };
+  const lists = { added: ents(o.added), removed: ents(o.removed), changed };
+  return { from: o.from, to: o.to, ...lists, counts, total: counted(counts.total, heldEntries(lists)), complete: o.has_more !== true };
 }
 
 /** How many entries of a kind the whole diff has (the service's counts), not only those held. */
 export function countOf(d: Diff, kind: DiffKind): number {
-  const held = d[kind].length;
-  const n = d.counts[kind];
-  return typeof n === 'number' && Number.isFinite(n) && n >= held ? n : held;
+  return counted(d.counts[kind], d[kind].length);
 }
 
 /** id → what happened to it, for the map's rings */

@@ -270,31 +270,30 @@ export class MapRenderer {
     const ctx = this.ctx;
     const z = this.view.zoom;
     const paths = new Map<string, Path2D>();
+    const ring = (kind: string, sx: number, sy: number, r: number) => {
+      let p = paths.get(kind);
+      if (!p) paths.set(kind, (p = new Path2D()));
+      p.moveTo(sx + r, sy);
+      p.arc(sx, sy, r, 0, Math.PI * 2);
+    };
     if (this.isAggregated(L)) {
       const weight: Record<string, number> = { removed: 3, added: 2, changed: 1 };
       for (const g of L.groups.values()) {
+        if (!this.visible(g.x, g.y, g.r)) continue;
         let kind: string | null = null;
         for (const it of g.members) {
           const k = this.diffMarks.get(it.id);
           if (k && (kind === null || (weight[k] ?? 0) > (weight[kind] ?? 0))) kind = k;
         }
-        if (kind === null || !this.visible(g.x, g.y, g.r)) continue;
+        if (kind === null) continue;
         const [sx, sy] = this.worldToScreen(g.x, g.y);
-        const r = Math.max(4, this.aggRadius(g, L)) + 4;
-        let p = paths.get(kind);
-        if (!p) paths.set(kind, (p = new Path2D()));
-        p.moveTo(sx + r, sy);
-        p.arc(sx, sy, r, 0, Math.PI * 2);
+        ring(kind, sx, sy, Math.max(4, this.aggRadius(g, L)) + 4);
       }
     } else for (const [id, kind] of this.diffMarks) {
       const it = L.byId.get(id);
       if (!it || !this.visible(it.x, it.y, it.size)) continue;
       const [sx, sy] = this.worldToScreen(it.x, it.y);
-      const r = Math.max(3, (it.size * z) / 2 + 3);
-      let p = paths.get(kind);
-      if (!p) paths.set(kind, (p = new Path2D()));
-      p.moveTo(sx + r, sy);
-      p.arc(sx, sy, r, 0, Math.PI * 2);
+      ring(kind, sx, sy, Math.max(3, (it.size * z) / 2 + 3));
     }
     ctx.lineWidth = 2;
     for (const [kind, p] of paths) {
