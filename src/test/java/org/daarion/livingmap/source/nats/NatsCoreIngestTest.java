@@ -159,11 +159,14 @@ class NatsCoreIngestTest {
         new NatsIngest(
             IngestProbe.config(server.url(), "core", Map.of()),
             probe.intake,
-            IngestProbe.fastTuning().toBuilder().pendingLimits(50, 1024 * 1024).build());
+            IngestProbe.fastTuning().toBuilder().pendingLimits(50, 4096).build());
     ingest.start();
     await().atMost(WAIT).until(ingest::isReady);
 
-    // The intake is stuck on the first message: the next 50 wait, the rest are dropped.
+    // The intake is stuck on the first message and its 4 KiB queue fills; the dispatcher then
+    // waits in the rejected sink (also stuck), so the client's pending queue passes its limits
+    // whatever the timing. With a roomy queue the dispatcher never waits, and whether the client
+    // drops depends on the dispatcher thread being scheduled late: that was a flaky test.
     for (int n = 0; n < 500; n++) {
       publish("agent.event.status", IngestProbe.numbered("flood", n), null);
     }
