@@ -87,6 +87,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
 
   private final HistoryRows rows;
   private final Database database;
+  private final DataSource dataSource;
   private final int batchSize;
   private final long lingerNanos;
   private final BlockingQueue<Object> queue;
@@ -181,6 +182,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
       throw new IllegalArgumentException("batch size and queue capacity must be positive");
     }
     this.rows = new HistoryRows(dataSource);
+    this.dataSource = dataSource;
     this.database = database;
     this.batchSize = batchSize;
     this.lingerNanos = linger.toNanos();
@@ -255,6 +257,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
           if (closing && queue.isEmpty()) {
             return;
           }
+          readBackIfDue();
           continue;
         }
         items.add(first);
@@ -277,6 +280,7 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
           budgetOf(o).release(weightOf(o));
         }
         items.clear();
+        readBackIfDue();
       }
     } catch (InterruptedException e) {
       int lost = items.size() + queue.size();
@@ -314,6 +318,14 @@ public final class HistoryWriter implements EventSink, RejectedSink, AutoCloseab
    */
   public void feed(RecentHistory recent) {
     this.recent = recent;
+  }
+
+  /** Between batches: memory reads history back after rows were stored around it. */
+  private void readBackIfDue() {
+    RecentHistory r = recent;
+    if (r != null && !closing) {
+      r.readBackIfDue(dataSource);
+    }
   }
 
   private void committed(List<Event> events, boolean copied) {

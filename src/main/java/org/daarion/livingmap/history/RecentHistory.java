@@ -3,12 +3,9 @@ package org.daarion.livingmap.history;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -33,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * the bounds and every row stored before this process attached (the newest timestamp in history,
  * read once at {@link #start}). Every row in PostgreSQL that is not here is then at or below the
  * floor, so the rows above it, newest first by {@code (timestamp, seq)}, are exactly PostgreSQL's
- * newest rows: a page taken from them is PostgreSQL's page.
+ * newest rows: a page taken from them is PostgreSQL's page. Rows missed that way are read back from
+ * PostgreSQL once such batches stop ({@link #readBackIfDue}), which lowers the floor again.
  *
  * <p><b>What it answers.</b> Queries without a seq cursor or epoch, whose filters are plain
  * comparisons (event type pattern, entity id and type, source service, hidden entity types, since
@@ -61,32 +59,19 @@ public final class RecentHistory {
   private static final long PG_EPOCH_SECONDS = 946_684_800L;
   private static final Duration RETENTION_MARGIN = Duration.ofMinutes(1);
 
-  /** One stored row; strings as stored (NUL already replaced). */
-  private record Row(
-      UUID id,
-      long micros,
-      long seq,
-      String epoch,
-      String eventType,
-      String entityId,
-      String entityType,
-      String sourceService,
-      byte[] payload,
-      long order) {}
-
   /** PostgreSQL's page order: newest timestamp first, then highest seq. */
-  private static final Comparator<Row> NEWEST_FIRST =
-      Comparator.comparingLong(Row::micros)
-          .thenComparingLong(Row::seq)
-          .thenComparingLong(Row::order)
+  private static final Comparator<RecentRow> NEWEST_FIRST =
+      Comparator.comparingLong(RecentRow::micros)
+          .thenComparingLong(RecentRow::seq)
+          .thenComparingLong(RecentRow::order)
           .reversed();
 
   private final long maxBytes;
   private final Duration retention;
   private final Clock clock;
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(true);
-  private final TreeSet<Row> rows = new TreeSet<>(NEWEST_FIRST); // under lock
-  private final ArrayDeque<Row> byArrival = new ArrayDeque<>(); // under lock
+  private final TreeSet<RecentRow> rows = new TreeSet<>(NEWEST_FIRST); // under lock
+  private final ArrayDeque<RecentRow> byArrival = new ArrayDeque<>(); // under lock
   private long bytes; // under lock
   private long order; // under lock
 
@@ -159,102 +144,84 @@ public final class RecentHistory {
    * read, which becomes the floor.
    */
   public void start(DataSource dataSource, boolean loadNewest) {
-    try (Connection c = dataSource.getConnection();
-        Statement st = c.createStatement()) {
-      OffsetDateTime newest;
-      try (ResultSet rs = st.executeQuery("SELECT max(timestamp) FROM living_map_history")) {
-        rs.next();
-        newest = rs.getObject(1, OffsetDateTime.class);
-      }
-      long newestMicros = newest == null ? Long.MIN_VALUE : CopyRows.micros(newest.toInstant());
-      Loaded loaded = loadNewest && newest != null ? load(c, newest) : Loaded.NONE;
+    try (Connection c = dataSource.getConnection()) {
+      StoredNewest stored = StoredNewest.read(c, loadNewest, maxBytes * 3 / 4, maxEventBytes);
       lock.writeLock().lock();
       try {
-        if (loaded.rows().isEmpty()) {
-          floorMicros = Math.max(floorMicros, newestMicros);
-        } else {
-          add(loaded.rows(), newestMicros);
-          floorMicros = Math.max(floorMicros, loaded.floorMicros());
-        }
+        add(stored.rows(), stored.newestMicros());
+        floorMicros = Math.max(floorMicros, stored.floorMicros());
         started = true;
         changed();
       } finally {
         lock.writeLock().unlock();
       }
     } catch (Exception e) {
-      log.warn("history pages are read from PostgreSQL only: {}", e.toString());
+      log.warn(
+          "history pages are read from PostgreSQL only until it is read again: {}", e.toString());
+      missedSince = System.nanoTime();
+      missing = true;
     }
   }
 
   /**
-   * Rows read back, newest first, and the floor they leave: every stored row up to the newest
-   * timestamp that is not among them is at or below {@code floorMicros} (the timestamp of the first
-   * row not read; none when all were).
+   * Set when rows were stored that memory does not hold (a batch around the COPY, or a start that
+   * could not read history): memory then answers only pages with many matches above the floor, and
+   * at DAARION's size none, until {@link #readBackIfDue} reads history again.
    */
-  private record Loaded(List<Row> rows, long floorMicros) {
-    static final Loaded NONE = new Loaded(List.of(), Long.MIN_VALUE);
+  private volatile boolean missing;
+
+  private volatile long missedSince;
+
+  private volatile long readBackAfterNanos = READ_BACK_AFTER.toNanos();
+
+  /**
+   * How long after the last batch stored around the COPY memory reads history back: a redelivery
+   * after a restart sends batch after batch through the insert, and one read at the end does.
+   */
+  static final Duration READ_BACK_AFTER = Duration.ofSeconds(10);
+
+  /** Tests: a shorter {@link #READ_BACK_AFTER}. */
+  void readBackAfter(Duration d) {
+    readBackAfterNanos = d.toNanos();
   }
 
-  private Loaded load(Connection c, OffsetDateTime newest) throws java.sql.SQLException {
-    List<Row> out = new ArrayList<>();
-    long used = 0;
-    long floor = Long.MIN_VALUE;
-    try (java.sql.PreparedStatement ps =
-        c.prepareStatement(
-            "SELECT id, timestamp, seq, epoch, event_type, entity_id, entity_type,"
-                + " source_service, payload::text FROM living_map_history WHERE timestamp <= ?"
-                + " ORDER BY timestamp DESC, seq DESC LIMIT ?")) {
-      ps.setObject(1, newest);
-      ps.setInt(2, MAX_ROWS + 1);
-      // The driver streams only outside autocommit; inside, it read every row of the LIMIT first
-      // (up to 50,001 rows of up to 1 MiB each). Rounds sized as a page's (PageBudget).
-      c.setAutoCommit(false);
-      PageBudget rounds = new PageBudget(maxBytes * 3 / 4, PageBudget.ROW_OVERHEAD + maxEventBytes);
-      ps.setFetchSize(PageBudget.FIRST_FETCH);
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          long micros = CopyRows.micros(rs.getObject(2, OffsetDateTime.class).toInstant());
-          long seq = rs.getLong(3);
-          boolean hasSeq = !rs.wasNull();
-          String epoch = rs.getString(4);
-          String payload = rs.getString(9);
-          // Stop at the bounds, and at a row this could not order or print as PostgreSQL does (no
-          // seq or epoch: rows of the original service; a payload that is not an object): it and
-          // every older row stay PostgreSQL's.
-          if (out.size() == MAX_ROWS
-              || !hasSeq
-              || epoch == null
-              || payload == null
-              || !payload.startsWith("{")) {
-            floor = micros;
-            break;
-          }
-          byte[] bytes = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-          if (used + ROW_OVERHEAD + bytes.length > maxBytes * 3 / 4) {
-            floor = micros;
-            break;
-          }
-          used += ROW_OVERHEAD + bytes.length;
-          rounds.take(bytes.length);
-          rounds.adjust(rs);
-          out.add(
-              new Row(
-                  rs.getObject(1, UUID.class),
-                  micros,
-                  seq,
-                  epoch,
-                  rs.getString(5),
-                  rs.getString(6),
-                  rs.getString(7),
-                  rs.getString(8),
-                  bytes,
-                  // Before every row the writer feeds (whose order counts up from 0).
-                  -1L - out.size()));
-        }
-      }
+  /**
+   * On the writer's thread between batches: once rows memory misses were stored and none for {@link
+   * #READ_BACK_AFTER}, replaces what memory holds with the newest rows read back (as at {@link
+   * #start}), so that it answers every page again without a restart. The writer is the only one
+   * storing rows and waits meanwhile, so what is read is all there is: the floor goes down to the
+   * oldest row read. At 100x this reads 50,000 rows once per episode, while the writer's queue
+   * holds what arrives.
+   */
+  void readBackIfDue(DataSource dataSource) {
+    if (!missing || System.nanoTime() - missedSince < readBackAfterNanos) {
+      return;
     }
-    // Read to the end: every stored row up to the newest timestamp is here.
-    return new Loaded(out, floor);
+    missing = false;
+    long t0 = System.nanoTime();
+    try (Connection c = dataSource.getConnection()) {
+      StoredNewest stored = StoredNewest.read(c, true, maxBytes * 3 / 4, maxEventBytes);
+      lock.writeLock().lock();
+      try {
+        rows.clear();
+        byArrival.clear();
+        bytes = 0;
+        add(stored.rows(), stored.newestMicros());
+        floorMicros = stored.floorMicros();
+        started = true;
+        changed();
+      } finally {
+        lock.writeLock().unlock();
+      }
+      log.info(
+          "history memory read back {} rows from PostgreSQL in {} ms",
+          stored.rows().size(),
+          (System.nanoTime() - t0) / 1_000_000);
+    } catch (Exception e) {
+      log.warn("history memory could not read history back, trying again: {}", e.toString());
+      missedSince = System.nanoTime();
+      missing = true;
+    }
   }
 
   /**
@@ -262,14 +229,14 @@ public final class RecentHistory {
    * when the bounds are hit. A row the writer also fed (committed between the two reads) is added
    * once.
    */
-  private void add(List<Row> loaded, long newestMicros) {
+  private void add(List<RecentRow> loaded, long newestMicros) {
     java.util.Set<UUID> fed = new java.util.HashSet<>();
-    for (Row r : byArrival) {
+    for (RecentRow r : byArrival) {
       if (r.micros() <= newestMicros) {
         fed.add(r.id());
       }
     }
-    for (Row r : loaded) {
+    for (RecentRow r : loaded) {
       if (!fed.contains(r.id())) {
         rows.add(r);
         byArrival.addFirst(r);
@@ -287,8 +254,8 @@ public final class RecentHistory {
         if (e.timestamp() == null) {
           continue;
         }
-        Row r =
-            new Row(
+        RecentRow r =
+            new RecentRow(
                 ids.get(i),
                 CopyRows.micros(e.timestamp()),
                 e.seq(),
@@ -304,7 +271,7 @@ public final class RecentHistory {
         bytes += weight(r);
       }
       while (!byArrival.isEmpty() && (byArrival.size() > MAX_ROWS || bytes > maxBytes)) {
-        Row old = byArrival.removeFirst();
+        RecentRow old = byArrival.removeFirst();
         rows.remove(old);
         bytes -= weight(old);
         floorMicros = Math.max(floorMicros, old.micros());
@@ -330,6 +297,8 @@ public final class RecentHistory {
     } finally {
       lock.writeLock().unlock();
     }
+    missedSince = System.nanoTime();
+    missing = true;
   }
 
   /** The rows or the floor changed: what is read without the lock follows; under the write lock. */
@@ -339,7 +308,7 @@ public final class RecentHistory {
     version++;
   }
 
-  private static long weight(Row r) {
+  private static long weight(RecentRow r) {
     return ROW_OVERHEAD + r.payload().length;
   }
 
@@ -445,7 +414,7 @@ public final class RecentHistory {
     long until = q.until() == null ? Long.MAX_VALUE : CopyRows.micros(q.until());
     long kept = keptSince();
     int wanted = q.offset() + q.limit() + 1;
-    List<Row> window = new ArrayList<>(q.limit() + 1);
+    List<RecentRow> window = new ArrayList<>(q.limit() + 1);
     long matched = 0;
     long seen;
     boolean exact;
@@ -463,7 +432,7 @@ public final class RecentHistory {
       // Every row in history is held, none where the retention job may be deleting: the count of
       // matches is PostgreSQL's own.
       exact = floorMicros == Long.MIN_VALUE && (rows.isEmpty() || rows.last().micros() > low);
-      for (Row r : rows) {
+      for (RecentRow r : rows) {
         if (r.micros() <= low) {
           break;
         }
@@ -525,13 +494,13 @@ public final class RecentHistory {
    * with the count of matches held as the estimate it reports past the cap.
    */
   private static JsonObject page(
-      HistoryQuery q, List<Row> window, long matched, long budgetBytes, boolean exact)
+      HistoryQuery q, List<RecentRow> window, long matched, long budgetBytes, boolean exact)
       throws Exception {
     JsonArray items = new JsonArray();
     PageBudget budget = new PageBudget(budgetBytes, budgetBytes); // rows in memory: no rounds
     // window holds limit + 1 rows; the last only says there are more, as the SQL's extra row does
     for (int i = 0; i < window.size() && i < q.limit(); i++) {
-      Row r = window.get(i);
+      RecentRow r = window.get(i);
       String payload = JsonbText.of(r.payload());
       if (!budget.take(payload.length())) {
         break;
