@@ -45,6 +45,14 @@ public final class StateCodec {
         .put("stream_seq", cut.streamSeq());
   }
 
+  /**
+   * A stored state read from {@code p}, positioned on its value: the tree {@link #load} takes, read
+   * straight into the compact form entities keep (see {@link FrozenJson#read}).
+   */
+  public static Object read(com.fasterxml.jackson.core.JsonParser p) throws java.io.IOException {
+    return FrozenJson.read(p);
+  }
+
   public static StateCut load(JsonObject dump) {
     if (!FORMAT.equals(dump.getString("format"))) {
       throw new IllegalArgumentException("not a stored state: format " + dump.getString("format"));

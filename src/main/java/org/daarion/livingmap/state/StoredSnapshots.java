@@ -21,9 +21,10 @@ public final class StoredSnapshots {
   }
 
   /**
-   * A stored snapshot of {@code cut} as JSON bytes: the API snapshot's fields, then {@code state}
-   * and {@code silences}. Spliced from encoded bytes rather than built as a tree (a tree of the
-   * 100x snapshot is some hundred megabytes of heap). Runs on a snapshot worker.
+   * A stored snapshot of {@code cut} as JSON bytes: {@code state} and {@code silences} first, then
+   * the API snapshot's fields. Spliced from encoded bytes rather than built as a tree (a tree of
+   * the 100x snapshot is some hundred megabytes of heap). Runs on a snapshot worker. What is read
+   * back comes first, so that reading it back stops before the API snapshot (half the bytes).
    */
   public Buffer stored(StateCut cut, JsonArray silences) {
     Buffer api = new SnapshotEncoder().encode(cut, meta.get());
@@ -31,17 +32,17 @@ public final class StoredSnapshots {
     // Silences are operator state, not entity state: without them here a single instance
     // loses them on restart and a replica started after the stream's max_age never sees them.
     Buffer kept = silences.toBuffer();
-    int end = api.length() - 1;
-    if (end < 1 || api.getByte(end) != '}') {
+    if (api.length() < 2 || api.getByte(0) != '{') {
       throw new IllegalStateException("the encoded snapshot is not a JSON object");
     }
-    return Buffer.buffer(end + state.length() + kept.length() + 24)
-        .appendBuffer(api, 0, end)
-        .appendString(",\"state\":")
+    boolean empty = api.length() == 2;
+    return Buffer.buffer(api.length() + state.length() + kept.length() + 24)
+        .appendString("{\"state\":")
         .appendBuffer(state)
         .appendString(",\"silences\":")
         .appendBuffer(kept)
-        .appendString("}");
+        .appendString(empty ? "" : ",")
+        .appendBuffer(api, 1, api.length() - 1);
   }
 
   /** The silences a stored snapshot keeps, or null (those stored by older versions keep none). */

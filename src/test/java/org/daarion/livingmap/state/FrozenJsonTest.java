@@ -46,6 +46,61 @@ class FrozenJsonTest {
     }
   }
 
+  /**
+   * Read straight from JSON text, a value is what reading it as Jackson's tree and freezing that
+   * gave: same bytes again, same number types, same order, the last of duplicate keys at the first
+   * one's place, and objects too large to scan kept as ordinary maps.
+   */
+  @Test
+  void readsFromTextAsTheFrozenTreeOfThatText() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper mapper =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      texts.add(randomObject(0).encode());
+    }
+    StringBuilder wide = new StringBuilder("{");
+    for (int i = 0; i < 100; i++) {
+      wide.append(i == 0 ? "" : ",").append("\"k").append(i % 70).append("\":").append(i);
+    }
+    texts.add(wide.append("}").toString());
+    texts.add("{\"a\":\"b\",\"b\":1,\"b\":[2,{\"c\":null,\"c\":true}],\"a\":false}");
+    texts.add(
+        "{\"i\":1,\"l\":12345678901,\"big\":123456789012345678901234567890,\"d\":1.5e300,"
+            + "\"e\":-0.0,\"inf\":1e400,\"s\":\"\\u00e9\\n\",\"empty\":{},\"none\":[]}");
+    for (String text : texts) {
+      Object tree = mapper.readValue(text, Object.class);
+      @SuppressWarnings("unchecked")
+      JsonObject expected = FrozenJson.object(new JsonObject((Map<String, Object>) tree));
+      Object read;
+      try (com.fasterxml.jackson.core.JsonParser p = mapper.createParser(text)) {
+        p.nextToken();
+        read = FrozenJson.read(p);
+      }
+      assertThat(read).isInstanceOf(JsonObject.class);
+      JsonObject actual = (JsonObject) read;
+      assertThat(actual.toBuffer()).as(text).isEqualTo(expected.toBuffer());
+      assertThat(actual).isEqualTo(expected);
+      assertThat(List.copyOf(actual.fieldNames())).isEqualTo(List.copyOf(expected.fieldNames()));
+      for (String k : expected.fieldNames()) {
+        Object v = expected.getValue(k);
+        assertThat(actual.getValue(k)).isEqualTo(v);
+        if (v != null) {
+          assertThat(actual.getValue(k).getClass()).as(k).isEqualTo(v.getClass());
+        }
+      }
+    }
+    JsonObject dup;
+    try (com.fasterxml.jackson.core.JsonParser p =
+        mapper.createParser("{\"a\":\"b\",\"b\":1,\"b\":2}")) {
+      p.nextToken();
+      dup = (JsonObject) FrozenJson.read(p);
+    }
+    assertThat(dup.encode()).isEqualTo("{\"a\":\"b\",\"b\":2}");
+    assertThat(dup.getMap()).isInstanceOf(FrozenJson.FrozenMap.class);
+    assertThatThrownBy(() -> dup.put("c", 1)).isInstanceOf(UnsupportedOperationException.class);
+  }
+
   @Test
   void aNullValueIsAFieldThatIsThere() {
     JsonObject frozen = FrozenJson.object(new JsonObject().putNull("gpu").put("cpu", 0.5));
