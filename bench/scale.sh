@@ -12,7 +12,9 @@
 #     headers, so that the client on the same 2 cores is not what is measured);
 #   - RSS (sampled through the run) and the JVM's native memory summary;
 #   - GET /living-map/diff for two instants a minute apart (nodes and agents), both rebuilt, then
-#     from the first instant up to now (the live state, as the UI's "what changed" asks).
+#     from the first instant up to now (the live state, as the UI's "what changed" asks), with the
+#     default snapshot settings (every 5 minutes or 100,000 events; until 2026-12-07 this script
+#     stored one every 30 s instead).
 # Usage: bench/scale.sh [seconds-per-load-step]   (default 10). Needs nginx and wrk (Debian:
 # apt-get install nginx-light wrk; installed here when missing). Prints a summary at the end.
 # SCALE_JAVA_OPTS adds JVM options (e.g. -Xlog:gc:file=/tmp/gc.log, a JFR recording).
@@ -51,7 +53,7 @@ if [ -n "${ATTACH_PID:-}" ]; then
 else
   echo "== starting the service at 100x (-Xmx614m), data in $WORK"
   PORT=$PORT LIVING_MAP_DATA_DIR="$WORK/data" LIVING_MAP_SIM_PORT=0 \
-    LIVING_MAP_SNAPSHOT_INTERVAL=30s LIVING_MAP_WS_COMPRESSION=true MALLOC_ARENA_MAX=2 \
+    LIVING_MAP_WS_COMPRESSION=true MALLOC_ARENA_MAX=2 \
     java -Xmx614m -XX:MaxGCPauseMillis=40 -XX:G1MixedGCCountTarget=16 -XX:G1HeapWastePercent=10 -XX:TrimNativeHeapInterval=5000 -XX:+UseStringDeduplication -XX:NativeMemoryTracking=summary ${SCALE_JAVA_OPTS:-} -Dlogback.configurationFile=bench/logback-bench.xml \
     -cp "$CP" org.daarion.livingmap.Main \
     --sim-microdaos 1200 --sim-daos 500 --sim-nodes 6000 --sim-agents 20000 --sim-rate 2000 \

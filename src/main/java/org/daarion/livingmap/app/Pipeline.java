@@ -148,7 +148,8 @@ final class Pipeline {
                                     format.stored(cut, alerts.silences().toJson())),
                             snapshotWorkers),
                 config,
-                topology.sharedJobs()));
+                topology.sharedJobs(),
+                () -> owner.state().seq()));
     topology.snapshotsStored(alerts, snapshotScheduler);
     storage.retention.start();
     snapshotScheduler.start();

@@ -66,6 +66,7 @@ public final class Config {
   public final Duration snapshotPrepareInterval;
 
   public final int snapshotsKept;
+  public final int snapshotEvents;
   public final int maxEventBytes;
   // --- memory budget in bytes (issue 13 part 2)
   public final long stateQueueBytes;
@@ -182,6 +183,7 @@ public final class Config {
     retention = values.positiveDuration(Settings.RETENTION);
     snapshotInterval = values.positiveDuration(Settings.SNAPSHOT_INTERVAL);
     snapshotsKept = values.intIn(Settings.SNAPSHOTS_KEPT, 1, 1_000_000);
+    snapshotEvents = values.intIn(Settings.SNAPSHOT_EVENTS, 0, Integer.MAX_VALUE);
     snapshotPrepareInterval = values.duration(Settings.SNAPSHOT_PREPARE_INTERVAL);
     maxEventBytes = values.intIn(Settings.MAX_EVENT_BYTES, 1, Integer.MAX_VALUE);
     stateQueueBytes = values.intIn(Settings.STATE_QUEUE_BYTES, 65_536, Integer.MAX_VALUE);

@@ -197,6 +197,14 @@ public final class Settings {
               + " prepared again at most this often; versions in between are coalesced (clients"
               + " continue from the snapshot's seq with the stream). 0 prepares every version on"
               + " demand.");
+  public static final Setting SNAPSHOT_EVENTS =
+      new Setting(
+          "LIVING_MAP_SNAPSHOT_EVENTS",
+          "--snapshot-events",
+          "100000",
+          "A snapshot is also stored once this many events were applied since the last one, so that"
+              + " time travel and /diff replay at most about this many events at any rate; 0: by"
+              + " interval only.");
   public static final Setting SNAPSHOTS_KEPT =
       new Setting(
           "LIVING_MAP_SNAPSHOTS_KEPT",
@@ -499,6 +507,7 @@ public final class Settings {
           RETENTION,
           SNAPSHOT_INTERVAL,
           SNAPSHOT_PREPARE_INTERVAL,
+          SNAPSHOT_EVENTS,
           SNAPSHOTS_KEPT,
           MAX_EVENT_BYTES,
           STATE_QUEUE_BYTES,

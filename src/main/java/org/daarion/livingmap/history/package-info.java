@@ -13,7 +13,9 @@
  * history.lastPosition()       -> the sequencer continues after (epoch, seq)
  * HistoryWriter writer = new HistoryWriter(db, config);  // EventSink + RejectedSink
  * RetentionJob retention = new RetentionJob(db, config); retention.start();
- * SnapshotScheduler scheduler = new SnapshotScheduler(snapshots, source, config); scheduler.start();
+ * SnapshotScheduler scheduler =
+ *     new SnapshotScheduler(snapshots, source, config, () -> true, () -> owner.state().seq());
+ * scheduler.start();
  * }</pre>
  *
  * <p>Shutdown, after the sources stop: {@code scheduler.close()} (stores a final snapshot), {@code

@@ -255,4 +255,41 @@ class HistorySnapshotTest {
     StoredSnapshot latest = snapshots.latest().get().orElseThrow();
     assertThat(latest.seq()).isEqualTo(seq.get());
   }
+
+  /**
+   * A snapshot is stored once the live position moved the configured number of events past the last
+   * one, long before the interval; a position that went back (a new epoch) counts from there.
+   */
+  @Test
+  void schedulerStoresOnceEnoughEventsWereApplied() throws Exception {
+    AtomicLong position = new AtomicLong(1_000);
+    SnapshotSource source =
+        () ->
+            CompletableFuture.completedFuture(
+                new SnapshotData(position.get(), "e1", Instant.now(), "v", state(1)));
+    SnapshotScheduler scheduler =
+        new SnapshotScheduler(
+            snapshots, source, Duration.ofHours(1), () -> true, position::get, 100);
+    try {
+      scheduler.start();
+      position.set(1_050);
+      await()
+          .during(Duration.ofMillis(2_500))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> scheduler.saved() == 0);
+      position.set(1_100);
+      await().atMost(Duration.ofSeconds(10)).until(() -> scheduler.saved() == 1);
+      assertThat(snapshots.latest().get().orElseThrow().seq()).isEqualTo(1_100);
+
+      position.set(99); // a new epoch, 99 events into it
+      await()
+          .during(Duration.ofMillis(2_500))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> scheduler.saved() == 1);
+      position.set(100);
+      await().atMost(Duration.ofSeconds(10)).until(() -> scheduler.saved() == 2);
+    } finally {
+      scheduler.close();
+    }
+  }
 }
