@@ -102,13 +102,19 @@ public final class SnapshotScheduler implements AutoCloseable {
   }
 
   private void tick() {
-    long at = position.getAsLong();
-    if (at < savedPosition) {
-      savedPosition = 0; // a new epoch: its events count from its start
-    }
-    if (System.nanoTime() - savedNanos >= interval.toNanos()
-        || (everyEvents > 0 && at - savedPosition >= everyEvents)) {
-      saveSafely();
+    try {
+      long at = position.getAsLong();
+      if (at < savedPosition) {
+        savedPosition = 0; // a new epoch: its events count from its start
+      }
+      if (System.nanoTime() - savedNanos >= interval.toNanos()
+          || (everyEvents > 0 && at - savedPosition >= everyEvents)) {
+        saveSafely();
+      }
+    } catch (RuntimeException e) {
+      // A task that throws is never run again: no snapshot would be stored from then on.
+      failures.incrementAndGet();
+      log.warn("snapshot schedule check failed: {}", e.toString());
     }
   }
 
