@@ -144,10 +144,35 @@ public final class RecentHistory {
    * read, which becomes the floor.
    */
   public void start(DataSource dataSource, boolean loadNewest) {
+    try {
+      read(dataSource, loadNewest, false);
+    } catch (Exception e) {
+      log.warn(
+          "history pages are read from PostgreSQL only until it is read again: {}", e.toString());
+      missed();
+    }
+  }
+
+  /**
+   * Reads history's newest timestamp, and with {@code rows} its newest rows, into memory. With
+   * {@code replace}, what memory held goes and the floor is the read's own (only when nothing else
+   * stores rows meanwhile, see {@link #readBackIfDue}); else the rows are added behind those fed
+   * meanwhile and the floor only rises.
+   *
+   * @return the rows read
+   */
+  private int read(DataSource dataSource, boolean rows, boolean replace)
+      throws java.sql.SQLException {
     try (Connection c = dataSource.getConnection()) {
-      StoredNewest stored = StoredNewest.read(c, loadNewest, maxBytes * 3 / 4, maxEventBytes);
+      StoredNewest stored = StoredNewest.read(c, rows, maxBytes * 3 / 4, maxEventBytes);
       lock.writeLock().lock();
       try {
+        if (replace) {
+          this.rows.clear();
+          byArrival.clear();
+          bytes = 0;
+          floorMicros = Long.MIN_VALUE;
+        }
         add(stored.rows(), stored.newestMicros());
         floorMicros = Math.max(floorMicros, stored.floorMicros());
         started = true;
@@ -155,12 +180,14 @@ public final class RecentHistory {
       } finally {
         lock.writeLock().unlock();
       }
-    } catch (Exception e) {
-      log.warn(
-          "history pages are read from PostgreSQL only until it is read again: {}", e.toString());
-      missedSince = System.nanoTime();
-      missing = true;
+      return stored.rows().size();
     }
+  }
+
+  /** Rows were stored that memory does not hold: read history back once that stops. */
+  private void missed() {
+    missedSince = System.nanoTime();
+    missing = true;
   }
 
   /**
@@ -206,29 +233,16 @@ public final class RecentHistory {
     }
     missing = false;
     long t0 = System.nanoTime();
-    try (Connection c = dataSource.getConnection()) {
-      StoredNewest stored = StoredNewest.read(c, true, maxBytes * 3 / 4, maxEventBytes);
-      lock.writeLock().lock();
-      try {
-        rows.clear();
-        byArrival.clear();
-        bytes = 0;
-        add(stored.rows(), stored.newestMicros());
-        floorMicros = stored.floorMicros();
-        started = true;
-        changed();
-      } finally {
-        lock.writeLock().unlock();
-      }
+    try {
+      int read = read(dataSource, true, true);
       lastReadBackNanos = System.nanoTime() - t0;
       log.info(
           "history memory read back {} rows from PostgreSQL in {} ms",
-          stored.rows().size(),
+          read,
           lastReadBackNanos / 1_000_000);
     } catch (Exception e) {
       log.warn("history memory could not read history back, trying again: {}", e.toString());
-      missedSince = System.nanoTime();
-      missing = true;
+      missed();
     }
   }
 
@@ -305,8 +319,7 @@ public final class RecentHistory {
     } finally {
       lock.writeLock().unlock();
     }
-    missedSince = System.nanoTime();
-    missing = true;
+    missed();
   }
 
   /** The rows or the floor changed: what is read without the lock follows; under the write lock. */

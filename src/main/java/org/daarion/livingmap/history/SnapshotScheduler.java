@@ -161,8 +161,8 @@ public final class SnapshotScheduler implements AutoCloseable {
   }
 
   private void saveSafely() {
-    counted();
     if (!active.getAsBoolean()) {
+      counted(); // as a save would (saveBlocking counts its own)
       return;
     }
     try {
