@@ -179,10 +179,10 @@ class DatabaseOutageTest {
               .pollInterval(Duration.ofSeconds(1))
               .until(
                   () -> {
-                    double before = memoryPages(http);
+                    double before = http.historyPagesFromMemory();
                     JsonObject page =
                         http.get("/living-map/history?limit=5&event_type=" + Ledger.SUBJECT).json();
-                    return memoryPages(http) > before
+                    return http.historyPagesFromMemory() > before
                         && !page.getBoolean("total_is_estimate")
                         && page.getLong("total") == N;
                   });
@@ -198,15 +198,5 @@ class DatabaseOutageTest {
     Http.Response r = http.get("/living-map/snapshot");
     assertThat(r.status()).isEqualTo(200);
     return r.json().getLong("seq");
-  }
-
-  private static final java.util.regex.Pattern MEMORY_PAGES =
-      java.util.regex.Pattern.compile(
-          "living_map_history_pages_total\\{source=\"memory\",?} ([0-9.E]+)");
-
-  private static double memoryPages(Http http) {
-    java.util.regex.Matcher m = MEMORY_PAGES.matcher(http.get("/metrics").body());
-    assertThat(m.find()).as("the pages metric is exported").isTrue();
-    return Double.parseDouble(m.group(1));
   }
 }

@@ -37,6 +37,19 @@ public final class Http {
     return send(b.build());
   }
 
+  private static final java.util.regex.Pattern MEMORY_PAGES =
+      java.util.regex.Pattern.compile(
+          "living_map_history_pages_total\\{source=\"memory\",?} ([0-9.E]+)");
+
+  /** {@code /history} pages answered from memory so far, as {@code /metrics} says. */
+  public double historyPagesFromMemory(String... headers) {
+    java.util.regex.Matcher m = MEMORY_PAGES.matcher(get("/metrics", headers).body());
+    if (!m.find()) {
+      throw new AssertionError("the pages metric is not exported");
+    }
+    return Double.parseDouble(m.group(1));
+  }
+
   public Response post(String path, String body, String... headers) {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(base + path))

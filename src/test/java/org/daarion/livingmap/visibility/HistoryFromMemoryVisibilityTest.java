@@ -11,8 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.daarion.livingmap.history.HistoryStore;
 import org.daarion.livingmap.testing.Http;
 import org.junit.jupiter.api.AfterAll;
@@ -27,8 +25,6 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HistoryFromMemoryVisibilityTest {
-  private static final Pattern MEMORY_PAGES =
-      Pattern.compile("living_map_history_pages_total\\{source=\"memory\",?} ([0-9.E]+)");
 
   private VisibilityWorld world;
   private Http http;
@@ -51,9 +47,7 @@ class HistoryFromMemoryVisibilityTest {
   }
 
   private double memoryPages() {
-    Matcher m = MEMORY_PAGES.matcher(http.get("/metrics", ADMIN).body());
-    assertThat(m.find()).as("the pages metric is exported").isTrue();
-    return Double.parseDouble(m.group(1));
+    return http.historyPagesFromMemory(ADMIN);
   }
 
   @Test
